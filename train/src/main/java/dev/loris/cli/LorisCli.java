@@ -1,0 +1,54 @@
+package dev.loris.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code loris} command line: the entry point a newcomer starts reading from.
+ *
+ * <p>Subcommands are added as they become real: {@code devices} now; {@code train}, {@code generate},
+ * {@code export} and {@code info} with their issues. Exit codes: 0 success, 1 a failure (one line saying what
+ * went wrong and what to do), 2 bad usage. {@code --debug} adds the stack trace.
+ */
+@Command(name = "loris",
+        mixinStandardHelpOptions = true,
+        versionProvider = LorisCli.Version.class,
+        description = "Fast, memory-efficient fine-tuning of open LLMs in pure Java.",
+        subcommands = {DevicesCommand.class, CommandLine.HelpCommand.class})
+public final class LorisCli implements Runnable {
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print the full stack trace when something fails.")
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new LorisCli());
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        // `loris` alone: show what there is to run.
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = LorisCli.class.getPackage().getImplementationVersion();
+            return new String[] {"loris " + (version == null ? "development build" : version)
+                    + " on Java " + Runtime.version()};
+        }
+    }
+}

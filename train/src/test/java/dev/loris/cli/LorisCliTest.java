@@ -1,0 +1,108 @@
+package dev.loris.cli;
+
+import dev.loris.LorisException;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LorisCliTest {
+
+    /** Runs a command line over {@code root}, capturing stdout and stderr. */
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(Object root, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int code = commandLine.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsDevicesAndExitsZero() {
+        Result result = run(new LorisCli(), "--help");
+        assertEquals(0, result.exitCode());
+        assertTrue(result.out().contains("devices"), result.out());
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String sub : new CommandLine(new LorisCli()).getSubcommands().keySet()) {
+            if (sub.equals("help")) {
+                continue; // `help --help` is picocli's own
+            }
+            Result result = run(new LorisCli(), sub, "--help");
+            assertEquals(0, result.exitCode(), sub);
+            assertTrue(result.out().startsWith("Usage: loris " + sub), result.out());
+        }
+    }
+
+    @Test
+    void badUsageExitsTwo() {
+        Result unknown = run(new LorisCli(), "no-such-command");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("no-such-command"), unknown.err());
+        assertEquals(2, run(new LorisCli(), "devices", "--no-such-option").exitCode());
+    }
+
+    @Test
+    void devicesListsEveryBackend() {
+        Result result = run(new LorisCli(), "devices");
+        assertEquals(0, result.exitCode(), result.err());
+        for (String backend : new String[] {"JVM", "OpenCL", "CUDA"}) {
+            assertTrue(result.out().lines().anyMatch(l -> l.startsWith(backend + " ")), result.out());
+        }
+        assertTrue(result.out().contains("cores"), result.out());
+    }
+
+    @Command(name = "fails")
+    static final class FailingCommand implements Runnable {
+        @CommandLine.Option(names = "--debug")
+        boolean debug;
+        @CommandLine.Option(names = "--bug")
+        boolean bug;
+
+        @Override
+        public void run() {
+            if (bug) {
+                throw new IllegalStateException("index out of step");
+            }
+            throw new LorisException("model.safetensors is truncated at byte 1024", "download the file again");
+        }
+    }
+
+    @Test
+    void userErrorIsOneLineWithHintAndExitOne() {
+        Result result = run(new FailingCommand());
+        assertEquals(1, result.exitCode());
+        assertEquals("loris: model.safetensors is truncated at byte 1024: download the file again",
+                result.err().lines().findFirst().orElseThrow());
+        assertFalse(result.err().contains("\tat "), "no stack trace without --debug:\n" + result.err());
+    }
+
+    @Test
+    void debugAddsTheStackTrace() {
+        Result result = run(new FailingCommand(), "--debug");
+        assertEquals(1, result.exitCode());
+        assertTrue(result.err().contains("\tat dev.loris.cli.LorisCliTest$FailingCommand.run"), result.err());
+    }
+
+    @Test
+    void unexpectedExceptionIsReportedAsABug() {
+        Result result = run(new FailingCommand(), "--bug");
+        assertEquals(1, result.exitCode());
+        assertTrue(result.err().startsWith("loris: internal error: java.lang.IllegalStateException: index out of step"),
+                result.err());
+    }
+}

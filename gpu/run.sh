@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (see gpu/bundle.sh): registers NVIDIA's OpenCL driver, lists the devices and runs
+# the whole test suite there (every ring, GPU tests included) with the JUnit console launcher.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+if command -v nvidia-smi >/dev/null; then  # NVIDIA's OpenCL driver is installed there but not registered
+  mkdir -p /etc/OpenCL/vendors && echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
+fi
+export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH"
+OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
+CP=".device-bundle/classes:.device-bundle/lib/*"
+
+echo "== loris devices"
+java "${OPTS[@]}" -cp "$CP" dev.loris.cli.LorisCli devices 2>&1 | tee "${OUT:-/tmp}/devices.txt"
+
+echo "== tests"
+java "${OPTS[@]}" -jar .device-bundle/junit/junit-platform-console-standalone-*.jar execute \
+  --class-path ".device-bundle/test-classes:.device-bundle/classes:$(ls .device-bundle/lib/*.jar | tr '\n' ':')" \
+  --scan-class-path .device-bundle/test-classes --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "${OUT:-/tmp}/tests.txt" | tail -40

@@ -1,0 +1,42 @@
+package dev.loris.tornado.compiler.frontend;
+
+import dev.loris.tornado.compiler.ir.Value;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the builders of one kernel share while inlining: the class loader that resolves callees and the chain
+ * of methods being inlined, so recursion is reported instead of looping forever.
+ */
+final class InlineContext {
+    static final int MAX_DEPTH = 32;
+
+    final ClassLoader loader;
+    /** The hidden length parameter of each array parameter, for getSize(). */
+    final Map<Value, Value> arrayLengths = new HashMap<>();
+    private final Deque<String> callChain = new ArrayDeque<>();
+
+    InlineContext(ClassLoader loader) {
+        this.loader = loader;
+    }
+
+    /** Enters a callee; false when it is already on the chain (recursion). */
+    boolean enter(String method) {
+        if (callChain.contains(method) || callChain.size() >= MAX_DEPTH) {
+            return false;
+        }
+        callChain.push(method);
+        return true;
+    }
+
+    void exit() {
+        callChain.pop();
+    }
+
+    String chain() {
+        return String.join(" <- ", callChain);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.loris.tornado.compiler.ir;
+
+/**
+ * Every operation of the kernel IR. Arithmetic follows Java semantics exactly (wrap-around integers, shift
+ * counts masked to the operand width, IEEE float ops rounded to nearest without contraction); the emitters
+ * are responsible for keeping it so on each target. Operands are listed as (a, b, ...) in {@link Value#inputs}.
+ */
+public enum Op {
+    // Leaves
+    CONST,          // constant in Value.constant (Integer, Long, Float, Double, Boolean)
+    PARAM,          // kernel parameter number Value.index
+    UNDEF,          // a value no path defines (an out-of-scope local at a merge); must die before emission
+    SPECIAL,        // a thread/grid index: Value.special
+
+    // Integer and float arithmetic: (a, b) of the value's type
+    ADD, SUB, MUL, DIV, REM, NEG, MIN, MAX,
+    AND, OR, XOR, SHL, SHR, USHR,  // integer only; SHR is arithmetic, USHR logical
+
+    // Comparison: (a, b) -> PRED, with Value.cond and Value.unordered for floats
+    CMP,
+    SELECT,         // (pred, ifTrue, ifFalse)
+    NOT,            // (pred) -> PRED
+
+    // Conversions, Value.type is the destination
+    CONVERT,        // numeric: i2l, l2i, i2f, f2i (Java: saturating, NaN -> 0), f2d, d2f...
+    BITCAST,        // same width reinterpretation: float <-> int, double <-> long
+    SEXT8, SEXT16, ZEXT16, // (a) I32 -> I32: Java's i2b, i2s, i2c
+    F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16, // bits held in an I32
+
+    // Math intrinsics (see TornadoMath for accuracy per backend)
+    SQRT, RSQRT, EXP, LOG, SIN, COS, TANH, POW, FMA, ABS, FLOOR, CEIL,
+
+    // Memory: Value.mem is the element type; addresses are (base pointer, element index I64/I32)
+    LOAD,           // (ptr, index) -> value
+    STORE,          // (ptr, index, value)
+    ATOMIC_ADD,     // (ptr, index, value) -> old value
+    LOCAL_ARRAY,    // a work-group local array: Value.mem element type, Value.index length -> PTR_LOCAL
+
+    // Synchronisation and warp exchange
+    BARRIER,        // Value.index: 0 = local barrier, 1 = global (both work-group scope)
+    SHUFFLE_DOWN, SHUFFLE_XOR, SHUFFLE_IDX, // (value, lane delta, mask or source lane)
+    PHI;            // merge: one input per predecessor, in Block.predecessors order
+
+    public boolean hasSideEffect() {
+        return this == STORE || this == ATOMIC_ADD || this == BARRIER || this == SHUFFLE_DOWN || this == SHUFFLE_XOR
+                || this == SHUFFLE_IDX;
+    }
+
+    public boolean isCommutative() {
+        return this == ADD || this == MUL || this == AND || this == OR || this == XOR || this == MIN || this == MAX;
+    }
+}

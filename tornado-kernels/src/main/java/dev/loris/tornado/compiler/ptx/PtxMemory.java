@@ -1,0 +1,79 @@
+package dev.loris.tornado.compiler.ptx;
+
+import dev.loris.tornado.compiler.ir.MemType;
+import dev.loris.tornado.compiler.ir.Type;
+import dev.loris.tornado.compiler.ir.Value;
+import dev.loris.tornado.compiler.ptx.PtxRegisters.Kind;
+
+/**
+ * Loads, stores and atomics: the address is base + index·size, in 64 bits for global memory (so indices past
+ * 2^31 elements work when the kernel indexes with a long) and 32 bits for work-group local memory.
+ * A constant index folds into the address operand.
+ */
+final class PtxMemory {
+    private final PtxRegisters regs;
+    private final PtxLowering lowering;
+
+    PtxMemory(PtxRegisters regs, PtxLowering lowering) {
+        this.regs = regs;
+        this.lowering = lowering;
+    }
+
+    void lower(Value v) {
+        Value pointer = v.input(0);
+        boolean global = pointer.type == Type.PTR_GLOBAL;
+        String space = global ? "global" : "shared";
+        String address = address(pointer, v.input(1), v.mem, global);
+        switch (v.op) {
+            case LOAD -> lowering.line("ld." + space + "." + memType(v.mem) + " " + regs.of(v) + ", [" + address + "];");
+            case STORE -> lowering.line("st." + space + "." + memType(v.mem) + " [" + address + "], "
+                    + regs.of(v.input(2)) + ";");
+            case ATOMIC_ADD -> {
+                String type = v.mem == MemType.F32 ? "f32" : v.mem == MemType.I32 ? "u32" : "u64";
+                lowering.line("atom." + space + ".add." + type + " " + regs.of(v) + ", [" + address + "], "
+                        + regs.of(v.input(2)) + ";");
+            }
+            default -> throw new IllegalStateException(v.op.toString());
+        }
+    }
+
+    private static String memType(MemType mem) {
+        return switch (mem) {
+            case I8 -> "s8";
+            case I16 -> "s16";
+            case U16 -> "u16";
+            case I32 -> "u32";
+            case I64 -> "u64";
+            case F32 -> "f32";
+            case F64 -> "f64";
+        };
+    }
+
+    private String address(Value pointer, Value index, MemType mem, boolean global) {
+        String base = regs.of(pointer);
+        if (index.isConst()) {
+            long offset = index.longValue() * mem.bytes();
+            return offset == 0 ? base : base + "+" + offset;
+        }
+        if (global) {
+            String scaled = regs.temp(Kind.B64);
+            String address = regs.temp(Kind.B64);
+            if (index.type == Type.I32) {
+                lowering.line("mul.wide.s32 " + scaled + ", " + regs.of(index) + ", " + mem.bytes() + ";");
+            } else {
+                lowering.line("mul.lo.s64 " + scaled + ", " + regs.of(index) + ", " + mem.bytes() + ";");
+            }
+            lowering.line("add.s64 " + address + ", " + base + ", " + scaled + ";");
+            return address;
+        }
+        String index32 = regs.of(index);
+        if (index.type == Type.I64) {
+            index32 = regs.temp(Kind.B32);
+            lowering.line("cvt.u32.u64 " + index32 + ", " + regs.of(index) + ";");
+        }
+        String address = regs.temp(Kind.B32);
+        lowering.line("mad.lo.s32 " + address + ", " + index32 + ", " + mem.bytes() + ", " + base + ";");
+        return address;
+    }
+
+}

@@ -21,15 +21,26 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Each method is a thin, checked wrapper over one driver entry point: a non-zero CUresult becomes a
  * {@link CudaException} carrying the driver's error name. We bind the {@code _v2} entry points where the
  * driver has them, as cuda.h's macros do.
+ *
+ * <p>This class covers loading, initialisation and device queries, which {@code loris devices} needs on
+ * every machine. The calls that need a context (memory, modules, launches, streams, events) are bound on
+ * first use, in groups of one concern each, by {@link #bindings()}; {@link CudaDevice} is their user.
  */
 public final class CudaDriver {
     /** CUresult 100: the driver loaded but sees no CUDA-capable device. */
     public static final int CUDA_ERROR_NO_DEVICE = 100;
 
     // CUdevice_attribute values (cuda.h).
+    public static final int ATTR_MAX_THREADS_PER_BLOCK = 1;
+    public static final int ATTR_MAX_SHARED_MEMORY_PER_BLOCK = 8;
+    public static final int ATTR_WARP_SIZE = 10;
     public static final int ATTR_MULTIPROCESSOR_COUNT = 16;
+    public static final int ATTR_MEMORY_CLOCK_RATE_KHZ = 36;
+    public static final int ATTR_GLOBAL_MEMORY_BUS_WIDTH_BITS = 37;
+    public static final int ATTR_L2_CACHE_SIZE = 38;
     public static final int ATTR_COMPUTE_CAPABILITY_MAJOR = 75;
     public static final int ATTR_COMPUTE_CAPABILITY_MINOR = 76;
+    public static final int ATTR_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
 
     private static final List<String> LIBRARY_NAMES = List.of("libcuda.so.1", "libcuda.so", "nvcuda.dll");
 
@@ -42,6 +53,8 @@ public final class CudaDriver {
     private final MethodHandle cuDeviceTotalMem;
     private final MethodHandle cuDeviceGetAttribute;
     private final MethodHandle cuGetErrorName;
+    private final MethodHandle cuGetErrorString;
+    private Bindings bindings;
 
     private CudaDriver(NativeLibrary library) {
         this.library = library;
@@ -56,6 +69,20 @@ public final class CudaDriver {
         cuDeviceGetAttribute = library.function("cuDeviceGetAttribute",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         cuGetErrorName = library.function("cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        cuGetErrorString = library.function("cuGetErrorString", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    /** The context-level entry points, each group bound once, on first use. */
+    record Bindings(CudaContextBindings context, CudaMemoryBindings memory, CudaModuleBindings modules,
+                    CudaStreamBindings streams) {
+    }
+
+    synchronized Bindings bindings() {
+        if (bindings == null) {
+            bindings = new Bindings(new CudaContextBindings(this, library), new CudaMemoryBindings(this, library),
+                    new CudaModuleBindings(this, library), new CudaStreamBindings(this, library));
+        }
+        return bindings;
     }
 
     /** Loads libcuda; empty when no NVIDIA driver is installed. Does not initialise it. */
@@ -123,17 +150,27 @@ public final class CudaDriver {
 
     /** The driver's symbolic name for a CUresult ("CUDA_ERROR_OUT_OF_MEMORY"). */
     public String errorName(int code) {
+        return errorText(cuGetErrorName, code);
+    }
+
+    /** The driver's one-line description of a CUresult ("out of memory"). */
+    public String errorString(int code) {
+        return errorText(cuGetErrorString, code);
+    }
+
+    private static String errorText(MethodHandle lookup, int code) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
-            int rc = call(() -> (int) cuGetErrorName.invokeExact(code, out));
+            int rc = call(() -> (int) lookup.invokeExact(code, out));
             if (rc != 0) {
                 return "CUresult " + code;
             }
-            return out.get(ADDRESS, 0).reinterpret(256).getString(0);
+            return out.get(ADDRESS, 0).reinterpret(1024).getString(0);
         }
     }
 
-    private void check(String callName, int result) {
+    /** Throws a {@link CudaException} naming {@code callName} when {@code result} is not CUDA_SUCCESS. */
+    void check(String callName, int result) {
         if (result != 0) {
             throw new CudaException(callName, result, errorName(result), CudaErrors.hint(result));
         }

@@ -11,6 +11,12 @@ public class CudaException extends LorisException {
         this.code = code;
     }
 
+    /** For subclasses whose message says more than the call and the code (a JIT log, sizes). */
+    protected CudaException(String message, int code, String hint, Throwable cause) {
+        super(message, hint, cause);
+        this.code = code;
+    }
+
     /** The CUresult value. */
     public int code() {
         return code;

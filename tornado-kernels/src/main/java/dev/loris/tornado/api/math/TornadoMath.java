@@ -1,0 +1,231 @@
+package dev.loris.tornado.api.math;
+
+/**
+ * Math for kernels (TornadoVM's name): the functions our compiler maps to device instructions, with plain
+ * Java bodies that define the result on the JVM backend. Kernels may call {@link Math} too, but these names
+ * carry the accuracy contract below and add rsqrt, clamp and the f16/bf16 conversions.
+ *
+ * <p>On the JVM, float versions compute in double and round once to float, so they are within 1 ulp and
+ * almost always correctly rounded; double versions are {@link Math}'s. min/max propagate NaN and order
+ * -0.0 below +0.0, as {@link Math#min}/{@link Math#max}.
+ *
+ * <table>
+ * <caption>Accuracy per backend ("exact" = IEEE 754 correctly rounded; ulp bounds are for float unless
+ * noted)</caption>
+ * <tr><th>Functions</th><th>JVM</th><th>PTX (NVIDIA)</th><th>OpenCL</th></tr>
+ * <tr><td>sqrt, and the / operator</td><td>exact</td><td>exact (sqrt.rn, div.rn)</td>
+ *     <td>exact when the device supports -cl-fp32-correctly-rounded-divide-sqrt, otherwise the spec's bounds:
+ *     sqrt 3 ulp, divide 2.5 ulp; double always exact</td></tr>
+ * <tr><td>rsqrt</td><td>1/sqrt in double, rounded once (within 1 ulp)</td>
+ *     <td>sqrt.rn then div.rn; rsqrt.approx only with fast-math</td>
+ *     <td>rsqrt, 2 ulp (spec)</td></tr>
+ * <tr><td>fma</td><td>exact</td><td>exact (fma.rn)</td><td>exact (spec)</td></tr>
+ * <tr><td>min, max, abs, floor, ceil, clamp</td><td>exact</td><td>exact</td>
+ *     <td>exact; fmin/fmax return the other operand when one is NaN</td></tr>
+ * <tr><td>halfToFloat, floatToHalf, bfloat16ToFloat, floatToBfloat16, floatToIntBits, intBitsToFloat</td>
+ *     <td>exact</td><td>exact</td><td>exact</td></tr>
+ * <tr><td>exp, log, sin, cos, tanh, pow</td>
+ *     <td>within 1 ulp (double: Math's bounds, 1 ulp, tanh 2.5 ulp)</td>
+ *     <td>software sequences within 2 ulp by default; ex2/lg2/sin/cos/tanh .approx instructions only
+ *     with the opt-in fast-math flag</td>
+ *     <td>the OpenCL spec's ulp table (float: exp, log 3; sin, cos 4; tanh 5; pow 16);
+ *     native_* functions only with fast-math</td></tr>
+ * </table>
+ *
+ * <p>Kernels should not rely on bit-identical transcendental results across backends; tests compare them
+ * with a stated ulp tolerance.
+ */
+public final class TornadoMath {
+    private TornadoMath() {
+    }
+
+    public static float exp(float x) {
+        return (float) Math.exp(x);
+    }
+
+    public static double exp(double x) {
+        return Math.exp(x);
+    }
+
+    /** Natural logarithm. */
+    public static float log(float x) {
+        return (float) Math.log(x);
+    }
+
+    public static double log(double x) {
+        return Math.log(x);
+    }
+
+    public static float sqrt(float x) {
+        return (float) Math.sqrt(x);
+    }
+
+    public static double sqrt(double x) {
+        return Math.sqrt(x);
+    }
+
+    /** 1 / sqrt(x). */
+    public static float rsqrt(float x) {
+        return (float) (1.0 / Math.sqrt(x));
+    }
+
+    public static double rsqrt(double x) {
+        return 1.0 / Math.sqrt(x);
+    }
+
+    public static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    public static double tanh(double x) {
+        return Math.tanh(x);
+    }
+
+    public static float sin(float x) {
+        return (float) Math.sin(x);
+    }
+
+    public static double sin(double x) {
+        return Math.sin(x);
+    }
+
+    public static float cos(float x) {
+        return (float) Math.cos(x);
+    }
+
+    public static double cos(double x) {
+        return Math.cos(x);
+    }
+
+    public static float pow(float x, float y) {
+        return (float) Math.pow(x, y);
+    }
+
+    public static double pow(double x, double y) {
+        return Math.pow(x, y);
+    }
+
+    /** a * b + c with a single rounding. */
+    public static float fma(float a, float b, float c) {
+        return Math.fma(a, b, c);
+    }
+
+    public static double fma(double a, double b, double c) {
+        return Math.fma(a, b, c);
+    }
+
+    public static float min(float a, float b) {
+        return Math.min(a, b);
+    }
+
+    public static double min(double a, double b) {
+        return Math.min(a, b);
+    }
+
+    public static int min(int a, int b) {
+        return Math.min(a, b);
+    }
+
+    public static long min(long a, long b) {
+        return Math.min(a, b);
+    }
+
+    public static float max(float a, float b) {
+        return Math.max(a, b);
+    }
+
+    public static double max(double a, double b) {
+        return Math.max(a, b);
+    }
+
+    public static int max(int a, int b) {
+        return Math.max(a, b);
+    }
+
+    public static long max(long a, long b) {
+        return Math.max(a, b);
+    }
+
+    public static float abs(float x) {
+        return Math.abs(x);
+    }
+
+    public static double abs(double x) {
+        return Math.abs(x);
+    }
+
+    /** Integer.MIN_VALUE stays negative, as on devices. */
+    public static int abs(int x) {
+        return Math.abs(x);
+    }
+
+    public static long abs(long x) {
+        return Math.abs(x);
+    }
+
+    public static float floor(float x) {
+        return (float) Math.floor(x);
+    }
+
+    public static double floor(double x) {
+        return Math.floor(x);
+    }
+
+    public static float ceil(float x) {
+        return (float) Math.ceil(x);
+    }
+
+    public static double ceil(double x) {
+        return Math.ceil(x);
+    }
+
+    /** min(max(x, lo), hi): never throws (unlike Math.clamp), so it behaves as the device code does. */
+    public static float clamp(float x, float lo, float hi) {
+        return Math.min(Math.max(x, lo), hi);
+    }
+
+    public static double clamp(double x, double lo, double hi) {
+        return Math.min(Math.max(x, lo), hi);
+    }
+
+    public static int clamp(int x, int lo, int hi) {
+        return Math.min(Math.max(x, lo), hi);
+    }
+
+    /** The value of the f16 with bits {@code bits} (exact). */
+    public static float halfToFloat(short bits) {
+        return Float.float16ToFloat(bits);
+    }
+
+    /** {@code x} rounded to the nearest f16, ties to even; overflow gives infinity, NaN stays NaN. */
+    public static short floatToHalf(float x) {
+        return Float.floatToFloat16(x);
+    }
+
+    /** The value of the bf16 with bits {@code bits} (exact: bf16 is the top half of a float). */
+    public static float bfloat16ToFloat(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+
+    /**
+     * {@code x} rounded to the nearest bf16, ties to even; overflow gives infinity. A NaN stays NaN with its
+     * sign (made quiet: truncating a NaN whose payload sits in the low 16 bits would otherwise give infinity).
+     */
+    public static short floatToBfloat16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if (Float.isNaN(x)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int roundingBias = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + roundingBias) >>> 16);
+    }
+
+    /** The raw bits of {@code x} (NaN payloads kept, unlike Float.floatToIntBits). */
+    public static int floatToIntBits(float x) {
+        return Float.floatToRawIntBits(x);
+    }
+
+    public static float intBitsToFloat(int bits) {
+        return Float.intBitsToFloat(bits);
+    }
+}

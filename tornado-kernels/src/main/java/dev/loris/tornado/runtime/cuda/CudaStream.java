@@ -1,0 +1,58 @@
+package dev.loris.tornado.runtime.cuda;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A queue of copies and launches on one device, run in order; different streams may overlap. Streams from
+ * {@link CudaDevice#createStream()} synchronise with the default stream (CU_STREAM_DEFAULT), so a
+ * synchronous copy still sees their finished work. The default stream itself is the NULL handle, owned
+ * by the context: closing it does nothing.
+ */
+public final class CudaStream implements AutoCloseable {
+    private final CudaDevice device;
+    private final MemorySegment handle;
+    private final boolean owned;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    CudaStream(CudaDevice device, MemorySegment handle, boolean owned) {
+        this.device = device;
+        this.handle = handle;
+        this.owned = owned;
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    /** The CUstream (also a cudaStream_t), for other CUDA libraries; NULL for the default stream. */
+    public MemorySegment handle() {
+        if (closed.get()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        return handle;
+    }
+
+    /** Waits until everything queued on this stream has finished; reports errors of earlier launches. */
+    public void synchronize() {
+        MemorySegment stream = handle();
+        device.makeCurrent();
+        device.bindings().streams().synchronizeStream(stream);
+    }
+
+    /** Destroys the stream; work already queued still completes. Idempotent. */
+    @Override
+    public void close() {
+        if (!owned || !closed.compareAndSet(false, true)) {
+            return;
+        }
+        device.forget(this);
+        device.makeCurrent();
+        device.bindings().streams().destroyStream(handle);
+    }
+
+    @Override
+    public String toString() {
+        return (owned ? "stream 0x" + Long.toHexString(handle.address()) : "default stream") + " of " + device;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.loris.tornado.compiler;
+
+import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.ptx.PtxEmitter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The exact PTX and OpenCL C emitted for small kernels, so that every codegen change is reviewed as a text
+ * diff. After an intended change, regenerate with
+ * {@code ./loris test -pl tornado-kernels -Dtest=GoldenTextTest -Dloris.golden.update=true} and read the diff.
+ */
+class GoldenTextTest {
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"axpy", "controlFlow", "rowSum"})
+    void emittedTextMatchesGolden(String kernel) throws IOException {
+        var graph = CompilerSmokeTest.graph(kernel, Map.of());
+        check(kernel + ".ptx", PtxEmitter.emit(graph, PtxEmitter.Options.DEFAULT));
+        check(kernel + ".cl", OpenClEmitter.emit(graph));
+    }
+
+    private static void check(String file, String actual) throws IOException {
+        if (Boolean.getBoolean("loris.golden.update")) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(GOLDEN.resolve(file), actual, StandardCharsets.UTF_8);
+            return;
+        }
+        String expected;
+        try (var in = GoldenTextTest.class.getResourceAsStream("/golden/" + file)) {
+            if (in == null) {
+                throw new IOException("no golden file golden/" + file + " on the test class path");
+            }
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertEquals(expected, actual,
+                file + " changed; if intended, regenerate with -Dloris.golden.update=true and review the diff");
+    }
+}

@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -194,9 +193,5 @@ class OpenClKernelTest {
 
     private static long roundUp(long n, long multiple) {
         return (n + multiple - 1) / multiple * multiple;
-    }
-
-    static MemorySegment nativeFloats(Arena arena, float[] values) {
-        return arena.allocateFrom(JAVA_FLOAT, values);
     }
 }

@@ -46,7 +46,11 @@ public final class CudaFunction {
         parameterSizes = listParameters(api, handle);
     }
 
-    /** Sizes of the kernel's parameters, or null when the driver cannot list them (then launches trust us). */
+    /**
+     * Sizes of the kernel's parameters, or null when the driver cannot list them (then launches trust us).
+     * An empty listing counts as unknown too: it looks the same as a driver refusing index 0, and checking
+     * against it would reject every argument; a kernel without parameters loses nothing by it.
+     */
     private static List<Long> listParameters(CudaModuleBindings api, MemorySegment handle) {
         if (!api.canListParameters()) {
             return null;
@@ -56,7 +60,7 @@ public final class CudaFunction {
             for (int index = 0; index < MAX_PARAMETERS; index++) {
                 OptionalLong size = api.parameterSize(handle, index);
                 if (size.isEmpty()) {
-                    return List.copyOf(sizes);
+                    return sizes.isEmpty() ? null : List.copyOf(sizes);
                 }
                 sizes.add(size.getAsLong());
             }

@@ -15,7 +15,7 @@ fi
 
 export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow"
 JAVA_HOME=$JDK mvn -B -q -DskipTests package
-mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_PLATFORM \
+JAVA_HOME=$JDK mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_PLATFORM \
   -DoutputDirectory=.device-bundle/junit
 rm -rf .device-bundle/classes && mkdir -p .device-bundle/classes .device-bundle/test-classes
 for m in */target/classes; do cp -r "$m"/. .device-bundle/classes/; done

@@ -114,7 +114,28 @@ public final class OpenClKernel extends OpenClResource {
                 scratch.set(JAVA_LONG, LOCAL + 8L * d, local[d]);
             }
         }
+        checkWorkGroupSize(global, local);
         return dimensions;
+    }
+
+    /**
+     * Some drivers (NVIDIA's, seen on an H100) accept a work-group larger than the kernel allows at enqueue
+     * time and fail later or not at all, so the limit is checked here for every driver alike.
+     */
+    private void checkWorkGroupSize(long[] global, long[] local) {
+        if (local == null) {
+            return;
+        }
+        long items = 1;
+        for (long l : local) {
+            items *= l;
+        }
+        if (items > maxWorkGroupSize()) {
+            throw new OpenClException(OpenClErrors.CL_INVALID_WORK_GROUP_SIZE, "launching kernel '" + name + "' over "
+                    + Arrays.toString(global) + " in work-groups of " + Arrays.toString(local) + " failed: "
+                    + OpenClException.codeText(OpenClErrors.CL_INVALID_WORK_GROUP_SIZE) + " (this kernel allows "
+                    + "work-groups of up to " + maxWorkGroupSize() + " items)", "use smaller work-groups");
+        }
     }
 
     private void enqueueRange(int dimensions, long[] global, long[] local, MemorySegment event) {

@@ -1,7 +1,6 @@
 package dev.loris.tornado.runtime.cuda;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One device allocation: a device pointer and its size, with copies to and from host memory and other
@@ -13,14 +12,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * untouched until the stream is synchronised, and only pinned memory ({@link CudaDevice#allocatePinned})
  * lets the copy overlap with other work; pageable memory is staged by the driver.
  */
-public final class CudaBuffer implements AutoCloseable {
-    private final CudaDevice device;
+public final class CudaBuffer extends CudaResource {
     private final long address;
     private final long byteSize;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     CudaBuffer(CudaDevice device, long address, long byteSize) {
-        this.device = device;
+        super(device);
         this.address = address;
         this.byteSize = byteSize;
     }
@@ -33,10 +30,6 @@ public final class CudaBuffer implements AutoCloseable {
 
     public long byteSize() {
         return byteSize;
-    }
-
-    public CudaDevice device() {
-        return device;
     }
 
     /** Copies all of {@code host} to the start of this buffer; returns when the copy is done. */
@@ -125,15 +118,8 @@ public final class CudaBuffer implements AutoCloseable {
         device.bindings().memory().fillIntsAsync(address, value, words, stream.handle());
     }
 
-    /** Frees the device memory; later use of this buffer throws IllegalStateException. Idempotent. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        device.forget(this);
-        device.released(this);
-        device.makeCurrent();
+    void release() {
         device.bindings().memory().free(address);
     }
 
@@ -168,12 +154,6 @@ public final class CudaBuffer implements AutoCloseable {
             throw new IllegalArgumentException("fillInts needs a size that is a multiple of 4: " + this);
         }
         return byteSize / Integer.BYTES;
-    }
-
-    private void requireOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException(this + " is closed");
-        }
     }
 
     @Override

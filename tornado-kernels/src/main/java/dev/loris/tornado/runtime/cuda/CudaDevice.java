@@ -45,7 +45,7 @@ public final class CudaDevice implements AutoCloseable {
     private final MemorySegment context;
     private final CudaDeviceProperties properties;
     private final CudaStream defaultStream;
-    private final Set<AutoCloseable> liveResources = ConcurrentHashMap.newKeySet();
+    private final Set<CudaResource> liveResources = ConcurrentHashMap.newKeySet();
     private final Map<Long, PinnedBlock> pinnedBlocks = new ConcurrentHashMap<>();
     private volatile boolean open = true;
     private long liveAllocations;
@@ -250,20 +250,23 @@ public final class CudaDevice implements AutoCloseable {
         return driver;
     }
 
-    private <T extends AutoCloseable> T track(T resource) {
+    private <T extends CudaResource> T track(T resource) {
         liveResources.add(resource);
         return resource;
     }
 
-    /** Called by a resource's close, before it releases its native handle. */
-    void forget(AutoCloseable resource) {
+    /**
+     * Called once by a resource's close, before it releases its native object: a buffer's bytes count as
+     * released even if the free then fails (after a kernel fault the memory is gone with the context anyway).
+     */
+    void forget(CudaResource resource) {
         liveResources.remove(resource);
-    }
-
-    /** Called by {@link CudaBuffer#close()}: the statistics count the bytes as released even if the free fails. */
-    synchronized void released(CudaBuffer buffer) {
-        liveAllocations--;
-        liveBytes -= buffer.byteSize();
+        if (resource instanceof CudaBuffer buffer) {
+            synchronized (this) {
+                liveAllocations--;
+                liveBytes -= buffer.byteSize();
+            }
+        }
     }
 
     /** Stream-taking calls refuse another device's stream instead of letting the driver fail obscurely. */
@@ -282,11 +285,11 @@ public final class CudaDevice implements AutoCloseable {
         if (!open) {
             return;
         }
-        List<Exception> failures = new ArrayList<>();
-        for (AutoCloseable resource : List.copyOf(liveResources)) {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (CudaResource resource : List.copyOf(liveResources)) {
             try {
                 resource.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 failures.add(e);
             }
         }
@@ -304,8 +307,7 @@ public final class CudaDevice implements AutoCloseable {
             failures.add(e);
         }
         if (!failures.isEmpty()) {
-            RuntimeException first = failures.getFirst() instanceof RuntimeException r ? r
-                    : new IllegalStateException("releasing " + this + " failed", failures.getFirst());
+            RuntimeException first = failures.getFirst();
             failures.stream().skip(1).forEach(first::addSuppressed);
             throw first;
         }

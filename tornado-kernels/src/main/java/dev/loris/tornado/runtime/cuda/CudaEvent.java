@@ -1,20 +1,17 @@
 package dev.loris.tornado.runtime.cuda;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A marker recorded into a stream: it completes when the work queued before it does. Two recorded events
  * time the GPU work between them, with about half a microsecond of resolution; timing across streams also
  * counts whatever else ran in between.
  */
-public final class CudaEvent implements AutoCloseable {
-    private final CudaDevice device;
+public final class CudaEvent extends CudaResource {
     private final MemorySegment handle;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     CudaEvent(CudaDevice device, MemorySegment handle) {
-        this.device = device;
+        super(device);
         this.handle = handle;
     }
 
@@ -47,20 +44,13 @@ public final class CudaEvent implements AutoCloseable {
         return device.bindings().streams().elapsedMillis(start.handle, handle);
     }
 
-    /** Idempotent. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        device.forget(this);
-        device.makeCurrent();
+    void release() {
         device.bindings().streams().destroyEvent(handle);
     }
 
-    private void requireOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("event of " + device + " is closed");
-        }
+    @Override
+    public String toString() {
+        return "event 0x" + Long.toHexString(handle.address()) + " of " + device;
     }
 }

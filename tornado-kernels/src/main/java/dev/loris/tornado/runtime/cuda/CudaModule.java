@@ -2,7 +2,6 @@ package dev.loris.tornado.runtime.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.loris.tornado.runtime.cuda.CudaModuleBindings.JIT_ERROR_LOG_BUFFER;
 import static dev.loris.tornado.runtime.cuda.CudaModuleBindings.JIT_ERROR_LOG_BUFFER_SIZE_BYTES;
@@ -18,17 +17,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link #jitInfoLog()} reports registers, spills and shared memory per kernel ("ptxas info : Used 12
  * registers"). Closing it unloads the code; its {@link CudaFunction}s are unusable afterwards.
  */
-public final class CudaModule implements AutoCloseable {
+public final class CudaModule extends CudaResource {
     /** Per log buffer; a JIT log that long is already unreadable, and the driver truncates the rest. */
     private static final int LOG_BYTES = 64 * 1024;
 
-    private final CudaDevice device;
     private final MemorySegment handle;
     private final String jitInfoLog;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private CudaModule(CudaDevice device, MemorySegment handle, String jitInfoLog) {
-        this.device = device;
+        super(device);
         this.handle = handle;
         this.jitInfoLog = jitInfoLog;
     }
@@ -55,10 +52,6 @@ public final class CudaModule implements AutoCloseable {
         }
     }
 
-    public CudaDevice device() {
-        return device;
-    }
-
     /** The JIT's informational log (verbose): per-kernel registers, spills, shared and constant memory. */
     public String jitInfoLog() {
         return jitInfoLog;
@@ -72,20 +65,17 @@ public final class CudaModule implements AutoCloseable {
     }
 
     MemorySegment handle() {
-        if (closed.get()) {
-            throw new IllegalStateException("module on " + device + " is closed");
-        }
+        requireOpen();
         return handle;
     }
 
-    /** Unloads the code. Idempotent. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        device.forget(this);
-        device.makeCurrent();
+    void release() {
         device.bindings().modules().unload(handle);
+    }
+
+    @Override
+    public String toString() {
+        return "module 0x" + Long.toHexString(handle.address()) + " on " + device;
     }
 }

@@ -1,7 +1,6 @@
 package dev.loris.tornado.runtime.cuda;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A queue of copies and launches on one device, run in order; different streams may overlap. Streams from
@@ -9,27 +8,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * synchronous copy still sees their finished work. The default stream itself is the NULL handle, owned
  * by the context: closing it does nothing.
  */
-public final class CudaStream implements AutoCloseable {
-    private final CudaDevice device;
+public final class CudaStream extends CudaResource {
     private final MemorySegment handle;
     private final boolean owned;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     CudaStream(CudaDevice device, MemorySegment handle, boolean owned) {
-        this.device = device;
+        super(device);
         this.handle = handle;
         this.owned = owned;
     }
 
-    public CudaDevice device() {
-        return device;
-    }
-
     /** The CUstream (also a cudaStream_t), for other CUDA libraries; NULL for the default stream. */
     public MemorySegment handle() {
-        if (closed.get()) {
-            throw new IllegalStateException(this + " is closed");
-        }
+        requireOpen();
         return handle;
     }
 
@@ -40,14 +31,16 @@ public final class CudaStream implements AutoCloseable {
         device.bindings().streams().synchronizeStream(stream);
     }
 
-    /** Destroys the stream; work already queued still completes. Idempotent. */
+    /** Destroys the stream; work already queued still completes. Does nothing for the default stream. */
     @Override
     public void close() {
-        if (!owned || !closed.compareAndSet(false, true)) {
-            return;
+        if (owned) {
+            super.close();
         }
-        device.forget(this);
-        device.makeCurrent();
+    }
+
+    @Override
+    void release() {
         device.bindings().streams().destroyStream(handle);
     }
 

@@ -81,24 +81,22 @@ class CudaDeviceTest {
     @Test
     void scalarArgumentsArriveWithTheirTypesAndValues() {
         long seed = System.nanoTime();
-        Random random = new Random(seed);
-        int i32 = random.nextInt();
-        long i64 = random.nextLong();
-        float f32 = random.nextFloat() - 0.5f;
-        double f64 = random.nextGaussian();
+        TestPtx.Scalars scalars = TestPtx.Scalars.random(new Random(seed));
         try (CudaDevice device = CudaDevice.open(0); Arena arena = Arena.ofConfined();
-             CudaModule module = device.load(TestPtx.KERNELS); CudaBuffer out = device.allocate(24)) {
+             CudaModule module = device.load(TestPtx.KERNELS);
+             CudaBuffer out = device.allocate(TestPtx.Scalars.OUTPUT_BYTES)) {
             out.fillBytes((byte) 0xA5);
             module.function("storeScalars").launch(Dim3.of(1), Dim3.of(1), 0, device.defaultStream(),
-                    KernelArgs.create().pointer(out.address()).i32(i32).i64(i64).f32(f32).f64(f64));
-            MemorySegment host = arena.allocate(24, 8);
+                    scalars.arguments(out.address()));
+            MemorySegment host = arena.allocate(TestPtx.Scalars.OUTPUT_BYTES, 8);
             out.copyTo(host);
-            String context = "seed " + seed;
-            assertEquals(i32, host.get(JAVA_INT, 0), context);
-            assertEquals(Float.floatToRawIntBits(f32), Float.floatToRawIntBits(host.get(JAVA_FLOAT, 4)), context);
-            assertEquals(i64, host.get(JAVA_LONG, 8), context);
-            assertEquals(Double.doubleToRawLongBits(f64), Double.doubleToRawLongBits(host.get(JAVA_DOUBLE, 16)),
-                    context);
+            String context = "seed " + seed + ", " + scalars;
+            assertEquals(scalars.i32(), host.get(JAVA_INT, TestPtx.Scalars.I32_OFFSET), context);
+            assertEquals(Float.floatToRawIntBits(scalars.f32()),
+                    Float.floatToRawIntBits(host.get(JAVA_FLOAT, TestPtx.Scalars.F32_OFFSET)), context);
+            assertEquals(scalars.i64(), host.get(JAVA_LONG, TestPtx.Scalars.I64_OFFSET), context);
+            assertEquals(Double.doubleToRawLongBits(scalars.f64()),
+                    Double.doubleToRawLongBits(host.get(JAVA_DOUBLE, TestPtx.Scalars.F64_OFFSET)), context);
         }
     }
 

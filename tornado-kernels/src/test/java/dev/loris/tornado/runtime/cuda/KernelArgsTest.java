@@ -21,11 +21,8 @@ class KernelArgsTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         long address = random.nextLong();
-        int i32 = random.nextInt();
-        long i64 = random.nextLong();
-        float f32 = random.nextFloat() - 0.5f;
-        double f64 = random.nextGaussian();
-        KernelArgs args = KernelArgs.create().pointer(address).i32(i32).i64(i64).f32(f32).f64(f64);
+        TestPtx.Scalars scalars = TestPtx.Scalars.random(random);
+        KernelArgs args = scalars.arguments(address);
         String context = "seed " + seed + ", args " + args;
 
         assertEquals(5, args.count(), context);
@@ -36,11 +33,11 @@ class KernelArgsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pointers = args.pack(arena).reinterpret(5 * ADDRESS.byteSize());
             assertEquals(address, argument(pointers, 0, 8).get(JAVA_LONG, 0), context);
-            assertEquals(i32, argument(pointers, 1, 4).get(JAVA_INT, 0), context);
-            assertEquals(i64, argument(pointers, 2, 8).get(JAVA_LONG, 0), context);
-            assertEquals(Float.floatToRawIntBits(f32),
+            assertEquals(scalars.i32(), argument(pointers, 1, 4).get(JAVA_INT, 0), context);
+            assertEquals(scalars.i64(), argument(pointers, 2, 8).get(JAVA_LONG, 0), context);
+            assertEquals(Float.floatToRawIntBits(scalars.f32()),
                     Float.floatToRawIntBits(argument(pointers, 3, 4).get(JAVA_FLOAT, 0)), context);
-            assertEquals(Double.doubleToRawLongBits(f64),
+            assertEquals(Double.doubleToRawLongBits(scalars.f64()),
                     Double.doubleToRawLongBits(argument(pointers, 4, 8).get(JAVA_DOUBLE, 0)), context);
         }
     }

@@ -1,5 +1,7 @@
 package dev.loris.tornado.runtime.cuda;
 
+import java.util.Random;
+
 /**
  * Hand-written PTX for the runtime's tests, independent of our compiler: if these fail, the runtime is
  * wrong, not the code generator. ISA 8.0 for sm_80 loads on every driver from CUDA 12.0 and JITs forward
@@ -80,6 +82,24 @@ final class TestPtx {
                 ret;
             }
             """;
+
+    /** Random scalar arguments of every kind for storeScalars, and where it stores each in its output. */
+    record Scalars(int i32, long i64, float f32, double f64) {
+        static final int I32_OFFSET = 0;
+        static final int F32_OFFSET = 4;
+        static final int I64_OFFSET = 8;
+        static final int F64_OFFSET = 16;
+        static final int OUTPUT_BYTES = 24;
+
+        static Scalars random(Random random) {
+            return new Scalars(random.nextInt(), random.nextLong(), random.nextFloat() - 0.5f, random.nextGaussian());
+        }
+
+        /** storeScalars' argument list: the output pointer, then the scalars in parameter order. */
+        KernelArgs arguments(long output) {
+            return KernelArgs.create().pointer(output).i32(i32).i64(i64).f32(f32).f64(f64);
+        }
+    }
 
     /** Byte sizes of vectorAdd's parameters, as the driver lists them. */
     static final long[] VECTOR_ADD_PARAMETER_SIZES = {8, 8, 8, 4};

@@ -97,11 +97,13 @@ record Grid(int[] global, int[] local, int[] groups) {
 
     /** Group id of linear group {@code group} as "(x, y, z)". */
     String describeGroup(long group) {
-        return "(" + group % groups[0] + ", " + group / groups[0] % groups[1] + ", " + group / groups[0] / groups[1] + ")";
+        long rows = group / groups[0];
+        return "(" + group % groups[0] + ", " + rows % groups[1] + ", " + rows / groups[1] + ")";
     }
 
     /** Local id of linear local id {@code linear} as "(x, y, z)". */
     String describeLocal(int linear) {
-        return "(" + linear % local[0] + ", " + linear / local[0] % local[1] + ", " + linear / local[0] / local[1] + ")";
+        int rows = linear / local[0];
+        return "(" + linear % local[0] + ", " + rows % local[1] + ", " + rows / local[1] + ")";
     }
 }

@@ -80,8 +80,8 @@ final class GroupSync {
         int warpCount = size % KernelContext.WARP_SIZE == 0 ? size / KernelContext.WARP_SIZE : 0;
         this.warps = new Rendezvous[warpCount];
         for (int w = 0; w < warpCount; w++) {
-            warps[w] = new Rendezvous("simd operation in warp " + w, w * KernelContext.WARP_SIZE, KernelContext.WARP_SIZE,
-                    true);
+            int lanes = KernelContext.WARP_SIZE;
+            warps[w] = new Rendezvous("simd operation in warp " + w, w * lanes, lanes, true);
         }
     }
 

@@ -29,8 +29,8 @@ final class LocalArrays {
         if (ordinal < allocations.size()) {
             Allocation existing = allocations.get(ordinal);
             if (!existing.elementType.equals(elementType) || existing.size != size) {
-                throw new KernelMisuseException("local array #" + ordinal + " of the work-group is " + existing.elementType
-                        + "[" + existing.size + "], but a work-item asked for it with " + call,
+                throw new KernelMisuseException("local array #" + ordinal + " of the work-group is "
+                        + existing.elementType + "[" + existing.size + "], but a work-item asked for it with " + call,
                         "every work-item of a group must allocate the same local arrays in the same order");
             }
             return existing.array;

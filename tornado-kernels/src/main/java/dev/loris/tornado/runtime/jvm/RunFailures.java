@@ -23,7 +23,7 @@ final class RunFailures {
         String hint = cause instanceof LorisException e && !e.hint().isEmpty() ? e.hint()
                 : "the cause's stack trace shows the kernel line; on the JVM the kernel runs as plain Java";
         String what = cause instanceof LorisException ? cause.getMessage() : cause.toString();
-        KernelFailedException failure = new KernelFailedException("kernel failed at " + where + ": " + what, hint, cause);
+        var failure = new KernelFailedException("kernel failed at " + where + ": " + what, hint, cause);
         if (!first.compareAndSet(null, failure)) {
             more.incrementAndGet();
         }

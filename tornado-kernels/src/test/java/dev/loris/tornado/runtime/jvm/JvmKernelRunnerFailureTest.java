@@ -146,7 +146,8 @@ class JvmKernelRunnerFailureTest {
     void gridMustBeAMultipleOfTheGroup() {
         LorisException e = assertThrows(LorisException.class,
                 () -> JvmKernelRunner.run(ctx -> { }, new long[] {64, 1000}, new int[] {8, 256}));
-        assertTrue(e.getMessage().contains("global size 1000 in y is not a multiple of local size 256"), e.getMessage());
+        assertTrue(e.getMessage().contains("global size 1000 in y is not a multiple of local size 256"),
+                e.getMessage());
         assertTrue(e.hint().contains("1024"), e.hint());
         assertThrows(LorisException.class, () -> JvmKernelRunner.run(ctx -> { }, new long[] {8}, new int[] {8, 1}));
         assertThrows(LorisException.class, () -> JvmKernelRunner.run(ctx -> { }, new long[] {8}, new int[] {0}));

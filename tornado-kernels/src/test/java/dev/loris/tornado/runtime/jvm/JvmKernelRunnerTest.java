@@ -32,7 +32,8 @@ class JvmKernelRunnerTest {
         out.init(Float.NaN);
         float a = random.nextFloat() * 4 - 2;
         long global = (n + local - 1) / local * local;
-        JvmKernelRunner.run(ctx -> ExampleKernels.axpy(ctx, a, x, y, out, n), new long[] {global}, new int[] {local}, mode);
+        JvmKernelRunner.run(ctx -> ExampleKernels.axpy(ctx, a, x, y, out, n), new long[] {global}, new int[] {local},
+                mode);
         for (int i = 0; i < n; i++) {
             assertEquals(a * x.get(i) + y.get(i), out.get(i), "out[" + i + "], seed " + SEED);
         }
@@ -122,7 +123,8 @@ class JvmKernelRunnerTest {
                 new int[] {256});
         for (int i = 0; i < global; i++) {
             int bits = Float.floatToRawIntBits(viaSimdSum.get(i));
-            assertEquals(Float.floatToRawIntBits(viaDown.get(i / WARP_SIZE)), bits, "shuffle down, [" + i + "], seed " + SEED);
+            assertEquals(Float.floatToRawIntBits(viaDown.get(i / WARP_SIZE)), bits,
+                    "shuffle down, [" + i + "], seed " + SEED);
             assertEquals(Float.floatToRawIntBits(viaButterfly.get(i)), bits, "butterfly, [" + i + "], seed " + SEED);
         }
     }

@@ -157,13 +157,7 @@ public final class KernelContext {
      * lane adding its partner's partial to its own), the order device code uses, so results match bit for bit.
      */
     public float simdSum(float value) {
-        float[] partial = floatLanes(exchange("simdSum", value));
-        for (int offset = WARP_SIZE / 2; offset > 0; offset /= 2) {
-            for (int lane = 0; lane < offset; lane++) {
-                partial[lane] = partial[lane] + partial[lane + offset];
-            }
-        }
-        return partial[0];
+        return shuffleTree(exchange("simdSum", value), Float::sum);
     }
 
     /** The sum over the warp (wrapping on overflow), returned to every lane. */
@@ -178,13 +172,7 @@ public final class KernelContext {
 
     /** The maximum over the warp, returned to every lane (NaN if any lane holds NaN, as Math.max). */
     public float simdMax(float value) {
-        float[] partial = floatLanes(exchange("simdMax", value));
-        for (int offset = WARP_SIZE / 2; offset > 0; offset /= 2) {
-            for (int lane = 0; lane < offset; lane++) {
-                partial[lane] = Math.max(partial[lane], partial[lane + offset]);
-            }
-        }
-        return partial[0];
+        return shuffleTree(exchange("simdMax", value), Math::max);
     }
 
     /** Lane 0's value, returned to every lane. */
@@ -212,12 +200,27 @@ public final class KernelContext {
         return host.simdExchange(this, operation, Float.floatToRawIntBits(value));
     }
 
-    private static float[] floatLanes(long[] lanes) {
-        float[] values = new float[lanes.length];
+    /** Combining two lane values, for {@link #shuffleTree}. */
+    @FunctionalInterface
+    private interface FloatCombiner {
+        float combine(float own, float partner);
+    }
+
+    /**
+     * Lane 0's result of the shuffle-down tree over the warp (offsets 16, 8, 4, 2, 1), which is also every
+     * lane's result of the xor butterfly, since each step combines the same two partials.
+     */
+    private static float shuffleTree(long[] lanes, FloatCombiner combiner) {
+        float[] partial = new float[lanes.length];
         for (int i = 0; i < lanes.length; i++) {
-            values[i] = Float.intBitsToFloat((int) lanes[i]);
+            partial[i] = Float.intBitsToFloat((int) lanes[i]);
         }
-        return values;
+        for (int offset = WARP_SIZE / 2; offset > 0; offset /= 2) {
+            for (int lane = 0; lane < offset; lane++) {
+                partial[lane] = combiner.combine(partial[lane], partial[lane + offset]);
+            }
+        }
+        return partial[0];
     }
 
     private static HalfFloat[] zeroHalfFloats(int size) {

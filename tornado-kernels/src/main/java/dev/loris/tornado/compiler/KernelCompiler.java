@@ -1,0 +1,40 @@
+package dev.loris.tornado.compiler;
+
+import dev.loris.tornado.compiler.frontend.KernelFrontend;
+import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.opt.SsaCleanup;
+import dev.loris.tornado.compiler.ptx.PtxEmitter;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * The whole compiler in three calls: a kernel method (with the scalar arguments the caller fixes as
+ * constants) to an optimised SSA graph, to PTX text, or to OpenCL C. Runtimes call this and cache the result;
+ * the pipeline order is written once here so every backend sees the same optimised kernel.
+ *
+ * <p>Kernel ABI shared by both emitters (the graph's {@link Graph#params}): the KernelContext parameter is
+ * implicit and takes no argument; every Loris array becomes a global pointer followed by its element count as
+ * a 64-bit integer; primitives pass as themselves (byte, short, char and boolean widened to int); a parameter
+ * fixed as a constant still keeps its slot in the signature, so launch code never depends on specialisation.
+ */
+public final class KernelCompiler {
+    private KernelCompiler() {
+    }
+
+    /** Front end, then the optimisation pipeline. {@code constants}: parameter index (Java order) to value. */
+    public static Graph graph(Method kernel, Map<Integer, Object> constants) {
+        Graph graph = KernelFrontend.build(kernel, constants);
+        SsaCleanup.run(graph);
+        return graph;
+    }
+
+    public static String ptx(Method kernel, Map<Integer, Object> constants, PtxEmitter.Options options) {
+        return PtxEmitter.emit(graph(kernel, constants), options);
+    }
+
+    public static String openCl(Method kernel, Map<Integer, Object> constants) {
+        return OpenClEmitter.emit(graph(kernel, constants));
+    }
+}

@@ -4,12 +4,12 @@
 __kernel void controlFlow(__global int *in, long in_length, __global int *out, long out_length, int n, int width) {
     int v7;
     bool v8;
+    int v19;
     int v16;
     int t16;
     int v17;
     int t17;
     bool v18;
-    int v19;
     int v20;
     int v21;
     bool v23;
@@ -36,6 +36,7 @@ __kernel void controlFlow(__global int *in, long in_length, __global int *out, l
 L2:;
     return;
 L3:;
+    v19 = as_int(as_uint(v7) * as_uint(width));
     t16 = 0;
     t17 = 0;
     v16 = t16;
@@ -46,7 +47,6 @@ L4:;
         goto L15;
     }
 L5:;
-    v19 = as_int(as_uint(v7) * as_uint(width));
     v20 = as_int(as_uint(v19) + as_uint(v17));
     v21 = in[v20];
     v23 = (v21 != 0);

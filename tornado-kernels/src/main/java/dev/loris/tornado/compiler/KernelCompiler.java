@@ -3,7 +3,11 @@ package dev.loris.tornado.compiler;
 import dev.loris.tornado.compiler.frontend.KernelFrontend;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.opt.ConstantFolding;
+import dev.loris.tornado.compiler.opt.LoopInvariantMotion;
+import dev.loris.tornado.compiler.opt.LoopUnrolling;
 import dev.loris.tornado.compiler.opt.SsaCleanup;
+import dev.loris.tornado.compiler.opt.ValueNumbering;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
 
 import java.lang.reflect.Method;
@@ -27,7 +31,35 @@ public final class KernelCompiler {
     public static Graph graph(Method kernel, Map<Integer, Object> constants) {
         Graph graph = KernelFrontend.build(kernel, constants);
         SsaCleanup.run(graph);
+        optimise(graph);
         return graph;
+    }
+
+    /**
+     * Folding first (specialised constants collapse branches and loop bounds), then value numbering, then
+     * loop-invariant motion, repeated while something changes (a hoisted expression can become foldable or
+     * common with another). A few rounds reach the fixed point for kernels of our size.
+     */
+    static void optimise(Graph graph) {
+        for (int round = 0; round < 4; round++) {
+            boolean changed = false;
+            if (ConstantFolding.run(graph)) {
+                SsaCleanup.run(graph);
+                changed = true;
+            }
+            changed |= ValueNumbering.run(graph);
+            while (LoopUnrolling.runOnce(graph)) {
+                SsaCleanup.run(graph);
+                ConstantFolding.run(graph);
+                SsaCleanup.run(graph);
+                changed = true;
+            }
+            changed |= LoopInvariantMotion.run(graph);
+            SsaCleanup.run(graph);
+            if (!changed) {
+                break;
+            }
+        }
     }
 
     public static String ptx(Method kernel, Map<Integer, Object> constants, PtxEmitter.Options options) {

@@ -2,10 +2,8 @@ package dev.loris.tornado.compiler;
 
 import dev.loris.testing.Ptxas;
 import dev.loris.testing.RequiresOpenCl;
-import dev.loris.tornado.compiler.frontend.KernelFrontend;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
-import dev.loris.tornado.compiler.opt.SsaCleanup;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
 import dev.loris.tornado.runtime.opencl.OpenClBuffer;
 import dev.loris.tornado.runtime.opencl.OpenClDevice;
@@ -29,9 +27,7 @@ class CompilerSmokeTest {
     static Graph graph(String name, Map<Integer, Object> constants) {
         Method kernel = Arrays.stream(SampleKernels.class.getDeclaredMethods())
                 .filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
-        Graph graph = KernelFrontend.build(kernel, constants);
-        SsaCleanup.run(graph);
-        return graph;
+        return KernelCompiler.graph(kernel, constants);
     }
 
     @Test

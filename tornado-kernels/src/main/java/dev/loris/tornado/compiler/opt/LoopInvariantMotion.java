@@ -1,0 +1,67 @@
+package dev.loris.tornado.compiler.opt;
+
+import dev.loris.tornado.compiler.ir.Block;
+import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.ir.Op;
+import dev.loris.tornado.compiler.ir.Value;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Loop-invariant code motion: a pure operation whose operands are all defined outside a loop moves to the
+ * loop's preheader. Loops are visited innermost first, so an expression invariant in several nested loops
+ * climbs out of all of them. Loads stay (a store in the loop, or another work-item across a barrier, may
+ * change memory). Hoisting out of a conditional path is safe because no operation of ours traps on a device:
+ * integer division by zero yields a value that is only used where the original path ran.
+ */
+public final class LoopInvariantMotion {
+    private LoopInvariantMotion() {
+    }
+
+    public static boolean run(Graph graph) {
+        boolean changed = false;
+        Dominators dom = new Dominators(graph);
+        List<Loops.Loop> loops = Loops.find(graph, dom);
+        for (Loops.Loop loop : loops) {
+            List<Value> invariant = new ArrayList<>();
+            // graph.blocks rather than the dominators' order: it includes preheaders made for inner loops.
+            for (Block b : graph.blocks) {
+                if (!loop.blocks().contains(b)) {
+                    continue;
+                }
+                for (Value v : b.values) {
+                    if (isHoistable(v) && v.inputs.stream().allMatch(in -> !loop.contains(in))) {
+                        invariant.add(v);
+                        v.block = null; // outside the loop from now on, so its users can follow
+                    }
+                }
+            }
+            if (invariant.isEmpty()) {
+                continue;
+            }
+            Block pre = Loops.preheader(graph, loop);
+            for (Loops.Loop outer : loops) {
+                if (outer != loop && outer.blocks().contains(loop.header())) {
+                    outer.blocks().add(pre);
+                }
+            }
+            for (Block b : loop.blocks()) {
+                b.values.removeIf(invariant::contains);
+            }
+            for (Value v : invariant) {
+                v.block = pre;
+            }
+            pre.values.addAll(invariant);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static boolean isHoistable(Value v) {
+        return switch (v.op) {
+            case PARAM, UNDEF, PHI, LOAD, LOCAL_ARRAY -> false;
+            default -> !v.op.hasSideEffect();
+        };
+    }
+}

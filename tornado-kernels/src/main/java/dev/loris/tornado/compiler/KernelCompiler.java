@@ -3,6 +3,8 @@ package dev.loris.tornado.compiler;
 import dev.loris.tornado.compiler.frontend.KernelFrontend;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.opt.AddressLowering;
+import dev.loris.tornado.compiler.opt.AddressStrengthReduction;
 import dev.loris.tornado.compiler.opt.ConstantFolding;
 import dev.loris.tornado.compiler.opt.LoopInvariantMotion;
 import dev.loris.tornado.compiler.opt.LoopUnrolling;
@@ -63,7 +65,19 @@ public final class KernelCompiler {
     }
 
     public static String ptx(Method kernel, Map<Integer, Object> constants, PtxEmitter.Options options) {
-        return PtxEmitter.emit(graph(kernel, constants), options);
+        return PtxEmitter.emit(ptxGraph(kernel, constants), options);
+    }
+
+    /** The optimised graph with PTX's explicit, shared, hoisted and strength-reduced addresses. */
+    public static Graph ptxGraph(Method kernel, Map<Integer, Object> constants) {
+        Graph graph = graph(kernel, constants);
+        AddressLowering.run(graph);
+        ValueNumbering.run(graph);
+        AddressStrengthReduction.run(graph);
+        LoopInvariantMotion.run(graph);
+        ValueNumbering.run(graph);
+        SsaCleanup.run(graph);
+        return graph;
     }
 
     public static String openCl(Method kernel, Map<Integer, Object> constants) {

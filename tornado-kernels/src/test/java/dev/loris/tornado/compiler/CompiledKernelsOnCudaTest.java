@@ -1,7 +1,6 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.testing.RequiresCuda;
-import dev.loris.tornado.compiler.ptx.PtxEmitter;
 import dev.loris.tornado.runtime.cuda.CudaBuffer;
 import dev.loris.tornado.runtime.cuda.CudaDevice;
 import dev.loris.tornado.runtime.cuda.CudaModule;
@@ -26,8 +25,7 @@ class CompiledKernelsOnCudaTest {
 
     private static CudaModule load(CudaDevice device, String kernel) {
         String target = "sm_" + device.computeCapabilityMajor() + device.computeCapabilityMinor();
-        return device.load(PtxEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of()),
-                new PtxEmitter.Options(target, false)));
+        return device.load(CompilerSmokeTest.ptx(kernel, Map.of()).replace(".target sm_80", ".target " + target));
     }
 
     private static MemorySegment randomFloats(Arena arena, Random random, int n, float scale) {

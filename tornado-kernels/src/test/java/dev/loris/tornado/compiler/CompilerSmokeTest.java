@@ -25,15 +25,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** End to end through the compiler: Java kernel -> SSA -> PTX assembled by ptxas, and OpenCL C run on a device. */
 class CompilerSmokeTest {
     static Graph graph(String name, Map<Integer, Object> constants) {
-        Method kernel = Arrays.stream(SampleKernels.class.getDeclaredMethods())
+        return KernelCompiler.graph(kernel(name), constants);
+    }
+
+    static String ptx(String name, Map<Integer, Object> constants) {
+        return KernelCompiler.ptx(kernel(name), constants, PtxEmitter.Options.DEFAULT);
+    }
+
+    private static Method kernel(String name) {
+        return Arrays.stream(SampleKernels.class.getDeclaredMethods())
                 .filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
-        return KernelCompiler.graph(kernel, constants);
     }
 
     @Test
     void everySampleAssemblesWithPtxasForSm80AndSm90() {
         for (String name : new String[] {"axpy", "controlFlow", "rowSum", "swiglu"}) {
-            String ptx = PtxEmitter.emit(graph(name, Map.of()), PtxEmitter.Options.DEFAULT);
+            String ptx = ptx(name, Map.of());
             Ptxas.assertAssembles(ptx, "sm_80");
             Ptxas.assertAssembles(ptx.replace(".target sm_80", ".target sm_90"), "sm_90");
         }

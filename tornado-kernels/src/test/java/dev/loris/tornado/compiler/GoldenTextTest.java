@@ -1,7 +1,6 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
-import dev.loris.tornado.compiler.ptx.PtxEmitter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,9 +23,8 @@ class GoldenTextTest {
     @ParameterizedTest
     @ValueSource(strings = {"axpy", "controlFlow", "rowSum"})
     void emittedTextMatchesGolden(String kernel) throws IOException {
-        var graph = CompilerSmokeTest.graph(kernel, Map.of());
-        check(kernel + ".ptx", PtxEmitter.emit(graph, PtxEmitter.Options.DEFAULT));
-        check(kernel + ".cl", OpenClEmitter.emit(graph));
+        check(kernel + ".ptx", CompilerSmokeTest.ptx(kernel, Map.of()));
+        check(kernel + ".cl", OpenClEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of())));
     }
 
     private static void check(String file, String actual) throws IOException {

@@ -35,6 +35,9 @@ public enum Op {
     STORE,          // (ptr, index, value)
     ATOMIC_ADD,     // (ptr, index, value) -> old value
     LOCAL_ARRAY,    // a work-group local array: Value.mem element type, Value.index length -> PTR_LOCAL
+    ADDRESS,        // (ptr, index) -> the element's address, Value.mem element type; made by AddressLowering
+                    // for PTX only, after which LOAD/STORE/ATOMIC_ADD take (address, constant index).
+                    // ADD on a pointer type is (ptr, byte offset I64 / I32 for local): strength reduction.
 
     // Synchronisation and warp exchange
     BARRIER,        // Value.index: 0 = local barrier, 1 = global (both work-group scope)

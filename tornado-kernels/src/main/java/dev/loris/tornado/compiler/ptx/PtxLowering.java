@@ -56,6 +56,8 @@ final class PtxLowering {
         row(Op.MIN, Type.F32, "min.NaN.f32 {d}, {a}, {b};");
         row(Op.MAX, Type.F32, "max.NaN.f32 {d}, {a}, {b};");
         row(Op.NOT, Type.PRED, "not.pred {d}, {a};");
+        row(Op.ADD, Type.PTR_GLOBAL, "add.s64 {d}, {a}, {b};");
+        row(Op.ADD, Type.PTR_LOCAL, "add.s32 {d}, {a}, {b};");
         row(Op.SEXT8, Type.I32, "cvt.s32.s8 {d}, {a};");
         row(Op.SEXT16, Type.I32, "cvt.s32.s16 {d}, {a};");
         row(Op.ZEXT16, Type.I32, "and.b32 {d}, {a}, 65535;");
@@ -98,6 +100,7 @@ final class PtxLowering {
             case RSQRT -> rsqrt(v);
             case EXP -> exp(v);
             case LOAD, STORE, ATOMIC_ADD -> new PtxMemory(regs, this).lower(v);
+            case ADDRESS -> new PtxMemory(regs, this).lowerAddress(v);
             case BARRIER -> line("bar.sync 0;");
             case SHUFFLE_DOWN -> shuffle(v, "down");
             case SHUFFLE_XOR -> shuffle(v, "bfly");

@@ -1,6 +1,7 @@
 package dev.loris.tornado.compiler.ptx;
 
 import dev.loris.tornado.compiler.ir.MemType;
+import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 import dev.loris.tornado.compiler.ptx.PtxRegisters.Kind;
@@ -47,6 +48,31 @@ final class PtxMemory {
             case F32 -> "f32";
             case F64 -> "f64";
         };
+    }
+
+    /** ADDRESS: the element's address into the value's own register, so it can be shared and hoisted. */
+    void lowerAddress(Value v) {
+        Value pointer = v.input(0);
+        Value index = v.input(1);
+        String d = regs.of(v);
+        int size = v.mem.bytes();
+        if (pointer.type == Type.PTR_GLOBAL) {
+            String scaled = regs.temp(Kind.B64);
+            // An int index widened to long needs no separate widening: mul.wide does it.
+            if (index.op == Op.CONVERT && index.type == Type.I64 && index.input(0).type == Type.I32) {
+                index = index.input(0);
+            }
+            lowering.line((index.type == Type.I32 ? "mul.wide.s32 " : "mul.lo.s64 ") + scaled + ", "
+                    + regs.of(index) + ", " + size + ";");
+            lowering.line("add.s64 " + d + ", " + regs.of(pointer) + ", " + scaled + ";");
+            return;
+        }
+        String index32 = regs.of(index);
+        if (index.type == Type.I64) {
+            index32 = regs.temp(Kind.B32);
+            lowering.line("cvt.u32.u64 " + index32 + ", " + regs.of(index) + ";");
+        }
+        lowering.line("mad.lo.s32 " + d + ", " + index32 + ", " + size + ", " + regs.of(pointer) + ";");
     }
 
     private String address(Value pointer, Value index, MemType mem, boolean global) {

@@ -1,0 +1,138 @@
+package dev.loris.bench;
+
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.ByteArray;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.kernels.RmsNorm;
+import dev.loris.tornado.kernels.SwiGlu;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The bandwidth benchmark of issue 3: bf16 SwiGLU forward over 64M elements and bf16 RMSNorm forward over
+ * (16384, 4096), compiled from Java, against the device-to-device copy bandwidth of the same accelerator.
+ * Each figure is the median of many launches timed with device events (CUDA events, OpenCL profiling);
+ * bandwidth counts bytes read plus bytes written once, as a copy does. Prints one tab-separated line per
+ * measurement: accelerator, what, milliseconds, GB/s, fraction of copy bandwidth.
+ *
+ * <p>Usage: {@code KernelBench SPEC [runs]}, SPEC as in {@link Accelerator#open} (cuda, opencl:1, jvm).
+ */
+public final class KernelBench {
+    private static final long SWIGLU_ELEMENTS = 64L << 20;
+    private static final int ROWS = 16384;
+    private static final int COLS = 4096;
+
+    private final Accelerator accelerator;
+    private final int runs;
+    private final DeviceStream stream;
+
+    private KernelBench(Accelerator accelerator, int runs) {
+        this.accelerator = accelerator;
+        this.runs = runs;
+        this.stream = accelerator.defaultStream();
+    }
+
+    public static void main(String[] args) {
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        try (Accelerator accelerator = Accelerator.open(args.length > 0 ? args[0] : "auto")) {
+            KernelBench bench = new KernelBench(accelerator, runs);
+            double copy = bench.copyBandwidth();
+            bench.swiglu(copy);
+            bench.rmsNorm(copy, "forwardBf16");
+            bench.rmsNorm(copy, "forwardBf16Warps");
+        }
+    }
+
+    /** GB/s of a device-to-device copy of 512 MiB, counting the bytes read and the bytes written. */
+    private double copyBandwidth() {
+        long bytes = 512L << 20;
+        try (DeviceArray a = accelerator.allocate(ByteArray.class, bytes);
+             DeviceArray b = accelerator.allocate(ByteArray.class, bytes)) {
+            a.fillBytes((byte) 1);
+            double ms = median(() -> b.copyFrom(a));
+            double gbs = 2.0 * bytes / ms / 1e6;
+            report("device copy 512 MiB", ms, gbs, 1.0);
+            return gbs;
+        }
+    }
+
+    private void swiglu(double copy) {
+        long n = SWIGLU_ELEMENTS;
+        try (DeviceArray gate = random(n); DeviceArray up = random(n);
+             DeviceArray out = accelerator.allocate(BFloat16Array.class, n)) {
+            CompiledKernel kernel = accelerator.compile(SwiGlu.class, "forwardBf16", java.util.Map.of());
+            try (KernelLaunch launch = kernel.launcher()) {
+                launch.setArguments(gate, up, out, n);
+                for (long perThread : new long[] {1, 4}) {
+                    long global = n / perThread;
+                    double ms = median(() -> launch.launch(global, 256, stream));
+                    double gbs = 3.0 * 2 * n / ms / 1e6;
+                    report("swiglu bf16 64M, " + perThread + " per work-item", ms, gbs, gbs / copy);
+                }
+            }
+        }
+    }
+
+    private void rmsNorm(double copy, String variant) {
+        long n = (long) ROWS * COLS;
+        try (DeviceArray x = random(n); DeviceArray weight = random(COLS);
+             DeviceArray out = accelerator.allocate(BFloat16Array.class, n);
+             DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS)) {
+            CompiledKernel kernel = accelerator.compile(RmsNorm.class, variant, java.util.Map.of());
+            try (KernelLaunch launch = kernel.launcher()) {
+                launch.setArguments(x, weight, out, inverseRms, COLS, 1e-5f);
+                for (int local : new int[] {256, 512}) {
+                    if (local > RmsNorm.MAX_GROUP) {
+                        continue;
+                    }
+                    double ms = median(() -> launch.launch((long) ROWS * local, local, stream));
+                    double bytes = 2.0 * 2 * n + 2.0 * COLS + 4.0 * ROWS;
+                    double gbs = bytes / ms / 1e6;
+                    report("rmsnorm bf16 (16384,4096) " + variant + ", local " + local, ms, gbs, gbs / copy);
+                }
+            }
+        }
+    }
+
+    private DeviceArray random(long n) {
+        Random random = new Random(42);
+        BFloat16Array host = new BFloat16Array(n);
+        for (long i = 0; i < n; i++) {
+            host.setFloat(i, (float) random.nextGaussian());
+        }
+        return accelerator.upload(host);
+    }
+
+    /** Median milliseconds over {@link #runs} timed repetitions, after warm-up. */
+    private double median(Runnable work) {
+        for (int i = 0; i < 5; i++) {
+            work.run();
+        }
+        accelerator.synchronize();
+        List<Double> times = new ArrayList<>();
+        try (DeviceEvent start = accelerator.createEvent(); DeviceEvent stop = accelerator.createEvent()) {
+            for (int i = 0; i < runs; i++) {
+                start.record(stream);
+                work.run();
+                stop.record(stream);
+                times.add(stop.millisSince(start));
+            }
+        }
+        double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted[sorted.length / 2];
+    }
+
+    private void report(String what, double ms, double gbs, double ofCopy) {
+        System.out.printf(Locale.ROOT, "%s\t%s\t%.4f ms\t%.0f GB/s\t%.1f%% of copy%n",
+                accelerator.spec(), what, ms, gbs, 100 * ofCopy);
+    }
+}

@@ -29,6 +29,16 @@ final class SuiteInputs {
         return from + random.nextInt(to - from + 1);
     }
 
+    /**
+     * A 1D grid for grid-stride kernels over n elements with groups of {@code local}: sometimes enough groups
+     * to cover n at once, sometimes fewer, so the stride loop runs more than once.
+     */
+    int[] strideGrid(long n, int local) {
+        long covering = Math.max(1, (n + local - 1) / local);
+        long groups = random.nextBoolean() ? covering : 1 + random.nextLong(covering);
+        return new int[] {Math.toIntExact(groups * local)};
+    }
+
     /** Uniform floats in [-scale, scale). */
     float[] floats(int n, float scale) {
         float[] values = new float[n];

@@ -70,12 +70,12 @@ public final class RmsNorm {
     }
 
     /** HF's statistic from a row's f32 sum of squares. */
-    public static float inverseRms(float sumSquares, int cols, float eps) {
+    private static float inverseRms(float sumSquares, int cols, float eps) {
         return TornadoMath.rsqrt(sumSquares / cols + eps);
     }
 
     /** HF's bf16 chain for one element, as a float holding a bf16 value: bf16(w * bf16(x * inv)). */
-    public static float normaliseBf16(float x, float inv, float w) {
+    private static float normaliseBf16(float x, float inv, float w) {
         float h = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(x * inv));
         return TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(w * h));
     }
@@ -118,7 +118,8 @@ public final class RmsNorm {
         int cols = weight.length;
         short[] out = new short[x.length];
         for (int i = 0; i < x.length; i++) {
-            out[i] = TornadoMath.floatToBfloat16(normaliseBf16(x[i], inverseRms[i / cols], weight[i % cols]));
+            short normalised = TornadoMath.floatToBfloat16(x[i] * inverseRms[i / cols]);
+            out[i] = TornadoMath.floatToBfloat16(weight[i % cols] * TornadoMath.bfloat16ToFloat(normalised));
         }
         return out;
     }

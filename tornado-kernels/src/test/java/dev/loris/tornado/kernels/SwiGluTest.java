@@ -8,13 +8,17 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** SwiGLU forward in f32 and in HF's bf16 rounding, against the Java reference (tolerances in SwiGlu). */
+/**
+ * SwiGLU forward in f32 and in HF's bf16 rounding, against silu computed in double (tolerances in SwiGlu).
+ * forwardBf16Reference is the chain at the exact silu; the test widens it to the stated silu tolerance.
+ */
 class SwiGluTest {
     /** Gates span the whole curve of silu: its negative dip, the linear part, and exp's under- and overflow. */
     private static final float GATE_SCALE = 30f;
+    private static final float RELATIVE_TOLERANCE = 2e-6f;
 
     @AcrossBackends
-    void f32IsWithinEightUlp(SuiteBackend backend) {
+    void f32IsWithinTwoMillionthsRelative(SuiteBackend backend) {
         SuiteInputs in = new SuiteInputs();
         int n = in.between(1, 40_000);
         float[] gate = in.floats(n, GATE_SCALE);
@@ -25,7 +29,7 @@ class SwiGluTest {
         float[] expected = SwiGlu.forwardReference(gate, up);
         for (int i = 0; i < n; i++) {
             float actual = out.get(i);
-            assertTrue(Math.abs(actual - expected[i]) <= 8 * Math.ulp(expected[i]), in.at(backend,
+            assertTrue(Math.abs(actual - expected[i]) <= RELATIVE_TOLERANCE * Math.abs(expected[i]), in.at(backend,
                     "element " + i + ": silu(" + gate[i] + ") * " + up[i] + " = " + actual + ", expected " + expected[i]));
         }
     }
@@ -39,19 +43,16 @@ class SwiGluTest {
         BFloat16Array out = SuiteInputs.poisonedBf16(n);
         backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), Map.of(), in.strideGrid(n, 256),
                 new int[] {256}, BFloat16Array.fromArray(gate), BFloat16Array.fromArray(up), out, (long) n);
+        short[] expected = SwiGlu.forwardBf16Reference(gate, up);
         for (int i = 0; i < n; i++) {
-            float silu = SwiGlu.silu(TornadoMath.bfloat16ToFloat(gate[i]));
+            float silu = SwiGlu.siluReference(TornadoMath.bfloat16ToFloat(gate[i]));
             float u = TornadoMath.bfloat16ToFloat(up[i]);
-            float low = TornadoMath.bfloat16ToFloat(chain(silu * (1 - 1e-6f), u));
-            float high = TornadoMath.bfloat16ToFloat(chain(silu * (1 + 1e-6f), u));
+            float low = TornadoMath.bfloat16ToFloat(SwiGlu.bf16Chain(silu * (1 - RELATIVE_TOLERANCE), u));
+            float high = TornadoMath.bfloat16ToFloat(SwiGlu.bf16Chain(silu * (1 + RELATIVE_TOLERANCE), u));
             float actual = out.getFloat(i);
             assertTrue(actual >= Math.min(low, high) && actual <= Math.max(low, high), in.at(backend, "element " + i
                     + ": gate " + TornadoMath.bfloat16ToFloat(gate[i]) + ", up " + u + " gave " + actual
-                    + ", outside [" + low + ", " + high + "]"));
+                    + ", outside [" + low + ", " + high + "] (reference " + TornadoMath.bfloat16ToFloat(expected[i]) + ")"));
         }
-    }
-
-    private static short chain(float silu, float up) {
-        return TornadoMath.floatToBfloat16(SwiGlu.roundedProduct(silu, up));
     }
 }

@@ -75,7 +75,8 @@ final class SuiteInputs {
         Method[] matches = Arrays.stream(owner.getDeclaredMethods()).filter(m -> m.getName().equals(name))
                 .toArray(Method[]::new);
         if (matches.length != 1) {
-            throw new IllegalArgumentException(owner.getSimpleName() + " has " + matches.length + " methods named " + name);
+            throw new IllegalArgumentException(owner.getSimpleName() + " has " + matches.length + " methods named "
+                    + name);
         }
         return matches[0];
     }

@@ -29,8 +29,9 @@ class SwiGluTest {
         float[] expected = SwiGlu.forwardReference(gate, up);
         for (int i = 0; i < n; i++) {
             float actual = out.get(i);
-            assertTrue(Math.abs(actual - expected[i]) <= RELATIVE_TOLERANCE * Math.abs(expected[i]), in.at(backend,
-                    "element " + i + ": silu(" + gate[i] + ") * " + up[i] + " = " + actual + ", expected " + expected[i]));
+            assertTrue(Math.abs(actual - expected[i]) <= RELATIVE_TOLERANCE * Math.abs(expected[i]),
+                    in.at(backend, "element " + i + ": silu(" + gate[i] + ") * " + up[i] + " = " + actual
+                            + ", expected " + expected[i]));
         }
     }
 
@@ -51,8 +52,8 @@ class SwiGluTest {
             float high = TornadoMath.bfloat16ToFloat(SwiGlu.bf16Chain(silu * (1 + RELATIVE_TOLERANCE), u));
             float actual = out.getFloat(i);
             assertTrue(actual >= Math.min(low, high) && actual <= Math.max(low, high), in.at(backend, "element " + i
-                    + ": gate " + TornadoMath.bfloat16ToFloat(gate[i]) + ", up " + u + " gave " + actual
-                    + ", outside [" + low + ", " + high + "] (reference " + TornadoMath.bfloat16ToFloat(expected[i]) + ")"));
+                    + ": gate " + TornadoMath.bfloat16ToFloat(gate[i]) + ", up " + u + " gave " + actual + ", outside ["
+                    + low + ", " + high + "] (reference " + TornadoMath.bfloat16ToFloat(expected[i]) + ")"));
         }
     }
 }

@@ -1,0 +1,115 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import org.junit.jupiter.api.Assumptions;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * RMSNorm forward against Hugging Face's rounding (see RmsNorm): the statistic within 4e-6 relative of the
+ * exact inverse RMS, every output exactly the HF rounding chain for some inverse RMS in that range (the chain
+ * is monotone in it, so the output must lie between the chain at the range's two ends).
+ */
+class RmsNormTest {
+    private static final double STATISTIC_TOLERANCE = 4e-6;
+
+    /** A random problem: rows, cols, the group size, eps, and inputs. */
+    private record Problem(int rows, int cols, int local, float eps, float[] x, float[] weight) {
+        static Problem draw(SuiteInputs in) {
+            int rows = in.between(10, 60);
+            int cols = in.random.nextBoolean() ? in.between(1, 100) : in.between(500, 4096);
+            int local = 1 << in.between(5, 8);
+            float eps = in.random.nextBoolean() ? 1e-5f : 1e-6f;
+            return new Problem(rows, cols, local, eps, widen(in.bf16(rows * cols, 3f)), widen(in.bf16(cols, 2f)));
+        }
+
+        String describe(int i) {
+            return "row " + i / cols + " column " + i % cols + " of " + rows + "x" + cols + ", group " + local;
+        }
+    }
+
+    @AcrossBackends
+    void bf16ByTreeFollowsTheHuggingFaceChain(SuiteBackend backend) {
+        checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forwardBf16"));
+    }
+
+    @AcrossBackends
+    void bf16ByWarpsFollowsTheHuggingFaceChain(SuiteBackend backend) {
+        Assumptions.assumeTrue(backend.warpOperations(), () -> {
+            System.out.println("SKIPPED RmsNorm.forwardBf16Warps on " + backend.name() + ": no warp operations there");
+            return "no warp operations on " + backend.name();
+        });
+        checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forwardBf16Warps"));
+    }
+
+    @AcrossBackends
+    void f32FollowsTheHuggingFaceOrder(SuiteBackend backend) {
+        SuiteInputs in = new SuiteInputs();
+        Problem p = Problem.draw(in);
+        FloatArray out = SuiteInputs.poisonedFloats(p.x.length);
+        FloatArray inverseRms = SuiteInputs.poisonedFloats(p.rows);
+        backend.run(SuiteInputs.kernel(RmsNorm.class, "forward"), Map.of(), new int[] {p.rows * p.local},
+                new int[] {p.local}, FloatArray.fromArray(p.x), FloatArray.fromArray(p.weight), out, inverseRms,
+                p.cols, p.eps);
+        float[] exact = checkStatistic(in, backend, p, inverseRms);
+        float[] low = RmsNorm.forwardReference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
+        float[] high = RmsNorm.forwardReference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
+        for (int i = 0; i < p.x.length; i++) {
+            assertBetween(in, backend, p.describe(i), out.get(i), low[i], high[i]);
+        }
+    }
+
+    private static void checkBf16(SuiteBackend backend, Method kernel) {
+        SuiteInputs in = new SuiteInputs();
+        Problem p = Problem.draw(in);
+        BFloat16Array out = SuiteInputs.poisonedBf16(p.x.length);
+        FloatArray inverseRms = SuiteInputs.poisonedFloats(p.rows);
+        backend.run(kernel, Map.of(), new int[] {p.rows * p.local}, new int[] {p.local},
+                BFloat16Array.fromFloats(p.x), BFloat16Array.fromFloats(p.weight), out, inverseRms, p.cols, p.eps);
+        float[] exact = checkStatistic(in, backend, p, inverseRms);
+        short[] low = RmsNorm.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
+        short[] high = RmsNorm.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
+        for (int i = 0; i < p.x.length; i++) {
+            assertBetween(in, backend, p.describe(i), out.getFloat(i), TornadoMath.bfloat16ToFloat(low[i]),
+                    TornadoMath.bfloat16ToFloat(high[i]));
+        }
+    }
+
+    /** Checks the stored inverse RMS of every row; returns the exact ones. */
+    private static float[] checkStatistic(SuiteInputs in, SuiteBackend backend, Problem p, FloatArray inverseRms) {
+        float[] exact = RmsNorm.inverseRmsReference(p.x, p.cols, p.eps);
+        for (int r = 0; r < p.rows; r++) {
+            assertEquals(exact[r], inverseRms.get(r), STATISTIC_TOLERANCE * exact[r],
+                    in.at(backend, "inverse RMS of row " + r + " of " + p.rows + "x" + p.cols + ", group " + p.local));
+        }
+        return exact;
+    }
+
+    private static void assertBetween(SuiteInputs in, SuiteBackend backend, String where, float actual, float a,
+                                      float b) {
+        assertTrue(actual >= Math.min(a, b) && actual <= Math.max(a, b),
+                in.at(backend, where + ": " + actual + " outside [" + Math.min(a, b) + ", " + Math.max(a, b) + "]"));
+    }
+
+    private static float[] scaled(float[] values, double factor) {
+        float[] result = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            result[i] = (float) (values[i] * factor);
+        }
+        return result;
+    }
+
+    private static float[] widen(short[] bf16) {
+        float[] values = new float[bf16.length];
+        for (int i = 0; i < bf16.length; i++) {
+            values[i] = TornadoMath.bfloat16ToFloat(bf16[i]);
+        }
+        return values;
+    }
+}

@@ -109,6 +109,7 @@ public final class OpenCl {
     private final MethodHandle clFinish;
     private final MethodHandle clFlush;
     private final MethodHandle clWaitForEvents;
+    private final MethodHandle clEnqueueMarkerWithWaitList;
     private final MethodHandle clGetEventProfilingInfo;
     private final MethodHandle clReleaseEvent;
     private final MethodHandle clReleaseKernel;
@@ -162,6 +163,8 @@ public final class OpenCl {
         clFinish = library.function("clFinish", onHandle);
         clFlush = library.function("clFlush", onHandle);
         clWaitForEvents = library.function("clWaitForEvents", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        clEnqueueMarkerWithWaitList = optional("clEnqueueMarkerWithWaitList",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         clGetEventProfilingInfo = library.function("clGetEventProfilingInfo", getInfo);
         clReleaseEvent = library.function("clReleaseEvent", onHandle);
         clReleaseKernel = library.function("clReleaseKernel", onHandle);
@@ -412,6 +415,19 @@ public final class OpenCl {
             MemorySegment list = arena.allocateFrom(ADDRESS, event);
             check("clWaitForEvents", call(() -> (int) clWaitForEvents.invokeExact(1, list)));
         }
+    }
+
+    /**
+     * Queues a marker (OpenCL 1.2): a command that completes when everything queued before it has, whose event
+     * carries profiling timestamps like any command's.
+     */
+    public void enqueueMarker(MemorySegment queue, MemorySegment eventOut) {
+        if (clEnqueueMarkerWithWaitList == null) {
+            throw new OpenClException("clEnqueueMarkerWithWaitList", OpenClErrors.CL_INVALID_OPERATION,
+                    libraryName() + " has no clEnqueueMarkerWithWaitList (an OpenCL 1.1 loader): update the ICD loader");
+        }
+        check("clEnqueueMarkerWithWaitList", call(() -> (int) clEnqueueMarkerWithWaitList.invokeExact(queue, 0,
+                MemorySegment.NULL, eventOut)));
     }
 
     /** A device timestamp in nanoseconds (CL_PROFILING_COMMAND_*); needs a profiling queue. */

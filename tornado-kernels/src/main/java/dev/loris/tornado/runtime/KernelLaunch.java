@@ -37,15 +37,19 @@ public abstract class KernelLaunch implements AutoCloseable {
     }
 
     public final KernelLaunch set(int parameter, DeviceArray array) {
-        expect(parameter, Kind.ARRAY, array.arrayType().getSimpleName() + " device array");
-        if (array.arrayType() != signature.javaTypes[parameter]) {
+        // Messages are built only on failure: this runs in launch loops that must not allocate.
+        if (!isKind(parameter, Kind.ARRAY) || array.arrayType() != signature.javaTypes[parameter]) {
+            expect(parameter, Kind.ARRAY, "a device array");
             throw mismatch(parameter, "a " + array.arrayType().getSimpleName() + " device array");
         }
         if (array.accelerator() != kernel.accelerator()) {
             throw new LorisException(signature.describe(parameter) + " on " + kernel.accelerator().spec()
                     + " got an array of " + array.accelerator().spec(), "allocate it on the kernel's accelerator");
         }
-        array.requireOpen("setting " + signature.describe(parameter) + " to it");
+        if (array.isClosed()) {
+            throw new LorisException(signature.describe(parameter) + " cannot take " + array + ", which is closed",
+                    "set the parameter to a live array");
+        }
         arrays[parameter] = array;
         bindArray(parameter, signature.slots[parameter], array);
         bound[parameter] = true;
@@ -61,7 +65,7 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (type == boolean.class || !fits(type, value)) {
             throw mismatch(parameter, type == boolean.class ? "an int" : "the int " + value + ", out of its range");
         }
-        checkConstant(parameter, value, value);
+        checkConstant(parameter, value);
         bindInt(parameter, signature.slots[parameter], value);
         bound[parameter] = true;
         return this;
@@ -72,7 +76,7 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (signature.javaTypes[parameter] != boolean.class) {
             throw mismatch(parameter, "a boolean");
         }
-        checkConstant(parameter, value ? 1 : 0, value);
+        checkConstant(parameter, value ? 1 : 0);
         bindInt(parameter, signature.slots[parameter], value ? 1 : 0);
         bound[parameter] = true;
         return this;
@@ -80,7 +84,7 @@ public abstract class KernelLaunch implements AutoCloseable {
 
     public final KernelLaunch set(int parameter, long value) {
         expect(parameter, Kind.LONG, "a long");
-        checkConstant(parameter, value, value);
+        checkConstant(parameter, value);
         bindLong(parameter, signature.slots[parameter], value);
         bound[parameter] = true;
         return this;
@@ -91,7 +95,7 @@ public abstract class KernelLaunch implements AutoCloseable {
             return set(parameter, (double) value);
         }
         expect(parameter, Kind.FLOAT, "a float");
-        checkConstant(parameter, Float.floatToRawIntBits(value), value);
+        checkConstant(parameter, Float.floatToRawIntBits(value));
         bindFloat(parameter, signature.slots[parameter], value);
         bound[parameter] = true;
         return this;
@@ -99,7 +103,7 @@ public abstract class KernelLaunch implements AutoCloseable {
 
     public final KernelLaunch set(int parameter, double value) {
         expect(parameter, Kind.DOUBLE, "a double");
-        checkConstant(parameter, Double.doubleToRawLongBits(value), value);
+        checkConstant(parameter, Double.doubleToRawLongBits(value));
         bindDouble(parameter, signature.slots[parameter], value);
         bound[parameter] = true;
         return this;
@@ -225,6 +229,10 @@ public abstract class KernelLaunch implements AutoCloseable {
         return new LorisException("cannot launch kernel " + signature.kernelName + ": " + problem, hint);
     }
 
+    private boolean isKind(int parameter, Kind kind) {
+        return parameter >= 0 && parameter < bound.length && signature.kinds[parameter] == kind;
+    }
+
     private void expect(int parameter, Kind kind, String given) {
         if (parameter < 0 || parameter >= bound.length) {
             throw new LorisException("kernel " + signature.kernelName + " has no parameter " + parameter + " (it has "
@@ -240,9 +248,15 @@ public abstract class KernelLaunch implements AutoCloseable {
                 "pass a value of the parameter's Java type (a DeviceArray of the same type for arrays)");
     }
 
-    private void checkConstant(int parameter, long bits, Object value) {
+    /** {@code bits}: the value as {@link #constantBits} encodes it; no boxing, this runs in launch loops. */
+    private void checkConstant(int parameter, long bits) {
         Object fixed = signature.constants[parameter];
         if (fixed != null && constantBits(fixed) != bits) {
+            Object value = switch (signature.kinds[parameter]) {
+                case FLOAT -> Float.intBitsToFloat((int) bits);
+                case DOUBLE -> Double.longBitsToDouble(bits);
+                default -> signature.javaTypes[parameter] == boolean.class ? (Object) (bits != 0) : (Object) bits;
+            };
             throw new LorisException(signature.describe(parameter) + " was fixed to " + fixed
                     + " when the kernel was compiled, so it cannot take " + value,
                     "compile the kernel again with the new constant, or without fixing the parameter");

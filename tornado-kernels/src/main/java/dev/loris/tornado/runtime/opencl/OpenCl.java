@@ -389,7 +389,13 @@ public final class OpenCl {
      * for a __local buffer of {@code size} bytes. The driver copies the value before returning.
      */
     public void setKernelArg(MemorySegment kernel, int index, long size, MemorySegment value) {
-        check("clSetKernelArg", call(() -> (int) clSetKernelArg.invokeExact(kernel, index, size, value)));
+        int code; // written out without a lambda: argument setting and launches must not allocate
+        try {
+            code = (int) clSetKernelArg.invokeExact(kernel, index, size, value);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        check("clSetKernelArg", code);
     }
 
     /** A size_t or cl_ulong property of the kernel as compiled for this device. */
@@ -404,8 +410,14 @@ public final class OpenCl {
      */
     public void enqueueNdRangeKernel(MemorySegment queue, MemorySegment kernel, int dimensions,
                                      MemorySegment global, MemorySegment local, MemorySegment eventOut) {
-        check("clEnqueueNDRangeKernel", call(() -> (int) clEnqueueNDRangeKernel.invokeExact(queue, kernel,
-                dimensions, MemorySegment.NULL, global, local, 0, MemorySegment.NULL, eventOut)));
+        int code; // as in setKernelArg: no lambda on the launch path
+        try {
+            code = (int) clEnqueueNDRangeKernel.invokeExact(queue, kernel, dimensions, MemorySegment.NULL, global,
+                    local, 0, MemorySegment.NULL, eventOut);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        check("clEnqueueNDRangeKernel", code);
     }
 
     // ---- events ----------------------------------------------------------------------------------------

@@ -142,9 +142,17 @@ public abstract class Accelerator implements AutoCloseable {
     /** The stream copies and launches use when no other is named; never closed by its user. */
     public abstract DeviceStream defaultStream();
 
-    public abstract DeviceStream createStream();
+    /** A new stream (on OpenCL another view of the device's one queue); close it when done. */
+    public final DeviceStream createStream() {
+        requireOpen();
+        return newStream();
+    }
 
-    public abstract DeviceEvent createEvent();
+    /** A new event, to record into streams; close it when done. */
+    public final DeviceEvent createEvent() {
+        requireOpen();
+        return newEvent();
+    }
 
     /** Waits until all queued work on every stream has finished. */
     public abstract void synchronize();
@@ -222,6 +230,10 @@ public abstract class Accelerator implements AutoCloseable {
 
     abstract CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                          KernelSignature signature);
+
+    abstract DeviceStream newStream();
+
+    abstract DeviceEvent newEvent();
 
     /** Releases the device itself, after the allocator; called once. */
     abstract void closeDevice();

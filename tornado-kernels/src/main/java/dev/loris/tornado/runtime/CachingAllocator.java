@@ -8,6 +8,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
 
 /**
  * Keeps released device blocks for reuse, so that a training step that allocates and frees the same
@@ -51,15 +53,38 @@ public final class CachingAllocator<B> implements AutoCloseable {
 
         /** Whether {@code failure}, thrown by {@link #allocate}, means the device is out of memory. */
         boolean isOutOfMemory(RuntimeException failure);
+
+        /** A raw memory from its three parts; {@code outOfMemory} is the backend's out-of-memory exception. */
+        static <B> RawMemory<B> of(LongFunction<B> allocate, Consumer<B> free,
+                                   Class<? extends RuntimeException> outOfMemory) {
+            return new RawMemory<>() {
+                @Override
+                public B allocate(long bytes) {
+                    return allocate.apply(bytes);
+                }
+
+                @Override
+                public void free(B block) {
+                    free.accept(block);
+                }
+
+                @Override
+                public boolean isOutOfMemory(RuntimeException failure) {
+                    return outOfMemory.isInstance(failure);
+                }
+            };
+        }
     }
 
     /** One allocation: the device block (possibly larger than requested) and the size that was asked for. */
     public static final class Allocation<B> {
+        private final CachingAllocator<B> allocator;
         private final B block;
         private final long requestedBytes;
         private final long blockBytes;
 
-        private Allocation(B block, long requestedBytes, long blockBytes) {
+        private Allocation(CachingAllocator<B> allocator, B block, long requestedBytes, long blockBytes) {
+            this.allocator = allocator;
             this.block = block;
             this.requestedBytes = requestedBytes;
             this.blockBytes = blockBytes;
@@ -76,6 +101,11 @@ public final class CachingAllocator<B> implements AutoCloseable {
         /** The block's size class, at least {@link #requestedBytes()}. */
         public long blockBytes() {
             return blockBytes;
+        }
+
+        /** {@link CachingAllocator#release} of this allocation. */
+        public boolean release() {
+            return allocator.release(this);
         }
     }
 
@@ -113,7 +143,7 @@ public final class CachingAllocator<B> implements AutoCloseable {
         if (block == null) {
             block = allocateRaw(size);
         }
-        Allocation<B> allocation = new Allocation<>(block, bytes, size);
+        Allocation<B> allocation = new Allocation<>(this, block, bytes, size);
         live.add(allocation);
         allocations++;
         currentBytes += bytes;

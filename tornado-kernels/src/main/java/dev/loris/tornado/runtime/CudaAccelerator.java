@@ -28,22 +28,8 @@ final class CudaAccelerator extends Accelerator {
 
     private CudaAccelerator(CudaDevice device) {
         this.device = device;
-        this.allocator = new CachingAllocator<>(new CachingAllocator.RawMemory<>() {
-            @Override
-            public CudaBuffer allocate(long bytes) {
-                return device.allocate(bytes);
-            }
-
-            @Override
-            public void free(CudaBuffer block) {
-                block.close();
-            }
-
-            @Override
-            public boolean isOutOfMemory(RuntimeException failure) {
-                return failure instanceof CudaOutOfMemoryException;
-            }
-        });
+        this.allocator = new CachingAllocator<>(CachingAllocator.RawMemory.of(device::allocate, CudaBuffer::close,
+                CudaOutOfMemoryException.class));
         this.defaultStream = new CudaDeviceStream(this, device.defaultStream());
     }
 
@@ -85,7 +71,7 @@ final class CudaAccelerator extends Accelerator {
     @Override
     DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
-        return new CudaDeviceArray(this, type, length, allocator, allocation);
+        return new CudaDeviceArray(this, type, length, allocation);
     }
 
     @Override
@@ -105,14 +91,12 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
-    public DeviceStream createStream() {
-        requireOpen();
+    DeviceStream newStream() {
         return new CudaDeviceStream(this, device.createStream());
     }
 
     @Override
-    public DeviceEvent createEvent() {
-        requireOpen();
+    DeviceEvent newEvent() {
         return new CudaDeviceEvent(this, device.createEvent());
     }
 

@@ -11,15 +11,11 @@ import java.lang.foreign.MemorySegment;
  * calls, asynchronous ones onto the given stream.
  */
 final class CudaDeviceArray extends DeviceArray {
-    private final CachingAllocator<CudaBuffer> allocator;
-    private final CachingAllocator.Allocation<CudaBuffer> allocation;
     private final CudaBuffer buffer;
 
     CudaDeviceArray(CudaAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
-                    CachingAllocator<CudaBuffer> allocator, CachingAllocator.Allocation<CudaBuffer> allocation) {
-        super(accelerator, type, length);
-        this.allocator = allocator;
-        this.allocation = allocation;
+                    CachingAllocator.Allocation<CudaBuffer> allocation) {
+        super(accelerator, type, length, allocation);
         this.buffer = allocation.block();
     }
 
@@ -54,10 +50,5 @@ final class CudaDeviceArray extends DeviceArray {
     @Override
     void fill(byte value) {
         buffer.fillBytes(value);
-    }
-
-    @Override
-    void release() {
-        allocator.release(allocation);
     }
 }

@@ -22,13 +22,17 @@ public abstract class DeviceArray implements AutoCloseable {
     private final Class<? extends TornadoNativeArray> type;
     private final long length;
     private final int elementBytes;
+    /** The memory this array was given, returned on close; null for a JVM mirror, which holds none. */
+    private final CachingAllocator.Allocation<?> allocation;
     private volatile boolean closed;
 
-    DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length) {
+    DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                CachingAllocator.Allocation<?> allocation) {
         this.accelerator = accelerator;
         this.type = type;
         this.length = length;
         this.elementBytes = ArrayTypes.elementBytes(type);
+        this.allocation = allocation;
     }
 
     public final Accelerator accelerator() {
@@ -117,8 +121,8 @@ public abstract class DeviceArray implements AutoCloseable {
     public final void close() {
         if (!closed) {
             closed = true;
-            if (!accelerator.isClosed()) {
-                release();
+            if (allocation != null && !accelerator.isClosed()) {
+                allocation.release();
             }
         }
     }
@@ -158,9 +162,6 @@ public abstract class DeviceArray implements AutoCloseable {
     abstract void copyDevice(DeviceArray source, long bytes);
 
     abstract void fill(byte value);
-
-    /** Gives the memory back; called once, while the accelerator is open. */
-    abstract void release();
 
     @Override
     public String toString() {

@@ -60,7 +60,7 @@ final class JvmAccelerator extends Accelerator {
     @Override
     DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
-        return new JvmDeviceArray(this, type, length, allocator, allocation);
+        return new JvmDeviceArray(this, type, length, allocation);
     }
 
     @Override
@@ -106,14 +106,12 @@ final class JvmAccelerator extends Accelerator {
     }
 
     @Override
-    public DeviceStream createStream() {
-        requireOpen();
+    DeviceStream newStream() {
         return new JvmDeviceStream(this);
     }
 
     @Override
-    public DeviceEvent createEvent() {
-        requireOpen();
+    DeviceEvent newEvent() {
         return new JvmDeviceEvent(this);
     }
 

@@ -11,23 +11,16 @@ import java.lang.foreign.MemorySegment;
  */
 final class JvmDeviceArray extends DeviceArray {
     private final TornadoNativeArray array;
-    private final CachingAllocator<JvmAccelerator.HostBlock> allocator;
-    private final CachingAllocator.Allocation<JvmAccelerator.HostBlock> allocation;
 
     /** A mirror of {@code host}: no memory of its own. */
     JvmDeviceArray(JvmAccelerator accelerator, TornadoNativeArray host) {
-        super(accelerator, host.getClass(), host.length());
+        super(accelerator, host.getClass(), host.length(), null);
         this.array = host;
-        this.allocator = null;
-        this.allocation = null;
     }
 
     JvmDeviceArray(JvmAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
-                   CachingAllocator<JvmAccelerator.HostBlock> allocator,
                    CachingAllocator.Allocation<JvmAccelerator.HostBlock> allocation) {
-        super(accelerator, type, length);
-        this.allocator = allocator;
-        this.allocation = allocation;
+        super(accelerator, type, length, allocation);
         this.array = ArrayTypes.wrap(type, allocation.block().segment().asSlice(0, length * elementBytes()));
     }
 
@@ -58,12 +51,5 @@ final class JvmDeviceArray extends DeviceArray {
     @Override
     void fill(byte value) {
         array.getSegment().fill(value);
-    }
-
-    @Override
-    void release() {
-        if (allocation != null) {
-            allocator.release(allocation);
-        }
     }
 }

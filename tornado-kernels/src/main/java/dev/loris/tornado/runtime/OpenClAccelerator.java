@@ -30,22 +30,8 @@ final class OpenClAccelerator extends Accelerator {
     private OpenClAccelerator(OpenClDevice device, String spec) {
         this.device = device;
         this.spec = spec;
-        this.allocator = new CachingAllocator<>(new CachingAllocator.RawMemory<>() {
-            @Override
-            public OpenClBuffer allocate(long bytes) {
-                return device.allocate(bytes);
-            }
-
-            @Override
-            public void free(OpenClBuffer block) {
-                block.close();
-            }
-
-            @Override
-            public boolean isOutOfMemory(RuntimeException failure) {
-                return failure instanceof OpenClAllocationException;
-            }
-        });
+        this.allocator = new CachingAllocator<>(CachingAllocator.RawMemory.of(device::allocate, OpenClBuffer::close,
+                OpenClAllocationException.class));
         this.defaultStream = new OpenClDeviceStream(this);
     }
 
@@ -82,7 +68,7 @@ final class OpenClAccelerator extends Accelerator {
     @Override
     DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
-        return new OpenClDeviceArray(this, type, length, allocator, allocation);
+        return new OpenClDeviceArray(this, type, length, allocation);
     }
 
     @Override
@@ -102,14 +88,12 @@ final class OpenClAccelerator extends Accelerator {
 
     /** Another view of the device's one queue: OpenCL streams do not overlap here (see the class comment). */
     @Override
-    public DeviceStream createStream() {
-        requireOpen();
+    DeviceStream newStream() {
         return new OpenClDeviceStream(this);
     }
 
     @Override
-    public DeviceEvent createEvent() {
-        requireOpen();
+    DeviceEvent newEvent() {
         return new OpenClDeviceEvent(this);
     }
 

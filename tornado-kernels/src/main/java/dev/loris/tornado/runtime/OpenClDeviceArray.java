@@ -11,15 +11,11 @@ import java.lang.foreign.MemorySegment;
  * the launches around it; its event is released at once (nobody waits on it but the queue).
  */
 final class OpenClDeviceArray extends DeviceArray {
-    private final CachingAllocator<OpenClBuffer> allocator;
-    private final CachingAllocator.Allocation<OpenClBuffer> allocation;
     private final OpenClBuffer buffer;
 
     OpenClDeviceArray(OpenClAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
-                      CachingAllocator<OpenClBuffer> allocator, CachingAllocator.Allocation<OpenClBuffer> allocation) {
-        super(accelerator, type, length);
-        this.allocator = allocator;
-        this.allocation = allocation;
+                      CachingAllocator.Allocation<OpenClBuffer> allocation) {
+        super(accelerator, type, length, allocation);
         this.buffer = allocation.block();
     }
 
@@ -53,10 +49,5 @@ final class OpenClDeviceArray extends DeviceArray {
     @Override
     void fill(byte value) {
         buffer.fillBytes(value);
-    }
-
-    @Override
-    void release() {
-        allocator.release(allocation);
     }
 }

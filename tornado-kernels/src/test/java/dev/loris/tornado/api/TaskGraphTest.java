@@ -4,6 +4,7 @@ import dev.loris.LorisException;
 import dev.loris.tornado.api.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
+import dev.loris.tornado.examples.ExampleKernels;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.ExecTestKernels;
 import org.junit.jupiter.api.Test;
@@ -23,20 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TaskGraphTest {
     private static final int GROUP = 128;
 
-    static FloatArray randomFloats(Random random, int n) {
-        FloatArray array = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            array.set(i, random.nextFloat() * 2 - 1);
-        }
-        return array;
-    }
-
-    static FloatArray poisoned(int n) {
-        FloatArray array = new FloatArray(n);
-        array.init(Float.NaN);
-        return array;
-    }
-
     static GridScheduler grid(String task, long global, long local) {
         WorkerGrid1D grid = new WorkerGrid1D(global);
         grid.setLocalWork(local, 1, 1);
@@ -54,20 +41,18 @@ class TaskGraphTest {
         Random random = new Random(seed);
         int n = 1000 + random.nextInt(3000);
         float a = random.nextFloat() * 4 - 2;
-        FloatArray x = randomFloats(random, n);
-        FloatArray y = randomFloats(random, n);
-        FloatArray out = poisoned(n);
+        FloatArray x = ExecTestKernels.randomFloats(random, n);
+        FloatArray y = ExecTestKernels.randomFloats(random, n);
+        FloatArray out = ExecTestKernels.poisoned(n);
         TaskGraph graph = new TaskGraph("s0")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, x, y)
-                .task("t0", ExecTestKernels::axpy, new KernelContext(), a, x, y, out, n)
+                .task("t0", ExampleKernels::axpy, new KernelContext(), a, x, y, out, n)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
             plan.withDevice(spec).withGridScheduler(grid("s0.t0", roundUp(n, GROUP), GROUP)).execute();
             assertEquals(spec, plan.getDevice().spec());
         }
-        for (int i = 0; i < n; i++) {
-            assertEquals(a * x.get(i) + y.get(i), out.get(i), 0f, spec + " seed " + seed + " i " + i);
-        }
+        ExecTestKernels.assertAxpy(a, x, y, out, spec + " seed " + seed);
     }
 
     @ParameterizedTest
@@ -75,26 +60,19 @@ class TaskGraphTest {
     void localMemoryReductionMatchesJava(String spec) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        int n = 5000 + random.nextInt(5000);
-        int groups = (n + ExecTestKernels.BLOCK - 1) / ExecTestKernels.BLOCK;
-        FloatArray in = randomFloats(random, n);
-        FloatArray partials = poisoned(groups);
+        int rows = 10 + random.nextInt(30);
+        int cols = 100 + random.nextInt(1000);
+        FloatArray matrix = ExecTestKernels.randomFloats(random, rows * cols);
+        FloatArray sums = ExecTestKernels.poisoned(rows);
         TaskGraph graph = new TaskGraph("reduce")
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in)
-                .task("blocks", ExecTestKernels::blockSum, new KernelContext(), in, partials, n)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, partials);
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, matrix)
+                .task("rows", ExampleKernels::rowSum, new KernelContext(), matrix, sums, cols)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, sums);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
-            plan.withDevice(spec)
-                    .withGridScheduler(grid("reduce.blocks", (long) groups * ExecTestKernels.BLOCK, ExecTestKernels.BLOCK))
-                    .execute();
+            plan.withDevice(spec).withGridScheduler(grid("reduce.rows",
+                    (long) rows * ExampleKernels.ROW_SUM_GROUP, ExampleKernels.ROW_SUM_GROUP)).execute();
         }
-        for (int g = 0; g < groups; g++) {
-            double expected = 0;
-            for (int i = g * ExecTestKernels.BLOCK; i < Math.min(n, (g + 1) * ExecTestKernels.BLOCK); i++) {
-                expected += in.get(i);
-            }
-            assertEquals(expected, partials.get(g), 1e-5, spec + " seed " + seed + " group " + g); // 64 terms below 1
-        }
+        ExecTestKernels.assertRowSums(matrix, sums, cols, spec + " seed " + seed);
     }
 
     /**
@@ -107,14 +85,14 @@ class TaskGraphTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         int n = 512;
-        FloatArray x = randomFloats(random, n);
-        FloatArray y = randomFloats(random, n);
-        FloatArray out = poisoned(n);
+        FloatArray x = ExecTestKernels.randomFloats(random, n);
+        FloatArray y = ExecTestKernels.randomFloats(random, n);
+        FloatArray out = ExecTestKernels.poisoned(n);
         float[] firstX = x.toHeapArray();
         TaskGraph graph = new TaskGraph("modes")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, y)
-                .task("axpy", ExecTestKernels::axpy, new KernelContext(), 1f, x, y, out, n)
+                .task("axpy", ExampleKernels::axpy, new KernelContext(), 1f, x, y, out, n)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, out);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
             plan.withDevice(spec).withGridScheduler(grid("modes.axpy", n, 64));
@@ -142,49 +120,46 @@ class TaskGraphTest {
         }
     }
 
-    /** Graph "produce" leaves out on the device; graph "consume" reduces it there: one device copy per array. */
+    /** Graph "produce" leaves out on the device; graph "consume" sums its rows there: one copy per array. */
     @ParameterizedTest
     @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
     void graphsOfOnePlanShareDeviceCopies(String spec) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        int n = ExecTestKernels.BLOCK * (10 + random.nextInt(10));
-        FloatArray x = randomFloats(random, n);
-        FloatArray y = randomFloats(random, n);
-        FloatArray out = poisoned(n);
-        FloatArray partials = poisoned(n / ExecTestKernels.BLOCK);
+        int rows = 10 + random.nextInt(10);
+        int cols = 64 + random.nextInt(200);
+        int n = rows * cols;
+        FloatArray x = ExecTestKernels.randomFloats(random, n);
+        FloatArray y = ExecTestKernels.randomFloats(random, n);
+        FloatArray out = ExecTestKernels.poisoned(n);
+        FloatArray sums = ExecTestKernels.poisoned(rows);
         TaskGraph produce = new TaskGraph("produce")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, x, y)
-                .task("axpy", ExecTestKernels::axpy, new KernelContext(), 3f, x, y, out, n)
+                .task("axpy", ExampleKernels::axpy, new KernelContext(), 3f, x, y, out, n)
                 .persistOnDevice(out);
         TaskGraph consume = new TaskGraph("consume")
                 .consumeFromDevice("produce", out)
-                .task("sum", ExecTestKernels::blockSum, new KernelContext(), out, partials, n)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, partials);
-        GridScheduler grids = grid("produce.axpy", n, 64);
-        WorkerGrid sum = new WorkerGrid1D(n);
-        sum.setLocalWork(ExecTestKernels.BLOCK, 1, 1);
+                .task("sum", ExampleKernels::rowSum, new KernelContext(), out, sums, cols)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, sums);
+        GridScheduler grids = grid("produce.axpy", roundUp(n, GROUP), GROUP);
+        WorkerGrid sum = new WorkerGrid1D((long) rows * ExampleKernels.ROW_SUM_GROUP);
+        sum.setLocalWork(ExampleKernels.ROW_SUM_GROUP, 1, 1);
         grids.setWorkerGrid("consume.sum", sum);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(produce.snapshot(), consume.snapshot())) {
             plan.withDevice(spec).withGridScheduler(grids);
             assertThrows(LorisException.class, () -> plan.withGraph(1).execute(),
                     "consuming before anything produced the array is an error");
-            plan.withAllGraphs().execute();
+            plan.withAllGraphs().execute().transferToHost(out);
         }
-        for (int g = 0; g < partials.getSize(); g++) {
-            double expected = 0;
-            for (int i = g * ExecTestKernels.BLOCK; i < (g + 1) * ExecTestKernels.BLOCK; i++) {
-                expected += 3f * x.get(i) + y.get(i);
-            }
-            assertEquals(expected, partials.get(g), 1e-4, spec + " seed " + seed + " group " + g); // terms below 4
-        }
+        ExecTestKernels.assertAxpy(3f, x, y, out, spec + " seed " + seed);
+        ExecTestKernels.assertRowSums(out, sums, cols, spec + " seed " + seed);
     }
 
     @Test
     void aTaskWithoutAWorkerGridIsAnErrorThatSaysWhatToDo() {
         int n = 64;
         TaskGraph graph = new TaskGraph("s0")
-                .task("t0", ExecTestKernels::axpy, new KernelContext(), 1f, new FloatArray(n), new FloatArray(n),
+                .task("t0", ExampleKernels::axpy, new KernelContext(), 1f, new FloatArray(n), new FloatArray(n),
                         new FloatArray(n), n);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
             LorisException e = assertThrows(LorisException.class, () -> plan.withDevice("jvm").execute());
@@ -197,7 +172,7 @@ class TaskGraphTest {
     @SuppressWarnings({"unchecked", "rawtypes"})
     void anArgumentOfTheWrongTypeIsNamed() {
         TornadoFunctions.Task6 axpy = (TornadoFunctions.Task6<KernelContext, Float, FloatArray, FloatArray, FloatArray,
-                Integer>) ExecTestKernels::axpy;
+                Integer>) ExampleKernels::axpy;
         LorisException e = assertThrows(LorisException.class, () -> new TaskGraph("s0")
                 .task("t0", axpy, new KernelContext(), 1f, new IntArray(4), new FloatArray(4), new FloatArray(4), 4));
         assertTrue(e.getMessage().contains("s0.t0 argument 2 is a IntArray") && e.getMessage().contains("FloatArray"),
@@ -210,7 +185,7 @@ class TaskGraphTest {
     @Test
     void aLambdaInsteadOfAMethodReferenceIsRefused() {
         TornadoFunctions.Task6<KernelContext, Float, FloatArray, FloatArray, FloatArray, Integer> wrapped =
-                (ctx, a, x, y, out, n) -> ExecTestKernels.axpy(ctx, a, x, y, out, n);
+                (ctx, a, x, y, out, n) -> ExampleKernels.axpy(ctx, a, x, y, out, n);
         LorisException e = assertThrows(LorisException.class, () -> new TaskGraph("s0")
                 .task("t0", wrapped, new KernelContext(), 1f, new FloatArray(4), new FloatArray(4), new FloatArray(4), 4));
         assertTrue(e.getMessage().contains("method reference"), e.getMessage());

@@ -3,6 +3,7 @@ package dev.loris.tornado.runtime;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
+import dev.loris.tornado.examples.ExampleKernels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,14 +26,6 @@ class AcceleratorTest {
         return Accelerator.available().stream();
     }
 
-    static FloatArray randomFloats(Random random, int n) {
-        FloatArray array = new FloatArray(n);
-        for (int i = 0; i < n; i++) {
-            array.set(i, random.nextFloat() * 2 - 1);
-        }
-        return array;
-    }
-
     @ParameterizedTest
     @MethodSource("specs")
     void axpyMatchesJava(String spec) {
@@ -40,22 +33,20 @@ class AcceleratorTest {
         Random random = new Random(seed);
         int n = 1000 + random.nextInt(3000);
         float a = random.nextFloat() * 4 - 2;
-        FloatArray x = randomFloats(random, n);
-        FloatArray y = randomFloats(random, n);
+        FloatArray x = ExecTestKernels.randomFloats(random, n);
+        FloatArray y = ExecTestKernels.randomFloats(random, n);
         FloatArray out = new FloatArray(n);
         try (Accelerator acc = Accelerator.open(spec);
              DeviceArray dx = acc.upload(x); DeviceArray dy = acc.upload(y);
              DeviceArray dout = acc.allocate(FloatArray.class, n)) {
             dout.poison();
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
             axpy.set(1, a).set(2, dx).set(3, dy).set(4, dout).set(5, n);
             long global = (n + 127) / 128 * 128L;
             axpy.launch(global, 128, acc.defaultStream());
             dout.copyTo(out);
-            for (int i = 0; i < n; i++) {
-                assertEquals(a * x.get(i) + y.get(i), out.get(i), 0f, spec + " seed " + seed + " i " + i);
-            }
         }
+        ExecTestKernels.assertAxpy(a, x, y, out, spec + " seed " + seed);
     }
 
     @ParameterizedTest
@@ -63,26 +54,20 @@ class AcceleratorTest {
     void localMemoryReductionMatchesJava(String spec) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        int n = 5000 + random.nextInt(5000);
-        int groups = (n + ExecTestKernels.BLOCK - 1) / ExecTestKernels.BLOCK;
-        FloatArray in = randomFloats(random, n);
-        FloatArray partials = new FloatArray(groups);
-        try (Accelerator acc = Accelerator.open(spec); DeviceArray din = acc.upload(in);
-             DeviceArray dpartials = acc.allocate(FloatArray.class, groups)) {
-            dpartials.poison();
-            acc.compile(ExecTestKernels.class, "blockSum", Map.of()).launcher()
-                    .setArguments(null, din, dpartials, n)
-                    .launch((long) groups * ExecTestKernels.BLOCK, ExecTestKernels.BLOCK, acc.defaultStream());
-            dpartials.copyTo(partials);
+        int rows = 10 + random.nextInt(30);
+        int cols = 100 + random.nextInt(1000);
+        FloatArray matrix = ExecTestKernels.randomFloats(random, rows * cols);
+        FloatArray sums = new FloatArray(rows);
+        try (Accelerator acc = Accelerator.open(spec); DeviceArray dmatrix = acc.upload(matrix);
+             DeviceArray dsums = acc.allocate(FloatArray.class, rows)) {
+            dsums.poison();
+            acc.compile(ExampleKernels.class, "rowSum", Map.of()).launcher()
+                    .setArguments(null, dmatrix, dsums, cols)
+                    .launch((long) rows * ExampleKernels.ROW_SUM_GROUP, ExampleKernels.ROW_SUM_GROUP,
+                            acc.defaultStream());
+            dsums.copyTo(sums);
         }
-        for (int g = 0; g < groups; g++) {
-            double expected = 0;
-            for (int i = g * ExecTestKernels.BLOCK; i < Math.min(n, (g + 1) * ExecTestKernels.BLOCK); i++) {
-                expected += in.get(i);
-            }
-            // 64 terms of magnitude below 1, summed in float in a different order: well within 1e-5.
-            assertEquals(expected, partials.get(g), 1e-5, spec + " seed " + seed + " group " + g);
-        }
+        ExecTestKernels.assertRowSums(matrix, sums, cols, spec + " seed " + seed);
     }
 
     @ParameterizedTest
@@ -120,7 +105,7 @@ class AcceleratorTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         int n = 1 + random.nextInt(5000);
-        FloatArray source = randomFloats(random, n);
+        FloatArray source = ExecTestKernels.randomFloats(random, n);
         FloatArray back = new FloatArray(n);
         try (Accelerator acc = Accelerator.open(spec); DeviceStream stream = acc.createStream();
              DeviceArray first = acc.allocate(FloatArray.class, n);
@@ -180,7 +165,7 @@ class AcceleratorTest {
         int n = 4096;
         try (Accelerator acc = Accelerator.open(spec); DeviceArray x = acc.upload(new FloatArray(n));
              DeviceArray y = acc.upload(new FloatArray(n))) {
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
             axpy.set(1, 1f).set(2, x).set(3, y).set(5, n);
             DeviceArray warm = acc.allocate(FloatArray.class, n);
             warm.close();
@@ -207,7 +192,7 @@ class AcceleratorTest {
         try (Accelerator acc = Accelerator.open(spec); DeviceArray x = acc.upload(new FloatArray(n));
              DeviceArray y = acc.upload(new FloatArray(n)); DeviceArray out = acc.allocate(FloatArray.class, n);
              DeviceEvent start = acc.createEvent(); DeviceEvent end = acc.createEvent()) {
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher()
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher()
                     .setArguments(null, 2f, x, y, out, n);
             assertThrows(IllegalStateException.class, () -> end.millisSince(start), "not recorded yet");
             start.record(acc.defaultStream());
@@ -225,11 +210,11 @@ class AcceleratorTest {
     @MethodSource("specs")
     void compiledKernelsAreCachedByMethodAndConstants(String spec) {
         try (Accelerator acc = Accelerator.open(spec)) {
-            CompiledKernel plain = acc.compile(ExecTestKernels.class, "axpy", Map.of());
-            assertSame(plain, acc.compile(Accelerator.findKernel(ExecTestKernels.class, "axpy")));
-            CompiledKernel fixed = acc.compile(ExecTestKernels.class, "axpy", Map.of(5, 100));
+            CompiledKernel plain = acc.compile(ExampleKernels.class, "axpy", Map.of());
+            assertSame(plain, acc.compile(Accelerator.findKernel(ExampleKernels.class, "axpy")));
+            CompiledKernel fixed = acc.compile(ExampleKernels.class, "axpy", Map.of(5, 100));
             assertNotSame(plain, fixed);
-            assertSame(fixed, acc.compile(ExecTestKernels.class, "axpy", Map.of(5, 100)));
+            assertSame(fixed, acc.compile(ExampleKernels.class, "axpy", Map.of(5, 100)));
             assertEquals(acc.backend() == Accelerator.Backend.JVM, plain.source().isEmpty(), spec);
         }
     }
@@ -239,7 +224,7 @@ class AcceleratorTest {
     void closingTheAcceleratorClosesItsArrays(String spec) {
         Accelerator acc = Accelerator.open(spec);
         DeviceArray array = acc.allocate(FloatArray.class, 10);
-        KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+        KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
         acc.close();
         acc.close();
         assertTrue(array.isClosed(), spec);

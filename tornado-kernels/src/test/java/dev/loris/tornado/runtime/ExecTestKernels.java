@@ -3,42 +3,19 @@ package dev.loris.tornado.runtime;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
+import dev.loris.tornado.examples.ExampleKernels;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Kernels for the execution-layer tests, each with a plain-Java twin in the tests: an element-wise one, a
- * local-memory reduction (barriers, so the JVM runs it cooperatively), and one that echoes every scalar
- * type, to check the argument ABI end to end.
+ * What the execution-layer tests run and compare with: a kernel echoing every scalar type (to check the
+ * argument ABI end to end), random inputs, and the plain-Java twins of the example kernels they launch
+ * ({@link ExampleKernels#axpy}, and {@link ExampleKernels#rowSum} for local memory and barriers).
  */
 public final class ExecTestKernels {
-    /** Work-group size of {@link #blockSum}; a compile-time constant, as local array sizes must be. */
-    public static final int BLOCK = 64;
-
     private ExecTestKernels() {
-    }
-
-    /** out[i] = a * x[i] + y[i] for i < n. */
-    public static void axpy(KernelContext ctx, float a, FloatArray x, FloatArray y, FloatArray out, int n) {
-        int i = ctx.globalIdx;
-        if (i < n) {
-            out.set(i, a * x.get(i) + y.get(i));
-        }
-    }
-
-    /** partials[g] = sum of in[g*BLOCK .. g*BLOCK+BLOCK) (elements past n count as 0), by a tree in local memory. */
-    public static void blockSum(KernelContext ctx, FloatArray in, FloatArray partials, int n) {
-        float[] local = ctx.allocateFloatLocalArray(BLOCK);
-        int lid = ctx.localIdx;
-        int i = ctx.globalIdx;
-        local[lid] = i < n ? in.get(i) : 0f;
-        for (int stride = BLOCK / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                local[lid] += local[lid + stride];
-            }
-        }
-        if (lid == 0) {
-            partials.set(ctx.groupIdx, local[0]);
-        }
     }
 
     /** Work-item 0 writes every scalar it was given (floats as their bits) and its array's length into out. */
@@ -55,6 +32,46 @@ public final class ExecTestKernels {
             out.set(6, c);
             out.set(7, flag ? 1 : 0);
             out.set(8, length);
+        }
+    }
+
+    /** {@code n} floats uniform in [-1, 1). */
+    public static FloatArray randomFloats(Random random, int n) {
+        FloatArray array = new FloatArray(n);
+        for (int i = 0; i < n; i++) {
+            array.set(i, random.nextFloat() * 2 - 1);
+        }
+        return array;
+    }
+
+    /** {@code n} NaNs: an output nobody wrote stays NaN and fails any comparison. */
+    public static FloatArray poisoned(int n) {
+        FloatArray array = new FloatArray(n);
+        array.init(Float.NaN);
+        return array;
+    }
+
+    /** out = a * x + y, exactly as Java computes it (no contraction into fma on either side). */
+    public static void assertAxpy(float a, FloatArray x, FloatArray y, FloatArray out, String context) {
+        for (int i = 0; i < out.getSize(); i++) {
+            assertEquals(a * x.get(i) + y.get(i), out.get(i), 0f, context + " i " + i);
+        }
+    }
+
+    /**
+     * sums[r] is the sum of row r of the row-major {@code matrix}: within 1e-5 of the sum of the magnitudes,
+     * room for float rounding in any order of addition.
+     */
+    public static void assertRowSums(FloatArray matrix, FloatArray sums, int cols, String context) {
+        for (int r = 0; r < sums.getSize(); r++) {
+            double expected = 0;
+            double magnitude = 0;
+            for (int c = 0; c < cols; c++) {
+                float v = matrix.get(r * cols + c);
+                expected += v;
+                magnitude += Math.abs(v);
+            }
+            assertEquals(expected, sums.get(r), 1e-5 * magnitude, context + " row " + r);
         }
     }
 }

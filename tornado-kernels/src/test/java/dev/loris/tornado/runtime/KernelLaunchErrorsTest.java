@@ -3,7 +3,7 @@ package dev.loris.tornado.runtime;
 import dev.loris.LorisException;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
-import dev.loris.tornado.api.types.arrays.LongArray;
+import dev.loris.tornado.examples.ExampleKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -27,8 +27,8 @@ class KernelLaunchErrorsTest {
     @Test
     void wrongArgumentsNameKernelAndParameter() {
         try (Accelerator acc = Accelerator.open("jvm"); DeviceArray ints = acc.allocate(IntArray.class, 8)) {
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
-            assertError(() -> axpy.set(2, ints), "parameter 2 (x, FloatArray) of kernel ExecTestKernels.axpy",
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
+            assertError(() -> axpy.set(2, ints), "parameter 2 (x, FloatArray) of kernel ExampleKernels.axpy",
                     "IntArray device array");
             assertError(() -> axpy.set(1, 3), "parameter 1 (a, float)", "an int");
             assertError(() -> axpy.set(5, 2.5), "parameter 5 (n, int)", "a double");
@@ -54,7 +54,7 @@ class KernelLaunchErrorsTest {
     void unsetAndClosedArgumentsAndBadGridsStopTheLaunch() {
         try (Accelerator acc = Accelerator.open("jvm"); DeviceArray x = acc.allocate(FloatArray.class, 64);
              DeviceArray y = acc.allocate(FloatArray.class, 64)) {
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
             axpy.set(1, 1f).set(2, x).set(3, y).set(5, 64);
             assertError(() -> axpy.launch(64, 64, acc.defaultStream()), "parameter 4 (out, FloatArray)", "not set");
             DeviceArray out = acc.allocate(FloatArray.class, 64);
@@ -69,7 +69,7 @@ class KernelLaunchErrorsTest {
 
     @Test
     void constantsAreSetForYouAndRefuseOtherValues() {
-        try (Accelerator acc = Accelerator.open("jvm"); DeviceArray out = acc.allocate(LongArray.class, 9)) {
+        try (Accelerator acc = Accelerator.open("jvm")) {
             KernelLaunch echo = acc.compile(ExecTestKernels.class, "echoScalars", Map.of(2, 42, 4, 1.5f))
                     .launcher();
             echo.set(2, 42).set(4, 1.5f);
@@ -85,7 +85,7 @@ class KernelLaunchErrorsTest {
     void arraysOfAnotherAcceleratorAreRefused() {
         try (Accelerator one = Accelerator.open("jvm"); Accelerator other = Accelerator.open("jvm");
              DeviceArray foreign = other.allocate(FloatArray.class, 4)) {
-            KernelLaunch axpy = one.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+            KernelLaunch axpy = one.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
             assertError(() -> axpy.set(2, foreign), "parameter 2", "an array of jvm");
         }
     }

@@ -2,6 +2,7 @@ package dev.loris.tornado.runtime;
 
 import com.sun.management.ThreadMXBean;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.examples.ExampleKernels;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,7 +32,7 @@ class LaunchAllocationTest {
         try (Accelerator acc = Accelerator.open(spec); DeviceArray x = acc.upload(new FloatArray(n));
              DeviceArray y = acc.upload(new FloatArray(n)); DeviceArray out1 = acc.allocate(FloatArray.class, n);
              DeviceArray out2 = acc.allocate(FloatArray.class, n)) {
-            KernelLaunch axpy = acc.compile(ExecTestKernels.class, "axpy", Map.of()).launcher();
+            KernelLaunch axpy = acc.compile(ExampleKernels.class, "axpy", Map.of()).launcher();
             axpy.set(1, 1f).set(2, x).set(3, y).set(4, out1).set(5, n);
             DeviceStream stream = acc.defaultStream();
             long allocated = 0;

@@ -1,6 +1,7 @@
 package dev.loris.tornado.api;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.api.common.TornadoFunctions;
 import dev.loris.tornado.api.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 
@@ -186,7 +187,7 @@ public final class TaskGraph {
                         + (argument == null ? "null" : "a " + argument.getClass().getSimpleName()) + ", but kernel "
                         + kernel.getDeclaringClass().getSimpleName() + "." + kernel.getName() + " takes a "
                         + parameters[i].getSimpleName() + " there",
-                        "pass Loris arrays of the parameter's type, scalars of its type, a KernelContext for the context");
+                        "pass Loris arrays and scalars of the parameter's type, a KernelContext for the context");
             }
         }
         steps.add(new GraphStep.Task(id, kernel, List.of(arguments)));

@@ -1,6 +1,7 @@
 package dev.loris.tornado.api;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.api.common.TornadoFunctions;
 import dev.loris.tornado.api.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
@@ -178,7 +179,8 @@ class TaskGraphTest {
         assertTrue(e.getMessage().contains("s0.t0 argument 2 is a IntArray") && e.getMessage().contains("FloatArray"),
                 e.getMessage());
         LorisException scalar = assertThrows(LorisException.class, () -> new TaskGraph("s0")
-                .task("t0", axpy, new KernelContext(), 1.0, new FloatArray(4), new FloatArray(4), new FloatArray(4), 4));
+                .task("t0", axpy, new KernelContext(), 1.0, new FloatArray(4), new FloatArray(4), new FloatArray(4),
+                        4));
         assertTrue(scalar.getMessage().contains("argument 1 is a Double"), scalar.getMessage());
     }
 
@@ -187,7 +189,8 @@ class TaskGraphTest {
         TornadoFunctions.Task6<KernelContext, Float, FloatArray, FloatArray, FloatArray, Integer> wrapped =
                 (ctx, a, x, y, out, n) -> ExampleKernels.axpy(ctx, a, x, y, out, n);
         LorisException e = assertThrows(LorisException.class, () -> new TaskGraph("s0")
-                .task("t0", wrapped, new KernelContext(), 1f, new FloatArray(4), new FloatArray(4), new FloatArray(4), 4));
+                .task("t0", wrapped, new KernelContext(), 1f, new FloatArray(4), new FloatArray(4), new FloatArray(4),
+                        4));
         assertTrue(e.getMessage().contains("method reference"), e.getMessage());
     }
 

@@ -93,7 +93,8 @@ class AcceleratorTest {
                     .launch(1, 1, acc.defaultStream());
             dout.copyTo(out);
         }
-        long[] expected = {i, l, Float.floatToRawIntBits(f), Double.doubleToRawLongBits(d), b, s, c, flag ? 1 : 0, length};
+        long[] expected = {i, l, Float.floatToRawIntBits(f), Double.doubleToRawLongBits(d), b, s, c, flag ? 1 : 0,
+            length};
         for (int k = 0; k < expected.length; k++) {
             assertEquals(expected[k], out.get(k), spec + " seed " + seed + " slot " + k);
         }
@@ -155,7 +156,8 @@ class AcceleratorTest {
             assertEquals(0, acc.memoryStats().currentBytes(), spec);
             acc.emptyCache();
             assertEquals(0, acc.memoryStats().reservedBytes(), spec);
-            assertThrows(IllegalStateException.class, () -> again.copyFrom(new IntArray(1)), "closed arrays refuse use");
+            assertThrows(IllegalStateException.class, () -> again.copyFrom(new IntArray(1)),
+                    "closed arrays refuse use");
         }
     }
 
@@ -180,7 +182,8 @@ class AcceleratorTest {
             assertEquals(before.currentBytes(), after.currentBytes(), spec);
             assertEquals(before.liveArrays(), after.liveArrays(), spec);
             assertEquals(before.reservedBytes(), after.reservedBytes(), spec);
-            assertEquals(before.rawAllocations(), after.rawAllocations(), spec + ": every temporary came from the cache");
+            assertEquals(before.rawAllocations(), after.rawAllocations(),
+                    spec + ": every temporary came from the cache");
             assertEquals(before.allocations() + 1000, after.allocations(), spec);
         }
     }

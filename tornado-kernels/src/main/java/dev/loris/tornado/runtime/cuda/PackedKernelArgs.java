@@ -32,8 +32,7 @@ public final class PackedKernelArgs {
         Arena arena = Arena.ofAuto();
         this.pointers = layout.pack(arena);
         this.slots = layout.count() == 0 ? MemorySegment.NULL
-                : pointers.reinterpret(ADDRESS.byteSize() * layout.count()).get(ADDRESS, 0)
-                .reinterpret(SLOT_BYTES * layout.count());
+                : pointers.get(ADDRESS, 0).reinterpret(SLOT_BYTES * layout.count());
     }
 
     public int count() {

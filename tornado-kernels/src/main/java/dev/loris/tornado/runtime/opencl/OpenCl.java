@@ -436,7 +436,8 @@ public final class OpenCl {
     public void enqueueMarker(MemorySegment queue, MemorySegment eventOut) {
         if (clEnqueueMarkerWithWaitList == null) {
             throw new OpenClException("clEnqueueMarkerWithWaitList", OpenClErrors.CL_INVALID_OPERATION,
-                    libraryName() + " has no clEnqueueMarkerWithWaitList (an OpenCL 1.1 loader): update the ICD loader");
+                    libraryName() + " has no clEnqueueMarkerWithWaitList (an OpenCL 1.1 loader): update the ICD"
+                            + " loader");
         }
         check("clEnqueueMarkerWithWaitList", call(() -> (int) clEnqueueMarkerWithWaitList.invokeExact(queue, 0,
                 MemorySegment.NULL, eventOut)));

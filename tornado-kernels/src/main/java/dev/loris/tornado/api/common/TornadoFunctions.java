@@ -1,12 +1,13 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.api.common;
 
 import java.io.Serializable;
 
 /**
- * The shapes of kernel a task can name, by parameter count (TornadoVM's names): {@code Kernels::axpy} is a
- * {@code Task6} when axpy takes six parameters, the KernelContext included. They are Serializable so that the
- * task graph can recover the method a reference names (through its SerializedLambda); a lambda that wraps a
- * call instead of naming the method is refused, since there would be no kernel method to compile.
+ * The shapes of kernel a task can name, by parameter count (TornadoVM's names and package):
+ * {@code Kernels::axpy} is a {@code Task6} when axpy takes six parameters, the KernelContext included. They
+ * are Serializable so that the task graph can recover the method a reference names (through its
+ * SerializedLambda); a lambda that wraps a call instead of naming the method is refused, since there would be
+ * no kernel method to compile.
  */
 public final class TornadoFunctions {
     private TornadoFunctions() {

@@ -1,5 +1,6 @@
 package dev.loris.tornado.runtime;
 
+import dev.loris.LorisException;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
@@ -185,6 +186,22 @@ class AcceleratorTest {
             assertEquals(before.rawAllocations(), after.rawAllocations(),
                     spec + ": every temporary came from the cache");
             assertEquals(before.allocations() + 1000, after.allocations(), spec);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void anImpossibleAllocationEmptiesTheCacheThenThrowsTheBackendsError(String spec) {
+        try (Accelerator acc = Accelerator.open(spec)) {
+            acc.allocate(FloatArray.class, 1000).close();
+            assertEquals(4096, acc.memoryStats().reservedBytes(), spec + ": one cached block");
+            long petabyte = 1L << 50;
+            LorisException e = assertThrows(LorisException.class, () -> acc.allocate(FloatArray.class, petabyte / 4));
+            assertTrue(e.getMessage().contains("allocate"), spec + ": " + e.getMessage());
+            MemoryStats after = acc.memoryStats();
+            assertEquals(0, after.reservedBytes(), spec + ": the cache was emptied before the retry");
+            assertEquals(0, after.liveArrays(), spec);
+            acc.allocate(FloatArray.class, 10).close(); // still usable
         }
     }
 

@@ -62,10 +62,22 @@ public final class NativeLibrary {
     public static int call(NativeCall nativeCall) {
         try {
             return nativeCall.invoke();
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("native call failed", t);
+            throw unchecked(t);
         }
+    }
+
+    /**
+     * What a downcall threw, as an unchecked exception to rethrow: itself if it is one, else wrapped. For hot
+     * paths that call invokeExact directly instead of through {@link #call} (whose lambda may allocate).
+     */
+    public static RuntimeException unchecked(Throwable thrown) {
+        if (thrown instanceof RuntimeException e) {
+            return e;
+        }
+        if (thrown instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", thrown);
     }
 }

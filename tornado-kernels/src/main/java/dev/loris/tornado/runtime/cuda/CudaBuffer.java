@@ -87,6 +87,32 @@ public final class CudaBuffer extends CudaResource {
         device.bindings().memory().copyDeviceToDeviceAsync(address, source.address(), bytes, stream.handle());
     }
 
+    /** Copies the first {@code bytes} of {@code source} (same device) to the start of this buffer. */
+    public void copyFrom(CudaBuffer source, long bytes) {
+        checkPrefix(source, bytes);
+        device.makeCurrent();
+        device.bindings().memory().copyDeviceToDevice(address, source.address(), bytes);
+    }
+
+    /** Queues a copy of the first {@code bytes} of {@code source} to the start of this buffer on {@code stream}. */
+    public void copyFromAsync(CudaBuffer source, long bytes, CudaStream stream) {
+        checkPrefix(source, bytes);
+        device.requireOwn(stream);
+        device.makeCurrent();
+        device.bindings().memory().copyDeviceToDeviceAsync(address, source.address(), bytes, stream.handle());
+    }
+
+    private void checkPrefix(CudaBuffer source, long bytes) {
+        requireOpen();
+        source.requireOpen();
+        if (source.device != device) {
+            throw new IllegalArgumentException("copy between devices: " + source + " to " + this);
+        }
+        if (bytes < 0 || bytes > source.byteSize || bytes > byteSize) {
+            throw new IndexOutOfBoundsException("copying " + bytes + " bytes from " + source + " into " + this);
+        }
+    }
+
     /** Sets every byte to {@code value}. */
     public void fillBytes(byte value) {
         requireOpen();

@@ -54,7 +54,15 @@ final class CudaContextBindings {
 
     /** Binds {@code context} to the calling thread; the driver keeps one current context per thread. */
     void setCurrent(MemorySegment context) {
-        driver.check("cuCtxSetCurrent", call(() -> (int) cuCtxSetCurrent.invokeExact(context)));
+        int result; // called before every operation, launches included: written out so it allocates nothing
+        try {
+            result = (int) cuCtxSetCurrent.invokeExact(context);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        if (result != 0) {
+            driver.check("cuCtxSetCurrent", result);
+        }
     }
 
     /** Waits for all work of the current context, on every stream. */

@@ -136,6 +136,37 @@ public final class CudaFunction {
         }
     }
 
+    /**
+     * {@link #launch(Dim3, Dim3, int, CudaStream, KernelArgs)} for launches in a loop: the shape as ints and
+     * the arguments from {@code args}' native memory, so nothing is allocated on the Java heap. The argument
+     * list is checked against the kernel's parameters on its first launch of this kernel.
+     */
+    public void launch(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ, int dynamicSharedBytes,
+                       CudaStream stream, PackedKernelArgs args) {
+        MemorySegment function = handle();
+        CudaDevice device = module.device();
+        device.requireOwn(stream);
+        if (gridX < 1 || gridY < 1 || gridZ < 1 || blockX < 1 || blockY < 1 || blockZ < 1) {
+            throw new IllegalArgumentException("kernel " + name + ": launch dimensions must be at least 1, got grid "
+                    + gridX + "x" + gridY + "x" + gridZ + " and block " + blockX + "x" + blockY + "x" + blockZ);
+        }
+        if ((long) blockX * blockY * blockZ > maxThreadsPerBlock) {
+            throw new IllegalArgumentException("kernel " + name + " runs at most " + maxThreadsPerBlock
+                    + " threads per block (it uses " + registers + " registers per thread), got a block of "
+                    + blockX + "x" + blockY + "x" + blockZ);
+        }
+        if (dynamicSharedBytes < 0) {
+            throw new IllegalArgumentException("negative dynamic shared memory for kernel " + name);
+        }
+        if (args.checkedFor != this) {
+            checkArguments(args.layout());
+            args.checkedFor = this;
+        }
+        device.makeCurrent();
+        device.bindings().modules().launch(name, function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                dynamicSharedBytes, stream.handle(), args.pointers());
+    }
+
     private void checkArguments(KernelArgs args) {
         if (parameterSizes == null) {
             return;

@@ -123,8 +123,25 @@ final class CudaModuleBindings {
     /** Queues a kernel; {@code parameters} is a void*[] of pointers to each argument's value, or NULL. */
     void launch(String kernelName, MemorySegment function, Dim3 grid, Dim3 block, int dynamicSharedBytes,
                 MemorySegment stream, MemorySegment parameters) {
-        driver.check("cuLaunchKernel(" + kernelName + ")", call(() -> (int) cuLaunchKernel.invokeExact(function,
-                grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), dynamicSharedBytes, stream,
-                parameters, MemorySegment.NULL)));
+        launch(kernelName, function, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), dynamicSharedBytes,
+                stream, parameters);
+    }
+
+    /**
+     * {@link #launch(String, MemorySegment, Dim3, Dim3, int, MemorySegment, MemorySegment)} without allocating:
+     * no lambda, and the call's name is built only when the driver reports an error.
+     */
+    void launch(String kernelName, MemorySegment function, int gridX, int gridY, int gridZ, int blockX, int blockY,
+                int blockZ, int dynamicSharedBytes, MemorySegment stream, MemorySegment parameters) {
+        int result;
+        try {
+            result = (int) cuLaunchKernel.invokeExact(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                    dynamicSharedBytes, stream, parameters, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        if (result != 0) {
+            driver.check("cuLaunchKernel(" + kernelName + ")", result);
+        }
     }
 }

@@ -23,7 +23,8 @@ public final class KernelArgs {
     /** Every value gets an 8-byte slot, so 8-byte values stay aligned. */
     private static final long SLOT_BYTES = 8;
 
-    private enum Kind {
+    /** The PTX parameter type of an argument. */
+    enum Kind {
         POINTER(8), I32(4), I64(8), F32(4), F64(8);
 
         final int bytes;
@@ -75,6 +76,10 @@ public final class KernelArgs {
 
     public int count() {
         return values.size();
+    }
+
+    Kind kind(int index) {
+        return values.get(index).kind;
     }
 
     /** The size in bytes of argument {@code index}, to compare with the kernel's parameter. */

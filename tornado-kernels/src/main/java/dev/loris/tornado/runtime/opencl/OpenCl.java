@@ -109,6 +109,7 @@ public final class OpenCl {
     private final MethodHandle clFinish;
     private final MethodHandle clFlush;
     private final MethodHandle clWaitForEvents;
+    private final MethodHandle clEnqueueMarkerWithWaitList;
     private final MethodHandle clGetEventProfilingInfo;
     private final MethodHandle clReleaseEvent;
     private final MethodHandle clReleaseKernel;
@@ -162,6 +163,8 @@ public final class OpenCl {
         clFinish = library.function("clFinish", onHandle);
         clFlush = library.function("clFlush", onHandle);
         clWaitForEvents = library.function("clWaitForEvents", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        clEnqueueMarkerWithWaitList = optional("clEnqueueMarkerWithWaitList",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         clGetEventProfilingInfo = library.function("clGetEventProfilingInfo", getInfo);
         clReleaseEvent = library.function("clReleaseEvent", onHandle);
         clReleaseKernel = library.function("clReleaseKernel", onHandle);
@@ -386,7 +389,13 @@ public final class OpenCl {
      * for a __local buffer of {@code size} bytes. The driver copies the value before returning.
      */
     public void setKernelArg(MemorySegment kernel, int index, long size, MemorySegment value) {
-        check("clSetKernelArg", call(() -> (int) clSetKernelArg.invokeExact(kernel, index, size, value)));
+        int code; // written out without a lambda: argument setting and launches must not allocate
+        try {
+            code = (int) clSetKernelArg.invokeExact(kernel, index, size, value);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        check("clSetKernelArg", code);
     }
 
     /** A size_t or cl_ulong property of the kernel as compiled for this device. */
@@ -401,8 +410,14 @@ public final class OpenCl {
      */
     public void enqueueNdRangeKernel(MemorySegment queue, MemorySegment kernel, int dimensions,
                                      MemorySegment global, MemorySegment local, MemorySegment eventOut) {
-        check("clEnqueueNDRangeKernel", call(() -> (int) clEnqueueNDRangeKernel.invokeExact(queue, kernel,
-                dimensions, MemorySegment.NULL, global, local, 0, MemorySegment.NULL, eventOut)));
+        int code; // as in setKernelArg: no lambda on the launch path
+        try {
+            code = (int) clEnqueueNDRangeKernel.invokeExact(queue, kernel, dimensions, MemorySegment.NULL, global,
+                    local, 0, MemorySegment.NULL, eventOut);
+        } catch (Throwable t) {
+            throw NativeLibrary.unchecked(t);
+        }
+        check("clEnqueueNDRangeKernel", code);
     }
 
     // ---- events ----------------------------------------------------------------------------------------
@@ -412,6 +427,20 @@ public final class OpenCl {
             MemorySegment list = arena.allocateFrom(ADDRESS, event);
             check("clWaitForEvents", call(() -> (int) clWaitForEvents.invokeExact(1, list)));
         }
+    }
+
+    /**
+     * Queues a marker (OpenCL 1.2): a command that completes when everything queued before it has, whose event
+     * carries profiling timestamps like any command's.
+     */
+    public void enqueueMarker(MemorySegment queue, MemorySegment eventOut) {
+        if (clEnqueueMarkerWithWaitList == null) {
+            throw new OpenClException("clEnqueueMarkerWithWaitList", OpenClErrors.CL_INVALID_OPERATION,
+                    libraryName() + " has no clEnqueueMarkerWithWaitList (an OpenCL 1.1 loader): update the ICD"
+                            + " loader");
+        }
+        check("clEnqueueMarkerWithWaitList", call(() -> (int) clEnqueueMarkerWithWaitList.invokeExact(queue, 0,
+                MemorySegment.NULL, eventOut)));
     }
 
     /** A device timestamp in nanoseconds (CL_PROFILING_COMMAND_*); needs a profiling queue. */

@@ -45,6 +45,15 @@ public final class OpenClDevice implements AutoCloseable {
         return new OpenClDevice(cl, OpenClDeviceSelection.byIndex(cl, platformIndex, deviceIndex));
     }
 
+    /**
+     * Opens device {@code index} counted over all platforms in order (platform 0's devices first), the order
+     * in which {@code loris devices} lists them.
+     */
+    public static OpenClDevice openAt(int index) {
+        OpenCl cl = OpenClDeviceSelection.loader();
+        return new OpenClDevice(cl, OpenClDeviceSelection.byOverallIndex(cl, index));
+    }
+
     /** Opens the first GPU of any platform, else the first device of any kind (PoCL's CPU device, say). */
     public static OpenClDevice openDefault() {
         OpenCl cl = OpenClDeviceSelection.loader();
@@ -167,6 +176,12 @@ public final class OpenClDevice implements AutoCloseable {
     public void flush() {
         requireOpen();
         cl.flush(queue);
+    }
+
+    /** Queues a marker after everything queued so far; its event completes, and is timed, when they have. */
+    public OpenClEvent enqueueMarker() {
+        requireOpen();
+        return enqueueWithEvent(event -> cl.enqueueMarker(queue, event));
     }
 
     /** Runs {@code enqueue} with a slot for the new event and takes ownership of the event it stores there. */

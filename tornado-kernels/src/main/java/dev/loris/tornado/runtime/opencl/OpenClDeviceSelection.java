@@ -3,6 +3,7 @@ package dev.loris.tornado.runtime.opencl;
 import dev.loris.LorisException;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,6 +46,23 @@ final class OpenClDeviceSelection {
                     "run 'loris devices' to list them");
         }
         return new Choice(platform, devices.get(deviceIndex), platformName);
+    }
+
+    /** Device {@code index} counted over all platforms in order. */
+    static Choice byOverallIndex(OpenCl cl, int index) {
+        int seen = 0;
+        List<String> names = new ArrayList<>();
+        for (MemorySegment platform : platforms(cl)) {
+            String platformName = cl.platformString(platform, OpenCl.CL_PLATFORM_NAME);
+            for (MemorySegment device : cl.devices(platform)) {
+                if (seen++ == index) {
+                    return new Choice(platform, device, platformName);
+                }
+                names.add(cl.deviceString(device, OpenCl.CL_DEVICE_NAME) + " (" + platformName + ")");
+            }
+        }
+        throw new LorisException("there is no OpenCL device " + index + ": " + seen + " are available (numbered from"
+                + " 0 over all platforms: " + String.join(", ", names) + ")", "run 'loris devices' to list them");
     }
 
     /** The first GPU of the first platform that has one, else the first device of any kind. */

@@ -29,6 +29,15 @@ public final class OpenClEvent extends OpenClResource {
         return nanosBetween(OpenCl.CL_PROFILING_COMMAND_QUEUED, OpenCl.CL_PROFILING_COMMAND_END);
     }
 
+    /**
+     * The device timestamp, in nanoseconds, at which the command ended, after waiting for it: the difference
+     * between two commands' ends times what ran between them.
+     */
+    public long endNanos() {
+        waitFor();
+        return device.cl().eventProfilingNanos(handle(), OpenCl.CL_PROFILING_COMMAND_END);
+    }
+
     private long nanosBetween(int fromTimestamp, int toTimestamp) {
         waitFor();
         long from = device.cl().eventProfilingNanos(handle(), fromTimestamp);

@@ -25,6 +25,10 @@ public final class OpenClKernel extends OpenClResource {
     private final String name;
     /** Argument value, then the global and the local size arrays; kept so launches need no allocation. */
     private final MemorySegment scratch = Arena.ofAuto().allocate(LOCAL + 3 * 8, 8);
+    private final MemorySegment globalSizes = scratch.asSlice(GLOBAL, 3 * 8);
+    private final MemorySegment localSizes = scratch.asSlice(LOCAL, 3 * 8);
+    /** CL_KERNEL_WORK_GROUP_SIZE, fixed once the kernel is built; read on first use, not at every launch. */
+    private long maxWorkGroupSize = -1;
 
     OpenClKernel(OpenClDevice device, MemorySegment handle, String name) {
         super(device, handle);
@@ -140,8 +144,8 @@ public final class OpenClKernel extends OpenClResource {
 
     private void enqueueRange(int dimensions, long[] global, long[] local, MemorySegment event) {
         try {
-            device.cl().enqueueNdRangeKernel(device.queue(), handle(), dimensions, scratch.asSlice(GLOBAL),
-                    local == null ? MemorySegment.NULL : scratch.asSlice(LOCAL), event);
+            device.cl().enqueueNdRangeKernel(device.queue(), handle(), dimensions, globalSizes,
+                    local == null ? MemorySegment.NULL : localSizes, event);
         } catch (OpenClException e) {
             throw new OpenClException(e.code(), "launching kernel '" + name + "' over " + Arrays.toString(global)
                     + " in work-groups of " + (local == null ? "the driver's choice" : Arrays.toString(local))
@@ -153,7 +157,10 @@ public final class OpenClKernel extends OpenClResource {
 
     /** The largest work-group this kernel can run in on this device (registers and local memory limit it). */
     public long maxWorkGroupSize() {
-        return workGroupInfo(OpenCl.CL_KERNEL_WORK_GROUP_SIZE);
+        if (maxWorkGroupSize < 0) {
+            maxWorkGroupSize = workGroupInfo(OpenCl.CL_KERNEL_WORK_GROUP_SIZE);
+        }
+        return maxWorkGroupSize;
     }
 
     /** The work-group size multiple the device runs best (a warp or SIMD width). */

@@ -1,0 +1,245 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.LorisException;
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.compiler.KernelCompiler;
+import dev.loris.tornado.compiler.ir.Graph;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One device to run kernels on, whatever the backend: the JVM (always there), an OpenCL device or a CUDA
+ * GPU. It allocates {@link DeviceArray}s through a {@link CachingAllocator}, compiles kernel methods (cached
+ * per method and constants), queues launches and copies on {@link DeviceStream}s, and keeps exact
+ * {@link MemoryStats}. This is the direct, allocation-free path a trainer uses; the TornadoVM-shaped
+ * {@code TaskGraph} API is built on it.
+ *
+ * <p>{@link #close()} waits for queued work and releases everything made through the accelerator: arrays
+ * (live ones become unusable), the cache, kernels, streams, events, and the device's context. Meant for one
+ * thread at a time, like the devices underneath.
+ */
+public abstract class Accelerator implements AutoCloseable {
+    /** The kinds of device an accelerator runs on. */
+    public enum Backend {
+        JVM, OPENCL, CUDA
+    }
+
+    private record KernelKey(Method method, Map<Integer, Object> constants) {
+    }
+
+    private final Map<KernelKey, CompiledKernel> kernels = new HashMap<>();
+    private volatile boolean closed;
+
+    Accelerator() {
+    }
+
+    /**
+     * Opens {@code spec}: "jvm"; "opencl" (the first GPU, else the first device) or "opencl:N" (device N counted
+     * over all platforms, see {@link #available()}); "cuda" or "cuda:N"; "auto" (CUDA if present, else an
+     * OpenCL GPU, else the JVM). A spec that names nothing here is a LorisException listing what exists.
+     */
+    public static Accelerator open(String spec) {
+        return AcceleratorSpecs.open(spec);
+    }
+
+    /** Every spec {@link #open} can open on this machine: "jvm" first, then "opencl:N", then "cuda:N". */
+    public static List<String> available() {
+        return AcceleratorSpecs.available();
+    }
+
+    public abstract Backend backend();
+
+    /** The spec that opens this device again, e.g. "cuda:0", "opencl:1", "jvm". */
+    public abstract String spec();
+
+    /** The device in words, for logs: backend, index and the device's own name. */
+    public abstract String description();
+
+    /** Whether device arrays are host memory (the JVM), so that mirrors need no copies. */
+    public boolean sharesHostMemory() {
+        return false;
+    }
+
+    /** A new array of {@code length} elements of {@code type} (e.g. FloatArray.class); contents undefined. */
+    public final DeviceArray allocate(Class<? extends TornadoNativeArray> type, long length) {
+        requireOpen();
+        ArrayTypes.elementBytes(type);
+        if (length < 0) {
+            throw new IllegalArgumentException("a device array of negative length " + length);
+        }
+        return allocateArray(type, length);
+    }
+
+    /** A new device array holding a copy of {@code host}. */
+    public final DeviceArray upload(TornadoNativeArray host) {
+        DeviceArray array = allocate(host.getClass(), host.length());
+        try {
+            array.copyFrom(host);
+            return array;
+        } catch (RuntimeException e) {
+            array.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The device-side twin of {@code host}, for code that moves data explicitly: on the JVM the host array
+     * itself (copies between the two do nothing), elsewhere a new array of the same type and length whose
+     * contents are undefined until copied.
+     */
+    public final DeviceArray mirror(TornadoNativeArray host) {
+        requireOpen();
+        return sharesHostMemory() ? mirrorArray(host) : allocateArray(host.getClass(), host.length());
+    }
+
+    /** {@link #compile(Method, Map)} without constants. */
+    public final CompiledKernel compile(Method kernel) {
+        return compile(kernel, Map.of());
+    }
+
+    /** {@link #compile(Method, Map)} of the static method {@code name} of {@code owner} (see {@link #findKernel}). */
+    public final CompiledKernel compile(Class<?> owner, String name, Map<Integer, Object> constants) {
+        return compile(findKernel(owner, name), constants);
+    }
+
+    /**
+     * Compiles {@code kernel} for this device, or returns the kernel compiled earlier with equal constants.
+     * {@code constants} maps Java parameter indexes of scalar parameters to the values they are fixed to: the
+     * compiler folds them (local array sizes, loop bounds), and launches pass those values.
+     */
+    public final synchronized CompiledKernel compile(Method kernel, Map<Integer, Object> constants) {
+        requireOpen();
+        Map<Integer, Object> fixed = KernelConstants.normalise(kernel, constants);
+        KernelKey key = new KernelKey(kernel, fixed);
+        CompiledKernel compiled = kernels.get(key);
+        if (compiled == null) {
+            Graph graph = KernelCompiler.graph(kernel, fixed);
+            KernelSignature signature = KernelSignature.of(kernel, graph, fixed);
+            compiled = compileGraph(kernel, fixed, graph, signature);
+            kernels.put(key, compiled);
+        }
+        return compiled;
+    }
+
+    /** The one static method {@code name} of {@code owner} (any access); an error if there is none or several. */
+    public static Method findKernel(Class<?> owner, String name) {
+        List<Method> found = Arrays.stream(owner.getDeclaredMethods())
+                .filter(m -> m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic())
+                .toList();
+        if (found.size() != 1) {
+            throw new LorisException(owner.getName() + " has " + (found.isEmpty() ? "no" : found.size())
+                    + " static methods named " + name, found.isEmpty() ? "check the kernel's name"
+                    : "overloaded kernels are ambiguous by name: pass the Method itself");
+        }
+        return found.getFirst();
+    }
+
+    /** The stream copies and launches use when no other is named; never closed by its user. */
+    public abstract DeviceStream defaultStream();
+
+    /** A new stream (on OpenCL another view of the device's one queue); close it when done. */
+    public final DeviceStream createStream() {
+        requireOpen();
+        return newStream();
+    }
+
+    /** A new event, to record into streams; close it when done. */
+    public final DeviceEvent createEvent() {
+        requireOpen();
+        return newEvent();
+    }
+
+    /** Waits until all queued work on every stream has finished. */
+    public abstract void synchronize();
+
+    public final MemoryStats memoryStats() {
+        return allocator().stats();
+    }
+
+    /** Starts the peak statistics again from the current values. */
+    public final void resetPeakStats() {
+        allocator().resetPeaks();
+    }
+
+    /** Returns cached (released, unused) blocks to the device. */
+    public final void emptyCache() {
+        requireOpen();
+        allocator().emptyCache();
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Waits for queued work and releases everything made through this accelerator; idempotent. */
+    @Override
+    public final synchronized void close() {
+        if (closed) {
+            return;
+        }
+        RuntimeException failure = null;
+        try {
+            synchronize();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        closed = true;
+        kernels.clear();
+        try {
+            allocator().close();
+        } catch (RuntimeException e) {
+            failure = combine(failure, e);
+        }
+        try {
+            closeDevice();
+        } catch (RuntimeException e) {
+            failure = combine(failure, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException combine(RuntimeException earlier, RuntimeException next) {
+        if (earlier == null) {
+            return next;
+        }
+        earlier.addSuppressed(next);
+        return earlier;
+    }
+
+    final void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(description() + " is closed");
+        }
+    }
+
+    abstract CachingAllocator<?> allocator();
+
+    abstract DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length);
+
+    /** Only where {@link #sharesHostMemory()}: {@code host} itself as a device array. */
+    DeviceArray mirrorArray(TornadoNativeArray host) {
+        throw new UnsupportedOperationException(description() + " does not share host memory");
+    }
+
+    abstract CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                         KernelSignature signature);
+
+    abstract DeviceStream newStream();
+
+    abstract DeviceEvent newEvent();
+
+    /** Releases the device itself, after the allocator; called once. */
+    abstract void closeDevice();
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}

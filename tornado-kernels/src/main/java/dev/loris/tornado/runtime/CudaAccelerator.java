@@ -1,0 +1,114 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.ptx.PtxEmitter;
+import dev.loris.tornado.runtime.cuda.CudaBuffer;
+import dev.loris.tornado.runtime.cuda.CudaDevice;
+import dev.loris.tornado.runtime.cuda.CudaFunction;
+import dev.loris.tornado.runtime.cuda.CudaModule;
+import dev.loris.tornado.runtime.cuda.CudaOutOfMemoryException;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * A CUDA GPU as an accelerator: arrays are device buffers from a caching allocator over cuMemAlloc, kernels
+ * are PTX loaded through the driver's JIT, streams and events are CUDA's.
+ *
+ * <p>PTX targets the device's compute capability up to sm_90, the newest target of the PTX ISA the emitter
+ * writes (8.0); newer GPUs get sm_90 code, which the driver's JIT compiles forward for them.
+ */
+final class CudaAccelerator extends Accelerator {
+    private static final int NEWEST_TARGET = 90;
+
+    private final CudaDevice device;
+    private final CachingAllocator<CudaBuffer> allocator;
+    private final CudaDeviceStream defaultStream;
+
+    private CudaAccelerator(CudaDevice device) {
+        this.device = device;
+        this.allocator = new CachingAllocator<>(CachingAllocator.RawMemory.of(device::allocate, CudaBuffer::close,
+                CudaOutOfMemoryException.class));
+        this.defaultStream = new CudaDeviceStream(this, device.defaultStream());
+    }
+
+    static CudaAccelerator open(int ordinal) {
+        return new CudaAccelerator(CudaDevice.open(ordinal));
+    }
+
+    /** The device underneath, for libraries that take CUDA pointers and streams (cuBLASLt). */
+    CudaDevice device() {
+        return device;
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.CUDA;
+    }
+
+    @Override
+    public String spec() {
+        return "cuda:" + device.ordinal();
+    }
+
+    @Override
+    public String description() {
+        return device.toString();
+    }
+
+    /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */
+    String ptxTarget() {
+        int capability = device.computeCapabilityMajor() * 10 + device.computeCapabilityMinor();
+        return "sm_" + Math.min(capability, NEWEST_TARGET);
+    }
+
+    @Override
+    CachingAllocator<?> allocator() {
+        return allocator;
+    }
+
+    @Override
+    DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
+        var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
+        return new CudaDeviceArray(this, type, length, allocation);
+    }
+
+    @Override
+    CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                KernelSignature signature) {
+        String entry = graph.name;
+        String ptx = PtxEmitter.emit(graph, new PtxEmitter.Options(ptxTarget(), false));
+        CudaModule module = device.load(ptx);
+        CudaFunction function = module.function(entry);
+        return new CompiledKernel(this, kernel, constants, signature, ptx,
+                compiled -> new CudaKernelLaunch(compiled, function));
+    }
+
+    @Override
+    public DeviceStream defaultStream() {
+        return defaultStream;
+    }
+
+    @Override
+    DeviceStream newStream() {
+        return new CudaDeviceStream(this, device.createStream());
+    }
+
+    @Override
+    DeviceEvent newEvent() {
+        return new CudaDeviceEvent(this, device.createEvent());
+    }
+
+    @Override
+    public void synchronize() {
+        if (!isClosed()) {
+            device.synchronize();
+        }
+    }
+
+    @Override
+    void closeDevice() {
+        device.close();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.runtime.cuda.CudaEvent;
+
+/** A CUDA event with timing: GPU time between two recordings, at about half a microsecond's resolution. */
+final class CudaDeviceEvent extends DeviceEvent {
+    private final CudaAccelerator accelerator;
+    private final CudaEvent event;
+
+    CudaDeviceEvent(CudaAccelerator accelerator, CudaEvent event) {
+        this.accelerator = accelerator;
+        this.event = event;
+    }
+
+    @Override
+    public void record(DeviceStream stream) {
+        if (stream.accelerator() != accelerator) {
+            throw new IllegalArgumentException("recording an event of " + accelerator + " on " + stream);
+        }
+        event.record(((CudaDeviceStream) stream).cudaStream());
+    }
+
+    @Override
+    public void synchronize() {
+        event.synchronize();
+    }
+
+    @Override
+    public double millisSince(DeviceEvent start) {
+        if (!(start instanceof CudaDeviceEvent from) || from.accelerator != accelerator) {
+            throw new IllegalArgumentException("timing between events of different accelerators");
+        }
+        event.synchronize();
+        return event.millisSince(from.event);
+    }
+
+    @Override
+    public void close() {
+        event.close();
+    }
+}

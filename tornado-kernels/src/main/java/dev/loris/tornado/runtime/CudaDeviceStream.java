@@ -1,0 +1,32 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.runtime.cuda.CudaStream;
+
+/** A CUDA stream as a device stream: the default (NULL) stream or one the accelerator created. */
+final class CudaDeviceStream extends DeviceStream {
+    private final CudaStream stream;
+
+    CudaDeviceStream(CudaAccelerator accelerator, CudaStream stream) {
+        super(accelerator);
+        this.stream = stream;
+    }
+
+    CudaStream cudaStream() {
+        return stream;
+    }
+
+    @Override
+    public void synchronize() {
+        stream.synchronize();
+    }
+
+    @Override
+    public void close() {
+        stream.close();
+    }
+
+    @Override
+    public String toString() {
+        return stream.toString();
+    }
+}

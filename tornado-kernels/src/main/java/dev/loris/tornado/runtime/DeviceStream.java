@@ -1,0 +1,26 @@
+package dev.loris.tornado.runtime;
+
+/**
+ * An in-order queue of copies and launches on one accelerator. CUDA streams may overlap each other; OpenCL
+ * has one in-order queue per device, which every stream of an OpenCL accelerator shares (so they never
+ * overlap, and never race); on the JVM every operation completes before it returns.
+ */
+public abstract class DeviceStream implements AutoCloseable {
+    private final Accelerator accelerator;
+
+    DeviceStream(Accelerator accelerator) {
+        this.accelerator = accelerator;
+    }
+
+    public final Accelerator accelerator() {
+        return accelerator;
+    }
+
+    /** Waits until everything queued on this stream has finished; reports failures of earlier work. */
+    public abstract void synchronize();
+
+    /** Releases the stream (work already queued still completes); the default stream ignores it. */
+    @Override
+    public void close() {
+    }
+}

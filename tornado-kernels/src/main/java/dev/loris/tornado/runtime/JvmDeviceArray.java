@@ -1,0 +1,55 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A JVM "device" array: a host Loris array, either one the JVM accelerator allocated from its cache (a view
+ * of a cached block) or a mirror, which is the caller's own host array. Copies are memory copies, or nothing
+ * when the host array is this array itself; streams play no part, every operation is done when it returns.
+ */
+final class JvmDeviceArray extends DeviceArray {
+    private final TornadoNativeArray array;
+
+    /** A mirror of {@code host}: no memory of its own. */
+    JvmDeviceArray(JvmAccelerator accelerator, TornadoNativeArray host) {
+        super(accelerator, host.getClass(), host.length(), null);
+        this.array = host;
+    }
+
+    JvmDeviceArray(JvmAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                   CachingAllocator.Allocation<JvmAccelerator.HostBlock> allocation) {
+        super(accelerator, type, length, allocation);
+        this.array = ArrayTypes.wrap(type, allocation.block().segment().asSlice(0, length * elementBytes()));
+    }
+
+    /** The host array kernels receive. */
+    TornadoNativeArray array() {
+        return array;
+    }
+
+    @Override
+    void writeHost(MemorySegment host, DeviceStream stream) {
+        if (host != array.getSegment()) {
+            MemorySegment.copy(host, 0, array.getSegment(), 0, host.byteSize());
+        }
+    }
+
+    @Override
+    void readHost(MemorySegment host, DeviceStream stream) {
+        if (host != array.getSegment()) {
+            MemorySegment.copy(array.getSegment(), 0, host, 0, host.byteSize());
+        }
+    }
+
+    @Override
+    void copyDevice(DeviceArray source, long bytes) {
+        MemorySegment.copy(((JvmDeviceArray) source).array.getSegment(), 0, array.getSegment(), 0, bytes);
+    }
+
+    @Override
+    void fill(byte value) {
+        array.getSegment().fill(value);
+    }
+}

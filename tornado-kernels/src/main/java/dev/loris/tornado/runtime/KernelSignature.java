@@ -1,0 +1,131 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.ir.Type;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * How a kernel's Java parameters become device arguments, read from the compiled graph's parameter list
+ * (the ABI {@link dev.loris.tornado.compiler.KernelCompiler} states): the KernelContext takes no slot, a Loris
+ * array takes two (its pointer, then its element count as a 64-bit integer), a scalar one (byte, short, char
+ * and boolean travel as int). Parameters fixed as compile-time constants keep their slot and their value.
+ */
+final class KernelSignature {
+    /** What a Java parameter is, as far as a launch is concerned. */
+    enum Kind {
+        CONTEXT, ARRAY, INT, LONG, FLOAT, DOUBLE
+    }
+
+    final String kernelName;
+    final Kind[] kinds;
+    final Class<?>[] javaTypes;
+    final String[] names;
+    /** The parameter's first device slot; -1 for the context. */
+    final int[] slots;
+    final int slotCount;
+    /** The value a parameter was fixed to at compile time, or null. */
+    final Object[] constants;
+
+    private KernelSignature(String kernelName, Class<?>[] javaTypes, String[] names, Kind[] kinds, int[] slots,
+                            int slotCount, Object[] constants) {
+        this.kernelName = kernelName;
+        this.javaTypes = javaTypes;
+        this.names = names;
+        this.kinds = kinds;
+        this.slots = slots;
+        this.slotCount = slotCount;
+        this.constants = constants;
+    }
+
+    /** "Kernels.axpy", as errors name a kernel. */
+    static String displayName(Method kernel) {
+        return kernel.getDeclaringClass().getSimpleName() + "." + kernel.getName();
+    }
+
+    static KernelSignature of(Method kernel, Graph graph, Map<Integer, Object> constantValues) {
+        String kernelName = displayName(kernel);
+        Class<?>[] types = kernel.getParameterTypes();
+        int n = types.length;
+        String[] names = new String[n];
+        Kind[] kinds = new Kind[n];
+        int[] slots = new int[n];
+        Object[] constants = new Object[n];
+        int graphParam = 0;
+        int slot = 0;
+        for (int p = 0; p < n; p++) {
+            Graph.Param param = graph.params.get(graphParam);
+            names[p] = param.name();
+            kinds[p] = kindOf(types[p]);
+            constants[p] = constantValues.get(p);
+            boolean agrees;
+            if (kinds[p] == Kind.CONTEXT) {
+                agrees = param.isContext();
+                slots[p] = -1;
+                graphParam++;
+            } else if (kinds[p] == Kind.ARRAY) {
+                agrees = param.type() == Type.PTR_GLOBAL && graph.params.get(graphParam + 1).type() == Type.I64;
+                slots[p] = slot;
+                graphParam += 2;
+                slot += 2;
+            } else {
+                agrees = param.type() == scalarType(kinds[p]);
+                slots[p] = slot++;
+                graphParam++;
+            }
+            if (!agrees) { // the compiler and this class disagree about the ABI: a Loris bug, not a user error
+                throw new IllegalStateException("kernel " + kernelName + " parameter " + p + " ("
+                        + types[p].getSimpleName() + ") does not match the compiled parameter " + param);
+            }
+        }
+        if (graphParam != graph.params.size()) {
+            throw new IllegalStateException("kernel " + kernelName + ": the compiled graph has " + graph.params.size()
+                    + " parameters, the Java method accounts for " + graphParam);
+        }
+        return new KernelSignature(kernelName, types, names, kinds, slots, slot, constants);
+    }
+
+    static Kind kindOf(Class<?> type) {
+        if (type == KernelContext.class) {
+            return Kind.CONTEXT;
+        }
+        if (ArrayTypes.isArrayType(type)) {
+            return Kind.ARRAY;
+        }
+        if (type == int.class || type == short.class || type == byte.class || type == char.class
+                || type == boolean.class) {
+            return Kind.INT;
+        }
+        if (type == long.class) {
+            return Kind.LONG;
+        }
+        if (type == float.class) {
+            return Kind.FLOAT;
+        }
+        if (type == double.class) {
+            return Kind.DOUBLE;
+        }
+        throw new IllegalArgumentException("kernel parameter of type " + type.getName());
+    }
+
+    private static Type scalarType(Kind kind) {
+        return switch (kind) {
+            case INT -> Type.I32;
+            case LONG -> Type.I64;
+            case FLOAT -> Type.F32;
+            case DOUBLE -> Type.F64;
+            default -> throw new IllegalArgumentException(kind.toString());
+        };
+    }
+
+    int parameterCount() {
+        return kinds.length;
+    }
+
+    /** "parameter 2 (x, FloatArray) of kernel Kernels.axpy", as errors name a parameter. */
+    String describe(int p) {
+        return "parameter " + p + " (" + names[p] + ", " + javaTypes[p].getSimpleName() + ") of kernel " + kernelName;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.runtime.opencl.OpenClAllocationException;
+import dev.loris.tornado.runtime.opencl.OpenClBuffer;
+import dev.loris.tornado.runtime.opencl.OpenClDevice;
+import dev.loris.tornado.runtime.opencl.OpenClProgram;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * An OpenCL device as an accelerator: arrays are buffers from a caching allocator over clCreateBuffer,
+ * kernels are OpenCL C built for the device, and every stream is the device's one in-order, profiled queue
+ * (so streams never overlap, and an array released on one is never reused under work of another).
+ *
+ * <p>Programs are built with -cl-fp32-correctly-rounded-divide-sqrt where the device allows it, so float
+ * division and square root round as Java's do.
+ */
+final class OpenClAccelerator extends Accelerator {
+    private static final String CORRECTLY_ROUNDED = "-cl-fp32-correctly-rounded-divide-sqrt";
+
+    private final OpenClDevice device;
+    private final String spec;
+    private final CachingAllocator<OpenClBuffer> allocator;
+    private final DeviceStream defaultStream;
+
+    private OpenClAccelerator(OpenClDevice device, String spec) {
+        this.device = device;
+        this.spec = spec;
+        this.allocator = new CachingAllocator<>(CachingAllocator.RawMemory.of(device::allocate, OpenClBuffer::close,
+                OpenClAllocationException.class));
+        this.defaultStream = new OpenClDeviceStream(this);
+    }
+
+    /** Device {@code index} over all platforms, as spec "opencl:index". */
+    static OpenClAccelerator openAt(int index) {
+        return new OpenClAccelerator(OpenClDevice.openAt(index), "opencl:" + index);
+    }
+
+    OpenClDevice device() {
+        return device;
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.OPENCL;
+    }
+
+    @Override
+    public String spec() {
+        return spec;
+    }
+
+    @Override
+    public String description() {
+        return "OpenCL device " + spec.substring("opencl:".length()) + " (" + device.name() + ", "
+                + device.platformName() + ")";
+    }
+
+    @Override
+    CachingAllocator<?> allocator() {
+        return allocator;
+    }
+
+    @Override
+    DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
+        var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
+        return new OpenClDeviceArray(this, type, length, allocation);
+    }
+
+    @Override
+    CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                KernelSignature signature) {
+        String entry = graph.name;
+        String source = OpenClEmitter.emit(graph);
+        OpenClProgram program = device.build(source, device.correctlyRoundedDivideSqrt() ? CORRECTLY_ROUNDED : "");
+        return new CompiledKernel(this, kernel, constants, signature, source,
+                compiled -> new OpenClKernelLaunch(compiled, program.kernel(entry)));
+    }
+
+    @Override
+    public DeviceStream defaultStream() {
+        return defaultStream;
+    }
+
+    /** Another view of the device's one queue: OpenCL streams do not overlap here (see the class comment). */
+    @Override
+    DeviceStream newStream() {
+        return new OpenClDeviceStream(this);
+    }
+
+    @Override
+    DeviceEvent newEvent() {
+        return new OpenClDeviceEvent(this);
+    }
+
+    @Override
+    public void synchronize() {
+        if (!isClosed()) {
+            device.finish();
+        }
+    }
+
+    @Override
+    void closeDevice() {
+        device.close();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.loris.tornado.runtime;
+
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.runtime.opencl.OpenClBuffer;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A device array on an OpenCL device: a buffer from the accelerator's caching allocator, possibly larger than
+ * the array. Every command goes to the device's one in-order queue, so an asynchronous copy is ordered with
+ * the launches around it; its event is released at once (nobody waits on it but the queue).
+ */
+final class OpenClDeviceArray extends DeviceArray {
+    private final OpenClBuffer buffer;
+
+    OpenClDeviceArray(OpenClAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                      CachingAllocator.Allocation<OpenClBuffer> allocation) {
+        super(accelerator, type, length, allocation);
+        this.buffer = allocation.block();
+    }
+
+    OpenClBuffer buffer() {
+        return buffer;
+    }
+
+    @Override
+    void writeHost(MemorySegment host, DeviceStream stream) {
+        if (stream == null) {
+            buffer.write(host);
+        } else {
+            buffer.writeAsync(0, host).close();
+        }
+    }
+
+    @Override
+    void readHost(MemorySegment host, DeviceStream stream) {
+        if (stream == null) {
+            buffer.read(host);
+        } else {
+            buffer.readAsync(0, host).close();
+        }
+    }
+
+    @Override
+    void copyDevice(DeviceArray source, long bytes) {
+        buffer.copyFrom(((OpenClDeviceArray) source).buffer, 0, 0, bytes);
+    }
+
+    @Override
+    void fill(byte value) {
+        buffer.fillBytes(value);
+    }
+}

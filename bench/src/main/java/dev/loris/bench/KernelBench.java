@@ -43,13 +43,34 @@ public final class KernelBench {
 
     public static void main(String[] args) {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-        try (Accelerator accelerator = Accelerator.open(args.length > 0 ? args[0] : "auto")) {
-            KernelBench bench = new KernelBench(accelerator, runs);
-            double copy = bench.copyBandwidth();
-            bench.swiglu(copy);
-            bench.rmsNorm(copy, "forwardBf16");
-            bench.rmsNorm(copy, "forwardBf16Warps");
+        String spec = args.length > 0 ? args[0] : "auto";
+        for (String one : spec.equals("opencl-nvidia") ? nvidiaOpenClSpecs() : List.of(spec)) {
+            try (Accelerator accelerator = Accelerator.open(one)) {
+                System.out.println("# " + accelerator.description());
+                KernelBench bench = new KernelBench(accelerator, runs);
+                double copy = bench.copyBandwidth();
+                bench.swiglu(copy);
+                bench.rmsNorm(copy, "forwardBf16");
+                if (accelerator.backend() != Accelerator.Backend.OPENCL) { // no warp shuffles on OpenCL yet
+                    bench.rmsNorm(copy, "forwardBf16Warps");
+                }
+            }
         }
+    }
+
+    /** The OpenCL devices of NVIDIA's platform (PoCL is listed on the same machine). */
+    private static List<String> nvidiaOpenClSpecs() {
+        List<String> specs = new ArrayList<>();
+        for (String spec : Accelerator.available()) {
+            if (spec.startsWith("opencl:")) {
+                try (Accelerator a = Accelerator.open(spec)) {
+                    if (a.description().contains("NVIDIA")) {
+                        specs.add(spec);
+                    }
+                }
+            }
+        }
+        return specs;
     }
 
     /** GB/s of a device-to-device copy of 512 MiB, counting the bytes read and the bytes written. */
@@ -71,7 +92,7 @@ public final class KernelBench {
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n)) {
             CompiledKernel kernel = accelerator.compile(SwiGlu.class, "forwardBf16", java.util.Map.of());
             try (KernelLaunch launch = kernel.launcher()) {
-                launch.setArguments(gate, up, out, n);
+                launch.setArguments(null, gate, up, out, n);
                 for (long perThread : new long[] {1, 4}) {
                     long global = n / perThread;
                     double ms = median(() -> launch.launch(global, 256, stream));
@@ -89,7 +110,7 @@ public final class KernelBench {
              DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS)) {
             CompiledKernel kernel = accelerator.compile(RmsNorm.class, variant, java.util.Map.of());
             try (KernelLaunch launch = kernel.launcher()) {
-                launch.setArguments(x, weight, out, inverseRms, COLS, 1e-5f);
+                launch.setArguments(null, x, weight, out, inverseRms, COLS, 1e-5f);
                 for (int local : new int[] {256, 512}) {
                     if (local > RmsNorm.MAX_GROUP) {
                         continue;

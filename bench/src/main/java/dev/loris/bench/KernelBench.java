@@ -3,6 +3,7 @@ package dev.loris.bench;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.kernels.RmsNorm;
 import dev.loris.tornado.kernels.SwiGlu;
 import dev.loris.tornado.runtime.Accelerator;
@@ -15,6 +16,7 @@ import dev.loris.tornado.runtime.KernelLaunch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -51,9 +53,7 @@ public final class KernelBench {
                 double copy = bench.copyBandwidth();
                 bench.swiglu(copy);
                 bench.rmsNorm(copy, "forwardBf16");
-                if (accelerator.backend() != Accelerator.Backend.OPENCL) { // no warp shuffles on OpenCL yet
-                    bench.rmsNorm(copy, "forwardBf16Warps");
-                }
+                bench.rmsNorm(copy, "forwardBf16Packed");
             }
         }
     }
@@ -90,14 +90,17 @@ public final class KernelBench {
         long n = SWIGLU_ELEMENTS;
         try (DeviceArray gate = random(n); DeviceArray up = random(n);
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n)) {
-            CompiledKernel kernel = accelerator.compile(SwiGlu.class, "forwardBf16", java.util.Map.of());
-            try (KernelLaunch launch = kernel.launcher()) {
-                launch.setArguments(null, gate, up, out, n);
-                for (long perThread : new long[] {1, 4}) {
-                    long global = n / perThread;
-                    double ms = median(() -> launch.launch(global, 256, stream));
-                    double gbs = 3.0 * 2 * n / ms / 1e6;
-                    report("swiglu bf16 64M, " + perThread + " per work-item", ms, gbs, gbs / copy);
+            try (KernelLaunch plain = compile(SwiGlu.class, "forwardBf16").launcher();
+                 KernelLaunch packed = compile(SwiGlu.class, "forwardBf16Packed").launcher()) {
+                plain.setArguments(null, gate, up, out, n);
+                packed.setArguments(null, gate.view(LongArray.class), up.view(LongArray.class),
+                        out.view(LongArray.class), n / 4);
+                double bytes = 3.0 * 2 * n;
+                time("swiglu bf16 64M forwardBf16", () -> plain.launch(n, 256, stream), bytes, copy);
+                for (long perThread : new long[] {1, 2, 4}) {
+                    long global = n / 4 / perThread;
+                    time("swiglu bf16 64M forwardBf16Packed, " + perThread + " longs per work-item",
+                            () -> packed.launch(global, 256, stream), bytes, copy);
                 }
             }
         }
@@ -105,23 +108,33 @@ public final class KernelBench {
 
     private void rmsNorm(double copy, String variant) {
         long n = (long) ROWS * COLS;
+        boolean packed = variant.endsWith("Packed");
         try (DeviceArray x = random(n); DeviceArray weight = random(COLS);
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n);
-             DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS)) {
-            CompiledKernel kernel = accelerator.compile(RmsNorm.class, variant, java.util.Map.of());
-            try (KernelLaunch launch = kernel.launcher()) {
+             DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS);
+             KernelLaunch launch = compile(RmsNorm.class, variant).launcher()) {
+            if (packed) {
+                launch.setArguments(null, x.view(LongArray.class), weight.view(LongArray.class),
+                        out.view(LongArray.class), inverseRms, COLS, 1e-5f);
+            } else {
                 launch.setArguments(null, x, weight, out, inverseRms, COLS, 1e-5f);
-                for (int local : new int[] {256, 512}) {
-                    if (local > RmsNorm.MAX_GROUP) {
-                        continue;
-                    }
-                    double ms = median(() -> launch.launch((long) ROWS * local, local, stream));
-                    double bytes = 2.0 * 2 * n + 2.0 * COLS + 4.0 * ROWS;
-                    double gbs = bytes / ms / 1e6;
-                    report("rmsnorm bf16 (16384,4096) " + variant + ", local " + local, ms, gbs, gbs / copy);
-                }
+            }
+            double bytes = 2.0 * 2 * n + 2.0 * COLS + 4.0 * ROWS;
+            for (int local : new int[] {128, 256}) {
+                time("rmsnorm bf16 (16384,4096) " + variant + ", local " + local,
+                        () -> launch.launch((long) ROWS * local, local, stream), bytes, copy);
             }
         }
+    }
+
+    private CompiledKernel compile(Class<?> owner, String name) {
+        return accelerator.compile(owner, name, Map.of());
+    }
+
+    private void time(String what, Runnable launch, double bytes, double copy) {
+        double ms = median(launch);
+        double gbs = bytes / ms / 1e6;
+        report(what, ms, gbs, gbs / copy);
     }
 
     private DeviceArray random(long n) {

@@ -19,6 +19,17 @@ final class CudaDeviceArray extends DeviceArray {
         this.buffer = allocation.block();
     }
 
+    private CudaDeviceArray(CudaAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                            CudaBuffer buffer) {
+        super(accelerator, type, length, null);
+        this.buffer = buffer;
+    }
+
+    @Override
+    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+        return new CudaDeviceArray((CudaAccelerator) accelerator(), viewType, viewLength, buffer);
+    }
+
     /** The device pointer, for kernel arguments and CUDA libraries. */
     long address() {
         return buffer.address();

@@ -6,6 +6,8 @@ import dev.loris.tornado.runtime.cuda.CudaEvent;
 final class CudaDeviceEvent extends DeviceEvent {
     private final CudaAccelerator accelerator;
     private final CudaEvent event;
+    /** CUDA reports timing an unrecorded event as an invalid-handle error; we say what happened instead. */
+    private boolean recorded;
 
     CudaDeviceEvent(CudaAccelerator accelerator, CudaEvent event) {
         this.accelerator = accelerator;
@@ -18,6 +20,7 @@ final class CudaDeviceEvent extends DeviceEvent {
             throw new IllegalArgumentException("recording an event of " + accelerator + " on " + stream);
         }
         event.record(((CudaDeviceStream) stream).cudaStream());
+        recorded = true;
     }
 
     @Override
@@ -29,6 +32,9 @@ final class CudaDeviceEvent extends DeviceEvent {
     public double millisSince(DeviceEvent start) {
         if (!(start instanceof CudaDeviceEvent from) || from.accelerator != accelerator) {
             throw new IllegalArgumentException("timing between events of different accelerators");
+        }
+        if (!recorded || !from.recorded) {
+            throw new IllegalStateException("timing with an event that was not recorded yet");
         }
         event.synchronize();
         return event.millisSince(from.event);

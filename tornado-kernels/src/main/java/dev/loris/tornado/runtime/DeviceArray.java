@@ -25,6 +25,8 @@ public abstract class DeviceArray implements AutoCloseable {
     /** The memory this array was given, returned on close; null for a JVM mirror, which holds none. */
     private final CachingAllocator.Allocation<?> allocation;
     private volatile boolean closed;
+    /** For a view: the array that owns the memory (a view is closed when its owner is). */
+    private DeviceArray owner;
 
     DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
                 CachingAllocator.Allocation<?> allocation) {
@@ -113,8 +115,29 @@ public abstract class DeviceArray implements AutoCloseable {
     }
 
     public final boolean isClosed() {
-        return closed || accelerator.isClosed();
+        return closed || accelerator.isClosed() || (owner != null && owner.isClosed());
     }
+
+    /**
+     * The same memory seen as another element type, e.g. bf16 data as a LongArray so a kernel moves four
+     * values per 8-byte load. Little-endian on every backend we run: element 4k of the bf16 array is the
+     * low 16 bits of long k. The view owns nothing: closing it does nothing, closing this array closes it.
+     */
+    public final DeviceArray view(Class<? extends TornadoNativeArray> viewType) {
+        requireOpen("view");
+        int bytes = ArrayTypes.elementBytes(viewType);
+        if (byteSize() % bytes != 0) {
+            throw new LorisException("cannot view " + this + " as " + viewType.getSimpleName() + ": "
+                    + byteSize() + " bytes is not a whole number of " + bytes + "-byte elements",
+                    "view arrays whose byte size the new element size divides (pad the length)");
+        }
+        DeviceArray view = createView(viewType, byteSize() / bytes);
+        view.owner = this;
+        return view;
+    }
+
+    /** A non-owning array over this one's memory. */
+    abstract DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength);
 
     /** Returns the memory to the accelerator (its cache); later use throws. Idempotent. */
     @Override

@@ -24,6 +24,12 @@ final class JvmDeviceArray extends DeviceArray {
         this.array = ArrayTypes.wrap(type, allocation.block().segment().asSlice(0, length * elementBytes()));
     }
 
+    @Override
+    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+        return new JvmDeviceArray((JvmAccelerator) accelerator(),
+                ArrayTypes.wrap(viewType, array.getSegment().asSlice(0, byteSize())));
+    }
+
     /** The host array kernels receive. */
     TornadoNativeArray array() {
         return array;

@@ -19,6 +19,17 @@ final class OpenClDeviceArray extends DeviceArray {
         this.buffer = allocation.block();
     }
 
+    private OpenClDeviceArray(OpenClAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                              OpenClBuffer buffer) {
+        super(accelerator, type, length, null);
+        this.buffer = buffer;
+    }
+
+    @Override
+    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+        return new OpenClDeviceArray((OpenClAccelerator) accelerator(), viewType, viewLength, buffer);
+    }
+
     OpenClBuffer buffer() {
         return buffer;
     }

@@ -3,6 +3,7 @@ package dev.loris.tornado.kernels;
 import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.LongArray;
 
 import java.util.Map;
 
@@ -37,13 +38,31 @@ class SwiGluTest {
 
     @AcrossBackends
     void bf16FollowsTheHuggingFaceRoundingChain(SuiteBackend backend) {
+        checkBf16(backend, false);
+    }
+
+    @AcrossBackends
+    void bf16PackedFollowsTheHuggingFaceRoundingChain(SuiteBackend backend) {
+        checkBf16(backend, true);
+    }
+
+    /** The packed kernel gets LongArray views of the same bf16 memory, four values per long. */
+    private static void checkBf16(SuiteBackend backend, boolean packed) {
         SuiteInputs in = new SuiteInputs();
-        int n = in.between(1, 40_000);
+        int n = packed ? 4 * in.between(1, 10_000) : in.between(1, 40_000);
         short[] gate = in.bf16(n, GATE_SCALE);
         short[] up = in.bf16(n, 4f);
         BFloat16Array out = SuiteInputs.poisonedBf16(n);
-        backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), Map.of(), in.strideGrid(n, 256),
-                new int[] {256}, BFloat16Array.fromArray(gate), BFloat16Array.fromArray(up), out, (long) n);
+        BFloat16Array g = BFloat16Array.fromArray(gate);
+        BFloat16Array upArray = BFloat16Array.fromArray(up);
+        if (packed) {
+            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16Packed"), Map.of(), in.strideGrid(n / 4, 256),
+                    new int[] {256}, LongArray.wrap(g.getSegment()), LongArray.wrap(upArray.getSegment()),
+                    LongArray.wrap(out.getSegment()), (long) n / 4);
+        } else {
+            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), Map.of(), in.strideGrid(n, 256),
+                    new int[] {256}, g, upArray, out, (long) n);
+        }
         short[] expected = SwiGlu.forwardBf16Reference(gate, up);
         for (int i = 0; i < n; i++) {
             float silu = SwiGlu.siluReference(TornadoMath.bfloat16ToFloat(gate[i]));

@@ -152,16 +152,16 @@ final class PtxLowering {
             case LOCAL_SIZE -> line("mov.u32 " + d + ", %ntid." + axis + ";");
             case GROUP_COUNT -> line("mov.u32 " + d + ", %nctaid." + axis + ";");
             case GLOBAL_ID, GLOBAL_SIZE -> {
+                boolean id = v.special == dev.loris.tornado.compiler.ir.Special.GLOBAL_ID;
                 String a = regs.temp(Kind.B32);
                 String b = regs.temp(Kind.B32);
-                line("mov.u32 " + a + ", %ctaid." + axis + ";");
+                line("mov.u32 " + a + ", " + (id ? "%ctaid." : "%nctaid.") + axis + ";");
                 line("mov.u32 " + b + ", %ntid." + axis + ";");
-                if (v.special == dev.loris.tornado.compiler.ir.Special.GLOBAL_ID) {
+                if (id) {
                     String c = regs.temp(Kind.B32);
                     line("mov.u32 " + c + ", %tid." + axis + ";");
                     line("mad.lo.s32 " + d + ", " + a + ", " + b + ", " + c + ";");
                 } else {
-                    line("mov.u32 " + a + ", %nctaid." + axis + ";");
                     line("mul.lo.s32 " + d + ", " + a + ", " + b + ";");
                 }
             }

@@ -50,29 +50,41 @@ public final class RmsNorm {
                                          FloatArray inverseRms, int cols, float eps) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         int packedCols = cols / 4;
+        int group = ctx.localGroupSizeX;
         long rowStart = (long) ctx.groupIdx * packedCols;
         float squares = 0f;
-        for (int c = ctx.localIdx; c < packedCols; c += ctx.localGroupSizeX) {
-            long packed = x.get(rowStart + c);
-            for (int shift = 0; shift < 64; shift += 16) {
-                float v = SwiGlu.bf16At(packed, shift);
-                squares += v * v;
-            }
+        // Two loads per iteration, so each work-item has two 8-byte loads in flight, not one.
+        for (int c = ctx.localIdx; c < packedCols; c += 2 * group) {
+            long first = x.get(rowStart + c);
+            long second = c + group < packedCols ? x.get(rowStart + c + group) : 0L; // 0 bits add +0.0
+            squares += sumOfSquares(first) + sumOfSquares(second);
         }
         float inv = inverseRms(BlockReductions.sum(ctx, partial, squares), cols, eps);
-        for (int c = ctx.localIdx; c < packedCols; c += ctx.localGroupSizeX) {
-            long packed = x.get(rowStart + c);
-            long w = weight.get(c);
-            long result = 0;
-            for (int shift = 0; shift < 64; shift += 16) {
-                float normalised = normaliseBf16(SwiGlu.bf16At(packed, shift), inv, SwiGlu.bf16At(w, shift));
-                result |= (TornadoMath.floatToBfloat16(normalised) & 0xFFFFL) << shift;
-            }
-            out.set(rowStart + c, result);
+        for (int c = ctx.localIdx; c < packedCols; c += group) {
+            out.set(rowStart + c, normalisePacked(x.get(rowStart + c), weight.get(c), inv));
         }
         if (ctx.localIdx == 0) {
             inverseRms.set(ctx.groupIdx, inv);
         }
+    }
+
+    private static float sumOfSquares(long packed) {
+        float sum = 0f;
+        for (int shift = 0; shift < 64; shift += 16) {
+            float v = SwiGlu.bf16At(packed, shift);
+            sum += v * v;
+        }
+        return sum;
+    }
+
+    /** Four bf16 values of x and of the weight, packed in longs, through HF's chain. */
+    private static long normalisePacked(long packed, long w, float inv) {
+        long result = 0;
+        for (int shift = 0; shift < 64; shift += 16) {
+            float normalised = normaliseBf16(SwiGlu.bf16At(packed, shift), inv, SwiGlu.bf16At(w, shift));
+            result |= (TornadoMath.floatToBfloat16(normalised) & 0xFFFFL) << shift;
+        }
+        return result;
     }
 
     public static void forward(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray out,

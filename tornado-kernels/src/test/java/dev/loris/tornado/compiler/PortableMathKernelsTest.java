@@ -1,9 +1,9 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.testing.Ptxas;
+import dev.loris.testing.RequiresCuda;
 import dev.loris.testing.RequiresOpenCl;
 import dev.loris.tornado.api.math.MathInputs;
-import dev.loris.tornado.api.math.PortableMath;
 import dev.loris.tornado.compiler.frontend.KernelFrontend;
 import dev.loris.tornado.compiler.frontend.MathExpansion;
 import dev.loris.tornado.compiler.ir.Graph;
@@ -11,6 +11,11 @@ import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.opt.SsaCleanup;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
+import dev.loris.tornado.runtime.cuda.CudaBuffer;
+import dev.loris.tornado.runtime.cuda.CudaDevice;
+import dev.loris.tornado.runtime.cuda.CudaModule;
+import dev.loris.tornado.runtime.cuda.Dim3;
+import dev.loris.tornado.runtime.cuda.KernelArgs;
 import dev.loris.tornado.runtime.opencl.OpenClBuffer;
 import dev.loris.tornado.runtime.opencl.OpenClDevice;
 import dev.loris.tornado.runtime.opencl.OpenClKernel;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -34,10 +40,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The transcendental functions through the compiler with MathExpansion: PTX that ptxas accepts for sm_80 and
- * sm_90 and that contains no approximate instruction unless fast-math asks for one, and OpenCL C run on a
- * device whose results equal PortableMath's on the JVM bit for bit. Bit equality is the right bar: the
+ * sm_90 and that contains no approximate instruction unless fast-math asks for one, and OpenCL C (and PTX
+ * where a GPU is present) run on a device whose results equal PortableMath's on the JVM bit for bit. Bit equality is the right bar: the
  * inlined code uses only IEEE add, multiply, fma, conversions and comparisons, which OpenCL (with
- * FP_CONTRACT off) and the JVM both perform exactly. NaNs are compared as NaN only, since devices need not
+ * FP_CONTRACT off), PTX (.rn everywhere) and the JVM all perform exactly. NaNs are compared as NaN only, since devices need not
  * keep NaN payloads. A device that flushes subnormals to zero would differ on them and fail here, rightly.
  */
 class PortableMathKernelsTest {
@@ -85,6 +91,20 @@ class PortableMathKernelsTest {
     void openClResultsEqualPortableMathOnTheJvmBitForBit(String function) {
         String source = OpenClEmitter.emit(graph(function, MathExpansion.forOpenCl(false)));
         assertFalse(BUILT_IN_CALL.matcher(source).find(), () -> "a built-in call is left in:\n" + source);
+        float[][] xy = inputs(function);
+        assertSameBitsAsJvm(function, xy, runOnOpenCl(source, function, xy[0], xy[1]));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exp", "log", "sin", "cos", "tanh", "pow"})
+    @RequiresCuda
+    void cudaResultsEqualPortableMathOnTheJvmBitForBit(String function) {
+        float[][] xy = inputs(function);
+        assertSameBitsAsJvm(function, xy, runOnCuda(function, xy[0], xy[1]));
+    }
+
+    /** {x, y} arguments for the function (y only matters for pow). */
+    private static float[][] inputs(String function) {
         Random random = new Random(SEED ^ function.hashCode());
         float[] x = new float[ELEMENTS];
         float[] y = new float[ELEMENTS];
@@ -97,9 +117,14 @@ class PortableMathKernelsTest {
         } else {
             x = MathInputs.unary(function, random, ELEMENTS);
         }
-        float[] device = runOnOpenCl(source, function, x, y);
+        return new float[][] {x, y};
+    }
+
+    private static void assertSameBitsAsJvm(String function, float[][] xy, float[] device) {
+        float[] x = xy[0];
+        float[] y = xy[1];
         for (int i = 0; i < ELEMENTS; i++) {
-            float expected = onJvm(function, x[i], y[i]);
+            float expected = MathInputs.portable(function, x[i], y[i]);
             boolean same = Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(device[i])
                     || Float.isNaN(expected) && Float.isNaN(device[i]);
             if (!same) {
@@ -124,7 +149,7 @@ class PortableMathKernelsTest {
             assertTrue(source.contains("native_" + function + "("), source);
             float[] device = runOnOpenCl(source, function, x, new float[ELEMENTS]);
             for (int i = 0; i < ELEMENTS; i++) {
-                float expected = onJvm(function, x[i], 0f);
+                float expected = MathInputs.portable(function, x[i], 0f);
                 assertEquals(expected, device[i], 1e-3f * Math.max(1f, Math.abs(expected)),
                         function + "(" + x[i] + "); seed " + SEED);
             }
@@ -140,15 +165,28 @@ class PortableMathKernelsTest {
         Ptxas.assertAssembles(ptx.replace(".target sm_80", ".target sm_90"), "sm_90");
     }
 
-    private static float onJvm(String function, float x, float y) {
-        return switch (function) {
-            case "exp" -> PortableMath.exp(x);
-            case "log" -> PortableMath.log(x);
-            case "sin" -> PortableMath.sin(x);
-            case "cos" -> PortableMath.cos(x);
-            case "tanh" -> PortableMath.tanh(x);
-            default -> PortableMath.pow(x, y);
-        };
+    /** Compiles for the GPU's architecture and launches over x and y, the output poisoned as below. */
+    private static float[] runOnCuda(String function, float[] x, float[] y) {
+        int n = x.length;
+        float[] out = new float[n];
+        try (CudaDevice device = CudaDevice.open(0); Arena arena = Arena.ofConfined()) {
+            String target = "sm_" + device.computeCapabilityMajor() + device.computeCapabilityMinor();
+            String ptx = PtxEmitter.emit(graph(function, MathExpansion.forPtx(false)), new PtxEmitter.Options(target, false));
+            MemorySegment hostX = arena.allocate(4L * n, 64).copyFrom(MemorySegment.ofArray(x));
+            MemorySegment hostY = arena.allocate(4L * n, 64).copyFrom(MemorySegment.ofArray(y));
+            MemorySegment hostOut = arena.allocate(4L * n, 64);
+            try (CudaBuffer bx = device.allocate(4L * n); CudaBuffer by = device.allocate(4L * n);
+                 CudaBuffer bout = device.allocate(4L * n); CudaModule module = device.load(ptx)) {
+                bx.copyFrom(hostX);
+                by.copyFrom(hostY);
+                bout.fillInts(0x7F7FDEAD);
+                module.function(kernelName(function)).launch(Dim3.of(n / 64), Dim3.of(64), 0, device.defaultStream(),
+                        KernelArgs.create().pointer(bx).i64(n).pointer(by).i64(n).pointer(bout).i64(n).i32(n));
+                bout.copyTo(hostOut);
+            }
+            MemorySegment.ofArray(out).copyFrom(hostOut);
+        }
+        return out;
     }
 
     /** Launches the kernel over x and y; the output starts poisoned (a finite value no test input yields). */

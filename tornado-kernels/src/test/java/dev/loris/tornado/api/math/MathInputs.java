@@ -5,7 +5,8 @@ import java.util.Random;
 /**
  * Test arguments for the transcendental functions: special values, random bit patterns (every exponent,
  * NaNs and infinities included), and dense sweeps of the regions where an implementation is most likely to
- * lose accuracy. Shared by the JVM accuracy tests and the cross-backend kernel tests.
+ * lose accuracy; and the functions by name. Shared by the JVM accuracy tests and the cross-backend kernel
+ * tests.
  */
 public final class MathInputs {
     /** Values every function must get exactly right. */
@@ -17,6 +18,19 @@ public final class MathInputs {
     };
 
     private MathInputs() {
+    }
+
+    /** PortableMath's function of that name at (x, y); the unary functions ignore y. */
+    public static float portable(String function, float x, float y) {
+        return switch (function) {
+            case "exp" -> PortableMath.exp(x);
+            case "log" -> PortableMath.log(x);
+            case "sin" -> PortableMath.sin(x);
+            case "cos" -> PortableMath.cos(x);
+            case "tanh" -> PortableMath.tanh(x);
+            case "pow" -> PortableMath.pow(x, y);
+            default -> throw new IllegalArgumentException(function);
+        };
     }
 
     /** {@code count} arguments for a unary function named as in PortableMath, drawn from {@code random}. */

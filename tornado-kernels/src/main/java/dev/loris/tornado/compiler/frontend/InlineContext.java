@@ -1,26 +1,32 @@
 package dev.loris.tornado.compiler.frontend;
 
+import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the builders of one kernel share while inlining: the class loader that resolves callees and the chain
- * of methods being inlined, so recursion is reported instead of looping forever.
+ * of methods being inlined, so recursion is reported instead of looping forever, and the math operations the
+ * target wants expanded from Java.
  */
 final class InlineContext {
     static final int MAX_DEPTH = 32;
 
     final ClassLoader loader;
+    /** Math operations compiled by inlining their PortableMath body instead of emitting the operation. */
+    final Set<Op> expandInJava;
     /** The hidden length parameter of each array parameter, for getSize(). */
     final Map<Value, Value> arrayLengths = new HashMap<>();
     private final Deque<String> callChain = new ArrayDeque<>();
 
-    InlineContext(ClassLoader loader) {
+    InlineContext(ClassLoader loader, Set<Op> expandInJava) {
         this.loader = loader;
+        this.expandInJava = Set.copyOf(expandInJava);
     }
 
     /** Enters a callee; false when it is already on the chain (recursion). */

@@ -423,7 +423,12 @@ final class InstructionTranslator {
         }
     }
 
-    private Value inlineCall(String owner, String name, String descriptor, List<Value> args) {
+    /** Whether the target wants {@code op} compiled from its PortableMath Java body (see MathExpansion). */
+    boolean expandsInJava(Op op) {
+        return builder.inline.expandInJava.contains(op);
+    }
+
+    Value inlineCall(String owner, String name, String descriptor, List<Value> args) {
         String key = owner.replace('/', '.') + "." + name + descriptor;
         if (!builder.inline.enter(key)) {
             throw error("recursion or calls nested too deeply: " + key + " <- " + builder.inline.chain());

@@ -6,9 +6,16 @@ import dev.loris.tornado.compiler.ir.Special;
 import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 
+import dev.loris.tornado.api.math.PortableMath;
+
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The table of what kernels may call: KernelContext (indices, barriers, local arrays, atomics, warp
@@ -20,6 +27,8 @@ final class Intrinsics {
     static final String CONTEXT = API + "KernelContext";
     static final String ARRAYS = API + "types/arrays/";
     static final String TORNADO_MATH = API + "math/TornadoMath";
+    static final String PORTABLE_MATH = API + "math/PortableMath";
+    private static final Set<String> PORTABLE_METHODS = portableMethods();
 
     private static final Map<String, Intrinsic> METHODS = new HashMap<>();
     private static final Map<String, Intrinsic> FIELDS = new HashMap<>();
@@ -198,7 +207,8 @@ final class Intrinsics {
             method(owner, "max(" + t + t + ")" + t, (tr, a) -> tr.emit(Op.MAX, a.get(0).type, a.get(0), a.get(1)));
         }
         for (String t : new String[] {"F", "D"}) {
-            method(owner, "pow(" + t + t + ")" + t, (tr, a) -> tr.emit(Op.POW, a.get(0).type, a.get(0), a.get(1)));
+            method(owner, "pow(" + t + t + ")" + t, portableOr(Op.POW, "pow", "(" + t + t + ")" + t,
+                    (tr, a) -> tr.emit(Op.POW, a.get(0).type, a.get(0), a.get(1))));
             method(owner, "fma(" + t + t + t + ")" + t,
                     (tr, a) -> tr.emit(Op.FMA, a.get(0).type, a.get(0), a.get(1), a.get(2)));
         }
@@ -206,8 +216,34 @@ final class Intrinsics {
 
     private static void unary(String owner, String name, Op op) {
         for (String t : new String[] {"F", "D"}) {
-            method(owner, name + "(" + t + ")" + t, (tr, a) -> tr.emit(op, a.get(0).type, a.get(0)));
+            String descriptor = "(" + t + ")" + t;
+            method(owner, name + descriptor, portableOr(op, name, descriptor,
+                    (tr, a) -> tr.emit(op, a.get(0).type, a.get(0))));
         }
+    }
+
+    /**
+     * A math call that becomes the inlined {@link PortableMath} method of the same name and descriptor when
+     * the target expands {@code op} in Java (see {@link MathExpansion}) and that method exists; otherwise
+     * {@code asOp}.
+     */
+    private static Intrinsic portableOr(Op op, String name, String descriptor, Intrinsic asOp) {
+        if (!PORTABLE_METHODS.contains(name + descriptor)) {
+            return asOp;
+        }
+        return (tr, a) -> tr.expandsInJava(op) ? tr.inlineCall(PORTABLE_MATH, name, descriptor, a) : asOp.expand(tr, a);
+    }
+
+    /** "name(descriptor)" of every public static PortableMath method. */
+    private static Set<String> portableMethods() {
+        Set<String> methods = new HashSet<>();
+        for (Method m : PortableMath.class.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers())) {
+                methods.add(m.getName() + MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+                        .toMethodDescriptorString());
+            }
+        }
+        return methods;
     }
 
     private static void tornadoOnlyMath() {

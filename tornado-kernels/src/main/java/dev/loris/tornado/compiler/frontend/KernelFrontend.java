@@ -12,6 +12,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Entry to the front end: a kernel method in, its SSA graph out (not yet optimised).
@@ -26,6 +27,15 @@ public final class KernelFrontend {
     }
 
     public static Graph build(Method kernel, Map<Integer, Object> constants) {
+        return build(kernel, constants, Set.of());
+    }
+
+    /**
+     * As {@link #build(Method, Map)}, with the math operations in {@code expandInJava} (calls such as
+     * TornadoMath.log or Math.sin) compiled by inlining their {@code PortableMath} body, for targets without an
+     * accurate instruction; {@link MathExpansion} gives the set per backend.
+     */
+    public static Graph build(Method kernel, Map<Integer, Object> constants, Set<Op> expandInJava) {
         String where = kernel.getDeclaringClass().getName() + "." + kernel.getName();
         if (!Modifier.isStatic(kernel.getModifiers()) || kernel.getReturnType() != void.class) {
             throw new KernelCompileException(where, "a kernel must be a static method returning void");
@@ -33,7 +43,7 @@ public final class KernelFrontend {
         String descriptor = MethodType.methodType(void.class, kernel.getParameterTypes()).toMethodDescriptorString();
         BytecodeMethod method = BytecodeMethod.load(kernel.getDeclaringClass(), kernel.getName(), descriptor);
         Graph graph = new Graph(kernel.getName());
-        InlineContext inline = new InlineContext(kernel.getDeclaringClass().getClassLoader());
+        InlineContext inline = new InlineContext(kernel.getDeclaringClass().getClassLoader(), expandInJava);
         Block start = graph.newBlock();
         Frame frame = new Frame(method.maxLocals);
         int slot = 0;

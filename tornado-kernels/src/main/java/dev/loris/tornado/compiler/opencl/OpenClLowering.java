@@ -86,17 +86,31 @@ final class OpenClLowering {
         row(Op.F32_TO_BF16, Type.I32, "loris_float_to_bf16({a})");
     }
 
+    /**
+     * With fast-math, float exp/log/sin/cos use the native_* built-ins (accuracy implementation-defined);
+     * tanh has no native version and keeps the built-in. Without it these operations are normally inlined
+     * from PortableMath by the front end (MathExpansion.forOpenCl) and reach the table only in double.
+     */
+    private static final Map<String, String> FAST_MATH = Map.of(
+            Op.EXP + "." + Type.F32, "native_exp({a})",
+            Op.LOG + "." + Type.F32, "native_log({a})",
+            Op.SIN + "." + Type.F32, "native_sin({a})",
+            Op.COS + "." + Type.F32, "native_cos({a})");
+
     private final OpenClNames names;
     private final Set<String> helpersUsed;
+    private final boolean fastMath;
 
-    OpenClLowering(OpenClNames names, Set<String> helpersUsed) {
+    OpenClLowering(OpenClNames names, Set<String> helpersUsed, boolean fastMath) {
         this.names = names;
         this.helpersUsed = helpersUsed;
+        this.fastMath = fastMath;
     }
 
     /** The C expression computing {@code v}, or a statement for effects (store, barrier). */
     String expression(Value v) {
-        String template = TABLE.get(v.op + "." + v.type);
+        String key = v.op + "." + v.type;
+        String template = fastMath && FAST_MATH.containsKey(key) ? FAST_MATH.get(key) : TABLE.get(key);
         if (template != null) {
             noteHelper(template);
             return fill(template, v);

@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * How each IR operation becomes PTX. One-instruction cases are rows of {@link #TABLE} ({d} destination, {a}
  * {b} {c} operands); the rest (Java integer division, shifts, memory, indices, conversions with Java
- * semantics, the accurate exp) are small methods. Float arithmetic always carries .rn, which both rounds
+ * semantics, the accurate exp, the fast-math approximations) are small methods. Float arithmetic always carries .rn, which both rounds
  * like Java and stops ptxas from contracting mul+add into fma.
  */
 final class PtxLowering {
@@ -99,6 +99,7 @@ final class PtxLowering {
             case F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16 -> halfConvert(v);
             case RSQRT -> rsqrt(v);
             case EXP -> exp(v);
+            case LOG, SIN, COS, TANH -> approximateMath(v);
             case LOAD, STORE, ATOMIC_ADD -> new PtxMemory(regs, this).lower(v);
             case ADDRESS -> new PtxMemory(regs, this).lowerAddress(v);
             case BARRIER -> line("bar.sync 0;");
@@ -332,6 +333,34 @@ final class PtxLowering {
         line("add.rn.f32 " + n + ", " + n + ", 0fBF800000;");
         line("ex2.approx.f32 " + s + ", " + n + ";");
         line("mul.rn.f32 " + regs.of(v) + ", " + e + ", " + s + ";");
+    }
+
+    /**
+     * The fast-math lowering of log, sin, cos and tanh: PTX's .approx instructions (log through lg2 times
+     * ln 2). Without fast-math these operations never get here: the front end inlines PortableMath for them
+     * (MathExpansion.forPtx), because PTX has no accurate instruction for them.
+     */
+    private void approximateMath(Value v) {
+        String where = "line " + v.line;
+        if (v.type != Type.F32) {
+            throw new KernelCompileException(where, "double-precision " + v.op + " is not available on PTX yet");
+        }
+        if (!fastMath) {
+            throw new KernelCompileException(where, v.op + " reached the PTX emitter without fast-math; build "
+                    + "the graph with MathExpansion.forPtx(false) so that the accurate PortableMath version is inlined");
+        }
+        String d = regs.of(v);
+        String a = regs.of(v.input(0));
+        switch (v.op) {
+            case LOG -> {
+                String log2 = regs.temp(Kind.F32);
+                line("lg2.approx.f32 " + log2 + ", " + a + ";");
+                line("mul.rn.f32 " + d + ", " + log2 + ", 0f3F317218;");
+            }
+            case SIN -> line("sin.approx.f32 " + d + ", " + a + ";");
+            case COS -> line("cos.approx.f32 " + d + ", " + a + ";");
+            default -> line("tanh.approx.f32 " + d + ", " + a + ";");
+        }
     }
 
     /** All 32 lanes take part (full member mask); the clamp 0x1f keeps exchanges inside the warp. */

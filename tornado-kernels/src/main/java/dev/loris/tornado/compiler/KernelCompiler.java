@@ -1,6 +1,8 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.tornado.compiler.frontend.KernelFrontend;
+import dev.loris.tornado.compiler.frontend.MathExpansion;
+import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.opt.AddressLowering;
@@ -14,6 +16,7 @@ import dev.loris.tornado.compiler.ptx.PtxEmitter;
 
 import java.lang.reflect.Method;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole compiler in three calls: a kernel method (with the scalar arguments the caller fixes as
@@ -31,7 +34,12 @@ public final class KernelCompiler {
 
     /** Front end, then the optimisation pipeline. {@code constants}: parameter index (Java order) to value. */
     public static Graph graph(Method kernel, Map<Integer, Object> constants) {
-        Graph graph = KernelFrontend.build(kernel, constants);
+        return graph(kernel, constants, Set.of());
+    }
+
+    /** As above, compiling the TornadoMath calls whose ops are in {@code expandInJava} from PortableMath. */
+    public static Graph graph(Method kernel, Map<Integer, Object> constants, Set<Op> expandInJava) {
+        Graph graph = KernelFrontend.build(kernel, constants, expandInJava);
         SsaCleanup.run(graph);
         optimise(graph);
         return graph;
@@ -65,12 +73,17 @@ public final class KernelCompiler {
     }
 
     public static String ptx(Method kernel, Map<Integer, Object> constants, PtxEmitter.Options options) {
-        return PtxEmitter.emit(ptxGraph(kernel, constants), options);
+        return PtxEmitter.emit(ptxGraph(kernel, constants, options.fastMath()), options);
+    }
+
+    /** The optimised graph for OpenCL C, with the math OpenCL's built-ins are too loose for inlined. */
+    public static Graph openClGraph(Method kernel, Map<Integer, Object> constants, boolean fastMath) {
+        return graph(kernel, constants, MathExpansion.forOpenCl(fastMath));
     }
 
     /** The optimised graph with PTX's explicit, shared, hoisted and strength-reduced addresses. */
-    public static Graph ptxGraph(Method kernel, Map<Integer, Object> constants) {
-        Graph graph = graph(kernel, constants);
+    public static Graph ptxGraph(Method kernel, Map<Integer, Object> constants, boolean fastMath) {
+        Graph graph = graph(kernel, constants, MathExpansion.forPtx(fastMath));
         AddressLowering.run(graph);
         ValueNumbering.run(graph);
         AddressStrengthReduction.run(graph);
@@ -81,6 +94,6 @@ public final class KernelCompiler {
     }
 
     public static String openCl(Method kernel, Map<Integer, Object> constants) {
-        return OpenClEmitter.emit(graph(kernel, constants));
+        return OpenClEmitter.emit(openClGraph(kernel, constants, false));
     }
 }

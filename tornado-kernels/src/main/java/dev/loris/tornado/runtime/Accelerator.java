@@ -118,12 +118,17 @@ public abstract class Accelerator implements AutoCloseable {
         KernelKey key = new KernelKey(kernel, fixed);
         CompiledKernel compiled = kernels.get(key);
         if (compiled == null) {
-            Graph graph = KernelCompiler.graph(kernel, fixed);
+            Graph graph = optimisedGraph(kernel, fixed);
             KernelSignature signature = KernelSignature.of(kernel, graph, fixed);
             compiled = compileGraph(kernel, fixed, graph, signature);
             kernels.put(key, compiled);
         }
         return compiled;
+    }
+
+    /** The compiler's graph for this backend (PTX and OpenCL each add their own lowering). */
+    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+        return KernelCompiler.graph(kernel, fixed);
     }
 
     /** The one static method {@code name} of {@code owner} (any access); an error if there is none or several. */

@@ -1,5 +1,7 @@
 package dev.loris.tornado.runtime;
 
+import dev.loris.tornado.compiler.KernelCompiler;
+
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
@@ -55,6 +57,11 @@ final class CudaAccelerator extends Accelerator {
     @Override
     public String description() {
         return device.toString();
+    }
+
+    @Override
+    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+        return KernelCompiler.ptxGraph(kernel, fixed, false);
     }
 
     /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */

@@ -1,5 +1,7 @@
 package dev.loris.tornado.runtime;
 
+import dev.loris.tornado.compiler.KernelCompiler;
+
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
@@ -52,6 +54,11 @@ final class OpenClAccelerator extends Accelerator {
     @Override
     public String spec() {
         return spec;
+    }
+
+    @Override
+    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+        return KernelCompiler.openClGraph(kernel, fixed, false);
     }
 
     @Override

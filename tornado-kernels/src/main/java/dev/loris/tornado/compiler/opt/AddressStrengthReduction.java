@@ -41,10 +41,7 @@ public final class AddressStrengthReduction {
             Uses.replaceAll(graph, reduced);
             changed |= !reduced.isEmpty();
         }
-        if (changed) {
-            SsaCleanup.removeDeadValues(graph);
-        }
-        return changed;
+        return changed; // the replaced addresses die in the caller's SsaCleanup
     }
 
     /** The pointer phi replacing the address, or null when the index is not base + induction variable. */

@@ -3,6 +3,7 @@ package dev.loris.tornado.compiler.opt;
 import dev.loris.tornado.compiler.ir.Cond;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
+import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.List;
 
@@ -15,6 +16,11 @@ import java.util.List;
  */
 final class ConstantEvaluator {
     private ConstantEvaluator() {
+    }
+
+    /** A constant value as {@link #evaluate} takes it: predicates as Boolean, numbers as boxed. */
+    static Object operand(Value constant) {
+        return constant.type == Type.PRED ? (Object) (constant.longValue() != 0) : constant.constant;
     }
 
     static Object evaluate(Op op, Type type, List<Object> in, Cond cond, boolean unordered) {

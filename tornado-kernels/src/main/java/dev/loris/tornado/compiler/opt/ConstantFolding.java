@@ -3,7 +3,6 @@ package dev.loris.tornado.compiler.opt;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ir.Op;
-import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.ArrayList;
@@ -68,7 +67,7 @@ public final class ConstantFolding {
             if (!in.isConst()) {
                 return false;
             }
-            operands.add(in.type == Type.PRED ? (Object) (in.longValue() != 0) : in.constant);
+            operands.add(ConstantEvaluator.operand(in));
         }
         Object result = ConstantEvaluator.evaluate(v.op, v.type, operands, v.cond, v.unordered);
         if (result == null) {

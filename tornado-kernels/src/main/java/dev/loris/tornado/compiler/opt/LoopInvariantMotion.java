@@ -2,7 +2,6 @@ package dev.loris.tornado.compiler.opt;
 
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
-import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ public final class LoopInvariantMotion {
                     continue;
                 }
                 for (Value v : b.values) {
-                    if (isHoistable(v) && v.inputs.stream().allMatch(in -> !loop.contains(in))) {
+                    if (ValueNumbering.isPure(v.op) && v.inputs.stream().allMatch(in -> !loop.contains(in))) {
                         invariant.add(v);
                         v.block = null; // outside the loop from now on, so its users can follow
                     }
@@ -56,12 +55,5 @@ public final class LoopInvariantMotion {
             changed = true;
         }
         return changed;
-    }
-
-    private static boolean isHoistable(Value v) {
-        return switch (v.op) {
-            case PARAM, UNDEF, PHI, LOAD, LOCAL_ARRAY -> false;
-            default -> !v.op.hasSideEffect();
-        };
     }
 }

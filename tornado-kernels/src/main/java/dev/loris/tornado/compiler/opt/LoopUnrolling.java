@@ -95,7 +95,7 @@ public final class LoopUnrolling {
 
     private static Object evaluate(Value v, Map<Value, Object> env, Loops.Loop loop, int depth) {
         if (v.isConst()) {
-            return v.type == dev.loris.tornado.compiler.ir.Type.PRED ? (Object) (v.longValue() != 0) : v.constant;
+            return ConstantEvaluator.operand(v);
         }
         if (env.containsKey(v)) {
             return env.get(v);

@@ -85,7 +85,8 @@ public final class ValueNumbering {
         }
     }
 
-    private static boolean isPure(Op op) {
+    /** Operations whose result depends only on their operands: no memory, no effects, no identity. */
+    static boolean isPure(Op op) {
         return switch (op) {
             case PARAM, UNDEF, PHI, LOAD, LOCAL_ARRAY -> false;
             default -> !op.hasSideEffect();

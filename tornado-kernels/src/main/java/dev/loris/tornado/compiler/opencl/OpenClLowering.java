@@ -204,8 +204,9 @@ final class OpenClLowering {
         return switch (from + ">" + v.type) {
             case "I32>I64" -> "((long) " + a + ")";
             case "I64>I32" -> "as_int((uint) as_ulong(" + a + "))";
-            case "F32>I32", "F64>I32" -> "convert_int_sat_rtz(" + a + ")";
-            case "F32>I64", "F64>I64" -> "convert_long_sat_rtz(" + a + ")";
+            // The spec sends NaN to 0 under _sat, as Java does, but NVIDIA's OpenCL gives LONG_MIN: say it.
+            case "F32>I32", "F64>I32" -> "(isnan(" + a + ") ? 0 : convert_int_sat_rtz(" + a + "))";
+            case "F32>I64", "F64>I64" -> "(isnan(" + a + ") ? 0L : convert_long_sat_rtz(" + a + "))";
             case "I32>F32", "I64>F32", "F64>F32" -> "convert_float_rte(" + a + ")";
             case "I32>F64", "I64>F64", "F32>F64" -> "convert_double_rte(" + a + ")";
             default -> a;

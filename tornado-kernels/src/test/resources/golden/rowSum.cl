@@ -5,87 +5,87 @@ __kernel void rowSum(__global float *x, long x_length, __global float *sums, lon
     __local float local_v7[64];
     int v8;
     int v9;
+    int v19;
+    int v23;
+    float v16;
+    float t16;
+    int v17;
+    int t17;
+    bool v18;
     int v20;
-    int v24;
-    float v17;
-    float t17;
-    int v18;
-    int t18;
-    bool v19;
-    int v21;
+    float v21;
     float v22;
-    float v23;
-    int v25;
-    int v29;
-    int v37;
-    int t37;
+    int v24;
+    int v28;
+    int v35;
+    int t35;
+    bool v37;
     bool v39;
-    bool v41;
+    float v40;
+    int v41;
     float v42;
-    int v43;
-    float v44;
-    float v45;
-    int v56;
-    bool v58;
-    float v60;
+    float v43;
+    int v53;
+    bool v55;
+    float v57;
     v8 = (int) get_group_id(0);
     v9 = (int) get_local_id(0);
-    v20 = as_int(as_uint(v8) * as_uint(cols));
-    v24 = (int) get_local_size(0);
-    t17 = 0.0f;
-    t18 = v9;
+    v19 = as_int(as_uint(v8) * as_uint(cols));
+    v23 = (int) get_local_size(0);
+    t16 = 0.0f;
+    t17 = v9;
+    v16 = t16;
     v17 = t17;
-    v18 = t18;
 L2:;
-    v19 = (v18 >= cols);
-    if (v19) {
+    v18 = (v17 >= cols);
+    if (v18) {
         goto L4;
     }
 L3:;
-    v21 = as_int(as_uint(v20) + as_uint(v18));
-    v22 = x[v21];
-    v23 = (v17 + v22);
-    v25 = as_int(as_uint(v18) + as_uint(v24));
-    t17 = v23;
-    t18 = v25;
+    v20 = as_int(as_uint(v19) + as_uint(v17));
+    v21 = x[v20];
+    v22 = (v16 + v21);
+    v24 = as_int(as_uint(v17) + as_uint(v23));
+    t16 = v22;
+    t17 = v24;
+    v16 = t16;
     v17 = t17;
-    v18 = t18;
     goto L2;
 L4:;
-    local_v7[v9] = v17;
-    v29 = (2 == -1 ? as_int(0u - as_uint(v24)) : 2 == 0 ? 0 : v24 / 2);
-    t37 = v29;
-    v37 = t37;
+    local_v7[v9] = v16;
+    v28 = (2 == -1 ? as_int(0u - as_uint(v23)) : 2 == 0 ? 0 : v23 / 2);
+    t35 = v28;
+    v35 = t35;
 L5:;
-    v39 = (v37 <= 0);
-    if (v39) {
+    v37 = (v35 <= 0);
+    if (v37) {
         goto L9;
     }
 L6:;
     barrier(CLK_LOCAL_MEM_FENCE);
-    v41 = (v9 >= v37);
-    if (v41) {
+    v39 = (v9 >= v35);
+    if (v39) {
         goto L8;
     }
 L7:;
-    v42 = local_v7[v9];
-    v43 = as_int(as_uint(v9) + as_uint(v37));
-    v44 = local_v7[v43];
-    v45 = (v42 + v44);
-    local_v7[v9] = v45;
+    v40 = local_v7[v9];
+    v41 = as_int(as_uint(v9) + as_uint(v35));
+    v42 = local_v7[v41];
+    v43 = (v40 + v42);
+    local_v7[v9] = v43;
 L8:;
-    v56 = (2 == -1 ? as_int(0u - as_uint(v37)) : 2 == 0 ? 0 : v37 / 2);
-    t37 = v56;
-    v37 = t37;
+    v53 = (2 == -1 ? as_int(0u - as_uint(v35)) : 2 == 0 ? 0 : v35 / 2);
+    t35 = v53;
+    v35 = t35;
     goto L5;
 L9:;
-    v58 = (v9 != 0);
-    if (v58) {
+    v55 = (v9 != 0);
+    if (v55) {
         goto L11;
     }
 L10:;
-    v60 = local_v7[0];
-    sums[v8] = v60;
+    v57 = local_v7[0];
+    sums[v8] = v57;
 L11:;
     return;
 }

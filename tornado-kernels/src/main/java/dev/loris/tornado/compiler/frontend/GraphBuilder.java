@@ -100,7 +100,7 @@ final class GraphBuilder {
         Frame frame = known.copy();
         for (int s = 0; s < frame.slotCount(); s++) {
             Value v = known.slot(s);
-            if (v != null && v.type != Type.VOID) {
+            if (v != null && v.type != Type.VOID && v.op != Op.LOCAL_ARRAY) {
                 frame.setSlot(s, graph.addPhi(block, v.type));
             } else if (v != null && anyPredecessorDiffers(block, s, v)) {
                 throw method.error(-1, "a KernelContext or array reference that differs between paths");
@@ -124,6 +124,10 @@ final class GraphBuilder {
         Block block = entryBlocks[b];
         for (int s = 0; s < entry.slotCount(); s++) {
             Value phi = entry.slot(s);
+            if (phi != null && phi.op == Op.LOCAL_ARRAY) {
+                requireSameLocalArray(block, s, phi);
+                continue;
+            }
             if (phi == null || phi.op != Op.PHI || phi.block != block) {
                 continue;
             }
@@ -131,6 +135,21 @@ final class GraphBuilder {
                 Frame f = exitFrames.get(pred);
                 Value in = f == null || s >= f.slotCount() ? null : f.slot(s);
                 phi.inputs.add(in != null && in.type == phi.type ? in : undefined(phi.type));
+            }
+        }
+    }
+
+    /**
+     * Local arrays pass merges without a phi, so their compile-time length stays visible (a loop before a
+     * block reduction would otherwise hide it). That is sound only if every path brings the same array.
+     */
+    private void requireSameLocalArray(Block block, int slot, Value array) {
+        for (Block pred : block.predecessors) {
+            Frame f = exitFrames.get(pred);
+            Value in = f == null || slot >= f.slotCount() ? null : f.slot(slot);
+            if (in != null && in != array && in.type == array.type) {
+                throw method.error(-1, "a local array reference that differs between paths (allocate one local "
+                        + "array per use and index it instead of switching arrays)");
             }
         }
     }

@@ -54,6 +54,7 @@ public final class KernelBench {
                 bench.swiglu(copy);
                 bench.rmsNorm(copy, "forwardBf16");
                 bench.rmsNorm(copy, "forwardBf16Packed");
+                bench.rmsNorm(copy, "forwardBf16Packed", Map.of(5, COLS));
             }
         }
     }
@@ -107,12 +108,17 @@ public final class KernelBench {
     }
 
     private void rmsNorm(double copy, String variant) {
+        rmsNorm(copy, variant, Map.of());
+    }
+
+    /** RMSNorm through {@code variant}, compiled with {@code constants} (the trainer fixes cols per model). */
+    private void rmsNorm(double copy, String variant, Map<Integer, Object> constants) {
         long n = (long) ROWS * COLS;
         boolean packed = variant.endsWith("Packed");
         try (DeviceArray x = random(n); DeviceArray weight = random(COLS);
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n);
              DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS);
-             KernelLaunch launch = compile(RmsNorm.class, variant).launcher()) {
+             KernelLaunch launch = accelerator.compile(RmsNorm.class, variant, constants).launcher()) {
             if (packed) {
                 launch.setArguments(null, x.view(LongArray.class), weight.view(LongArray.class),
                         out.view(LongArray.class), inverseRms, COLS, 1e-5f);
@@ -121,7 +127,8 @@ public final class KernelBench {
             }
             double bytes = 2.0 * 2 * n + 2.0 * COLS + 4.0 * ROWS;
             for (int local : new int[] {128, 256}) {
-                time("rmsnorm bf16 (16384,4096) " + variant + ", local " + local,
+                time("rmsnorm bf16 (16384,4096) " + variant + (constants.isEmpty() ? "" : ", cols fixed")
+                                + ", local " + local,
                         () -> launch.launch((long) ROWS * local, local, stream), bytes, copy);
             }
         }

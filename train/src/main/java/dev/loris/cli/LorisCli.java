@@ -8,7 +8,7 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code loris} command line: the entry point a newcomer starts reading from.
  *
- * <p>Subcommands are added as they become real: {@code devices} now; {@code train}, {@code generate},
+ * <p>Subcommands are added as they become real: {@code devices} and {@code kernel} (print the code compiled from a Java kernel) now; {@code train}, {@code generate},
  * {@code export} and {@code info} with their issues. Exit codes: 0 success, 1 a failure (one line saying what
  * went wrong and what to do), 2 bad usage. {@code --debug} adds the stack trace.
  */
@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = LorisCli.Version.class,
         description = "Fast, memory-efficient fine-tuning of open LLMs in pure Java.",
-        subcommands = {DevicesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevicesCommand.class, KernelCommand.class, CommandLine.HelpCommand.class})
 public final class LorisCli implements Runnable {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,

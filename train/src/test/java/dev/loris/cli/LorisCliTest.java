@@ -49,6 +49,30 @@ class LorisCliTest {
     }
 
     @Test
+    void kernelPrintsPtxAndOpenClWithConstantsFolded() {
+        Result ptx = run(new LorisCli(), "kernel", "dev.loris.tornado.kernels.Axpy", "axpy");
+        assertEquals(0, ptx.exitCode(), ptx.err());
+        assertTrue(ptx.out().contains(".entry axpy("), ptx.out());
+        Result cl = run(new LorisCli(), "kernel", "--target", "opencl", "--constant", "5=1000",
+                "dev.loris.tornado.kernels.RmsNorm", "forwardBf16Packed");
+        assertEquals(0, cl.exitCode(), cl.err());
+        assertTrue(cl.out().contains("__kernel void"), cl.out());
+        Result unspecialised = run(new LorisCli(), "kernel", "--target", "opencl",
+                "dev.loris.tornado.kernels.RmsNorm", "forwardBf16Packed");
+        assertFalse(cl.out().equals(unspecialised.out()), "fixing cols to 1000 changed nothing");
+    }
+
+    @Test
+    void kernelNamesAMissingClassAndAWrongConstant() {
+        Result missing = run(new LorisCli(), "kernel", "no.such.Kernels", "axpy");
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.err().contains("no class no.such.Kernels"), missing.err());
+        Result wrong = run(new LorisCli(), "kernel", "--constant", "2=3", "dev.loris.tornado.kernels.Axpy", "axpy");
+        assertEquals(1, wrong.exitCode());
+        assertTrue(wrong.err().contains("parameter 2 is a FloatArray"), wrong.err());
+    }
+
+    @Test
     void badUsageExitsTwo() {
         Result unknown = run(new LorisCli(), "no-such-command");
         assertEquals(2, unknown.exitCode());

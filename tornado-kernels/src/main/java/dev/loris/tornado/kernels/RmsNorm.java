@@ -13,9 +13,9 @@ import dev.loris.tornado.api.types.arrays.LongArray;
  *
  * <p>Written for GPU speed: one work-group per row; each work-item strides over the row (consecutive
  * work-items read consecutive elements, so loads coalesce), squaring and summing in f32 registers; one block
- * reduction; then a second strided pass writes the output (the row is read twice, the second time mostly
- * from cache). {@link #forwardBf16} reduces with a tree in local memory (every backend);
- * {@link #forwardBf16Packed} the same with 8-byte accesses (four bf16 values), for bandwidth.
+ * reduction; then a second strided pass writes the output. {@link #forwardBf16} is the plain form (the row
+ * is read twice, the second time mostly from cache); {@link #forwardBf16Packed} is tuned for bandwidth:
+ * 8-byte accesses (four bf16 values) and the row kept in registers between the passes.
  *
  * <p>Grid: global = {rows * L}, local = {L}, L a power of two at most {@link #MAX_GROUP}; any cols from 1
  * (a multiple of 4 for the packed version); 256 is a good choice on GPUs.
@@ -45,26 +45,74 @@ public final class RmsNorm {
     /**
      * {@link #forwardBf16} reading and writing four bf16 values per 8-byte access: x, weight and out are
      * LongArray views of the bf16 data (see {@link SwiGlu#forwardBf16Packed}); cols must be a multiple of 4.
+     * A row of at most {@code 16 * group} values (4096 with groups of 256) is read once: each work-item loads
+     * its four longs at once and keeps them in registers until it writes the output. Longer rows are streamed
+     * twice. The choice is the same for the whole grid, so no work-item diverges.
      */
     public static void forwardBf16Packed(KernelContext ctx, LongArray x, LongArray weight, LongArray out,
                                          FloatArray inverseRms, int cols, float eps) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
+        float inv;
+        if (cols <= 16 * ctx.localGroupSizeX) {
+            inv = rowInRegisters(ctx, partial, x, weight, out, cols, eps);
+        } else {
+            inv = rowStreamed(ctx, partial, x, weight, out, cols, eps);
+        }
+        if (ctx.localIdx == 0) {
+            inverseRms.set(ctx.groupIdx, inv);
+        }
+    }
+
+    /** The packed row, at most four longs per work-item, held in registers between the passes. */
+    private static float rowInRegisters(KernelContext ctx, float[] partial, LongArray x, LongArray weight,
+                                        LongArray out, int cols, float eps) {
+        int packedCols = cols / 4;
+        int group = ctx.localGroupSizeX;
+        long rowStart = (long) ctx.groupIdx * packedCols;
+        int c0 = ctx.localIdx;
+        int c1 = c0 + group;
+        int c2 = c1 + group;
+        int c3 = c2 + group;
+        long x0 = loadOrZero(x, rowStart, c0, packedCols); // (4 bf16) packed in a long, zero past the row
+        long x1 = loadOrZero(x, rowStart, c1, packedCols);
+        long x2 = loadOrZero(x, rowStart, c2, packedCols);
+        long x3 = loadOrZero(x, rowStart, c3, packedCols);
+        float squares = sumOfSquares(x0) + sumOfSquares(x1) + sumOfSquares(x2) + sumOfSquares(x3);
+        float inv = inverseRms(BlockReductions.sum(ctx, partial, squares), cols, eps);
+        storeNormalised(out, rowStart, c0, packedCols, x0, weight, inv);
+        storeNormalised(out, rowStart, c1, packedCols, x1, weight, inv);
+        storeNormalised(out, rowStart, c2, packedCols, x2, weight, inv);
+        storeNormalised(out, rowStart, c3, packedCols, x3, weight, inv);
+        return inv;
+    }
+
+    /** The packed row of any length, read twice (the second time mostly from cache). */
+    private static float rowStreamed(KernelContext ctx, float[] partial, LongArray x, LongArray weight,
+                                     LongArray out, int cols, float eps) {
         int packedCols = cols / 4;
         int group = ctx.localGroupSizeX;
         long rowStart = (long) ctx.groupIdx * packedCols;
         float squares = 0f;
         // Two loads per iteration, so each work-item has two 8-byte loads in flight, not one.
         for (int c = ctx.localIdx; c < packedCols; c += 2 * group) {
-            long first = x.get(rowStart + c);
-            long second = c + group < packedCols ? x.get(rowStart + c + group) : 0L; // 0 bits add +0.0
-            squares += sumOfSquares(first) + sumOfSquares(second);
+            squares += sumOfSquares(x.get(rowStart + c)) + sumOfSquares(loadOrZero(x, rowStart, c + group, packedCols));
         }
         float inv = inverseRms(BlockReductions.sum(ctx, partial, squares), cols, eps);
         for (int c = ctx.localIdx; c < packedCols; c += group) {
             out.set(rowStart + c, normalisePacked(x.get(rowStart + c), weight.get(c), inv));
         }
-        if (ctx.localIdx == 0) {
-            inverseRms.set(ctx.groupIdx, inv);
+        return inv;
+    }
+
+    /** Element c of the row, or 0 past its end (zero bits are +0.0 values: they add nothing to the squares). */
+    private static long loadOrZero(LongArray x, long rowStart, int c, int packedCols) {
+        return c < packedCols ? x.get(rowStart + c) : 0L;
+    }
+
+    private static void storeNormalised(LongArray out, long rowStart, int c, int packedCols, long packed,
+                                        LongArray weight, float inv) {
+        if (c < packedCols) {
+            out.set(rowStart + c, normalisePacked(packed, weight.get(c), inv));
         }
     }
 
@@ -81,8 +129,8 @@ public final class RmsNorm {
     private static long normalisePacked(long packed, long w, float inv) {
         long result = 0;
         for (int shift = 0; shift < 64; shift += 16) {
-            float normalised = normaliseBf16(SwiGlu.bf16At(packed, shift), inv, SwiGlu.bf16At(w, shift));
-            result |= (TornadoMath.floatToBfloat16(normalised) & 0xFFFFL) << shift;
+            short normalised = normaliseBf16(SwiGlu.bf16At(packed, shift), inv, SwiGlu.bf16At(w, shift));
+            result |= (normalised & 0xFFFFL) << shift;
         }
         return result;
     }
@@ -110,10 +158,10 @@ public final class RmsNorm {
         return TornadoMath.rsqrt(sumSquares / cols + eps);
     }
 
-    /** HF's bf16 chain for one element, as a float holding a bf16 value: bf16(w * bf16(x * inv)). */
-    private static float normaliseBf16(float x, float inv, float w) {
+    /** HF's bf16 chain for one element, bf16(w * bf16(x * inv)), as bf16 bits. */
+    private static short normaliseBf16(float x, float inv, float w) {
         float h = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(x * inv));
-        return TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(w * h));
+        return TornadoMath.floatToBfloat16(w * h);
     }
 
     /** This work-item's share of the row's sum of squares. */
@@ -129,7 +177,7 @@ public final class RmsNorm {
     private static void writeBf16(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array out,
                                   FloatArray inverseRms, long rowStart, int cols, float inv) {
         for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            out.setFloat(rowStart + c, normaliseBf16(x.getFloat(rowStart + c), inv, weight.getFloat(c)));
+            out.set(rowStart + c, normaliseBf16(x.getFloat(rowStart + c), inv, weight.getFloat(c)));
         }
         if (ctx.localIdx == 0) {
             inverseRms.set(ctx.groupIdx, inv);

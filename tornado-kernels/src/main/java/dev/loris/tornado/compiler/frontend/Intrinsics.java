@@ -170,11 +170,13 @@ final class Intrinsics {
                 t.store(a.get(0), a.get(1), t.emit(fromFloat, Type.I32, a.get(2)), MemType.I16);
                 return null;
             });
-            method(owner, "getBits(" + index + ")S", (t, a) -> t.load(a.get(0), a.get(1), MemType.I16));
-            method(owner, "setBits(" + index + "S)V", (t, a) -> {
-                t.store(a.get(0), a.get(1), a.get(2), MemType.I16);
-                return null;
-            });
+            for (String raw : new String[] {"Bits", ""}) { // getBits/setBits and their get/set aliases
+                method(owner, "get" + raw + "(" + index + ")S", (t, a) -> t.load(a.get(0), a.get(1), MemType.I16));
+                method(owner, "set" + raw + "(" + index + "S)V", (t, a) -> {
+                    t.store(a.get(0), a.get(1), a.get(2), MemType.I16);
+                    return null;
+                });
+            }
         }
         sizeMethods(owner);
     }

@@ -4,6 +4,7 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.examples.ExampleKernels;
+import dev.loris.tornado.kernels.RowReductions;
 
 import java.util.Random;
 
@@ -11,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What the execution-layer tests run and compare with: a kernel echoing every scalar type (to check the
- * argument ABI end to end), random inputs, and the plain-Java twins of the example kernels they launch
- * ({@link ExampleKernels#axpy}, and {@link ExampleKernels#rowSum} for local memory and barriers).
+ * argument ABI end to end), random inputs, and the plain-Java twins of the kernels they launch
+ * ({@link ExampleKernels#axpy}, and {@link RowReductions#rowSum} for local memory and barriers).
  */
 public final class ExecTestKernels {
     private ExecTestKernels() {

@@ -15,30 +15,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * getSize() of an array that reaches it through a merge of control flow: an array chosen by a ternary or by
  * an inlined helper's two returns, and arrays read after such a merge and inside a loop (where the compiler's
- * SSA form carries them as phis, each with a phi of the arrays' lengths). Each
- * work-item records the chosen array's size and sums a strided slice of it, in Java's order, so results are
- * exact; a wrong size shows in both outputs.
+ * SSA form carries them as phis, each with a phi of the arrays' lengths). Each work-item records the chosen
+ * array's size and sums a strided slice of it, in Java's order, so results are exact; a wrong size shows in
+ * both outputs.
  */
 class ChosenArraySizeTest {
     static void sizeOfChosenArray(KernelContext ctx, FloatArray a, FloatArray b, boolean useA, IntArray sizes,
                                   FloatArray sums) {
-        FloatArray chosen = useA ? a : b;
-        int i = ctx.globalIdx;
-        if (i < sizes.getSize()) {
-            int n = chosen.getSize();
-            sizes.set(i, n);
-            float sum = 0f;
-            for (int k = i % n; k < chosen.getSize(); k += sizes.getSize()) {
-                sum += chosen.get(k);
-            }
-            sums.set(i, sum);
-        }
+        recordSizeAndSum(ctx, useA ? a : b, sizes, sums);
     }
 
     /** The same through an inlined helper with two returns, which the compiler merges into one value. */
     static void sizeOfReturnedArray(KernelContext ctx, FloatArray a, FloatArray b, boolean useA, IntArray sizes,
                                     FloatArray sums) {
-        FloatArray chosen = choose(useA, a, b);
+        recordSizeAndSum(ctx, choose(useA, a, b), sizes, sums);
+    }
+
+    /** sizes[i] = the size of {@code chosen}; sums[i] = its elements i % size, + sizes.length, ... in order. */
+    private static void recordSizeAndSum(KernelContext ctx, FloatArray chosen, IntArray sizes, FloatArray sums) {
         int i = ctx.globalIdx;
         if (i < sizes.getSize()) {
             int n = chosen.getSize();

@@ -65,6 +65,15 @@ public abstract class Accelerator implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The most bytes one array may take here: OpenCL's CL_DEVICE_MAX_MEM_ALLOC_SIZE, a CUDA GPU's total memory,
+     * no limit of its own on the JVM. A bound, not a promise: an array below it may still not fit in what is
+     * free, and the allocator rounds large requests up to whole 2 MiB blocks.
+     */
+    public long maxArrayBytes() {
+        return Long.MAX_VALUE;
+    }
+
     /** A new array of {@code length} elements of {@code type} (e.g. FloatArray.class); contents undefined. */
     public final DeviceArray allocate(Class<? extends TornadoNativeArray> type, long length) {
         requireOpen();

@@ -71,6 +71,11 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
+    public long maxArrayBytes() {
+        return device.totalMemoryBytes();
+    }
+
+    @Override
     CachingAllocator<?> allocator() {
         return allocator;
     }

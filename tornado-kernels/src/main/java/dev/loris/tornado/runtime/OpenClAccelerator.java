@@ -68,6 +68,11 @@ final class OpenClAccelerator extends Accelerator {
     }
 
     @Override
+    public long maxArrayBytes() {
+        return device.maxAllocBytes();
+    }
+
+    @Override
     CachingAllocator<?> allocator() {
         return allocator;
     }

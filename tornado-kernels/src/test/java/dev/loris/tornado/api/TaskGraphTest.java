@@ -6,6 +6,7 @@ import dev.loris.tornado.api.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.examples.ExampleKernels;
+import dev.loris.tornado.kernels.RowReductions;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.ExecTestKernels;
 import org.junit.jupiter.api.Test;
@@ -67,11 +68,11 @@ class TaskGraphTest {
         FloatArray sums = ExecTestKernels.poisoned(rows);
         TaskGraph graph = new TaskGraph("reduce")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, matrix)
-                .task("rows", ExampleKernels::rowSum, new KernelContext(), matrix, sums, cols)
+                .task("rows", RowReductions::rowSum, new KernelContext(), matrix, sums, cols)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, sums);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
             plan.withDevice(spec).withGridScheduler(grid("reduce.rows",
-                    (long) rows * ExampleKernels.ROW_SUM_GROUP, ExampleKernels.ROW_SUM_GROUP)).execute();
+                    (long) rows * RowReductions.MAX_GROUP, RowReductions.MAX_GROUP)).execute();
         }
         ExecTestKernels.assertRowSums(matrix, sums, cols, spec + " seed " + seed);
     }
@@ -140,11 +141,11 @@ class TaskGraphTest {
                 .persistOnDevice(out);
         TaskGraph consume = new TaskGraph("consume")
                 .consumeFromDevice("produce", out)
-                .task("sum", ExampleKernels::rowSum, new KernelContext(), out, sums, cols)
+                .task("sum", RowReductions::rowSum, new KernelContext(), out, sums, cols)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, sums);
         GridScheduler grids = grid("produce.axpy", roundUp(n, GROUP), GROUP);
-        WorkerGrid sum = new WorkerGrid1D((long) rows * ExampleKernels.ROW_SUM_GROUP);
-        sum.setLocalWork(ExampleKernels.ROW_SUM_GROUP, 1, 1);
+        WorkerGrid sum = new WorkerGrid1D((long) rows * RowReductions.MAX_GROUP);
+        sum.setLocalWork(RowReductions.MAX_GROUP, 1, 1);
         grids.setWorkerGrid("consume.sum", sum);
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(produce.snapshot(), consume.snapshot())) {
             plan.withDevice(spec).withGridScheduler(grids);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.Random;
 
@@ -23,7 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CompiledKernelsOnCudaTest {
     private static final long SEED = System.nanoTime();
 
-    private static CudaModule load(CudaDevice device, String kernel) {
+    private static CudaModule load(CudaDevice device, String sample) {
+        return load(device, CompilerSmokeTest.sample(sample));
+    }
+
+    private static CudaModule load(CudaDevice device, Method kernel) {
         String target = "sm_" + device.computeCapabilityMajor() + device.computeCapabilityMinor();
         return device.load(CompilerSmokeTest.ptx(kernel, Map.of()).replace(".target sm_80", ".target " + target));
     }
@@ -95,7 +100,8 @@ class CompiledKernelsOnCudaTest {
             MemorySegment x = randomFloats(arena, random, rows * cols, 1);
             try (CudaBuffer bin = upload(device, in); CudaBuffer bout = device.allocate(4L * rows);
                  CudaBuffer bx = upload(device, x); CudaBuffer sums = device.allocate(4L * rows);
-                 CudaModule control = load(device, "controlFlow"); CudaModule rowSum = load(device, "rowSum")) {
+                 CudaModule control = load(device, "controlFlow");
+                 CudaModule rowSum = load(device, CompilerSmokeTest.ROW_SUM)) {
                 control.function("controlFlow").launch(Dim3.of((rows + 63) / 64), Dim3.of(64), 0,
                         device.defaultStream(), KernelArgs.create().pointer(bin).i64(heap.length).pointer(bout)
                                 .i64(rows).i32(rows).i32(width));

@@ -5,6 +5,8 @@ import dev.loris.testing.RequiresOpenCl;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
+import dev.loris.tornado.kernels.RowReductions;
+import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.opencl.OpenClBuffer;
 import dev.loris.tornado.runtime.opencl.OpenClDevice;
 import dev.loris.tornado.runtime.opencl.OpenClKernel;
@@ -14,7 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -24,23 +26,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** End to end through the compiler: Java kernel -> SSA -> PTX assembled by ptxas, and OpenCL C run on a device. */
 class CompilerSmokeTest {
-    static Graph graph(String name, Map<Integer, Object> constants) {
-        return KernelCompiler.graph(kernel(name), constants);
+    /** The reduction with local memory and barriers in a loop that these tests compile: main's, not a copy. */
+    static final Method ROW_SUM = Accelerator.findKernel(RowReductions.class, "rowSum");
+
+    static Graph graph(Method kernel, Map<Integer, Object> constants) {
+        return KernelCompiler.graph(kernel, constants);
     }
 
-    static String ptx(String name, Map<Integer, Object> constants) {
-        return KernelCompiler.ptx(kernel(name), constants, PtxEmitter.Options.DEFAULT);
+    static String ptx(Method kernel, Map<Integer, Object> constants) {
+        return KernelCompiler.ptx(kernel, constants, PtxEmitter.Options.DEFAULT);
     }
 
-    private static Method kernel(String name) {
-        return Arrays.stream(SampleKernels.class.getDeclaredMethods())
-                .filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+    /** The kernel {@code name} of {@link SampleKernels}. */
+    static Method sample(String name) {
+        return Accelerator.findKernel(SampleKernels.class, name);
     }
 
     @Test
     void everySampleAssemblesWithPtxasForSm80AndSm90() {
-        for (String name : new String[] {"axpy", "controlFlow", "rowSum", "swiglu"}) {
-            String ptx = ptx(name, Map.of());
+        for (Method kernel : List.of(sample("axpy"), sample("controlFlow"), ROW_SUM, sample("swiglu"))) {
+            String ptx = ptx(kernel, Map.of());
             Ptxas.assertAssembles(ptx, "sm_80");
             Ptxas.assertAssembles(ptx.replace(".target sm_80", ".target sm_90"), "sm_90");
         }
@@ -48,7 +53,8 @@ class CompilerSmokeTest {
 
     @Test
     void allocationIsACompileErrorNamingTheLine() {
-        KernelCompileException e = assertThrows(KernelCompileException.class, () -> graph("allocates", Map.of()));
+        KernelCompileException e = assertThrows(KernelCompileException.class,
+                () -> graph(sample("allocates"), Map.of()));
         assertTrue(e.getMessage().contains("SampleKernels.allocates (line "), e.getMessage());
         assertTrue(e.getMessage().contains("allocation"), e.getMessage());
     }
@@ -66,7 +72,7 @@ class CompilerSmokeTest {
             x[i] = random.nextFloat() * 2 - 1;
             y[i] = random.nextFloat() * 2 - 1;
         }
-        String source = OpenClEmitter.emit(graph("axpy", Map.of()));
+        String source = OpenClEmitter.emit(graph(sample("axpy"), Map.of()));
         try (OpenClDevice device = OpenClDevice.openDefault(); Arena arena = Arena.ofConfined();
              OpenClBuffer bx = device.allocate(4L * n); OpenClBuffer by = device.allocate(4L * n)) {
             bx.write(MemorySegment.ofArray(x));
@@ -95,7 +101,7 @@ class CompilerSmokeTest {
         for (int i = 0; i < in.length; i++) {
             in[i] = random.nextInt(5) == 0 ? 0 : random.nextInt(100) == 0 ? -5000 : random.nextInt(4001) - 2000;
         }
-        String source = OpenClEmitter.emit(graph("controlFlow", Map.of()));
+        String source = OpenClEmitter.emit(graph(sample("controlFlow"), Map.of()));
         try (OpenClDevice device = OpenClDevice.openDefault(); Arena arena = Arena.ofConfined();
              OpenClBuffer bin = device.allocate(4L * in.length); OpenClBuffer bout = device.allocate(4L * n)) {
             bin.write(MemorySegment.ofArray(in));

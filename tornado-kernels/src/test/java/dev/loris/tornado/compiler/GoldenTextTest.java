@@ -2,13 +2,15 @@ package dev.loris.tornado.compiler;
 
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -20,11 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class GoldenTextTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
-    @ParameterizedTest
-    @ValueSource(strings = {"axpy", "controlFlow", "rowSum"})
-    void emittedTextMatchesGolden(String kernel) throws IOException {
-        check(kernel + ".ptx", CompilerSmokeTest.ptx(kernel, Map.of()));
-        check(kernel + ".cl", OpenClEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of())));
+    /** Two sample kernels and main's row sum (RowReductions.rowSum), golden files named after the method. */
+    static Stream<Method> kernels() {
+        return Stream.of(CompilerSmokeTest.sample("axpy"), CompilerSmokeTest.sample("controlFlow"),
+                CompilerSmokeTest.ROW_SUM);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kernels")
+    void emittedTextMatchesGolden(Method kernel) throws IOException {
+        check(kernel.getName() + ".ptx", CompilerSmokeTest.ptx(kernel, Map.of()));
+        check(kernel.getName() + ".cl", OpenClEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of())));
     }
 
     private static void check(String file, String actual) throws IOException {

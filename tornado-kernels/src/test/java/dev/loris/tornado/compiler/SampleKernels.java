@@ -58,27 +58,6 @@ final class SampleKernels {
         return acc;
     }
 
-    /** Row sums: one work-group per row, a tree reduction in local memory with barriers inside a loop. */
-    static void rowSum(KernelContext ctx, FloatArray x, FloatArray sums, int cols) {
-        float[] partial = ctx.allocateFloatLocalArray(64);
-        int row = ctx.groupIdx;
-        int lid = ctx.localIdx;
-        float acc = 0f;
-        for (int c = lid; c < cols; c += ctx.localGroupSizeX) {
-            acc += x.get(row * cols + c);
-        }
-        partial[lid] = acc;
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
-            }
-        }
-        if (lid == 0) {
-            sums.set(row, partial[0]);
-        }
-    }
-
     static float silu(float g) {
         return g / (1f + TornadoMath.exp(-g));
     }

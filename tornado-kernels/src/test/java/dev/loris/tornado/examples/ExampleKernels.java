@@ -9,8 +9,6 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * The JVM runner tests run them; the device compilers can take the same methods as inputs.
  */
 public final class ExampleKernels {
-    /** Work-group size of {@link #rowSum}: a compile-time constant, as local array sizes must be. */
-    public static final int ROW_SUM_GROUP = 128;
     public static final int HISTOGRAM_GROUP = 64;
     public static final int HISTOGRAM_BINS = 16;
 
@@ -22,31 +20,6 @@ public final class ExampleKernels {
         int i = ctx.globalIdx;
         if (i < n) {
             out.set(i, a * x.get(i) + y.get(i));
-        }
-    }
-
-    /**
-     * sums[row] = sum of matrix row {@code row} (row-major, {@code cols} wide); one work-group of
-     * {@link #ROW_SUM_GROUP} per row: strided partial sums, then a tree in local memory with a barrier in
-     * every step.
-     */
-    public static void rowSum(KernelContext ctx, FloatArray matrix, FloatArray sums, int cols) {
-        float[] partial = ctx.allocateFloatLocalArray(ROW_SUM_GROUP);
-        int lid = ctx.localIdx;
-        int row = ctx.groupIdx;
-        float sum = 0f;
-        for (int j = lid; j < cols; j += ctx.localGroupSizeX) {
-            sum += matrix.get(row * cols + j);
-        }
-        partial[lid] = sum;
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
-            }
-        }
-        if (lid == 0) {
-            sums.set(row, partial[0]);
         }
     }
 

@@ -8,10 +8,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** A test run once per available {@link SuiteBackend}; the test method takes the backend as its parameter. */
+/** A test run once per {@link SuiteAccelerator} present here; the test method takes it as its parameter. */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
 @ParameterizedTest(name = "{0}")
-@MethodSource("dev.loris.tornado.kernels.SuiteBackends#available")
+@MethodSource("dev.loris.tornado.kernels.SuiteAccelerator#available")
 @interface AcrossBackends {
 }

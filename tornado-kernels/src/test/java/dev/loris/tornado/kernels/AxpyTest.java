@@ -3,21 +3,20 @@ package dev.loris.tornado.kernels;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** axpy in f32 and bf16, bit-exact against Java on every backend; grids smaller than n test the stride loop. */
 class AxpyTest {
     @AcrossBackends
-    void f32IsExact(SuiteBackend backend) {
+    void f32IsExact(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         int n = in.between(1, 40_000);
         float a = in.random.nextFloat() * 4 - 2;
         float[] x = in.floats(n, 3f);
         float[] y = in.floats(n, 3f);
         FloatArray result = FloatArray.fromArray(y);
-        backend.run(SuiteInputs.kernel(Axpy.class, "axpy"), Map.of(), in.strideGrid(n, 128), new int[] {128},
+        backend.run(SuiteInputs.kernel(Axpy.class, "axpy"), in.strideGrid(n, 128), new int[] {128},
                 a, FloatArray.fromArray(x), result, (long) n);
         float[] expected = Axpy.axpyReference(a, x, y);
         for (int i = 0; i < n; i++) {
@@ -26,14 +25,14 @@ class AxpyTest {
     }
 
     @AcrossBackends
-    void bf16IsExact(SuiteBackend backend) {
+    void bf16IsExact(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         int n = in.between(1, 40_000);
         float a = in.random.nextFloat() * 4 - 2;
         short[] x = in.bf16(n, 3f);
         short[] y = in.bf16(n, 3f);
         BFloat16Array result = BFloat16Array.fromArray(y);
-        backend.run(SuiteInputs.kernel(Axpy.class, "axpyBf16"), Map.of(), in.strideGrid(n, 64), new int[] {64},
+        backend.run(SuiteInputs.kernel(Axpy.class, "axpyBf16"), in.strideGrid(n, 64), new int[] {64},
                 a, BFloat16Array.fromArray(x), result, (long) n);
         short[] expected = Axpy.axpyBf16Reference(a, x, y);
         for (int i = 0; i < n; i++) {

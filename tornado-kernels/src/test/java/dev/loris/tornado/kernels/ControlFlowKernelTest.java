@@ -3,7 +3,6 @@ package dev.loris.tornado.kernels;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ControlFlowKernelTest {
     @AcrossBackends
-    void everyRowMatchesJava(SuiteBackend backend) {
+    void everyRowMatchesJava(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         int rows = in.between(100, 2000);
         int width = in.between(1, 40);
@@ -29,7 +28,7 @@ class ControlFlowKernelTest {
         LongArray longs = new LongArray(rows);
         longs.init(0x7FC0DEAD7FC0DEADL);
         int local = 64;
-        backend.run(SuiteInputs.kernel(ControlFlowKernel.class, "foldRows"), Map.of(),
+        backend.run(SuiteInputs.kernel(ControlFlowKernel.class, "foldRows"),
                 new int[] {(rows + local - 1) / local * local}, new int[] {local}, a, b, ints, longs, rows, width);
         int[] expectedInts = ControlFlowKernel.intReference(a, b, rows, width);
         long[] expectedLongs = ControlFlowKernel.longReference(a, b, rows, width);

@@ -3,7 +3,6 @@ package dev.loris.tornado.kernels;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 import java.lang.reflect.Method;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,16 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class HistogramTest {
     @AcrossBackends
-    void globalAtomicsCountExactly(SuiteBackend backend) {
+    void globalAtomicsCountExactly(SuiteAccelerator backend) {
         check(backend, SuiteInputs.kernel(Histogram.class, "countGlobal"), false);
     }
 
     @AcrossBackends
-    void privatisedLocalAtomicsCountExactly(SuiteBackend backend) {
+    void privatisedLocalAtomicsCountExactly(SuiteAccelerator backend) {
         check(backend, SuiteInputs.kernel(Histogram.class, "countPrivatised"), true);
     }
 
-    private static void check(SuiteBackend backend, Method kernel, boolean takesBinCount) {
+    private static void check(SuiteAccelerator backend, Method kernel, boolean takesBinCount) {
         SuiteInputs in = new SuiteInputs();
         int n = in.between(1, 100_000);
         // Few bins make heavy contention on each counter; many spread it.
@@ -38,9 +37,9 @@ class HistogramTest {
         IntArray bins = IntArray.fromArray(offsets);
         int[] grid = in.strideGrid(n, 64);
         if (takesBinCount) {
-            backend.run(kernel, Map.of(), grid, new int[] {64}, IntArray.fromArray(values), bins, (long) n, binCount);
+            backend.run(kernel, grid, new int[] {64}, IntArray.fromArray(values), bins, (long) n, binCount);
         } else {
-            backend.run(kernel, Map.of(), grid, new int[] {64}, IntArray.fromArray(values), bins, (long) n);
+            backend.run(kernel, grid, new int[] {64}, IntArray.fromArray(values), bins, (long) n);
         }
         int[] counts = Histogram.countReference(values, binCount);
         for (int b = 0; b < binCount; b++) {

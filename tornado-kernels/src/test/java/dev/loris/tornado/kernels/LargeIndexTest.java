@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -30,7 +29,7 @@ class LargeIndexTest {
     private static final byte POISON = (byte) 0xFF;
 
     @AcrossBackends
-    void rowsAroundTwoToTheThirtyFirstAndAtTheEndAreMarked(SuiteBackend backend) throws IOException {
+    void rowsAroundTwoToTheThirtyFirstAndAtTheEndAreMarked(SuiteAccelerator backend) throws IOException {
         SuiteInputs in = new SuiteInputs();
         // A random row length moves element 2^31 to a random place inside its row.
         int rowLength = LOCAL * in.between(3000, 5000);
@@ -55,12 +54,12 @@ class LargeIndexTest {
         }
     }
 
-    private static void mark(SuiteBackend backend, ByteArray data, long firstRow, int rows, int rowLength) {
-        backend.run(SuiteInputs.kernel(LargeIndex.class, "addMarks"), Map.of(), new int[] {rowLength, rows},
+    private static void mark(SuiteAccelerator backend, ByteArray data, long firstRow, int rows, int rowLength) {
+        backend.run(SuiteInputs.kernel(LargeIndex.class, "addMarks"), new int[] {rowLength, rows},
                 new int[] {LOCAL, 1}, data, firstRow, rowLength);
     }
 
-    private static void checkRow(SuiteInputs in, SuiteBackend backend, ByteArray data, long row, int rowLength,
+    private static void checkRow(SuiteInputs in, SuiteAccelerator backend, ByteArray data, long row, int rowLength,
                                  boolean marked) {
         for (long i = row * rowLength, end = i + rowLength; i < end; i++) {
             byte expected = marked ? (byte) (POISON + LargeIndex.mark(i)) : POISON;

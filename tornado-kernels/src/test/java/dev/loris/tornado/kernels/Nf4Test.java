@@ -5,7 +5,6 @@ import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,11 +25,11 @@ class Nf4Test {
     }
 
     @AcrossBackends
-    void f32IsExact(SuiteBackend backend) {
+    void f32IsExact(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         Weights w = Weights.draw(in);
         FloatArray out = SuiteInputs.poisonedFloats(w.n);
-        backend.run(SuiteInputs.kernel(Nf4.class, "dequantize"), Map.of(), in.strideGrid(w.n, 256), new int[] {256},
+        backend.run(SuiteInputs.kernel(Nf4.class, "dequantize"), in.strideGrid(w.n, 256), new int[] {256},
                 ByteArray.fromArray(w.packed), FloatArray.fromArray(Nf4.nf4Code()), FloatArray.fromArray(w.absmax),
                 out, (long) w.n);
         float[] expected = Nf4.dequantizeReference(w.packed, Nf4.nf4Code(), w.absmax, w.n);
@@ -40,11 +39,11 @@ class Nf4Test {
     }
 
     @AcrossBackends
-    void bf16IsTheF32ValueRoundedOnce(SuiteBackend backend) {
+    void bf16IsTheF32ValueRoundedOnce(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         Weights w = Weights.draw(in);
         BFloat16Array out = SuiteInputs.poisonedBf16(w.n);
-        backend.run(SuiteInputs.kernel(Nf4.class, "dequantizeBf16"), Map.of(), in.strideGrid(w.n, 128),
+        backend.run(SuiteInputs.kernel(Nf4.class, "dequantizeBf16"), in.strideGrid(w.n, 128),
                 new int[] {128}, ByteArray.fromArray(w.packed), FloatArray.fromArray(Nf4.nf4Code()),
                 FloatArray.fromArray(w.absmax), out, (long) w.n);
         float[] expected = Nf4.dequantizeReference(w.packed, Nf4.nf4Code(), w.absmax, w.n);

@@ -6,7 +6,6 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
 import java.lang.reflect.Method;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,22 +34,22 @@ class RmsNormTest {
     }
 
     @AcrossBackends
-    void bf16ByTreeFollowsTheHuggingFaceChain(SuiteBackend backend) {
+    void bf16ByTreeFollowsTheHuggingFaceChain(SuiteAccelerator backend) {
         checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forwardBf16"));
     }
 
     @AcrossBackends
-    void bf16PackedFollowsTheHuggingFaceChain(SuiteBackend backend) {
+    void bf16PackedFollowsTheHuggingFaceChain(SuiteAccelerator backend) {
         checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forwardBf16Packed"));
     }
 
     @AcrossBackends
-    void f32FollowsTheHuggingFaceOrder(SuiteBackend backend) {
+    void f32FollowsTheHuggingFaceOrder(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in);
         FloatArray out = SuiteInputs.poisonedFloats(p.x.length);
         FloatArray inverseRms = SuiteInputs.poisonedFloats(p.rows);
-        backend.run(SuiteInputs.kernel(RmsNorm.class, "forward"), Map.of(), new int[] {p.rows * p.local},
+        backend.run(SuiteInputs.kernel(RmsNorm.class, "forward"), new int[] {p.rows * p.local},
                 new int[] {p.local}, FloatArray.fromArray(p.x), FloatArray.fromArray(p.weight), out, inverseRms,
                 p.cols, p.eps);
         float[] exact = checkStatistic(in, backend, p, inverseRms);
@@ -62,7 +61,7 @@ class RmsNormTest {
     }
 
     /** The packed kernel gets LongArray views of the same bf16 memory and needs cols divisible by 4. */
-    private static void checkBf16(SuiteBackend backend, Method kernel) {
+    private static void checkBf16(SuiteAccelerator backend, Method kernel) {
         SuiteInputs in = new SuiteInputs();
         boolean packed = kernel.getName().endsWith("Packed");
         Problem p = Problem.draw(in);
@@ -73,7 +72,7 @@ class RmsNormTest {
         FloatArray inverseRms = SuiteInputs.poisonedFloats(p.rows);
         BFloat16Array x = BFloat16Array.fromFloats(p.x);
         BFloat16Array weight = BFloat16Array.fromFloats(p.weight);
-        backend.run(kernel, Map.of(), new int[] {p.rows * p.local}, new int[] {p.local},
+        backend.run(kernel, new int[] {p.rows * p.local}, new int[] {p.local},
                 packed ? LongArray.wrap(x.getSegment()) : x, packed ? LongArray.wrap(weight.getSegment()) : weight,
                 packed ? LongArray.wrap(out.getSegment()) : out, inverseRms, p.cols, p.eps);
         float[] exact = checkStatistic(in, backend, p, inverseRms);
@@ -86,7 +85,7 @@ class RmsNormTest {
     }
 
     /** Checks the stored inverse RMS of every row; returns the exact ones. */
-    private static float[] checkStatistic(SuiteInputs in, SuiteBackend backend, Problem p, FloatArray inverseRms) {
+    private static float[] checkStatistic(SuiteInputs in, SuiteAccelerator backend, Problem p, FloatArray inverseRms) {
         float[] exact = RmsNorm.inverseRmsReference(p.x, p.cols, p.eps);
         for (int r = 0; r < p.rows; r++) {
             assertEquals(exact[r], inverseRms.get(r), STATISTIC_TOLERANCE * exact[r],
@@ -95,7 +94,7 @@ class RmsNormTest {
         return exact;
     }
 
-    private static void assertBetween(SuiteInputs in, SuiteBackend backend, String where, float actual, float a,
+    private static void assertBetween(SuiteInputs in, SuiteAccelerator backend, String where, float actual, float a,
                                       float b) {
         assertTrue(actual >= Math.min(a, b) && actual <= Math.max(a, b),
                 in.at(backend, where + ": " + actual + " outside [" + Math.min(a, b) + ", " + Math.max(a, b) + "]"));

@@ -2,21 +2,20 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.types.arrays.FloatArray;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Row softmax against a double-precision softmax, relative 1e-5 per element. */
 class SoftmaxTest {
     @AcrossBackends
-    void rowsMatchDoublePrecisionWithinOneHundredThousandth(SuiteBackend backend) {
+    void rowsMatchDoublePrecisionWithinOneHundredThousandth(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         int rows = in.between(20, 100);
         int cols = in.random.nextBoolean() ? in.between(1, 100) : in.between(500, 3000);
         int local = 1 << in.between(5, 8);
         float[] x = in.floats(rows * cols, 10f);
         FloatArray out = SuiteInputs.poisonedFloats((long) rows * cols);
-        backend.run(SuiteInputs.kernel(Softmax.class, "softmax"), Map.of(), new int[] {rows * local},
+        backend.run(SuiteInputs.kernel(Softmax.class, "softmax"), new int[] {rows * local},
                 new int[] {local}, FloatArray.fromArray(x), out, cols);
         float[] expected = Softmax.softmaxReference(x, cols);
         for (int i = 0; i < x.length; i++) {

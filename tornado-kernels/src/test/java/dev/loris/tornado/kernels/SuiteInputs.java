@@ -20,7 +20,7 @@ final class SuiteInputs {
     final Random random = new Random(seed);
 
     /** A failure message prefix naming the seed, the backend and the element. */
-    String at(SuiteBackend backend, String what) {
+    String at(SuiteAccelerator backend, String what) {
         return "seed " + seed + " on " + backend.name() + ": " + what;
     }
 

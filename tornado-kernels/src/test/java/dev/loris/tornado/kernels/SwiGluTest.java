@@ -5,7 +5,6 @@ import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,13 +18,13 @@ class SwiGluTest {
     private static final float RELATIVE_TOLERANCE = 2e-6f;
 
     @AcrossBackends
-    void f32IsWithinTwoMillionthsRelative(SuiteBackend backend) {
+    void f32IsWithinTwoMillionthsRelative(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
         int n = in.between(1, 40_000);
         float[] gate = in.floats(n, GATE_SCALE);
         float[] up = in.floats(n, 4f);
         FloatArray out = SuiteInputs.poisonedFloats(n);
-        backend.run(SuiteInputs.kernel(SwiGlu.class, "forward"), Map.of(), in.strideGrid(n, 256), new int[] {256},
+        backend.run(SuiteInputs.kernel(SwiGlu.class, "forward"), in.strideGrid(n, 256), new int[] {256},
                 FloatArray.fromArray(gate), FloatArray.fromArray(up), out, (long) n);
         float[] expected = SwiGlu.forwardReference(gate, up);
         for (int i = 0; i < n; i++) {
@@ -37,17 +36,17 @@ class SwiGluTest {
     }
 
     @AcrossBackends
-    void bf16FollowsTheHuggingFaceRoundingChain(SuiteBackend backend) {
+    void bf16FollowsTheHuggingFaceRoundingChain(SuiteAccelerator backend) {
         checkBf16(backend, false);
     }
 
     @AcrossBackends
-    void bf16PackedFollowsTheHuggingFaceRoundingChain(SuiteBackend backend) {
+    void bf16PackedFollowsTheHuggingFaceRoundingChain(SuiteAccelerator backend) {
         checkBf16(backend, true);
     }
 
     /** The packed kernel gets LongArray views of the same bf16 memory, four values per long. */
-    private static void checkBf16(SuiteBackend backend, boolean packed) {
+    private static void checkBf16(SuiteAccelerator backend, boolean packed) {
         SuiteInputs in = new SuiteInputs();
         int n = packed ? 4 * in.between(1, 10_000) : in.between(1, 40_000);
         short[] gate = in.bf16(n, GATE_SCALE);
@@ -56,11 +55,11 @@ class SwiGluTest {
         BFloat16Array g = BFloat16Array.fromArray(gate);
         BFloat16Array upArray = BFloat16Array.fromArray(up);
         if (packed) {
-            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16Packed"), Map.of(), in.strideGrid(n / 4, 256),
+            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16Packed"), in.strideGrid(n / 4, 256),
                     new int[] {256}, LongArray.wrap(g.getSegment()), LongArray.wrap(upArray.getSegment()),
                     LongArray.wrap(out.getSegment()), (long) n / 4);
         } else {
-            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), Map.of(), in.strideGrid(n, 256),
+            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), in.strideGrid(n, 256),
                     new int[] {256}, g, upArray, out, (long) n);
         }
         short[] expected = SwiGlu.forwardBf16Reference(gate, up);

@@ -5,6 +5,7 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.examples.ExampleKernels;
+import dev.loris.tornado.kernels.RowReductions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -62,9 +63,9 @@ class AcceleratorTest {
         try (Accelerator acc = Accelerator.open(spec); DeviceArray dmatrix = acc.upload(matrix);
              DeviceArray dsums = acc.allocate(FloatArray.class, rows)) {
             dsums.poison();
-            acc.compile(ExampleKernels.class, "rowSum", Map.of()).launcher()
+            acc.compile(RowReductions.class, "rowSum", Map.of()).launcher()
                     .setArguments(null, dmatrix, dsums, cols)
-                    .launch((long) rows * ExampleKernels.ROW_SUM_GROUP, ExampleKernels.ROW_SUM_GROUP,
+                    .launch((long) rows * RowReductions.MAX_GROUP, RowReductions.MAX_GROUP,
                             acc.defaultStream());
             dsums.copyTo(sums);
         }

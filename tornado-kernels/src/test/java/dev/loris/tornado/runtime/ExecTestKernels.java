@@ -4,6 +4,7 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.examples.ExampleKernels;
+import dev.loris.tornado.kernels.RowReductions;
 
 import java.util.Random;
 
@@ -11,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What the execution-layer tests run and compare with: a kernel echoing every scalar type (to check the
- * argument ABI end to end), random inputs, and the plain-Java twins of the example kernels they launch
- * ({@link ExampleKernels#axpy}, and {@link ExampleKernels#rowSum} for local memory and barriers).
+ * argument ABI end to end), random inputs, and the plain-Java twins of the kernels they launch
+ * ({@link ExampleKernels#axpy}, and {@link RowReductions#rowSum} for local memory and barriers).
  */
 public final class ExecTestKernels {
     private ExecTestKernels() {
@@ -21,7 +22,6 @@ public final class ExecTestKernels {
     /** Work-item 0 writes every scalar it was given (floats as their bits) and its array's length into out. */
     public static void echoScalars(KernelContext ctx, LongArray out, int i, long l, float f, double d, byte b,
                                    short s, char c, boolean flag) {
-        int length = out.getSize(); // read before the branch: the compiler cannot yet take it inside one
         if (ctx.globalIdx == 0) {
             out.set(0, i);
             out.set(1, l);
@@ -31,7 +31,7 @@ public final class ExecTestKernels {
             out.set(5, s);
             out.set(6, c);
             out.set(7, flag ? 1 : 0);
-            out.set(8, length);
+            out.set(8, out.getSize()); // after the ternary's merge: out arrives as a phi, with its length
         }
     }
 

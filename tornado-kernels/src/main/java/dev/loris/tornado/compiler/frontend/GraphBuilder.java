@@ -136,6 +136,35 @@ final class GraphBuilder {
                 Value in = f == null || s >= f.slotCount() ? null : f.slot(s);
                 phi.inputs.add(in != null && in.type == phi.type ? in : undefined(phi.type));
             }
+            Value lengthPhi = inline.arrayLengths.get(phi);
+            if (lengthPhi != null) { // getSize() met this phi before its inputs were known
+                fillLengthPhi(phi, lengthPhi);
+            }
+        }
+    }
+
+    /**
+     * The element count (I64) of a Loris array value: a parameter's hidden length parameter, or, for a phi
+     * of arrays (an array chosen at run time, or any array after a merge of control flow), a phi of their
+     * lengths, made on first use so that kernels that never ask pay nothing. Null for an undefined array.
+     */
+    Value arrayLength(Value array) {
+        Value length = inline.arrayLengths.get(array);
+        if (length == null && array.op == Op.PHI && array.type == Type.PTR_GLOBAL) {
+            length = graph.addPhi(array.block, Type.I64);
+            inline.arrayLengths.put(array, length);
+            if (!array.inputs.isEmpty()) { // else the merge's fillPhis fills it with the array phi
+                fillLengthPhi(array, length);
+            }
+        }
+        return length;
+    }
+
+    /** One input per input of {@code arrayPhi}: that array's length, undefined for an undefined array. */
+    private void fillLengthPhi(Value arrayPhi, Value lengthPhi) {
+        for (Value in : arrayPhi.inputs) {
+            Value length = arrayLength(in);
+            lengthPhi.inputs.add(length != null ? length : undefined(Type.I64));
         }
     }
 

@@ -20,7 +20,7 @@ final class InlineContext {
     final ClassLoader loader;
     /** Math operations compiled by inlining their PortableMath body instead of emitting the operation. */
     final Set<Op> expandInJava;
-    /** The hidden length parameter of each array parameter, for getSize(). */
+    /** The length of each array parameter (its hidden parameter) and array phi (a phi of lengths), for getSize(). */
     final Map<Value, Value> arrayLengths = new HashMap<>();
     private final Deque<String> callChain = new ArrayDeque<>();
 

@@ -88,9 +88,9 @@ final class InstructionTranslator {
         return emit(Op.SELECT, Type.I32, predicate, constant(1), constant(0));
     }
 
-    /** The length (I64) of an array parameter, or null when the array is not a parameter. */
+    /** The length (I64) of a Loris array (see {@link GraphBuilder#arrayLength}), or null when undefined. */
     Value arrayLengthOf(Value array) {
-        return builder.inline.arrayLengths.get(array);
+        return builder.arrayLength(array);
     }
 
     int line() {

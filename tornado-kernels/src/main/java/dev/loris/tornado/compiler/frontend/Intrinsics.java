@@ -189,7 +189,9 @@ final class Intrinsics {
     private static Value arrayLength(InstructionTranslator t, Value array) {
         Value length = t.arrayLengthOf(array);
         if (length == null) {
-            throw t.error("the size of an array chosen at run time between several arrays");
+            // Parameters and the phis merging them carry their lengths (GraphBuilder): this is an array no
+            // path defines, which javac's definite assignment keeps from being used.
+            throw t.error("the size of an array that is not defined on every path to this getSize()");
         }
         return length;
     }

@@ -3,11 +3,13 @@ package dev.loris.tornado.compiler.opencl;
 import dev.loris.tornado.compiler.KernelCompileException;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.ir.MemType;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -94,7 +96,7 @@ public final class OpenClEmitter {
         for (Block b : graph.blocks) {
             for (Value v : b.phis) {
                 declare(s, v);
-                s.append("    ").append(OpenClNames.scalarType(v.type)).append(" t").append(v.id).append(";\n");
+                s.append("    ").append(variableType(v)).append(" t").append(v.id).append(";\n");
             }
             for (Value v : b.values) {
                 if (OpenClNames.isVariable(v) && v.op != Op.STORE && v.op != Op.BARRIER) {
@@ -105,12 +107,45 @@ public final class OpenClEmitter {
         return s.toString();
     }
 
-    private static void declare(StringBuilder s, Value v) {
-        if (v.type.isPointer()) {
-            throw new KernelCompileException("line " + v.line, "choosing between arrays at run time (a conditional "
-                    + "array reference) is not supported on OpenCL yet");
+    private void declare(StringBuilder s, Value v) {
+        s.append("    ").append(variableType(v)).append(" v").append(v.id).append(";\n");
+    }
+
+    /**
+     * The C type of a variable. An array chosen at run time (a phi of array parameters) is a pointer to the
+     * parameters' element type; an undefined one, which no path reads, a void pointer.
+     */
+    private String variableType(Value v) {
+        if (v.type == Type.PTR_LOCAL) {
+            throw new KernelCompileException("line " + v.line, "choosing between local arrays at run time is not "
+                    + "supported on OpenCL yet");
         }
-        s.append("    ").append(OpenClNames.scalarType(v.type)).append(" v").append(v.id).append(";\n");
+        if (v.type != Type.PTR_GLOBAL) {
+            return OpenClNames.scalarType(v.type);
+        }
+        Set<MemType> elements = new HashSet<>();
+        collectElements(v, new HashSet<>(), elements);
+        if (elements.size() > 1) {
+            throw new KernelCompileException("line " + v.line, "choosing at run time between arrays of different "
+                    + "element types " + elements + " is not supported on OpenCL");
+        }
+        return "__global " + (elements.isEmpty() ? "void" : OpenClNames.elementType(elements.iterator().next()))
+                + " *";
+    }
+
+    /** The element types of the array parameters that {@code v} may be. */
+    private void collectElements(Value v, Set<Value> seen, Set<MemType> elements) {
+        if (!seen.add(v)) {
+            return;
+        }
+        if (v.op == Op.PARAM) {
+            elements.add(graph.params.get(v.index).element());
+        }
+        for (Value in : v.inputs) {
+            if (in.type == Type.PTR_GLOBAL) {
+                collectElements(in, seen, elements);
+            }
+        }
     }
 
     private void blocks() {

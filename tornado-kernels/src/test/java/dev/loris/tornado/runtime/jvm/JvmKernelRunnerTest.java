@@ -3,6 +3,7 @@ package dev.loris.tornado.runtime.jvm;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.examples.ExampleKernels;
+import dev.loris.tornado.kernels.RowReductions;
 import dev.loris.tornado.runtime.jvm.JvmKernelRunner.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,8 +47,8 @@ class JvmKernelRunnerTest {
         FloatArray matrix = randomFloats(rows * cols);
         FloatArray sums = new FloatArray(rows);
         sums.init(Float.NaN);
-        int group = ExampleKernels.ROW_SUM_GROUP;
-        JvmKernelRunner.run(ctx -> ExampleKernels.rowSum(ctx, matrix, sums, cols),
+        int group = RowReductions.MAX_GROUP;
+        JvmKernelRunner.run(ctx -> RowReductions.rowSum(ctx, matrix, sums, cols),
                 new long[] {(long) rows * group}, new int[] {group});
         for (int r = 0; r < rows; r++) {
             double exact = 0;

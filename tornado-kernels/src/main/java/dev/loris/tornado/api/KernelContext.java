@@ -30,6 +30,14 @@ import java.util.Arrays;
  * {@code localIdx}. The work-group size must be a multiple of 32, and all 32 lanes of a warp must call the
  * same operation together (uniform control flow within the warp; other warps may skip it).
  *
+ * <p>Integer {@code /} and {@code %} follow Java everywhere: MIN_VALUE / -1 wraps, and a zero divisor raises
+ * a {@link DivisionByZeroException} (an ArithmeticException) naming the kernel, the source line and the
+ * device. On the JVM the launch throws it. Devices cannot throw: the first faulting division of a run is
+ * recorded, the division gives 0, the kernel goes on, and the host raises the exception at its next
+ * synchronisation point (accelerator or stream synchronize, a blocking copy back, an execution plan's
+ * execute), as CUDA reports its errors, so the results of that launch are undefined. The check costs a compare
+ * per division whose divisor is not a non-zero constant; divisions by constants cost nothing.
+ *
  * <p>A context made with {@code new KernelContext()} is a single work-item (grid and group of one), enough
  * to call a kernel directly from Java; runtimes make theirs with {@link #KernelContext(WorkItemHost)}.
  */

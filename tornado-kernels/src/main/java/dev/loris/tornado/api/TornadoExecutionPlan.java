@@ -74,7 +74,10 @@ public final class TornadoExecutionPlan implements AutoCloseable {
         return this;
     }
 
-    /** Runs the selected graphs in order and waits for the device. */
+    /**
+     * Runs the selected graphs in order and waits for the device; a kernel's division by zero surfaces here
+     * as a {@link DivisionByZeroException}.
+     */
     public TornadoExecutionResult execute() {
         PlanDevice current = device();
         if (selectedGraph >= 0) {

@@ -8,6 +8,7 @@ import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.opt.AddressLowering;
 import dev.loris.tornado.compiler.opt.AddressStrengthReduction;
 import dev.loris.tornado.compiler.opt.ConstantFolding;
+import dev.loris.tornado.compiler.opt.DivisionChecks;
 import dev.loris.tornado.compiler.opt.LoopInvariantMotion;
 import dev.loris.tornado.compiler.opt.LoopUnrolling;
 import dev.loris.tornado.compiler.opt.SsaCleanup;
@@ -27,6 +28,8 @@ import java.util.Set;
  * implicit and takes no argument; every Loris array becomes a global pointer followed by its element count as
  * a 64-bit integer; primitives pass as themselves (byte, short, char and boolean widened to int); a parameter
  * fixed as a constant still keeps its slot in the signature, so launch code never depends on specialisation.
+ * Graphs that went through {@link #checkDivisions} may end with two hidden parameters, the fault word and the
+ * fault code base (see {@link DivisionChecks}); the runtime passes them, users never see them.
  */
 public final class KernelCompiler {
     private KernelCompiler() {
@@ -90,6 +93,17 @@ public final class KernelCompiler {
         LoopInvariantMotion.run(graph);
         ValueNumbering.run(graph);
         SsaCleanup.run(graph);
+        return graph;
+    }
+
+    /**
+     * Adds the division-by-zero checks to an optimised device graph (nothing when every divisor is a non-zero
+     * constant): the last step of the graphs accelerators compile, which pass the hidden parameters.
+     * {@link #ptx} and {@link #openCl} leave it out, so callers that pass the ABI's arguments themselves keep
+     * the plain signature; there a division by zero gives 0 without a report.
+     */
+    public static Graph checkDivisions(Graph graph) {
+        DivisionChecks.run(graph);
         return graph;
     }
 

@@ -34,6 +34,8 @@ public abstract class Accelerator implements AutoCloseable {
 
     private final Map<KernelKey, CompiledKernel> kernels = new HashMap<>();
     private volatile boolean closed;
+    /** Created with the first kernel that has division checks; null before, and always on the JVM. */
+    private FaultWord faultWord;
 
     Accelerator() {
     }
@@ -128,7 +130,9 @@ public abstract class Accelerator implements AutoCloseable {
         CompiledKernel compiled = kernels.get(key);
         if (compiled == null) {
             Graph graph = optimisedGraph(kernel, fixed);
-            KernelSignature signature = KernelSignature.of(kernel, graph, fixed);
+            int faultCodeBase = graph.faultSites.isEmpty() ? 0
+                    : faultWord().register(KernelSignature.displayName(kernel), graph.faultSites);
+            KernelSignature signature = KernelSignature.of(kernel, graph, fixed, faultCodeBase);
             compiled = compileGraph(kernel, fixed, graph, signature);
             kernels.put(key, compiled);
         }
@@ -168,8 +172,36 @@ public abstract class Accelerator implements AutoCloseable {
         return newEvent();
     }
 
-    /** Waits until all queued work on every stream has finished. */
-    public abstract void synchronize();
+    /**
+     * Waits until all queued work on every stream has finished. Raises a {@link
+     * dev.loris.tornado.api.DivisionByZeroException} if a kernel divided by zero since the last check.
+     */
+    public final void synchronize() {
+        if (isClosed()) {
+            return;
+        }
+        waitForDevice();
+        checkFaults(null, true);
+    }
+
+    /**
+     * Raises the division by zero a kernel recorded, if any (see {@link FaultWord#check}); does nothing
+     * before the first kernel with division checks was compiled. Called where the host waits anyway.
+     */
+    final void checkFaults(DeviceStream stream, boolean complete) {
+        FaultWord word = faultWord;
+        if (word != null) {
+            word.check(stream, complete);
+        }
+    }
+
+    /** The fault word, made the first time a kernel needs it. */
+    final synchronized FaultWord faultWord() {
+        if (faultWord == null) {
+            faultWord = newFaultWord();
+        }
+        return faultWord;
+    }
 
     public final MemoryStats memoryStats() {
         return allocator().stats();
@@ -190,7 +222,10 @@ public abstract class Accelerator implements AutoCloseable {
         return closed;
     }
 
-    /** Waits for queued work and releases everything made through this accelerator; idempotent. */
+    /**
+     * Waits for queued work and releases everything made through this accelerator; idempotent. A division by
+     * zero recorded and not yet raised is raised after everything was released.
+     */
     @Override
     public final synchronized void close() {
         if (closed) {
@@ -206,6 +241,13 @@ public abstract class Accelerator implements AutoCloseable {
         kernels.clear();
         try {
             allocator().close();
+        } catch (RuntimeException e) {
+            failure = combine(failure, e);
+        }
+        try {
+            if (faultWord != null) {
+                faultWord.close();
+            }
         } catch (RuntimeException e) {
             failure = combine(failure, e);
         }
@@ -246,6 +288,17 @@ public abstract class Accelerator implements AutoCloseable {
                                          KernelSignature signature);
 
     abstract DeviceStream newStream();
+
+    /** Waits until all queued work on every stream has finished (the device part of {@link #synchronize}). */
+    abstract void waitForDevice();
+
+    /**
+     * A zeroed fault word on the device, for kernels with division checks. The JVM compiles none: the kernel
+     * method itself throws there.
+     */
+    FaultWord newFaultWord() {
+        throw new IllegalStateException(description() + " compiles kernels without division checks");
+    }
 
     abstract DeviceEvent newEvent();
 

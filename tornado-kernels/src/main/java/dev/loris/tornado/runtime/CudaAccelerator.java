@@ -61,7 +61,7 @@ final class CudaAccelerator extends Accelerator {
 
     @Override
     Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
-        return KernelCompiler.ptxGraph(kernel, fixed, false);
+        return KernelCompiler.checkDivisions(KernelCompiler.ptxGraph(kernel, fixed, false));
     }
 
     /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */
@@ -113,10 +113,13 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
-    public void synchronize() {
-        if (!isClosed()) {
-            device.synchronize();
-        }
+    FaultWord newFaultWord() {
+        return new CudaFaultWord(device, spec());
+    }
+
+    @Override
+    void waitForDevice() {
+        device.synchronize();
     }
 
     @Override

@@ -18,6 +18,8 @@ final class CudaDeviceStream extends DeviceStream {
     @Override
     public void synchronize() {
         stream.synchronize();
+        // Only this stream's work is known to be done: later checks still read the word.
+        accelerator().checkFaults(this, false);
     }
 
     @Override

@@ -20,7 +20,10 @@ final class CudaKernelLaunch extends KernelLaunch {
         this.arguments = new PackedKernelArgs(layout(signature));
     }
 
-    /** The PTX parameter list of the ABI, zero-valued: pointer and i64 length per array, one slot per scalar. */
+    /**
+     * The PTX parameter list of the ABI, zero-valued: pointer and i64 length per array, one slot per scalar,
+     * then the fault word and code base of a kernel with division checks.
+     */
     private static KernelArgs layout(KernelSignature signature) {
         KernelArgs layout = KernelArgs.create();
         for (Kind kind : signature.kinds) {
@@ -33,6 +36,9 @@ final class CudaKernelLaunch extends KernelLaunch {
                 case FLOAT -> layout.f32(0);
                 case DOUBLE -> layout.f64(0);
             }
+        }
+        if (signature.faultSlot >= 0) {
+            layout.pointer(0).i32(0);
         }
         return layout;
     }
@@ -61,6 +67,12 @@ final class CudaKernelLaunch extends KernelLaunch {
     @Override
     void bindDouble(int parameter, int slot, double value) {
         arguments.setF64(slot, value);
+    }
+
+    @Override
+    void bindFaultWord(int slot, int codeBase) {
+        arguments.setPointer(slot, ((CudaFaultWord) kernel.accelerator().faultWord()).address());
+        arguments.setI32(slot + 1, codeBase);
     }
 
     @Override

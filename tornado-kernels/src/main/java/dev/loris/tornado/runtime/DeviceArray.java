@@ -74,12 +74,19 @@ public abstract class DeviceArray implements AutoCloseable {
         }
     }
 
-    /** Fills all of {@code host} from the start of this array; returns when the copy is done. */
+    /**
+     * Fills all of {@code host} from the start of this array; returns when the copy is done. The host waited
+     * for the device, so a division by zero a kernel recorded is raised here
+     * ({@link dev.loris.tornado.api.DivisionByZeroException}, after the copy).
+     */
     public final void copyTo(TornadoNativeArray host) {
         MemorySegment segment = hostSegment(host, "copyTo");
         if (segment.byteSize() > 0) {
             readHost(segment, null);
         }
+        // A blocking copy waits for all earlier work: OpenCL has one in-order queue, and CUDA's synchronous
+        // copies run on the legacy default stream, which waits for the accelerator's (blocking) streams.
+        accelerator.checkFaults(null, true);
     }
 
     /** Queues a copy filling all of {@code host} from the start of this array on {@code stream}. */

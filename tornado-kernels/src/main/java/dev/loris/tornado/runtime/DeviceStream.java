@@ -16,7 +16,10 @@ public abstract class DeviceStream implements AutoCloseable {
         return accelerator;
     }
 
-    /** Waits until everything queued on this stream has finished; reports failures of earlier work. */
+    /**
+     * Waits until everything queued on this stream has finished; reports failures of earlier work, a division
+     * by zero included ({@link dev.loris.tornado.api.DivisionByZeroException}).
+     */
     public abstract void synchronize();
 
     /** Releases the stream (work already queued still completes); the default stream ignores it. */

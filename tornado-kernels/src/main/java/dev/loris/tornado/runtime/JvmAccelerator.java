@@ -116,7 +116,7 @@ final class JvmAccelerator extends Accelerator {
     }
 
     @Override
-    public void synchronize() {
+    void waitForDevice() {
         // every operation completed before it returned
     }
 

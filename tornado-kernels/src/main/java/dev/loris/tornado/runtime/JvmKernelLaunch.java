@@ -1,8 +1,10 @@
 package dev.loris.tornado.runtime;
 
+import dev.loris.tornado.api.DivisionByZeroException;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
 import dev.loris.tornado.runtime.jvm.JvmKernelRunner;
+import dev.loris.tornado.runtime.jvm.KernelFailedException;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -11,7 +13,8 @@ import java.lang.invoke.MethodType;
 /**
  * Launches on the JVM: the kernel method with every argument bound but the KernelContext, run over the grid
  * by {@link JvmKernelRunner}. The bound handle is rebuilt only after an argument changed. Runs to completion
- * before returning (the stream is only checked for its accelerator).
+ * before returning (the stream is only checked for its accelerator). A division by zero the kernel throws
+ * becomes the {@link DivisionByZeroException} devices raise, so callers handle one exception everywhere.
  */
 final class JvmKernelLaunch extends KernelLaunch {
     private static final MethodType BODY = MethodType.methodType(void.class, KernelContext.class);
@@ -68,7 +71,22 @@ final class JvmKernelLaunch extends KernelLaunch {
         MethodHandle kernelBody = body;
         long[] global = dims == 1 ? new long[] {gx} : dims == 2 ? new long[] {gx, gy} : new long[] {gx, gy, gz};
         int[] local = dims == 1 ? new int[] {lx} : dims == 2 ? new int[] {lx, ly} : new int[] {lx, ly, lz};
-        JvmKernelRunner.run(ctx -> invoke(kernelBody, ctx), global, local, mode);
+        try {
+            JvmKernelRunner.run(ctx -> invoke(kernelBody, ctx), global, local, mode);
+        } catch (KernelFailedException e) {
+            if (e.getCause() instanceof ArithmeticException division && "/ by zero".equals(division.getMessage())
+                    && division.getStackTrace().length > 0) {
+                // The first frame is the division, in the kernel or a method it calls, as devices report it.
+                throw new DivisionByZeroException(signature.kernelName, division.getStackTrace()[0],
+                        kernel.accelerator().spec(), e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    void bindFaultWord(int slot, int codeBase) {
+        throw new IllegalStateException("JVM kernels are compiled without division checks: the method throws");
     }
 
     /** The kernel as (KernelContext) -> void: every other argument inserted, the context passed to each. */

@@ -18,18 +18,27 @@ import dev.loris.tornado.runtime.KernelSignature.Kind;
  *
  * <p>Grids follow OpenCL (and TornadoVM): global sizes count work-items, each a multiple of the local size
  * of its dimension; a global size of 0 launches nothing. Launches are asynchronous on CUDA and OpenCL.
+ *
+ * <p>A kernel with division checks also takes the accelerator's fault word; the launcher passes it itself,
+ * so parameter indexes stay the Java ones. A division by zero surfaces as a
+ * {@link dev.loris.tornado.api.DivisionByZeroException}: from the launch on the JVM, at the next
+ * synchronisation point on devices.
  */
 public abstract class KernelLaunch implements AutoCloseable {
     final CompiledKernel kernel;
     final KernelSignature signature;
     private final DeviceArray[] arrays;
     private final boolean[] bound;
+    /** The accelerator's fault word for a kernel with division checks, else null. */
+    private final FaultWord faultWord;
+    private boolean faultWordBound;
 
     KernelLaunch(CompiledKernel kernel) {
         this.kernel = kernel;
         this.signature = kernel.signature();
         this.arrays = new DeviceArray[signature.parameterCount()];
         this.bound = new boolean[signature.parameterCount()];
+        this.faultWord = signature.faultSlot >= 0 ? kernel.accelerator().faultWord() : null;
     }
 
     public final CompiledKernel kernel() {
@@ -190,10 +199,17 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (gx == 0 || gy == 0 || gz == 0) {
             return;
         }
+        if (faultWord != null) {
+            faultWord.launched();
+        }
         enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
     }
 
     private void requireArguments() {
+        if (faultWord != null && !faultWordBound) {
+            bindFaultWord(signature.faultSlot, signature.faultCodeBase);
+            faultWordBound = true;
+        }
         for (int p = 0; p < bound.length; p++) {
             Kind kind = signature.kinds[p];
             if (kind == Kind.CONTEXT) {
@@ -294,6 +310,9 @@ public abstract class KernelLaunch implements AutoCloseable {
     abstract void bindFloat(int parameter, int slot, float value);
 
     abstract void bindDouble(int parameter, int slot, double value);
+
+    /** Binds the accelerator's fault word to {@code slot} and the kernel's fault code base to the next. */
+    abstract void bindFaultWord(int slot, int codeBase);
 
     /** Queues the launch; arguments are all bound, the grid is checked and not empty. */
     abstract void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream);

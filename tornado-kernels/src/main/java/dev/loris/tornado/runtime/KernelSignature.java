@@ -12,6 +12,8 @@ import java.util.Map;
  * (the ABI {@link dev.loris.tornado.compiler.KernelCompiler} states): the KernelContext takes no slot, a Loris
  * array takes two (its pointer, then its element count as a 64-bit integer), a scalar one (byte, short, char
  * and boolean travel as int). Parameters fixed as compile-time constants keep their slot and their value.
+ * A kernel with division checks has two more slots after them, which no Java parameter owns: the
+ * accelerator's fault word and the kernel's fault code base (see {@link FaultWord}).
  */
 final class KernelSignature {
     /** What a Java parameter is, as far as a launch is concerned. */
@@ -28,9 +30,13 @@ final class KernelSignature {
     final int slotCount;
     /** The value a parameter was fixed to at compile time, or null. */
     final Object[] constants;
+    /** The fault word's slot (the code base's is the next), or -1 for a kernel without division checks. */
+    final int faultSlot;
+    /** What the kernel adds its division site number to when it records a fault. */
+    final int faultCodeBase;
 
     private KernelSignature(String kernelName, Class<?>[] javaTypes, String[] names, Kind[] kinds, int[] slots,
-                            int slotCount, Object[] constants) {
+                            int slotCount, Object[] constants, int faultSlot, int faultCodeBase) {
         this.kernelName = kernelName;
         this.javaTypes = javaTypes;
         this.names = names;
@@ -38,6 +44,8 @@ final class KernelSignature {
         this.slots = slots;
         this.slotCount = slotCount;
         this.constants = constants;
+        this.faultSlot = faultSlot;
+        this.faultCodeBase = faultCodeBase;
     }
 
     /** "Kernels.axpy", as errors name a kernel. */
@@ -45,7 +53,8 @@ final class KernelSignature {
         return kernel.getDeclaringClass().getSimpleName() + "." + kernel.getName();
     }
 
-    static KernelSignature of(Method kernel, Graph graph, Map<Integer, Object> constantValues) {
+    /** {@code faultCodeBase}: from {@link FaultWord#register}, for a graph with division checks. */
+    static KernelSignature of(Method kernel, Graph graph, Map<Integer, Object> constantValues, int faultCodeBase) {
         String kernelName = displayName(kernel);
         Class<?>[] types = kernel.getParameterTypes();
         int n = types.length;
@@ -80,11 +89,28 @@ final class KernelSignature {
                         + types[p].getSimpleName() + ") does not match the compiled parameter " + param);
             }
         }
+        int faultSlot = -1;
+        if (!graph.faultSites.isEmpty()) {
+            requireFaultParameters(kernelName, graph, graphParam);
+            faultSlot = slot;
+            slot += 2;
+            graphParam += 2;
+        }
         if (graphParam != graph.params.size()) {
             throw new IllegalStateException("kernel " + kernelName + ": the compiled graph has " + graph.params.size()
                     + " parameters, the Java method accounts for " + graphParam);
         }
-        return new KernelSignature(kernelName, types, names, kinds, slots, slot, constants);
+        return new KernelSignature(kernelName, types, names, kinds, slots, slot, constants, faultSlot,
+                faultCodeBase);
+    }
+
+    private static void requireFaultParameters(String kernelName, Graph graph, int first) {
+        boolean agrees = graph.params.size() == first + 2 && graph.params.get(first).type() == Type.PTR_GLOBAL
+                && graph.params.get(first + 1).type() == Type.I32;
+        if (!agrees) {
+            throw new IllegalStateException("kernel " + kernelName + " has division checks but its graph does not end "
+                    + "with the fault word and code base: " + graph.params);
+        }
     }
 
     static Kind kindOf(Class<?> type) {

@@ -58,7 +58,7 @@ final class OpenClAccelerator extends Accelerator {
 
     @Override
     Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
-        return KernelCompiler.openClGraph(kernel, fixed, false);
+        return KernelCompiler.checkDivisions(KernelCompiler.openClGraph(kernel, fixed, false));
     }
 
     @Override
@@ -110,10 +110,13 @@ final class OpenClAccelerator extends Accelerator {
     }
 
     @Override
-    public void synchronize() {
-        if (!isClosed()) {
-            device.finish();
-        }
+    FaultWord newFaultWord() {
+        return new OpenClFaultWord(device, spec());
+    }
+
+    @Override
+    void waitForDevice() {
+        device.finish();
     }
 
     @Override

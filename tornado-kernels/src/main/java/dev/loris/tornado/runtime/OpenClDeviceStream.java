@@ -13,6 +13,7 @@ final class OpenClDeviceStream extends DeviceStream {
     public void synchronize() {
         accelerator.requireOpen();
         accelerator.device().finish();
+        accelerator.checkFaults(this, true);
     }
 
     @Override

@@ -45,6 +45,12 @@ final class OpenClKernelLaunch extends KernelLaunch {
     }
 
     @Override
+    void bindFaultWord(int slot, int codeBase) {
+        clKernel.setBuffer(slot, ((OpenClFaultWord) kernel.accelerator().faultWord()).buffer());
+        clKernel.setInt(slot + 1, codeBase);
+    }
+
+    @Override
     void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
         long[] g = global[dims - 1];
         long[] l = local[dims - 1];

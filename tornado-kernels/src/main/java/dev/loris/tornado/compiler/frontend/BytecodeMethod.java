@@ -4,6 +4,7 @@ import dev.loris.tornado.compiler.KernelCompileException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
@@ -36,6 +37,8 @@ import java.util.TreeSet;
 final class BytecodeMethod {
     final String owner;       // internal name, e.g. dev/loris/tornado/kernels/Axpy
     final String name;
+    /** The SourceFile attribute (javac writes it unless -g:none), or null. */
+    final String sourceFile;
     final MethodTypeDesc type;
     final boolean isStatic;
     final int maxLocals;
@@ -47,8 +50,9 @@ final class BytecodeMethod {
     /** Names from the local variable table (javac -g), first name per slot: the parameters' names. */
     final Map<Integer, String> variableNames = new HashMap<>();
 
-    private BytecodeMethod(String owner, MethodModel method, CodeModel code) {
+    private BytecodeMethod(String owner, String sourceFile, MethodModel method, CodeModel code) {
         this.owner = owner;
+        this.sourceFile = sourceFile;
         this.name = method.methodName().stringValue();
         this.type = method.methodTypeSymbol();
         this.isStatic = method.flags().has(java.lang.reflect.AccessFlag.STATIC);
@@ -88,7 +92,9 @@ final class BytecodeMethod {
                 if (method.methodName().equalsString(name) && method.methodType().equalsString(descriptor)) {
                     CodeModel code = method.code().orElseThrow(() -> new KernelCompileException(
                             owner.getName() + "." + name, "the method has no code (abstract or native)"));
-                    return new BytecodeMethod(model.thisClass().asInternalName(), method, code);
+                    String sourceFile = model.findAttribute(Attributes.sourceFile())
+                            .map(attribute -> attribute.sourceFile().stringValue()).orElse(null);
+                    return new BytecodeMethod(model.thisClass().asInternalName(), sourceFile, method, code);
                 }
             }
             throw new KernelCompileException(owner.getName() + "." + name + descriptor, "no such method");
@@ -100,6 +106,11 @@ final class BytecodeMethod {
     String where(int instruction) {
         int line = instruction >= 0 && instruction < lines.size() ? lines.get(instruction) : -1;
         return owner.replace('/', '.') + "." + name + (line >= 0 ? " (line " + line + ")" : "");
+    }
+
+    /** Instruction {@code instruction} as a stack frame would show it: class, method, file and line. */
+    StackTraceElement site(int instruction) {
+        return new StackTraceElement(owner.replace('/', '.'), name, sourceFile, lines.get(instruction));
     }
 
     KernelCompileException error(int line, String problem) {

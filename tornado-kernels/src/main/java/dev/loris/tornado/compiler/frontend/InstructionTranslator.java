@@ -206,7 +206,11 @@ final class InstructionTranslator {
                 }
                 Value b = popValue();
                 Value a = popValue();
-                frame.push(emit(irOp, a.type, a, b));
+                Value result = emit(irOp, a.type, a, b);
+                if ((irOp == Op.DIV || irOp == Op.REM) && a.type.isInteger()) {
+                    result.site = builder.method.site(at);
+                }
+                frame.push(result);
             }
         }
     }

@@ -16,6 +16,12 @@ public final class Graph {
     public final String name;
     public final List<Param> params = new ArrayList<>();
     public final List<Block> blocks = new ArrayList<>();
+    /**
+     * The source positions of the divisions the device checks for a zero divisor, numbered as their
+     * {@code Value.index}; when not empty, the last two parameters are the fault word and the fault code base
+     * that {@code DivisionChecks} added.
+     */
+    public final List<StackTraceElement> faultSites = new ArrayList<>();
     private int nextValue;
     private int nextBlock;
 
@@ -58,6 +64,9 @@ public final class Graph {
 
     public String dump() {
         StringBuilder s = new StringBuilder("kernel ").append(name).append(params).append('\n');
+        if (!faultSites.isEmpty()) {
+            s.append("fault sites ").append(faultSites).append('\n');
+        }
         for (Block b : blocks) {
             s.append(b).append(" preds ").append(b.predecessors).append(":\n");
             for (Value v : b.phis) {

@@ -15,13 +15,15 @@ public final class Value {
     public Block block;
 
     public Object constant;   // CONST
-    public int index;         // PARAM number, LOCAL_ARRAY length, BARRIER kind
+    public int index;         // PARAM number, LOCAL_ARRAY length, BARRIER kind, checked DIV/REM fault site
     public Special special;   // SPECIAL
     public int dimension;     // SPECIAL
     public Cond cond;         // CMP
     public boolean unordered; // CMP on floats: true when NaN makes the comparison true
     public MemType mem;       // LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY
     public int line = -1;     // Java source line, for error messages
+    /** Integer DIV and REM: where the division is in Java source, for the division-by-zero report. */
+    public StackTraceElement site;
 
     Value(int id, Op op, Type type, List<Value> inputs) {
         this.id = id;
@@ -56,6 +58,21 @@ public final class Value {
         return op == Op.CONST && type.isInteger() && longValue() == value;
     }
 
+    /**
+     * An integer division or remainder whose divisor is not a non-zero constant: Java throws when the divisor
+     * is 0, so the value is not free of effects (passes keep it even when unused and do not move it onto paths
+     * where it did not run), and devices check it ({@code DivisionChecks}).
+     */
+    public boolean mayDivideByZero() {
+        return (op == Op.DIV || op == Op.REM) && type.isInteger()
+                && !(input(1).isConst() && input(1).longValue() != 0);
+    }
+
+    /** A division the device checks: {@code DivisionChecks} gave it the fault word and code base as inputs 2, 3. */
+    public boolean isCheckedDivision() {
+        return (op == Op.DIV || op == Op.REM) && inputs.size() == 4;
+    }
+
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("v").append(id).append(" = ").append(op);
@@ -65,6 +82,7 @@ public final class Value {
             case SPECIAL -> s.append(' ').append(special).append('.').append("xyz".charAt(dimension));
             case CMP -> s.append(' ').append(cond).append(unordered ? "u" : "");
             case LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY -> s.append(' ').append(mem);
+            case DIV, REM -> s.append(isCheckedDivision() ? " site " + index : "");
             default -> { }
         }
         s.append(' ').append(type);

@@ -188,14 +188,21 @@ final class OpenClLowering {
         };
     }
 
-    /** Java's MIN / -1 wraps and MIN % -1 is 0; C leaves both undefined. Division by zero gives 0 here. */
+    /**
+     * Java's MIN / -1 wraps and MIN % -1 is 0; C leaves both undefined. Division by zero gives 0; a checked
+     * division (see DivisionChecks) also records it: the fault word goes from 0 to base + site, by
+     * compare-and-swap so the first fault of a run stays.
+     */
     private String javaDivision(Value v) {
         String a = names.of(v.input(0));
         String b = names.of(v.input(1));
         String operator = v.op == Op.DIV ? "/" : "%";
         String special = v.op == Op.REM ? "0" : (v.type == Type.I32 ? "as_int(0u - as_uint(" + a + "))"
                 : "as_long(0ul - as_ulong(" + a + "))");
-        return "(" + b + " == -1 ? " + special + " : " + b + " == 0 ? 0 : " + a + " " + operator + " " + b + ")";
+        String byZero = !v.isCheckedDivision() ? "0" : "(atomic_cmpxchg(" + names.of(v.input(2)) + ", 0, "
+                + names.of(v.input(3)) + " + " + v.index + "), 0)";
+        return "(" + b + " == -1 ? " + special + " : " + b + " == 0 ? " + byZero + " : " + a + " " + operator + " "
+                + b + ")";
     }
 
     private String convert(Value v) {

@@ -135,5 +135,6 @@ final class LoopCopier {
         to.unordered = from.unordered;
         to.mem = from.mem;
         to.line = from.line;
+        to.site = from.site;
     }
 }

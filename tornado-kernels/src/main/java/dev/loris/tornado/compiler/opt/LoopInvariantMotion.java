@@ -11,8 +11,9 @@ import java.util.List;
  * Loop-invariant code motion: a pure operation whose operands are all defined outside a loop moves to the
  * loop's preheader. Loops are visited innermost first, so an expression invariant in several nested loops
  * climbs out of all of them. Loads stay (a store in the loop, or another work-item across a barrier, may
- * change memory). Hoisting out of a conditional path is safe because no operation of ours traps on a device:
- * integer division by zero yields a value that is only used where the original path ran.
+ * change memory). Hoisting out of a conditional path is safe for operations that cannot fail; an integer
+ * division by a divisor that may be zero fails (Java throws, devices record a fault), so it moves only from
+ * the loop's header, which runs whenever the preheader does: it never runs where Java's would not.
  */
 public final class LoopInvariantMotion {
     private LoopInvariantMotion() {
@@ -30,7 +31,9 @@ public final class LoopInvariantMotion {
                     continue;
                 }
                 for (Value v : b.values) {
-                    if (ValueNumbering.isPure(v.op) && v.inputs.stream().allMatch(in -> !loop.contains(in))) {
+                    boolean runsWhenHoisted = !v.mayDivideByZero() || b == loop.header();
+                    if (ValueNumbering.isPure(v.op) && runsWhenHoisted
+                            && v.inputs.stream().allMatch(in -> !loop.contains(in))) {
                         invariant.add(v);
                         v.block = null; // outside the loop from now on, so its users can follow
                     }

@@ -143,7 +143,8 @@ public final class SsaCleanup {
         ArrayDeque<Value> work = new ArrayDeque<>();
         for (Block b : graph.blocks) {
             for (Value v : b.values) {
-                if (v.op.hasSideEffect()) {
+                // An unused division by a possible zero still throws in Java, so it stays (and is checked).
+                if (v.op.hasSideEffect() || v.mayDivideByZero()) {
                     work.add(v);
                 }
             }

@@ -193,7 +193,8 @@ final class PtxLowering {
 
     /**
      * Java integer division: MIN / -1 wraps to MIN and MIN % -1 is 0, where PTX leaves both unspecified.
-     * Division by zero gives an unspecified value on the device (the JVM backend throws).
+     * A division by zero never traps (a trap would destroy the CUDA context): a checked division (see
+     * DivisionChecks) records it and gives 0, an unchecked one gives an unspecified value.
      */
     private void javaDivision(Value v) {
         boolean wide = v.type == Type.I64;
@@ -217,6 +218,25 @@ final class PtxLowering {
             line("mov." + bits(v.type) + " " + special + ", 0;");
         }
         line("selp." + bits(v.type) + " " + d + ", " + special + ", " + d + ", " + minusOne + ";");
+        if (v.isCheckedDivision()) {
+            recordZeroDivisor(v, s);
+        }
+    }
+
+    /**
+     * For a zero divisor: the fault word goes from 0 to base + site (compare-and-swap, so the first fault of
+     * a run stays) and the result is 0. Predicated, so a non-zero divisor costs the compare and two skipped
+     * instructions.
+     */
+    private void recordZeroDivisor(Value v, String s) {
+        String zero = regs.temp(Kind.PRED);
+        String code = regs.temp(Kind.B32);
+        String previous = regs.temp(Kind.B32);
+        String d = regs.of(v);
+        line("setp.eq." + s + " " + zero + ", " + regs.of(v.input(1)) + ", 0;");
+        line("@" + zero + " add.s32 " + code + ", " + regs.of(v.input(3)) + ", " + v.index + ";");
+        line("@" + zero + " atom.global.cas.b32 " + previous + ", [" + regs.of(v.input(2)) + "], 0, " + code + ";");
+        line("selp." + bits(v.type) + " " + d + ", 0, " + d + ", " + zero + ";");
     }
 
     /** Java masks shift counts to the operand width (PTX clamps them instead). */

@@ -176,6 +176,7 @@ public final class OpenCl {
 
     /** Loads the ICD loader; empty when it is not installed. */
     public static Optional<OpenCl> load() {
+        PoclSignalHandler.leaveSigfpeToTheJvm();
         return NativeLibrary.open(LIBRARY_NAMES).map(OpenCl::new);
     }
 

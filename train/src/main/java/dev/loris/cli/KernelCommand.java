@@ -2,6 +2,7 @@ package dev.loris.cli;
 
 import dev.loris.LorisException;
 import dev.loris.tornado.compiler.KernelCompiler;
+import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
 import dev.loris.tornado.runtime.Accelerator;
 import picocli.CommandLine.Command;
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * {@code loris kernel CLASS METHOD}: prints the PTX or OpenCL C that Loris' compiler makes of a kernel on the
- * class path, optionally with scalar parameters fixed to constants, as the accelerators compile it. For
+ * class path, optionally with scalar parameters fixed to constants, exactly as the accelerators compile it
+ * (division-by-zero checks and their hidden parameters included). For
  * reading what the compiler did (teaching, performance work) without a GPU.
  */
 @Command(name = "kernel", mixinStandardHelpOptions = true,
@@ -45,8 +47,10 @@ final class KernelCommand implements Runnable {
         Map<Integer, Object> fixed = new HashMap<>();
         constants.forEach((index, text) -> fixed.put(index, parse(kernel, index, text)));
         String code = switch (target) {
-            case "ptx" -> KernelCompiler.ptx(kernel, fixed, PtxEmitter.Options.DEFAULT);
-            case "opencl" -> KernelCompiler.openCl(kernel, fixed);
+            case "ptx" -> PtxEmitter.emit(KernelCompiler.checkDivisions(KernelCompiler.ptxGraph(kernel, fixed, false)),
+                    PtxEmitter.Options.DEFAULT);
+            case "opencl" -> OpenClEmitter.emit(KernelCompiler.checkDivisions(
+                    KernelCompiler.openClGraph(kernel, fixed, false)));
             default -> throw new LorisException("unknown --target " + target, "use ptx or opencl");
         };
         spec.commandLine().getOut().print(code);

@@ -228,13 +228,19 @@ public final class OpenClDevice implements AutoCloseable {
         return cl;
     }
 
-    MemorySegment queue() {
+    public MemorySegment queue() {
         requireOpen();
         return queue;
     }
 
-    MemorySegment deviceHandle() {
+    public MemorySegment deviceHandle() {
         return device;
+    }
+
+    /** The cl_context, for native libraries that share this device's buffers (CLBlast). */
+    public MemorySegment contextHandle() {
+        requireOpen();
+        return context;
     }
 
     public boolean isClosed() {

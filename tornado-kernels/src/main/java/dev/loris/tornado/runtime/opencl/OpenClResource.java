@@ -20,7 +20,7 @@ public abstract sealed class OpenClResource implements AutoCloseable
     }
 
     /** The driver handle; throws once the resource is closed. */
-    final MemorySegment handle() {
+    public final MemorySegment handle() {
         if (handle == null) {
             throw new IllegalStateException(getClass().getSimpleName() + " used after close");
         }

@@ -10,6 +10,8 @@ import sys
 
 import torch
 
+from cuda_timing import median_ms
+
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 TOKENS = 4096
 HIDDEN = 4096
@@ -32,23 +34,6 @@ SHAPES = [
 ]
 
 
-def median_ms(fn):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    start = torch.cuda.Event(enable_timing=True)
-    stop = torch.cuda.Event(enable_timing=True)
-    times = []
-    for _ in range(RUNS):
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop))
-    times.sort()
-    return times[len(times) // 2]
-
-
 def main():
     dev = torch.device("cuda")
     torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
@@ -57,7 +42,7 @@ def main():
         w = torch.randn((n, k) if transposed else (k, n), dtype=torch.bfloat16, device=dev)
         b = w.t() if transposed else w
         out = torch.empty(m, n, dtype=torch.bfloat16, device=dev)
-        ms = median_ms(lambda: torch.matmul(a, b, out=out))
+        ms = median_ms(lambda: torch.matmul(a, b, out=out), RUNS)
         tflops = 2.0 * m * n * k / ms / 1e9
         label = f"{name} {m}x{n}x{k}{' B^T' if transposed else ''} bf16"
         print(f"torch.matmul\t{label}\t{ms:.4f} ms\t{tflops:.1f} TFLOP/s")

@@ -81,7 +81,7 @@ final class OpenClAccelerator extends Accelerator {
     @Override
     CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                 KernelSignature signature) {
-        String entry = graph.name;
+        String entry = OpenClEmitter.entryName(graph.name);
         String source = OpenClEmitter.emit(graph);
         OpenClProgram program = device.build(source, device.correctlyRoundedDivideSqrt() ? CORRECTLY_ROUNDED : "");
         return new CompiledKernel(this, kernel, constants, signature, source,

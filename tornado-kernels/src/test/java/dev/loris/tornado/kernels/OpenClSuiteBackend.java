@@ -2,6 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.KernelCompiler;
+import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.runtime.opencl.OpenClBuffer;
 import dev.loris.tornado.runtime.opencl.OpenClDevice;
 import dev.loris.tornado.runtime.opencl.OpenClKernel;
@@ -62,7 +63,7 @@ final class OpenClSuiteBackend implements SuiteBackend {
     }
 
     private OpenClKernel build(Method kernel, Map<Integer, Object> constants) {
-        return device.build(KernelCompiler.openCl(kernel, constants), "").kernel(kernel.getName());
+        return device.build(KernelCompiler.openCl(kernel, constants), "").kernel(OpenClEmitter.entryName(kernel.getName()));
     }
 
     private static long[] sizes(int[] dims) {

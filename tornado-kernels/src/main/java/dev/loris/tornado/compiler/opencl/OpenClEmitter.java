@@ -32,6 +32,14 @@ public final class OpenClEmitter {
         this.lowering = new OpenClLowering(names, helpersUsed, fastMath);
     }
 
+    /**
+     * The name of the __kernel function emitted for the Java kernel method {@code kernelName}, to look it up
+     * in the built program: prefixed, so that no kernel name clashes with an OpenCL C built-in or keyword.
+     */
+    public static String entryName(String kernelName) {
+        return OpenClNames.entry(kernelName);
+    }
+
     public static String emit(Graph graph) {
         return emit(graph, false);
     }
@@ -50,7 +58,7 @@ public final class OpenClEmitter {
         for (String helper : emitter.helpersUsed) {
             program.append(OpenClPrelude.HELPERS.get(helper)).append("\n\n");
         }
-        program.append("__kernel void ").append(graph.name).append('(').append(emitter.parameters()).append(") {\n");
+        program.append("__kernel void ").append(OpenClNames.entry(graph.name)).append('(').append(emitter.parameters()).append(") {\n");
         program.append(emitter.declarations());
         program.append(emitter.body);
         program.append("}\n");
@@ -64,8 +72,8 @@ public final class OpenClEmitter {
                 continue;
             }
             params.add(p.type() == Type.PTR_GLOBAL
-                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + p.name()
-                    : OpenClNames.scalarType(p.type()) + " " + p.name());
+                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + OpenClNames.parameter(p.name())
+                    : OpenClNames.scalarType(p.type()) + " " + OpenClNames.parameter(p.name()));
         }
         return String.join(", ", params);
     }

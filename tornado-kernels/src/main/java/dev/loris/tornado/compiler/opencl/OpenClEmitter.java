@@ -58,7 +58,9 @@ public final class OpenClEmitter {
         for (String helper : emitter.helpersUsed) {
             program.append(OpenClPrelude.HELPERS.get(helper)).append("\n\n");
         }
-        program.append("__kernel void ").append(OpenClNames.entry(graph.name)).append('(').append(emitter.parameters()).append(") {\n");
+        emitter.tables(program);
+        program.append("__kernel void ").append(OpenClNames.entry(graph.name)).append('(')
+                .append(emitter.parameters()).append(") {\n");
         program.append(emitter.declarations());
         program.append(emitter.body);
         program.append("}\n");
@@ -76,6 +78,17 @@ public final class OpenClEmitter {
                     : OpenClNames.scalarType(p.type()) + " " + OpenClNames.parameter(p.name()));
         }
         return String.join(", ", params);
+    }
+
+    /** Every constant table the kernel reads, as an initialised __constant array at program scope. */
+    private void tables(StringBuilder program) {
+        for (Block b : graph.blocks) {
+            for (Value v : b.values) {
+                if (v.op == Op.TABLE) {
+                    program.append(OpenClTables.declaration(v, names.of(v))).append('\n');
+                }
+            }
+        }
     }
 
     private boolean usesDouble() {
@@ -137,7 +150,7 @@ public final class OpenClEmitter {
     }
 
     private void statement(Value v) {
-        if (v.op == Op.PARAM || v.op == Op.CONST || v.op == Op.LOCAL_ARRAY) {
+        if (v.op == Op.PARAM || v.op == Op.CONST || v.op == Op.LOCAL_ARRAY || v.op == Op.TABLE) {
             return;
         }
         String expression = lowering.expression(v);

@@ -121,7 +121,7 @@ final class OpenClLowering {
             case CMP -> compare(v);
             case DIV, REM -> javaDivision(v);
             case CONVERT -> convert(v);
-            case LOAD -> access(v);
+            case LOAD -> v.input(0).type == Type.PTR_CONST ? OpenClTables.load(v.mem, access(v)) : access(v);
             case STORE -> access(v) + " = " + narrow(v.mem, names.of(v.input(2)));
             case ATOMIC_ADD -> atomicAdd(v);
             case BARRIER -> v.index == 0 ? "barrier(CLK_LOCAL_MEM_FENCE)"

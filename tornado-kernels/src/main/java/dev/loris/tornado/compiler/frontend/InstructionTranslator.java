@@ -342,7 +342,8 @@ final class InstructionTranslator {
         }
     }
 
-    private static MemType memType(TypeKind kind) {
+    /** The element type in memory of a Java array of {@code kind}; null for references. */
+    static MemType memType(TypeKind kind) {
         return switch (kind) {
             case BYTE, BOOLEAN -> MemType.I8;
             case SHORT -> MemType.I16;

@@ -3,6 +3,7 @@ package dev.loris.tornado.compiler.frontend;
 import dev.loris.tornado.compiler.ir.ConstantTable;
 import dev.loris.tornado.compiler.ir.MemType;
 
+import java.lang.classfile.TypeKind;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -51,31 +52,14 @@ final class StaticConstants {
         int length = Array.getLength(array);
         Object copy = Array.newInstance(array.getClass().getComponentType(), length);
         System.arraycopy(array, 0, copy, 0, length);
-        ConstantTable table = new ConstantTable(field, element(array.getClass().getComponentType()), copy);
+        // Boolean arrays are bytes, as baload reads them.
+        MemType element = InstructionTranslator.memType(TypeKind.from(array.getClass().getComponentType()));
+        ConstantTable table = new ConstantTable(field, element, copy);
         if (table.bytes() > ConstantTable.MAX_BYTES) {
             throw at.error("the static final array " + field + " holds " + table.bytes() + " bytes; constant tables"
                     + " are limited to " + ConstantTable.MAX_BYTES + " (OpenCL's guaranteed constant memory): pass "
                     + "larger data as a Loris array argument");
         }
         return table;
-    }
-
-    private static MemType element(Class<?> component) {
-        if (component == float.class) {
-            return MemType.F32;
-        }
-        if (component == double.class) {
-            return MemType.F64;
-        }
-        if (component == int.class) {
-            return MemType.I32;
-        }
-        if (component == long.class) {
-            return MemType.I64;
-        }
-        if (component == short.class) {
-            return MemType.I16;
-        }
-        return component == char.class ? MemType.U16 : MemType.I8; // byte and boolean
     }
 }

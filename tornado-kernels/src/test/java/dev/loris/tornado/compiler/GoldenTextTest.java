@@ -1,6 +1,8 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.opencl.OpenClWarps;
+import dev.loris.tornado.runtime.Accelerator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,6 +27,17 @@ class GoldenTextTest {
     void emittedTextMatchesGolden(String kernel) throws IOException {
         check(kernel + ".ptx", CompilerSmokeTest.ptx(kernel, Map.of()));
         check(kernel + ".cl", OpenClEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of())));
+    }
+
+    /** One small simd kernel in both OpenCL lowerings of warp exchanges (see OpenClWarps). */
+    @ParameterizedTest
+    @ValueSource(strings = {"subGroups", "localMemory"})
+    void simdOpenClTextMatchesGolden(String lowering) throws IOException {
+        OpenClWarps warps = lowering.equals("subGroups") ? OpenClWarps.subGroupShuffles(true, false)
+                : OpenClWarps.localMemory(1024);
+        var graph = KernelCompiler.openClGraph(Accelerator.findKernel(SimdKernels.class, "shuffleDownTree"), Map.of(),
+                false);
+        check("shuffleDownTree." + lowering + ".cl", OpenClEmitter.emit(graph, false, warps));
     }
 
     private static void check(String file, String actual) throws IOException {

@@ -163,7 +163,7 @@ class ConstantTablesTest {
             case "writesTable" -> "writing to the static final array dev.loris.tornado.compiler.TableKernels.FLOATS";
             case "atomicOnTable" -> "writing to the static final array dev.loris.tornado.compiler.TableKernels.INTS";
             case "readsNonFinal" -> "non-final static field notFinal";
-            default -> "TableKernels.TOO_LARGE holds 65537 bytes";
+            default -> "hold 65537 bytes with dev.loris.tornado.compiler.TableKernels.TOO_LARGE";
         };
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }

@@ -430,6 +430,7 @@ final class InstructionTranslator {
             return constant(value);
         }
         return builder.inline.tables.computeIfAbsent(table.field(), field -> {
+            checkTableBytes(table);
             Block entry = builder.graph.entry();
             Value v = builder.graph.create(Op.TABLE, Type.PTR_CONST);
             v.constant = table;
@@ -439,6 +440,19 @@ final class InstructionTranslator {
             entry.values.addFirst(v);
             return v;
         });
+    }
+
+    /** All tables of a kernel share OpenCL's guaranteed constant memory. */
+    private void checkTableBytes(ConstantTable added) {
+        long bytes = added.bytes();
+        for (Value table : builder.inline.tables.values()) {
+            bytes += ((ConstantTable) table.constant).bytes();
+        }
+        if (bytes > ConstantTable.MAX_BYTES) {
+            throw error("the static final arrays this kernel reads hold " + bytes + " bytes with " + added.field()
+                    + "; constant tables are limited to " + ConstantTable.MAX_BYTES + " bytes per kernel (OpenCL's "
+                    + "guaranteed constant memory): pass larger data as a Loris array argument");
+        }
     }
 
     private void invoke(InvokeInstruction invoke) {

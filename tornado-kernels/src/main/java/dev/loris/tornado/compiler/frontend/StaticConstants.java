@@ -54,12 +54,6 @@ final class StaticConstants {
         System.arraycopy(array, 0, copy, 0, length);
         // Boolean arrays are bytes, as baload reads them.
         MemType element = InstructionTranslator.memType(TypeKind.from(array.getClass().getComponentType()));
-        ConstantTable table = new ConstantTable(field, element, copy);
-        if (table.bytes() > ConstantTable.MAX_BYTES) {
-            throw at.error("the static final array " + field + " holds " + table.bytes() + " bytes; constant tables"
-                    + " are limited to " + ConstantTable.MAX_BYTES + " (OpenCL's guaranteed constant memory): pass "
-                    + "larger data as a Loris array argument");
-        }
-        return table;
+        return new ConstantTable(field, element, copy);
     }
 }

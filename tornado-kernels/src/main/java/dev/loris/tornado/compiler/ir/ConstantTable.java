@@ -12,7 +12,7 @@ import java.lang.reflect.Array;
  * @param values  the snapshot, a primitive array of the field's type; never modified
  */
 public record ConstantTable(String field, MemType element, Object values) {
-    /** Tables share the OpenCL minimum of constant memory (CL_DEVICE_MAX_CONSTANT_BUFFER_SIZE), 64 KiB. */
+    /** A kernel's tables together: the OpenCL minimum of constant memory (CL_DEVICE_MAX_CONSTANT_BUFFER_SIZE). */
     public static final int MAX_BYTES = 64 * 1024;
 
     public int length() {

@@ -28,7 +28,10 @@ import java.util.Arrays;
  * <p>Simd operations work on warps of {@link #WARP_SIZE} work-items: lanes are consecutive linear local ids
  * ({@code localIdx} fastest), so with {@code localGroupSizeX} a multiple of 32 a warp is 32 consecutive
  * {@code localIdx}. The work-group size must be a multiple of 32, and all 32 lanes of a warp must call the
- * same operation together (uniform control flow within the warp; other warps may skip it).
+ * same operation together (uniform control flow within the warp; other warps may skip it). On OpenCL devices
+ * without cl_khr_subgroup_shuffle and 32-wide sub-groups (NVIDIA's and AMD's OpenCL, PoCL 3), simd operations
+ * go through local memory between barriers, so there every work-item of the work-group must reach each one,
+ * as with a barrier; the compiler refuses a kernel where it cannot show that (naming the line).
  *
  * <p>Integer {@code /} and {@code %} follow Java everywhere: MIN_VALUE / -1 wraps, and a zero divisor raises
  * a {@link DivisionByZeroException} (an ArithmeticException) naming the kernel, the source line and the

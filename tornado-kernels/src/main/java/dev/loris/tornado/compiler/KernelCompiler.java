@@ -30,6 +30,18 @@ import java.util.Set;
  * fixed as a constant still keeps its slot in the signature, so launch code never depends on specialisation.
  * Graphs that went through {@link #checkDivisions} may end with two hidden parameters, the fault word and the
  * fault code base (see {@link DivisionChecks}); the runtime passes them, users never see them.
+ *
+ * <p>Static final fields are read when the kernel is compiled. A primitive one is a constant. A primitive
+ * array (float, double, int, long, short, char, byte, boolean; at most 64 KiB for all of a kernel's) is a
+ * constant table: its contents are copied at compile time and embedded in the program (PTX: an initialised
+ * {@code .global} array read through the read-only cache; OpenCL: a program-scope {@code __constant} array),
+ * its {@code length} is a constant, and an element at a constant index folds to its value. Writes to the Java
+ * array after the kernel is compiled are NOT seen by devices, and since accelerators cache compiled kernels
+ * per method and constants, compiling again does not take a new copy either (the JVM backend, which runs the
+ * Java code, does see them): treat such arrays as immutable. A kernel that writes into a table (or adds to it
+ * atomically) does not compile. Indices are not checked on devices, as for every other array there: an index
+ * out of range reads whatever lies beyond the table, while the JVM backend throws
+ * ArrayIndexOutOfBoundsException.
  */
 public final class KernelCompiler {
     private KernelCompiler() {

@@ -5,7 +5,8 @@ import dev.loris.tornado.api.KernelContext;
 /**
  * Work-group reductions that kernels of this package inline: each work-item contributes one value and every
  * work-item of the group gets the result. Two shapes: a tree in local memory (every backend) and warp sums
- * combined through local memory (fewer barriers; needs simd operations, so PTX and the JVM, not OpenCL yet).
+ * combined through local memory (fewer barriers; needs simd operations in one warp only, so PTX, the JVM and
+ * OpenCL devices with 32-wide sub-group shuffles, not the local-memory fallback of the others).
  *
  * <p>Contract for callers: 1D work-groups; for the tree, {@code localGroupSizeX} a power of two no larger
  * than {@code partial.length}; for the warp form, a multiple of 32 and at most {@code 32 * (slots.length - 1)}.

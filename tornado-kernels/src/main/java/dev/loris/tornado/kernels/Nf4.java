@@ -13,8 +13,8 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
  * <p>Packing, as bitsandbytes stores it (formats.md section 4, from its CUDA kernels): byte k holds element
  * 2k in its HIGH nibble and element 2k+1 in its low nibble; an odd count leaves the last low nibble unused.
  * Blocks of {@link #BLOCK_SIZE} consecutive elements share one f32 absmax (plain absmax; double-quantised
- * absmax must be expanded first). The 16-entry table comes as an argument (quant_map in the checkpoint;
- * {@link #nf4Code()} for NF4) because kernels cannot read static tables yet.
+ * absmax must be expanded first). The 16-entry NF4 code is a static final table the compiler embeds in the
+ * kernel (a constant table); FP4 would be a second table passed to the same {@code element} helper.
  *
  * <p>Grid: grid-stride over the elements, one element per step (consecutive work-items write consecutive
  * elements; two of them share a byte read): global = {G}, local = {L}, any G multiple of L.
@@ -33,30 +33,29 @@ public final class Nf4 {
     private Nf4() {
     }
 
-    /** A copy of the NF4 code (bitsandbytes get_4bit_type("nf4")), index 0..15: the codebook argument for NF4. */
+    /** A copy of the NF4 code (bitsandbytes get_4bit_type("nf4")), index 0..15, the table the kernels read. */
     public static float[] nf4Code() {
         return NF4_CODE.clone();
     }
 
-    public static void dequantize(KernelContext ctx, ByteArray packed, FloatArray codebook, FloatArray absmax,
-                                  FloatArray out, long n) {
+    public static void dequantize(KernelContext ctx, ByteArray packed, FloatArray absmax, FloatArray out, long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.set(i, element(packed, codebook, absmax, i));
+            out.set(i, element(packed, NF4_CODE, absmax, i));
         }
     }
 
-    public static void dequantizeBf16(KernelContext ctx, ByteArray packed, FloatArray codebook, FloatArray absmax,
-                                      BFloat16Array out, long n) {
+    public static void dequantizeBf16(KernelContext ctx, ByteArray packed, FloatArray absmax, BFloat16Array out,
+                                      long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.setFloat(i, element(packed, codebook, absmax, i));
+            out.setFloat(i, element(packed, NF4_CODE, absmax, i));
         }
     }
 
-    /** Element i in f32: its nibble (high for even i) looked up and scaled by its block's absmax. */
-    private static float element(ByteArray packed, FloatArray codebook, FloatArray absmax, long i) {
+    /** Element i in f32: its nibble (high for even i) looked up in {@code code} and scaled by its block's absmax. */
+    private static float element(ByteArray packed, float[] code, FloatArray absmax, long i) {
         int shift = (int) (~i & 1) << 2;
-        int code = (packed.get(i >> 1) >> shift) & 15;
-        return codebook.get(code) * absmax.get(i / BLOCK_SIZE);
+        int nibble = (packed.get(i >> 1) >> shift) & 15;
+        return code[nibble] * absmax.get(i / BLOCK_SIZE);
     }
 
     /** Byte by byte, high nibble then low: written independently of the kernels' per-element form. */

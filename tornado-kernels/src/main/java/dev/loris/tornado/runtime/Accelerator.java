@@ -122,6 +122,10 @@ public abstract class Accelerator implements AutoCloseable {
      * Compiles {@code kernel} for this device, or returns the kernel compiled earlier with equal constants.
      * {@code constants} maps Java parameter indexes of scalar parameters to the values they are fixed to: the
      * compiler folds them (local array sizes, loop bounds), and launches pass those values.
+     *
+     * <p>The static final arrays a kernel reads are copied when it is first compiled here (constant tables,
+     * see {@link KernelCompiler}); the cached kernel keeps that copy, so later writes to such an array reach
+     * devices only through a new accelerator (the JVM backend reads the live array).
      */
     public final synchronized CompiledKernel compile(Method kernel, Map<Integer, Object> constants) {
         requireOpen();

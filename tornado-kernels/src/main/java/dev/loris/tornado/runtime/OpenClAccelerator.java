@@ -4,11 +4,9 @@ import dev.loris.tornado.compiler.KernelCompiler;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Graph;
-import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.runtime.opencl.OpenClAllocationException;
 import dev.loris.tornado.runtime.opencl.OpenClBuffer;
 import dev.loris.tornado.runtime.opencl.OpenClDevice;
-import dev.loris.tornado.runtime.opencl.OpenClProgram;
 
 import java.lang.reflect.Method;
 import java.util.Map;
@@ -86,11 +84,10 @@ final class OpenClAccelerator extends Accelerator {
     @Override
     CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                 KernelSignature signature) {
-        String entry = graph.name;
-        String source = OpenClEmitter.emit(graph);
-        OpenClProgram program = device.build(source, device.correctlyRoundedDivideSqrt() ? CORRECTLY_ROUNDED : "");
-        return new CompiledKernel(this, kernel, constants, signature, source,
-                compiled -> new OpenClKernelLaunch(compiled, program.kernel(entry)));
+        OpenClKernelBuild built = OpenClKernelBuild.of(device, graph,
+                device.correctlyRoundedDivideSqrt() ? CORRECTLY_ROUNDED : "");
+        return new CompiledKernel(this, kernel, constants, signature, built.source(),
+                compiled -> new OpenClKernelLaunch(compiled, built.program().kernel(built.entry())));
     }
 
     @Override

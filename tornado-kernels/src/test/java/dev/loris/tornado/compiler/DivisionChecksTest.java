@@ -77,7 +77,7 @@ class DivisionChecksTest {
                 site.getLineNumber()));
         assertTrue(PtxEmitter.emit(graph, PtxEmitter.Options.DEFAULT).contains("atom.global.cas.b32"));
         assertTrue(OpenClEmitter.emit(openClGraph("intDivide"))
-                .contains("atomic_cmpxchg(loris_fault_word, 0, loris_fault_base + 0)"));
+                .contains("atomic_cmpxchg(p_loris_fault_word, 0, p_loris_fault_base + 0)"));
     }
 
     @Test

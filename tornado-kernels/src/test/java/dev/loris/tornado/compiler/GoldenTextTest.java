@@ -1,8 +1,11 @@
 package dev.loris.tornado.compiler;
 
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
+import dev.loris.tornado.compiler.opencl.OpenClWarps;
+import dev.loris.tornado.runtime.Accelerator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -33,6 +36,17 @@ class GoldenTextTest {
     void emittedTextMatchesGolden(Method kernel) throws IOException {
         check(kernel.getName() + ".ptx", CompilerSmokeTest.ptx(kernel, Map.of()));
         check(kernel.getName() + ".cl", OpenClEmitter.emit(CompilerSmokeTest.graph(kernel, Map.of())));
+    }
+
+    /** One small simd kernel in both OpenCL lowerings of warp exchanges (see OpenClWarps). */
+    @ParameterizedTest
+    @ValueSource(strings = {"subGroups", "localMemory"})
+    void simdOpenClTextMatchesGolden(String lowering) throws IOException {
+        OpenClWarps warps = lowering.equals("subGroups") ? OpenClWarps.subGroupShuffles(true, false)
+                : OpenClWarps.localMemory(1024);
+        var graph = KernelCompiler.openClGraph(Accelerator.findKernel(SimdKernels.class, "shuffleDownTree"), Map.of(),
+                false);
+        check("shuffleDownTree." + lowering + ".cl", OpenClEmitter.emit(graph, false, warps));
     }
 
     private static void check(String file, String actual) throws IOException {

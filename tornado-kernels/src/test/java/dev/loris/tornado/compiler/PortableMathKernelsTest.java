@@ -195,7 +195,7 @@ class PortableMathKernelsTest {
         float[] out = new float[n];
         try (OpenClDevice device = OpenClDevice.openDefault(); OpenClBuffer bx = device.allocate(4L * n);
              OpenClBuffer by = device.allocate(4L * n); OpenClBuffer bout = device.allocate(4L * n);
-             OpenClKernel kernel = device.build(source, "").kernel(kernelName(function))) {
+             OpenClKernel kernel = device.build(source, "").kernel(OpenClEmitter.entryName(kernelName(function)))) {
             bx.write(MemorySegment.ofArray(x));
             by.write(MemorySegment.ofArray(y));
             bout.fillInt(0x7F7FDEAD);

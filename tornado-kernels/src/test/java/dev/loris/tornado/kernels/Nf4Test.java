@@ -30,8 +30,7 @@ class Nf4Test {
         Weights w = Weights.draw(in);
         FloatArray out = SuiteInputs.poisonedFloats(w.n);
         backend.run(SuiteInputs.kernel(Nf4.class, "dequantize"), in.strideGrid(w.n, 256), new int[] {256},
-                ByteArray.fromArray(w.packed), FloatArray.fromArray(Nf4.nf4Code()), FloatArray.fromArray(w.absmax),
-                out, (long) w.n);
+                ByteArray.fromArray(w.packed), FloatArray.fromArray(w.absmax), out, (long) w.n);
         float[] expected = Nf4.dequantizeReference(w.packed, Nf4.nf4Code(), w.absmax, w.n);
         for (int i = 0; i < w.n; i++) {
             assertEquals(expected[i], out.get(i), 0f, in.at(backend, "element " + i + " of " + w.n));
@@ -44,8 +43,7 @@ class Nf4Test {
         Weights w = Weights.draw(in);
         BFloat16Array out = SuiteInputs.poisonedBf16(w.n);
         backend.run(SuiteInputs.kernel(Nf4.class, "dequantizeBf16"), in.strideGrid(w.n, 128),
-                new int[] {128}, ByteArray.fromArray(w.packed), FloatArray.fromArray(Nf4.nf4Code()),
-                FloatArray.fromArray(w.absmax), out, (long) w.n);
+                new int[] {128}, ByteArray.fromArray(w.packed), FloatArray.fromArray(w.absmax), out, (long) w.n);
         float[] expected = Nf4.dequantizeReference(w.packed, Nf4.nf4Code(), w.absmax, w.n);
         for (int i = 0; i < w.n; i++) {
             assertEquals(TornadoMath.floatToBfloat16(expected[i]), out.get(i),

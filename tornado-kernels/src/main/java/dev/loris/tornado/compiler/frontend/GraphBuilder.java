@@ -40,6 +40,11 @@ final class GraphBuilder {
     /** Inlined methods: the value each returning IR block returns. */
     private final Map<Block, Value> returns = new LinkedHashMap<>();
     private final Block continuation;
+    /** Table references merged without a phi: (block, slot, table), checked against back edges at the end. */
+    private final List<KeptTable> keptTables = new ArrayList<>();
+
+    private record KeptTable(Block block, int slot, Value table) {
+    }
 
     /**
      * @param continuation where returns jump; null for the kernel itself (returns end the kernel)
@@ -82,10 +87,16 @@ final class GraphBuilder {
         for (int b : merges) {
             fillPhis(b);
         }
+        checkKeptTables();
         return returnValue();
     }
 
-    /** Phis for every slot defined on some already-translated incoming edge; inputs are filled at the end. */
+    /**
+     * Phis for every slot defined on some already-translated incoming edge; inputs are filled at the end. A
+     * constant table that every known edge agrees on is kept as it is (typically a table parameter of a
+     * helper, live across the helper's loop), so that its length stays a compile-time constant; the back
+     * edges, translated later, are checked in {@link #checkKeptTables}.
+     */
     private Frame mergeFrame(Block block) {
         Frame known = null;
         for (Block pred : block.predecessors) {
@@ -100,7 +111,9 @@ final class GraphBuilder {
         Frame frame = known.copy();
         for (int s = 0; s < frame.slotCount(); s++) {
             Value v = known.slot(s);
-            if (v != null && v.type != Type.VOID && v.op != Op.LOCAL_ARRAY) {
+            if (v != null && v.type == Type.PTR_CONST && !anyPredecessorDiffers(block, s, v)) {
+                keptTables.add(new KeptTable(block, s, v));
+            } else if (v != null && v.type != Type.VOID && v.op != Op.LOCAL_ARRAY) {
                 frame.setSlot(s, graph.addPhi(block, v.type));
             } else if (v != null && anyPredecessorDiffers(block, s, v)) {
                 throw method.error(-1, "a KernelContext or array reference that differs between paths");
@@ -117,6 +130,24 @@ final class GraphBuilder {
             }
         }
         return false;
+    }
+
+    /**
+     * A table kept without a phi must be the same table on the edges translated after the merge. Another
+     * table there would be a choice between tables at run time; anything else in the slot is a variable out
+     * of scope (javac reuses slots), which the merged code cannot read.
+     */
+    private void checkKeptTables() {
+        for (KeptTable kept : keptTables) {
+            for (Block pred : kept.block().predecessors) {
+                Frame f = exitFrames.get(pred);
+                Value in = f == null || kept.slot() >= f.slotCount() ? null : f.slot(kept.slot());
+                if (in != null && in.type == Type.PTR_CONST && in != kept.table()) {
+                    throw method.error(-1, "a variable that holds different static final arrays around a loop; "
+                            + "kernels read tables whose identity is known at compile time");
+                }
+            }
+        }
     }
 
     private void fillPhis(int b) {

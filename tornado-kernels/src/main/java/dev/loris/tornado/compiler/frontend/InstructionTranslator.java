@@ -2,6 +2,7 @@ package dev.loris.tornado.compiler.frontend;
 
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Cond;
+import dev.loris.tornado.compiler.ir.ConstantTable;
 import dev.loris.tornado.compiler.ir.MemType;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
@@ -224,6 +225,13 @@ final class InstructionTranslator {
     }
 
     private Value arrayLength(Value array) {
+        if (array.op == Op.TABLE) {
+            return constant(((ConstantTable) array.constant).length());
+        }
+        if (array.type == Type.PTR_CONST) {
+            throw error("the length of a static final array held in a local variable across a loop or branch; "
+                    + "read the field's length directly (Class.FIELD.length), which is a compile-time constant");
+        }
         if (array.op != Op.LOCAL_ARRAY) {
             throw error("the length of this array is not known at compile time (use getSize() on Loris arrays)");
         }
@@ -338,7 +346,8 @@ final class InstructionTranslator {
         }
     }
 
-    private static MemType memType(TypeKind kind) {
+    /** The element type in memory of a Java array of {@code kind}; null for references. */
+    static MemType memType(TypeKind kind) {
         return switch (kind) {
             case BYTE, BOOLEAN -> MemType.I8;
             case SHORT -> MemType.I16;
@@ -354,7 +363,7 @@ final class InstructionTranslator {
     private void arrayLoad(TypeKind kind) {
         Value index = popValue();
         Value array = popValue();
-        checkLocalArray(array, kind);
+        checkJavaArray(array, kind);
         frame.push(load(array, index, memType(kind)));
     }
 
@@ -362,16 +371,28 @@ final class InstructionTranslator {
         Value value = popValue();
         Value index = popValue();
         Value array = popValue();
-        checkLocalArray(array, kind);
+        checkJavaArray(array, kind);
+        checkWritable(array);
         store(array, index, value, memType(kind));
     }
 
-    private void checkLocalArray(Value array, TypeKind kind) {
+    /** Kernels index two kinds of Java array: work-group local arrays and static final constant tables. */
+    private void checkJavaArray(Value array, TypeKind kind) {
         if (memType(kind) == null) {
             throw error("arrays of objects");
         }
-        if (array.type != Type.PTR_LOCAL) {
-            throw error("Java arrays other than those from KernelContext.allocate*LocalArray");
+        if (array.type != Type.PTR_LOCAL && array.type != Type.PTR_CONST) {
+            throw error("Java arrays other than those from KernelContext.allocate*LocalArray and static final "
+                    + "primitive arrays");
+        }
+    }
+
+    /** A constant table is a snapshot taken at compile time: writing it could only diverge from the JVM. */
+    void checkWritable(Value array) {
+        if (array.type == Type.PTR_CONST) {
+            String field = array.op == Op.TABLE ? ((ConstantTable) array.constant).field() : "(a local variable)";
+            throw error("writing to the static final array " + field
+                    + ": kernels see a copy taken at compile time (a constant table), so they may only read it");
         }
     }
 
@@ -397,9 +418,44 @@ final class InstructionTranslator {
                 }
                 frame.push(intrinsic.expand(this, List.of(popValue())));
             }
-            case GETSTATIC -> frame.push(constant(StaticConstants.read(builder.inline.loader, owner, name, this)));
+            case GETSTATIC -> frame.push(staticValue(owner, name));
             default -> throw error("writing the field " + owner.replace('/', '.') + "." + name
                     + " (kernels write only through arrays)");
+        }
+    }
+
+    /**
+     * A static final field: a constant, or for a primitive array its table, made once per kernel and placed in
+     * the entry block so every use is dominated by it.
+     */
+    private Value staticValue(String owner, String name) {
+        Object value = StaticConstants.read(builder.inline.loader, owner, name, this);
+        if (!(value instanceof ConstantTable table)) {
+            return constant(value);
+        }
+        return builder.inline.tables.computeIfAbsent(table.field(), field -> {
+            checkTableBytes(table);
+            Block entry = builder.graph.entry();
+            Value v = builder.graph.create(Op.TABLE, Type.PTR_CONST);
+            v.constant = table;
+            v.mem = table.element();
+            v.block = entry;
+            v.line = line();
+            entry.values.addFirst(v);
+            return v;
+        });
+    }
+
+    /** All tables of a kernel share OpenCL's guaranteed constant memory. */
+    private void checkTableBytes(ConstantTable added) {
+        long bytes = added.bytes();
+        for (Value table : builder.inline.tables.values()) {
+            bytes += ((ConstantTable) table.constant).bytes();
+        }
+        if (bytes > ConstantTable.MAX_BYTES) {
+            throw error("the static final arrays this kernel reads hold " + bytes + " bytes with " + added.field()
+                    + "; constant tables are limited to " + ConstantTable.MAX_BYTES + " bytes per kernel (OpenCL's "
+                    + "guaranteed constant memory): pass larger data as a Loris array argument");
         }
     }
 

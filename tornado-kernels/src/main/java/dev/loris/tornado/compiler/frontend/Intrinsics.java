@@ -122,6 +122,7 @@ final class Intrinsics {
     private static void atomic(String arrayDescriptorOrClass, String valueDescriptor, MemType mem) {
         String arrayType = arrayDescriptorOrClass.startsWith("[") ? arrayDescriptorOrClass : "L" + arrayDescriptorOrClass + ";";
         method(CONTEXT, "atomicAdd(" + arrayType + "I" + valueDescriptor + ")" + valueDescriptor, (t, a) -> {
+            t.checkWritable(a.get(1));
             Value v = t.emit(Op.ATOMIC_ADD, mem.valueType(), a.get(1), a.get(2), a.get(3));
             v.mem = mem;
             return v;

@@ -11,6 +11,7 @@ public enum Op {
     PARAM,          // kernel parameter number Value.index
     UNDEF,          // a value no path defines (an out-of-scope local at a merge); must die before emission
     SPECIAL,        // a thread/grid index: Value.special
+    TABLE,          // a static final primitive array, snapshotted: Value.constant is a ConstantTable -> PTR_CONST
 
     // Integer and float arithmetic: (a, b) of the value's type
     ADD, SUB, MUL, DIV, REM, NEG, MIN, MAX,

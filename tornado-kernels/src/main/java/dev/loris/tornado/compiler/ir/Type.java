@@ -4,10 +4,11 @@ package dev.loris.tornado.compiler.ir;
  * The type of an SSA value. Like the JVM's operand stack, byte, short, char and boolean values are I32; the
  * narrow types exist only in memory ({@link MemType}). PRED is a one-bit condition (a PTX predicate register),
  * produced by comparisons and consumed by branches and selects. Pointers carry their address space; the element
- * type of what they point to is on the memory operations.
+ * type of what they point to is on the memory operations. PTR_CONST points into a read-only table the compiler
+ * embeds in the program ({@link ConstantTable}): 64-bit like global memory, and never written.
  */
 public enum Type {
-    I32(4), I64(8), F32(4), F64(8), PRED(1), PTR_GLOBAL(8), PTR_LOCAL(4), VOID(0);
+    I32(4), I64(8), F32(4), F64(8), PRED(1), PTR_GLOBAL(8), PTR_LOCAL(4), PTR_CONST(8), VOID(0);
 
     private final int bytes;
 
@@ -28,6 +29,6 @@ public enum Type {
     }
 
     public boolean isPointer() {
-        return this == PTR_GLOBAL || this == PTR_LOCAL;
+        return this == PTR_GLOBAL || this == PTR_LOCAL || this == PTR_CONST;
     }
 }

@@ -14,7 +14,7 @@ public final class Value {
     public final List<Value> inputs = new ArrayList<>();
     public Block block;
 
-    public Object constant;   // CONST
+    public Object constant;   // CONST; TABLE: its ConstantTable
     public int index;         // PARAM number, LOCAL_ARRAY length, BARRIER kind, checked DIV/REM fault site
     public Special special;   // SPECIAL
     public int dimension;     // SPECIAL
@@ -77,7 +77,7 @@ public final class Value {
     public String toString() {
         StringBuilder s = new StringBuilder("v").append(id).append(" = ").append(op);
         switch (op) {
-            case CONST -> s.append(' ').append(constant);
+            case CONST, TABLE -> s.append(' ').append(constant);
             case PARAM -> s.append(' ').append(index);
             case SPECIAL -> s.append(' ').append(special).append('.').append("xyz".charAt(dimension));
             case CMP -> s.append(' ').append(cond).append(unordered ? "u" : "");

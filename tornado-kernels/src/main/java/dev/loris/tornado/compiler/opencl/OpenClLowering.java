@@ -100,11 +100,13 @@ final class OpenClLowering {
     private final OpenClNames names;
     private final Set<String> helpersUsed;
     private final boolean fastMath;
+    private final OpenClWarpLowering warps;
 
-    OpenClLowering(OpenClNames names, Set<String> helpersUsed, boolean fastMath) {
+    OpenClLowering(OpenClNames names, Set<String> helpersUsed, boolean fastMath, OpenClWarpLowering warps) {
         this.names = names;
         this.helpersUsed = helpersUsed;
         this.fastMath = fastMath;
+        this.warps = warps;
     }
 
     /** The C expression computing {@code v}, or a statement for effects (store, barrier). */
@@ -121,9 +123,10 @@ final class OpenClLowering {
             case CMP -> compare(v);
             case DIV, REM -> javaDivision(v);
             case CONVERT -> convert(v);
-            case LOAD -> access(v);
+            case LOAD -> v.input(0).type == Type.PTR_CONST ? OpenClTables.load(v.mem, access(v)) : access(v);
             case STORE -> access(v) + " = " + narrow(v.mem, names.of(v.input(2)));
             case ATOMIC_ADD -> atomicAdd(v);
+            case SHUFFLE_DOWN, SHUFFLE_XOR, SHUFFLE_IDX -> warps.expression(v);
             case BARRIER -> v.index == 0 ? "barrier(CLK_LOCAL_MEM_FENCE)"
                     : "barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE)";
             default -> throw new KernelCompileException("line " + v.line,

@@ -7,9 +7,20 @@ import dev.loris.tornado.compiler.ir.Value;
 
 /**
  * C names and types: every value is a variable {@code vN}, except constants (written inline), parameters
- * (their Java names) and local arrays ({@code local_vN}).
+ * ({@code p_} and their Java names), local arrays ({@code local_vN}) and constant tables
+ * ({@code loris_const_N}, at program scope).
+ *
+ * <p>Names that come from Java (the kernel's, its parameters') carry a prefix, because Java allows names that
+ * OpenCL C reserves or defines: a kernel called {@code mix} or {@code exp} would clash with the built-in
+ * function (PoCL renames such a kernel, other drivers reject it), a parameter called {@code global} is an
+ * address-space keyword, and one called {@code v3} would be a value's variable. Helpers are {@code loris_*},
+ * the entry point {@code loris_kernel_*}: the prelude's names never start with that.
  */
 final class OpenClNames {
+    /** Prefix of every __kernel function Loris emits. */
+    static final String KERNEL_PREFIX = "loris_kernel_";
+    private static final String PARAMETER_PREFIX = "p_";
+
     private final dev.loris.tornado.compiler.ir.Graph graph;
 
     OpenClNames(dev.loris.tornado.compiler.ir.Graph graph) {
@@ -19,14 +30,42 @@ final class OpenClNames {
     String of(Value v) {
         return switch (v.op) {
             case CONST -> literal(v);
-            case PARAM -> graph.params.get(v.index).name();
+            case PARAM -> parameter(graph.params.get(v.index).name());
             case LOCAL_ARRAY -> "local_v" + v.id;
+            case TABLE -> "loris_const_" + v.id;
             default -> "v" + v.id;
         };
     }
 
+    /** The C name of the __kernel function for the Java kernel method {@code javaName}. */
+    static String entry(String javaName) {
+        return KERNEL_PREFIX + identifier(javaName);
+    }
+
+    /** The C name of the kernel parameter {@code javaName} (or of a hidden one, such as {@code x_length}). */
+    static String parameter(String javaName) {
+        return PARAMETER_PREFIX + identifier(javaName);
+    }
+
+    /**
+     * {@code javaName} as a C identifier: ASCII letters, digits and underscores stay, anything else Java
+     * allows (a dollar sign, a non-ASCII letter) becomes {@code _u} and its code point in hex.
+     */
+    private static String identifier(String javaName) {
+        StringBuilder s = new StringBuilder(javaName.length());
+        javaName.codePoints().forEach(c -> {
+            if (c < 128 && (Character.isLetterOrDigit(c) || c == '_')) {
+                s.appendCodePoint(c);
+            } else {
+                s.append("_u").append(Integer.toHexString(c));
+            }
+        });
+        return s.toString();
+    }
+
     static boolean isVariable(Value v) {
-        return v.op != Op.CONST && v.op != Op.PARAM && v.op != Op.LOCAL_ARRAY && v.type != Type.VOID;
+        return v.op != Op.CONST && v.op != Op.PARAM && v.op != Op.LOCAL_ARRAY && v.op != Op.TABLE
+                && v.type != Type.VOID;
     }
 
     static String scalarType(Type t) {

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Helper functions some lowered operations call, written out once at the top of a program that uses them.
  * They give Java's answers where OpenCL C's built-ins differ: NaN and signed-zero rules of Math.min/max,
- * f16/bf16 bit conversions with round-to-nearest-even, and float atomic add (OpenCL 1.2 has int only).
+ * f16/bf16 bit conversions with round-to-nearest-even, float atomic add (OpenCL 1.2 has int only), and
+ * KernelContext's simd exchanges (see {@link OpenClWarpLowering}; a helper there lists the helpers it calls).
  */
 final class OpenClPrelude {
     static final Map<String, String> HELPERS = new LinkedHashMap<>();
@@ -57,6 +58,51 @@ final class OpenClPrelude {
                         old = seen;
                     }
                     return as_float(old);
+                }""");
+    }
+
+    static {
+        HELPERS.put("loris_linear_local_id", """
+                static inline uint loris_linear_local_id(void) {
+                    size_t y = get_local_id(1) + get_local_size(1) * get_local_id(2);
+                    return (uint) (get_local_id(0) + get_local_size(0) * y);
+                }""");
+        HELPERS.put("loris_simd_lane", """
+                static inline int loris_simd_lane(void) {
+                    return (int) (loris_linear_local_id() & 31u);
+                }""");
+        HELPERS.put("loris_simd_down_lane", """
+                static inline int loris_simd_down_lane(int delta) {
+                    int lane = loris_simd_lane();
+                    return delta >= 0 && delta < 32 - lane ? lane + delta : lane;
+                }""");
+        HELPERS.put("loris_simd_xor_lane", """
+                static inline int loris_simd_xor_lane(int mask) {
+                    int lane = loris_simd_lane();
+                    int partner = lane ^ mask;
+                    return partner >= 0 && partner < 32 ? partner : lane;
+                }""");
+        HELPERS.put("loris_simd_index_lane", """
+                static inline int loris_simd_index_lane(int index) {
+                    return index >= 0 && index < 32 ? index : loris_simd_lane();
+                }""");
+        // Every lane calls with an in-range offset or mask (0 when it keeps its own value): see OpenClWarpLowering.
+        HELPERS.put("loris_sub_group_down", """
+                static inline uint loris_sub_group_down(uint bits, int delta) {
+                    return sub_group_shuffle_down(bits, (uint) (loris_simd_down_lane(delta) - loris_simd_lane()));
+                }""");
+        HELPERS.put("loris_sub_group_xor", """
+                static inline uint loris_sub_group_xor(uint bits, int mask) {
+                    return sub_group_shuffle_xor(bits, (uint) (loris_simd_xor_lane(mask) ^ loris_simd_lane()));
+                }""");
+        // The first barrier keeps a fast work-item from overwriting a slot another still reads from the last exchange.
+        HELPERS.put("loris_local_exchange", """
+                static inline uint loris_local_exchange(__local uint *scratch, uint bits, int lane) {
+                    uint self = loris_linear_local_id();
+                    barrier(CLK_LOCAL_MEM_FENCE);
+                    scratch[self] = bits;
+                    barrier(CLK_LOCAL_MEM_FENCE);
+                    return scratch[(self & ~31u) + (uint) lane];
                 }""");
     }
 

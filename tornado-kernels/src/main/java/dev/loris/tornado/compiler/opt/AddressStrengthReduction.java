@@ -83,7 +83,7 @@ public final class AddressStrengthReduction {
     }
 
     private static Value stepInBytes(Graph graph, Block pre, Value step, Value address) {
-        boolean global = address.type == Type.PTR_GLOBAL;
+        boolean global = address.type.bytes() == 8; // global memory and constant tables: 64-bit offsets
         Type offsetType = global ? Type.I64 : Type.I32;
         Value wide = step.type == offsetType ? step : graph.append(pre, Op.CONVERT, offsetType, step);
         Value size = graph.append(pre, Op.CONST, offsetType);

@@ -1,6 +1,7 @@
 package dev.loris.tornado.compiler.opt;
 
 import dev.loris.tornado.compiler.ir.Block;
+import dev.loris.tornado.compiler.ir.ConstantTable;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Value;
@@ -62,6 +63,9 @@ public final class ConstantFolding {
         if (v.op == Op.PHI) {
             return foldPhi(v);
         }
+        if (v.op == Op.LOAD && v.input(0).op == Op.TABLE) {
+            return foldTableLoad(v);
+        }
         List<Object> operands = new ArrayList<>(v.inputs.size());
         for (Value in : v.inputs) {
             if (!in.isConst()) {
@@ -74,6 +78,21 @@ public final class ConstantFolding {
             return false;
         }
         makeConstant(v, result);
+        return true;
+    }
+
+    /**
+     * An element of a constant table at a constant index is known now; an index out of range stays a load
+     * (the JVM throws there, a device reads what lies beyond, as for any array).
+     */
+    private static boolean foldTableLoad(Value load) {
+        ConstantTable table = (ConstantTable) load.input(0).constant;
+        Value index = load.input(1);
+        if (!index.isConst() || index.longValue() < 0 || index.longValue() >= table.length()) {
+            return false;
+        }
+        makeConstant(load, table.element((int) index.longValue()));
+        load.mem = null;
         return true;
     }
 

@@ -26,6 +26,7 @@ public final class PtxEmitter {
     private final StringBuilder body = new StringBuilder();
     private final PtxLowering lowering;
     private final List<String> sharedArrays = new ArrayList<>();
+    private final List<String> tables = new ArrayList<>();
 
     private PtxEmitter(Graph graph, Options options) {
         this.graph = graph;
@@ -41,6 +42,7 @@ public final class PtxEmitter {
         module.append(".version ").append(ISA_VERSION).append('\n');
         module.append(".target ").append(options.target()).append('\n');
         module.append(".address_size 64\n\n");
+        emitter.tables.forEach(t -> module.append(t).append('\n'));
         module.append(".visible .entry ").append(graph.name).append('(').append(emitter.parameters()).append(")\n{\n");
         module.append(emitter.regs.declarations());
         emitter.sharedArrays.forEach(s -> module.append("    ").append(s).append('\n'));
@@ -95,6 +97,10 @@ public final class PtxEmitter {
                 if (v.type == Type.PTR_GLOBAL) {
                     lowering.line("cvta.to.global.u64 " + regs.of(v) + ", " + regs.of(v) + ";");
                 }
+            }
+            case TABLE -> {
+                tables.add(PtxTables.declaration(v));
+                lowering.line("mov.u64 " + regs.of(v) + ", " + PtxTables.name(v) + ";");
             }
             case LOCAL_ARRAY -> {
                 String name = "local_v" + v.id;

@@ -58,6 +58,7 @@ final class PtxLowering {
         row(Op.NOT, Type.PRED, "not.pred {d}, {a};");
         row(Op.ADD, Type.PTR_GLOBAL, "add.s64 {d}, {a}, {b};");
         row(Op.ADD, Type.PTR_LOCAL, "add.s32 {d}, {a}, {b};");
+        row(Op.ADD, Type.PTR_CONST, "add.s64 {d}, {a}, {b};");
         row(Op.SEXT8, Type.I32, "cvt.s32.s8 {d}, {a};");
         row(Op.SEXT16, Type.I32, "cvt.s32.s16 {d}, {a};");
         row(Op.ZEXT16, Type.I32, "and.b32 {d}, {a}, 65535;");
@@ -123,7 +124,7 @@ final class PtxLowering {
     static String bits(Type t) {
         return switch (t) {
             case I32, F32, PTR_LOCAL -> "b32";
-            case I64, F64, PTR_GLOBAL -> "b64";
+            case I64, F64, PTR_GLOBAL, PTR_CONST -> "b64";
             default -> throw new IllegalArgumentException(t.toString());
         };
     }
@@ -180,7 +181,7 @@ final class PtxLowering {
             case I64 -> "s64";
             case F32 -> "f32";
             case F64 -> "f64";
-            case PTR_GLOBAL -> "u64";
+            case PTR_GLOBAL, PTR_CONST -> "u64";
             case PTR_LOCAL -> "u32";
             default -> throw new IllegalStateException(v.toString());
         };

@@ -8,8 +8,9 @@ import dev.loris.tornado.compiler.ptx.PtxRegisters.Kind;
 
 /**
  * Loads, stores and atomics: the address is base + index·size, in 64 bits for global memory (so indices past
- * 2^31 elements work when the kernel indexes with a long) and 32 bits for work-group local memory.
- * A constant index folds into the address operand.
+ * 2^31 elements work when the kernel indexes with a long) and constant tables, 32 bits for work-group local
+ * memory. A constant index folds into the address operand. Constant tables live in global memory and are
+ * read through the read-only data cache ({@code ld.global.nc}), see {@link PtxTables}.
  */
 final class PtxMemory {
     private final PtxRegisters regs;
@@ -22,8 +23,12 @@ final class PtxMemory {
 
     void lower(Value v) {
         Value pointer = v.input(0);
-        boolean global = pointer.type == Type.PTR_GLOBAL;
-        String space = global ? "global" : "shared";
+        boolean global = pointer.type != Type.PTR_LOCAL;
+        String space = switch (pointer.type) {
+            case PTR_CONST -> "global.nc";
+            case PTR_GLOBAL -> "global";
+            default -> "shared";
+        };
         String address = address(pointer, v.input(1), v.mem, global);
         switch (v.op) {
             case LOAD -> lowering.line("ld." + space + "." + memType(v.mem) + " " + regs.of(v) + ", [" + address + "];");
@@ -56,7 +61,7 @@ final class PtxMemory {
         Value index = v.input(1);
         String d = regs.of(v);
         int size = v.mem.bytes();
-        if (pointer.type == Type.PTR_GLOBAL) {
+        if (pointer.type != Type.PTR_LOCAL) {
             String scaled = regs.temp(Kind.B64);
             // An int index widened to long needs no separate widening: mul.wide does it.
             if (index.op == Op.CONVERT && index.type == Type.I64 && index.input(0).type == Type.I32) {

@@ -34,7 +34,7 @@ final class PtxRegisters {
     static Kind kindOf(Type type) {
         return switch (type) {
             case I32, PTR_LOCAL -> Kind.B32;
-            case I64, PTR_GLOBAL -> Kind.B64;
+            case I64, PTR_GLOBAL, PTR_CONST -> Kind.B64;
             case F32 -> Kind.F32;
             case F64 -> Kind.F64;
             case PRED -> Kind.PRED;

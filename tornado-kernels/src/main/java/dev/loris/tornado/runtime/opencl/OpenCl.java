@@ -76,6 +76,7 @@ public final class OpenCl {
     public static final int CL_KERNEL_LOCAL_MEM_SIZE = 0x11B2;
     public static final int CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE = 0x11B3;
     public static final int CL_KERNEL_PRIVATE_MEM_SIZE = 0x11B4;
+    public static final int CL_KERNEL_MAX_SUB_GROUP_SIZE_FOR_NDRANGE = 0x2033;
 
     // cl_profiling_info
     public static final int CL_PROFILING_COMMAND_QUEUED = 0x1280;
@@ -105,6 +106,7 @@ public final class OpenCl {
     private final MethodHandle clCreateKernel;
     private final MethodHandle clSetKernelArg;
     private final MethodHandle clGetKernelWorkGroupInfo;
+    private final MethodHandle clGetKernelSubGroupInfo;
     private final MethodHandle clEnqueueNDRangeKernel;
     private final MethodHandle clFinish;
     private final MethodHandle clFlush;
@@ -158,6 +160,9 @@ public final class OpenCl {
         clSetKernelArg = library.function("clSetKernelArg",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS));
         clGetKernelWorkGroupInfo = library.function("clGetKernelWorkGroupInfo", objectInfo);
+        // OpenCL 2.1: absent from 1.2-only loaders.
+        clGetKernelSubGroupInfo = optional("clGetKernelSubGroupInfo", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
         clEnqueueNDRangeKernel = library.function("clEnqueueNDRangeKernel", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         clFinish = library.function("clFinish", onHandle);
@@ -403,6 +408,22 @@ public final class OpenCl {
     public long kernelWorkGroupLong(MemorySegment kernel, MemorySegment device, int param) {
         return infoLong("clGetKernelWorkGroupInfo", 8, (size, value, sizeOut) -> (int) clGetKernelWorkGroupInfo
                 .invokeExact(kernel, device, param, size, value, sizeOut));
+    }
+
+    /**
+     * A size_t sub-group property of a kernel for a work-group of {@code local} (one size per dimension), such
+     * as CL_KERNEL_MAX_SUB_GROUP_SIZE_FOR_NDRANGE; CL_INVALID_OPERATION when the loader predates OpenCL 2.1.
+     */
+    public long kernelSubGroupLong(MemorySegment kernel, MemorySegment device, int param, long[] local) {
+        if (clGetKernelSubGroupInfo == null) {
+            throw new OpenClException("clGetKernelSubGroupInfo", OpenClErrors.CL_INVALID_OPERATION,
+                    "the OpenCL loader predates OpenCL 2.1, which added sub-group queries");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sizes = arena.allocateFrom(JAVA_LONG, local);
+            return infoLong("clGetKernelSubGroupInfo", 8, (size, value, sizeOut) -> (int) clGetKernelSubGroupInfo
+                    .invokeExact(kernel, device, param, sizes.byteSize(), sizes, size, value, sizeOut));
+        }
     }
 
     /**

@@ -77,6 +77,14 @@ public record OpenClCapabilities(String name, String vendor, String kind, String
         return hasExtension("cl_khr_subgroups") || hasExtension("cl_intel_subgroups");
     }
 
+    /**
+     * Whether kernels may call sub_group_shuffle and sub_group_shuffle_xor (cl_khr_subgroup_shuffle) and the
+     * sub-group size can be asked of a built kernel (OpenCL 2.1 or later), which simd operations need.
+     */
+    public boolean supportsSubGroupShuffles() {
+        return hasExtension("cl_khr_subgroup_shuffle") && deviceVersionAtLeast(2, 1);
+    }
+
     /** Whether the device's OpenCL version ("OpenCL 3.0 ...") is at least major.minor. */
     public boolean deviceVersionAtLeast(int major, int minor) {
         return versionAtLeast(deviceVersion, major, minor);

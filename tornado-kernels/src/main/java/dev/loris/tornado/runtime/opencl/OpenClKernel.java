@@ -173,6 +173,15 @@ public final class OpenClKernel extends OpenClResource {
         return workGroupInfo(OpenCl.CL_KERNEL_LOCAL_MEM_SIZE);
     }
 
+    /**
+     * The widest sub-group this kernel runs in when launched in work-groups of {@code local} (OpenCL 2.1 or
+     * cl_khr_subgroups devices); an OpenClException where the device or loader cannot say.
+     */
+    public long maxSubGroupSize(long... local) {
+        return device.cl().kernelSubGroupLong(handle(), device.deviceHandle(),
+                OpenCl.CL_KERNEL_MAX_SUB_GROUP_SIZE_FOR_NDRANGE, local);
+    }
+
     /** Private memory per work-item, a hint of register spills. */
     public long privateMemBytes() {
         return workGroupInfo(OpenCl.CL_KERNEL_PRIVATE_MEM_SIZE);

@@ -79,12 +79,13 @@ public final class TiledGemm implements Gemm {
     public void multiply(GemmShape shape, float alpha, DeviceArray a, long offsetA, DeviceArray b, long offsetB,
                          float beta, DeviceArray c, long offsetC, DeviceArray bias, DeviceStream stream) {
         GemmOperands.check(accelerator, shape, a, offsetA, b, offsetB, c, offsetC, bias);
-        KernelLaunch launch = launcher(shape, bias);
+        int biasType = bias == null ? TiledGemmKernels.NO_BIAS : GemmType.of(bias.arrayType()).ordinal();
+        KernelLaunch launch = launcher(shape, biasType);
         bindOperand(launch, TiledGemmKernels.PARAM_A, shape.typeA(), a, offsetA, shape.lda(), shape.strideA());
         bindOperand(launch, TiledGemmKernels.PARAM_B, shape.typeB(), b, offsetB, shape.ldb(), shape.strideB());
         bindOperand(launch, TiledGemmKernels.PARAM_C, shape.typeC(), c, offsetC, shape.ldc(), shape.strideC());
         if (bias != null) {
-            launch.set(TiledGemmKernels.PARAM_BIAS + GemmType.of(bias.arrayType()).ordinal(), bias);
+            launch.set(TiledGemmKernels.PARAM_BIAS + biasType, bias);
         }
         int p = TiledGemmKernels.PARAM_M;
         launch.set(p, shape.m()).set(p + 1, shape.n()).set(p + 2, shape.k()).set(p + 3, shape.batch())
@@ -100,8 +101,7 @@ public final class TiledGemm implements Gemm {
         launch.set(first + TYPES, offset).set(first + TYPES + 1, ld).set(first + TYPES + 2, stride);
     }
 
-    private KernelLaunch launcher(GemmShape shape, DeviceArray bias) {
-        int biasType = bias == null ? TiledGemmKernels.NO_BIAS : GemmType.of(bias.arrayType()).ordinal();
+    private KernelLaunch launcher(GemmShape shape, int biasType) {
         int variant = variant(shape, biasType);
         KernelLaunch launch = launches[variant];
         if (launch == null) {

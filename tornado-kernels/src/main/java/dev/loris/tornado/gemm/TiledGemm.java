@@ -22,7 +22,7 @@ import java.util.Map;
  * supported.
  */
 public final class TiledGemm implements Gemm {
-    private static final Method KERNEL = Accelerator.findKernel(TiledGemmKernels.class, "multiply");
+    static final Method KERNEL = Accelerator.findKernel(TiledGemmKernels.class, "multiply");
     private static final int TYPES = GemmType.values().length;
     /** Bias types: the three GemmTypes and none. */
     private static final int BIAS_TYPES = TYPES + 1;
@@ -34,8 +34,17 @@ public final class TiledGemm implements Gemm {
     /** Launchers by {@link #variant}, made on first use. */
     private final KernelLaunch[] launches = new KernelLaunch[VARIANTS];
 
+    /** Groups the grid has along z at most; batches beyond loop in the kernel. */
+    private final int maxGroupsZ;
+
     public TiledGemm(Accelerator accelerator) {
+        this(accelerator, TiledGemmKernels.MAX_GROUPS_YZ);
+    }
+
+    /** With a lower cap on the grid's z extent, so tests reach the kernel's batch loop with few batches. */
+    TiledGemm(Accelerator accelerator, int maxGroupsZ) {
         this.accelerator = accelerator;
+        this.maxGroupsZ = maxGroupsZ;
         this.placeholders = new DeviceArray[TYPES];
         try {
             for (GemmType type : GemmType.values()) {
@@ -70,18 +79,19 @@ public final class TiledGemm implements Gemm {
     public void multiply(GemmShape shape, float alpha, DeviceArray a, long offsetA, DeviceArray b, long offsetB,
                          float beta, DeviceArray c, long offsetC, DeviceArray bias, DeviceStream stream) {
         GemmOperands.check(accelerator, shape, a, offsetA, b, offsetB, c, offsetC, bias);
-        KernelLaunch launch = launcher(shape, bias);
+        int biasType = bias == null ? TiledGemmKernels.NO_BIAS : GemmType.of(bias.arrayType()).ordinal();
+        KernelLaunch launch = launcher(shape, biasType);
         bindOperand(launch, TiledGemmKernels.PARAM_A, shape.typeA(), a, offsetA, shape.lda(), shape.strideA());
         bindOperand(launch, TiledGemmKernels.PARAM_B, shape.typeB(), b, offsetB, shape.ldb(), shape.strideB());
         bindOperand(launch, TiledGemmKernels.PARAM_C, shape.typeC(), c, offsetC, shape.ldc(), shape.strideC());
         if (bias != null) {
-            launch.set(TiledGemmKernels.PARAM_BIAS + GemmType.of(bias.arrayType()).ordinal(), bias);
+            launch.set(TiledGemmKernels.PARAM_BIAS + biasType, bias);
         }
         int p = TiledGemmKernels.PARAM_M;
         launch.set(p, shape.m()).set(p + 1, shape.n()).set(p + 2, shape.k()).set(p + 3, shape.batch())
                 .set(p + 4, alpha).set(p + 5, beta);
         launch.launch((long) tiles(shape.m()) * TiledGemmKernels.GROUP, tiles(shape.n()),
-                Math.min(shape.batch(), TiledGemmKernels.MAX_GROUPS_YZ), TiledGemmKernels.GROUP, 1, 1, stream);
+                Math.min(shape.batch(), maxGroupsZ), TiledGemmKernels.GROUP, 1, 1, stream);
     }
 
     /** The operand's array in the slot of its type, and its offset, leading dimension and batch stride. */
@@ -91,8 +101,7 @@ public final class TiledGemm implements Gemm {
         launch.set(first + TYPES, offset).set(first + TYPES + 1, ld).set(first + TYPES + 2, stride);
     }
 
-    private KernelLaunch launcher(GemmShape shape, DeviceArray bias) {
-        int biasType = bias == null ? TiledGemmKernels.NO_BIAS : GemmType.of(bias.arrayType()).ordinal();
+    private KernelLaunch launcher(GemmShape shape, int biasType) {
         int variant = variant(shape, biasType);
         KernelLaunch launch = launches[variant];
         if (launch == null) {
@@ -109,14 +118,8 @@ public final class TiledGemm implements Gemm {
 
     /** The variant's kernel, and a launcher with placeholders in every slot it never reads. */
     private KernelLaunch compile(GemmShape shape, int biasType) {
-        Map<Integer, Object> constants = new HashMap<>();
         int[] types = {shape.typeA().ordinal(), shape.typeB().ordinal(), shape.typeC().ordinal(), biasType};
-        for (int i = 0; i < types.length; i++) {
-            constants.put(TiledGemmKernels.PARAM_TYPE_A + i, types[i]);
-        }
-        constants.put(TiledGemmKernels.PARAM_TRANSPOSE_A, shape.transposeA());
-        constants.put(TiledGemmKernels.PARAM_TRANSPOSE_A + 1, shape.transposeB());
-        CompiledKernel kernel = accelerator.compile(KERNEL, constants);
+        CompiledKernel kernel = accelerator.compile(KERNEL, constants(shape, biasType));
         KernelLaunch launch = kernel.launcher();
         int[] slots = {TiledGemmKernels.PARAM_A, TiledGemmKernels.PARAM_B, TiledGemmKernels.PARAM_C,
                 TiledGemmKernels.PARAM_BIAS};
@@ -128,6 +131,22 @@ public final class TiledGemm implements Gemm {
             }
         }
         return launch;
+    }
+
+    /**
+     * The compile-time constants of the kernel variant for {@code shape} with a bias of type code
+     * {@code biasType} ({@link TiledGemmKernels#NO_BIAS} for none): the four type codes and the transposes.
+     */
+    static Map<Integer, Object> constants(GemmShape shape, int biasType) {
+        Map<Integer, Object> constants = new HashMap<>();
+        int p = TiledGemmKernels.PARAM_TYPE_A;
+        constants.put(p, shape.typeA().ordinal());
+        constants.put(p + 1, shape.typeB().ordinal());
+        constants.put(p + 2, shape.typeC().ordinal());
+        constants.put(p + 3, biasType);
+        constants.put(TiledGemmKernels.PARAM_TRANSPOSE_A, shape.transposeA());
+        constants.put(TiledGemmKernels.PARAM_TRANSPOSE_A + 1, shape.transposeB());
+        return constants;
     }
 
     private static int tiles(int extent) {

@@ -48,26 +48,40 @@ class GemmTest {
             String reason = backend.unavailableReason(acc);
             Assumptions.assumeTrue(reason == null, () -> backendId + " on " + spec + ": " + reason);
             try (Gemm gemm = backend.open(acc)) {
-                int[][] sizes = {{1, 1, 1}, {17, 33, 65}, {127, 255, 63}, {64, 48, 96}};
-                for (GemmType[] types : TYPES) {
-                    for (int[] size : sizes) {
-                        for (int t = 0; t < 4; t++) {
-                            GemmShape shape = GemmShape.of(size[0], size[1], size[2], (t & 1) != 0, (t & 2) != 0,
-                                    types[0], types[1], types[2]);
-                            check(gemm, shape, 0, random, seed, 0f);
-                        }
-                    }
-                    GemmShape odd = GemmShape.of(17, 33, 65, false, true, types[0], types[1], types[2]);
-                    check(gemm, odd.batched(3), 0, random, seed, 1f);
-                    check(gemm, odd.withLeadingDimensions(70, 66, 40).batched(2), 5, random, seed, 1f);
-                    check(gemm, odd.withBias(), 0, random, seed, 0.5f);
-                }
+                checkAll(gemm, random, seed, TYPES);
             }
         }
     }
 
+    /**
+     * The cases above on one open GEMM for each {A, B, C} type combination; package-private so that backends
+     * with a test-only accelerator (the tiled kernel on the JVM) run the same cases.
+     */
+    static void checkAll(Gemm gemm, Random random, long seed, GemmType[][] typeCombinations) {
+        int[][] sizes = {{1, 1, 1}, {17, 33, 65}, {127, 255, 63}, {64, 48, 96}};
+        for (GemmType[] types : typeCombinations) {
+            for (int[] size : sizes) {
+                for (int t = 0; t < 4; t++) {
+                    GemmShape shape = GemmShape.of(size[0], size[1], size[2], (t & 1) != 0, (t & 2) != 0,
+                            types[0], types[1], types[2]);
+                    check(gemm, shape, 0, random, seed, 0f);
+                }
+            }
+            GemmShape odd = GemmShape.of(17, 33, 65, false, true, types[0], types[1], types[2]);
+            check(gemm, odd.batched(3), 0, random, seed, 1f);
+            check(gemm, odd.withLeadingDimensions(70, 66, 40).batched(2), 5, random, seed, 1f);
+            check(gemm, odd.withBias(), 0, random, seed, 0.5f);
+        }
+    }
+
     /** One call: random A, B, C (poisoned when beta is 0), compared element by element with the reference. */
-    private static void check(Gemm gemm, GemmShape s, long offset, Random random, long seed, float beta) {
+    static void check(Gemm gemm, GemmShape s, long offset, Random random, long seed, float beta) {
+        check(gemm, s, offset, random, seed, beta, s.typeC());
+    }
+
+    /** As above with the bias (if the shape has one) in {@code biasType}, C's type or f32. */
+    static void check(Gemm gemm, GemmShape s, long offset, Random random, long seed, float beta,
+                      GemmType biasType) {
         Accelerator acc = gemm.accelerator();
         if (!gemm.supports(s)) {
             return; // the backend says so; Gemms.best never routes such a shape to it
@@ -76,12 +90,12 @@ class GemmTest {
         float[] a = GemmData.random(random, s.typeA(), offset + s.extentA());
         float[] b = GemmData.random(random, s.typeB(), offset + s.extentB());
         float[] c = GemmData.random(random, s.typeC(), offset + s.extentC());
-        float[] bias = s.bias() ? GemmData.random(random, s.typeC(), s.n()) : null;
+        float[] bias = s.bias() ? GemmData.random(random, biasType, s.n()) : null;
         TornadoNativeArray out = GemmData.empty(s.typeC(), c.length);
         try (DeviceArray da = acc.upload(GemmData.host(s.typeA(), a));
              DeviceArray db = acc.upload(GemmData.host(s.typeB(), b));
              DeviceArray dc = acc.upload(GemmData.host(s.typeC(), c));
-             DeviceArray dbias = bias == null ? null : acc.upload(GemmData.host(s.typeC(), bias))) {
+             DeviceArray dbias = bias == null ? null : acc.upload(GemmData.host(biasType, bias))) {
             if (beta == 0) {
                 dc.poison();
             }

@@ -40,10 +40,13 @@ final class GraphBuilder {
     /** Inlined methods: the value each returning IR block returns. */
     private final Map<Block, Value> returns = new LinkedHashMap<>();
     private final Block continuation;
-    /** Table references merged without a phi: (block, slot, table), checked against back edges at the end. */
-    private final List<KeptTable> keptTables = new ArrayList<>();
+    /**
+     * Local arrays and constant tables merged without a phi, so that their compile-time length stays known:
+     * (block, slot, reference), checked against the back edges at the end.
+     */
+    private final List<KeptReference> keptReferences = new ArrayList<>();
 
-    private record KeptTable(Block block, int slot, Value table) {
+    private record KeptReference(Block block, int slot, Value reference) {
     }
 
     /**
@@ -87,15 +90,16 @@ final class GraphBuilder {
         for (int b : merges) {
             fillPhis(b);
         }
-        checkKeptTables();
+        checkKeptReferences();
         return returnValue();
     }
 
     /**
      * Phis for every slot defined on some already-translated incoming edge; inputs are filled at the end. A
-     * constant table that every known edge agrees on is kept as it is (typically a table parameter of a
-     * helper, live across the helper's loop), so that its length stays a compile-time constant; the back
-     * edges, translated later, are checked in {@link #checkKeptTables}.
+     * local array or constant table that every known edge agrees on is kept as it is (a local array live
+     * across the loop before a block reduction, a table parameter of a helper live across its loop), so that
+     * its length stays a compile-time constant; the back edges, translated later, are checked in
+     * {@link #checkKeptReferences}.
      */
     private Frame mergeFrame(Block block) {
         Frame known = null;
@@ -111,8 +115,9 @@ final class GraphBuilder {
         Frame frame = known.copy();
         for (int s = 0; s < frame.slotCount(); s++) {
             Value v = known.slot(s);
-            if (v != null && v.type == Type.PTR_CONST && !anyPredecessorDiffers(block, s, v)) {
-                keptTables.add(new KeptTable(block, s, v));
+            if (v != null && (v.type == Type.PTR_CONST || v.op == Op.LOCAL_ARRAY)
+                    && !anyPredecessorDiffers(block, s, v)) {
+                keptReferences.add(new KeptReference(block, s, v));
             } else if (v != null && v.type != Type.VOID && v.op != Op.LOCAL_ARRAY) {
                 frame.setSlot(s, graph.addPhi(block, v.type));
             } else if (v != null && anyPredecessorDiffers(block, s, v)) {
@@ -137,14 +142,17 @@ final class GraphBuilder {
      * table there would be a choice between tables at run time; anything else in the slot is a variable out
      * of scope (javac reuses slots), which the merged code cannot read.
      */
-    private void checkKeptTables() {
-        for (KeptTable kept : keptTables) {
+    private void checkKeptReferences() {
+        for (KeptReference kept : keptReferences) {
             for (Block pred : kept.block().predecessors) {
                 Frame f = exitFrames.get(pred);
                 Value in = f == null || kept.slot() >= f.slotCount() ? null : f.slot(kept.slot());
-                if (in != null && in.type == Type.PTR_CONST && in != kept.table()) {
-                    throw method.error(-1, "a variable that holds different static final arrays around a loop; "
-                            + "kernels read tables whose identity is known at compile time");
+                if (in != null && in.type == kept.reference().type && in != kept.reference()) {
+                    throw method.error(-1, kept.reference().op == Op.LOCAL_ARRAY
+                            ? "a local array reference that differs between paths (allocate one local array per "
+                                    + "use and index it instead of switching arrays)"
+                            : "a variable that holds different static final arrays around a loop; kernels read "
+                                    + "tables whose identity is known at compile time");
                 }
             }
         }
@@ -155,10 +163,6 @@ final class GraphBuilder {
         Block block = entryBlocks[b];
         for (int s = 0; s < entry.slotCount(); s++) {
             Value phi = entry.slot(s);
-            if (phi != null && phi.op == Op.LOCAL_ARRAY) {
-                requireSameLocalArray(block, s, phi);
-                continue;
-            }
             if (phi == null || phi.op != Op.PHI || phi.block != block) {
                 continue;
             }
@@ -196,21 +200,6 @@ final class GraphBuilder {
         for (Value in : arrayPhi.inputs) {
             Value length = arrayLength(in);
             lengthPhi.inputs.add(length != null ? length : undefined(Type.I64));
-        }
-    }
-
-    /**
-     * Local arrays pass merges without a phi, so their compile-time length stays visible (a loop before a
-     * block reduction would otherwise hide it). That is sound only if every path brings the same array.
-     */
-    private void requireSameLocalArray(Block block, int slot, Value array) {
-        for (Block pred : block.predecessors) {
-            Frame f = exitFrames.get(pred);
-            Value in = f == null || slot >= f.slotCount() ? null : f.slot(slot);
-            if (in != null && in != array && in.type == array.type) {
-                throw method.error(-1, "a local array reference that differs between paths (allocate one local "
-                        + "array per use and index it instead of switching arrays)");
-            }
         }
     }
 

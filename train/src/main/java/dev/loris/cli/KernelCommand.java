@@ -47,10 +47,8 @@ final class KernelCommand implements Runnable {
         Map<Integer, Object> fixed = new HashMap<>();
         constants.forEach((index, text) -> fixed.put(index, parse(kernel, index, text)));
         String code = switch (target) {
-            case "ptx" -> PtxEmitter.emit(KernelCompiler.checkDivisions(KernelCompiler.ptxGraph(kernel, fixed, false)),
-                    PtxEmitter.Options.DEFAULT);
-            case "opencl" -> OpenClEmitter.emit(KernelCompiler.checkDivisions(
-                    KernelCompiler.openClGraph(kernel, fixed, false)));
+            case "ptx" -> PtxEmitter.emit(KernelCompiler.devicePtxGraph(kernel, fixed), PtxEmitter.Options.DEFAULT);
+            case "opencl" -> OpenClEmitter.emit(KernelCompiler.deviceOpenClGraph(kernel, fixed));
             default -> throw new LorisException("unknown --target " + target, "use ptx or opencl");
         };
         spec.commandLine().getOut().print(code);

@@ -119,6 +119,16 @@ public final class KernelCompiler {
         return graph;
     }
 
+    /** The graph a CUDA accelerator compiles: {@link #ptxGraph} (accurate math) with division checks. */
+    public static Graph devicePtxGraph(Method kernel, Map<Integer, Object> constants) {
+        return checkDivisions(ptxGraph(kernel, constants, false));
+    }
+
+    /** The graph an OpenCL accelerator compiles: {@link #openClGraph} (accurate math) with division checks. */
+    public static Graph deviceOpenClGraph(Method kernel, Map<Integer, Object> constants) {
+        return checkDivisions(openClGraph(kernel, constants, false));
+    }
+
     public static String openCl(Method kernel, Map<Integer, Object> constants) {
         return OpenClEmitter.emit(openClGraph(kernel, constants, false));
     }

@@ -61,7 +61,7 @@ final class CudaAccelerator extends Accelerator {
 
     @Override
     Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
-        return KernelCompiler.checkDivisions(KernelCompiler.ptxGraph(kernel, fixed, false));
+        return KernelCompiler.devicePtxGraph(kernel, fixed);
     }
 
     /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */

@@ -56,7 +56,7 @@ final class OpenClAccelerator extends Accelerator {
 
     @Override
     Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
-        return KernelCompiler.checkDivisions(KernelCompiler.openClGraph(kernel, fixed, false));
+        return KernelCompiler.deviceOpenClGraph(kernel, fixed);
     }
 
     @Override

@@ -11,10 +11,15 @@ export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH"
 OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
 CP=".device-bundle/classes:.device-bundle/lib/*"
 
+# Signal chaining as in the loris launcher (SignalHandlers.java says why); the first devices line shows the
+# handlers as a plain JVM would have them.
+echo "== loris devices (no signal chaining)"
+java "${OPTS[@]}" -cp "$CP" dev.loris.cli.LorisCli devices 2>&1 | tail -3
+export LD_PRELOAD="$ROOT/.jre/lib/libjsig.so"
 echo "== loris devices"
 java "${OPTS[@]}" -cp "$CP" dev.loris.cli.LorisCli devices 2>&1 | tee "${OUT:-/tmp}/devices.txt"
 
 echo "== tests"
-java "${OPTS[@]}" -jar .device-bundle/junit/junit-platform-console-standalone-*.jar execute \
+java "${OPTS[@]}" -Xss8m -jar .device-bundle/junit/junit-platform-console-standalone-*.jar execute \
   --class-path ".device-bundle/test-classes:.device-bundle/classes:$(ls .device-bundle/lib/*.jar | tr '\n' ':')" \
   --scan-class-path .device-bundle/test-classes --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "${OUT:-/tmp}/tests.txt" | tail -40

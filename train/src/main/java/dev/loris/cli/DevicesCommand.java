@@ -3,6 +3,7 @@ package dev.loris.cli;
 import dev.loris.tornado.runtime.BackendStatus;
 import dev.loris.tornado.runtime.Backends;
 import dev.loris.tornado.runtime.DeviceInfo;
+import dev.loris.tornado.runtime.SignalHandlers;
 import dev.loris.tornado.runtime.Units;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
@@ -24,7 +25,26 @@ final class DevicesCommand implements Runnable {
 
     @Override
     public void run() {
-        print(Backends.probeAll(), spec.commandLine().getOut());
+        PrintWriter out = spec.commandLine().getOut();
+        print(Backends.probeAll(), out);
+        printSignals(out);
+    }
+
+    /** Who handles the JVM's signals now that the drivers are loaded (see {@link SignalHandlers}). */
+    static void printSignals(PrintWriter out) {
+        var owners = SignalHandlers.owners();
+        if (owners.isEmpty()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder();
+        owners.forEach((signal, owner) -> line.append(line.isEmpty() ? "" : ", ").append(signal).append(' ').append(owner));
+        out.printf("signals %s; %s%n", line,
+                SignalHandlers.chained() ? "chained through libjsig" : "not chained (no libjsig)");
+        String warning = SignalHandlers.warning();
+        if (warning != null) {
+            out.printf("  warning: %s%n", warning);
+        }
+        out.flush();
     }
 
     static void print(List<BackendStatus> statuses, PrintWriter out) {

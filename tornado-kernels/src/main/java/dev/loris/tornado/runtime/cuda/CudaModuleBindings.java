@@ -1,6 +1,7 @@
 package dev.loris.tornado.runtime.cuda;
 
 import dev.loris.tornado.runtime.NativeLibrary;
+import dev.loris.tornado.runtime.SignalHandlers;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -67,7 +68,9 @@ final class CudaModuleBindings {
      */
     int loadData(MemorySegment moduleOut, MemorySegment image, int optionCount, MemorySegment options,
                  MemorySegment optionValues) {
-        return call(() -> (int) cuModuleLoadDataEx.invokeExact(moduleOut, image, optionCount, options, optionValues));
+        try (var kept = SignalHandlers.keepJvmHandlers()) {   // the PTX JIT is a compiler too
+            return call(() -> (int) cuModuleLoadDataEx.invokeExact(moduleOut, image, optionCount, options, optionValues));
+        }
     }
 
     MemorySegment function(MemorySegment module, String name) {

@@ -1,6 +1,7 @@
 package dev.loris.tornado.runtime.opencl;
 
 import dev.loris.tornado.runtime.NativeLibrary;
+import dev.loris.tornado.runtime.SignalHandlers;
 
 import static dev.loris.tornado.runtime.NativeLibrary.call;
 
@@ -197,7 +198,8 @@ public final class OpenCl {
 
     /** Every registered platform; empty (not an error) when the loader finds no driver. */
     public List<MemorySegment> platforms() {
-        try (Arena arena = Arena.ofConfined()) {
+        // The first call starts every driver the loader lists; some install signal handlers as they start.
+        try (Arena arena = Arena.ofConfined(); var kept = SignalHandlers.keepJvmHandlers()) {
             MemorySegment count = arena.allocate(JAVA_INT);
             int rc = call(() -> (int) clGetPlatformIDs.invokeExact(0, MemorySegment.NULL, count));
             if (rc == OpenClErrors.CL_PLATFORM_NOT_FOUND_KHR) {
@@ -366,8 +368,11 @@ public final class OpenCl {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment devices = arena.allocateFrom(ADDRESS, device);
             MemorySegment optionText = arena.allocateFrom(options);
-            return call(() -> (int) clBuildProgram.invokeExact(program, 1, devices, optionText,
-                    MemorySegment.NULL, MemorySegment.NULL));
+            // LLVM-based compilers (PoCL's, NVIDIA's) install signal handlers on their first build.
+            try (var kept = SignalHandlers.keepJvmHandlers()) {
+                return call(() -> (int) clBuildProgram.invokeExact(program, 1, devices, optionText,
+                        MemorySegment.NULL, MemorySegment.NULL));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.loris.tornado.gemm;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.gemm.clblast.ClBlastBackend;
 import dev.loris.tornado.runtime.Accelerator;
 
 import java.util.ArrayList;
@@ -14,7 +15,9 @@ import java.util.Map;
  * own tiled kernel serves every CUDA and OpenCL device; the Vector API serves the JVM.
  */
 public final class Gemms {
-    private static final List<GemmBackend> BACKENDS = List.of();
+    private static final List<GemmBackend> BACKENDS = List.of(new GemmBackend[] {
+            new ClBlastBackend(),
+    });
 
     private Gemms() {
     }

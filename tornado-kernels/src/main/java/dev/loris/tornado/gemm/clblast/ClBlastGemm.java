@@ -58,8 +58,8 @@ final class ClBlastGemm implements Gemm {
     @Override
     public void multiply(GemmShape s, float alpha, DeviceArray a, long offsetA, DeviceArray b, long offsetB,
                          float beta, DeviceArray c, long offsetC, DeviceArray biasArray, DeviceStream stream) {
-        requireUsable(s, stream);
-        GemmOperands.check(accelerator, s, a, offsetA, b, offsetB, c, offsetC, biasArray);
+        requireUsable(s);
+        GemmOperands.check(accelerator, s, a, offsetA, b, offsetB, c, offsetC, biasArray, stream);
         MemorySegment bufferA = NativeHandles.openClBuffer(a);
         MemorySegment bufferB = NativeHandles.openClBuffer(b);
         MemorySegment bufferC = NativeHandles.openClBuffer(c);
@@ -84,17 +84,13 @@ final class ClBlastGemm implements Gemm {
         }
     }
 
-    private void requireUsable(GemmShape shape, DeviceStream stream) {
+    private void requireUsable(GemmShape shape) {
         if (closed) {
             throw new IllegalStateException(name() + " on " + accelerator.spec() + " is closed");
         }
         if (!supports(shape)) {
             throw new LorisException("CLBlast cannot run " + shape + ": it multiplies f32 matrices only (it has no"
                     + " bf16, and its f16 GEMM accumulates in f16)", "use Gemms.best, which picks a backend per shape");
-        }
-        if (stream.accelerator() != accelerator) {
-            throw new LorisException("a GEMM on " + accelerator.spec() + " was given a stream of "
-                    + stream.accelerator().spec(), "use a stream of the GEMM's accelerator");
         }
     }
 

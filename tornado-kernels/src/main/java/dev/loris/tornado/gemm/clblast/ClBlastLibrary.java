@@ -1,5 +1,6 @@
 package dev.loris.tornado.gemm.clblast;
 
+import dev.loris.tornado.gemm.VendorLibrary;
 import dev.loris.tornado.runtime.NativeLibrary;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -14,8 +15,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * libclblast's C API (clblast_c.h) through java.lang.foreign: the two single-precision GEMM entry points
- * Loris uses. Loaded once per process; {@link #instance()} is null, and {@link #missingReason()} says why,
- * when no CLBlast (1.5 or later: the strided-batched GEMM appeared in 1.5.0) is installed.
+ * Loris uses. Loaded once per process, on first use; {@link #loaded()} says why not when no CLBlast (1.5 or
+ * later: the strided-batched GEMM appeared in 1.5.0) is installed.
  *
  * <p>Only f32: CLBlast's Hgemm computes and accumulates in half precision (its kernels declare
  * {@code typedef half real}), which breaks GemmShape's promise of f32 accumulation, and CLBlast has no bf16.
@@ -49,14 +50,9 @@ final class ClBlastLibrary {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS));
     }
 
-    /** The process's CLBlast, or null when it does not load. */
-    static ClBlastLibrary instance() {
+    /** The process's CLBlast, loaded on the first call, or why it is missing. */
+    static VendorLibrary<ClBlastLibrary> loaded() {
         return Loaded.LIBRARY;
-    }
-
-    /** Why {@link #instance()} is null; null when it is not. */
-    static String missingReason() {
-        return Loaded.MISSING;
     }
 
     String libraryName() {
@@ -96,21 +92,8 @@ final class ClBlastLibrary {
 
     /** Loads the library the first time CLBlast is asked for, then never again. */
     private static final class Loaded {
-        static final ClBlastLibrary LIBRARY;
-        static final String MISSING;
-
-        static {
-            ClBlastLibrary library = null;
-            String missing;
-            try {
-                library = NativeLibrary.open(NAMES).map(ClBlastLibrary::new).orElse(null);
-                missing = library != null ? null
-                        : "libclblast.so.1 not found: install CLBlast (Debian/Ubuntu: apt install libclblast1)";
-            } catch (UnsatisfiedLinkError tooOld) {
-                missing = tooOld.getMessage() + ": install CLBlast 1.5 or later";
-            }
-            LIBRARY = library;
-            MISSING = missing;
-        }
+        static final VendorLibrary<ClBlastLibrary> LIBRARY = VendorLibrary.load(NAMES, ClBlastLibrary::new,
+                "libclblast.so.1 not found: install CLBlast (Debian/Ubuntu: apt install libclblast1)",
+                "install CLBlast 1.5 or later");
     }
 }

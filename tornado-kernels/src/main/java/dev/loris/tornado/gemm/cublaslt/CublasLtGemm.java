@@ -28,8 +28,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * Hopper) from the accelerator. Per shape, on first use: descriptors, layouts and the heuristic's algorithm
  * ({@link CublasLtPlan}); afterwards a call sets the bias pointer if any, and calls cublasLtMatmul on the
  * caller's stream, allocating nothing. The workspace is shared by all calls: use a Gemm from one thread and,
- * at any time, one stream (two overlapping streams would both write it). {@link #close()} waits for the last
- * stream it ran on before releasing the workspace.
+ * at any time, one stream (two overlapping streams would both write it). {@link #close()} waits for the
+ * device before releasing the workspace, so no queued multiply can write memory that has a new owner.
  */
 final class CublasLtGemm implements Gemm {
     static final long WORKSPACE_BYTES = 32L << 20;
@@ -46,7 +46,6 @@ final class CublasLtGemm implements Gemm {
     private final MemorySegment preference;
     private final DeviceArray workspace;
     private final ShapeCache<CublasLtPlan> plans;
-    private DeviceStream lastStream;
     private boolean closed;
 
     CublasLtGemm(Accelerator accelerator, CublasLtLibrary library) {
@@ -93,8 +92,8 @@ final class CublasLtGemm implements Gemm {
     @Override
     public void multiply(GemmShape s, float alpha, DeviceArray a, long offsetA, DeviceArray b, long offsetB,
                          float beta, DeviceArray c, long offsetC, DeviceArray bias, DeviceStream stream) {
-        requireUsable(s, stream);
-        GemmOperands.check(accelerator, s, a, offsetA, b, offsetB, c, offsetC, bias);
+        requireUsable(s);
+        GemmOperands.check(accelerator, s, a, offsetA, b, offsetB, c, offsetC, bias, stream);
         NativeHandles.makeCudaContextCurrent(accelerator);
         CublasLtPlan plan = plans.get(s);
         long pointerA = NativeHandles.cudaPointer(a) + offsetA * s.typeA().bytes;
@@ -119,7 +118,6 @@ final class CublasLtGemm implements Gemm {
         int status = library.matmul(handle, plan.desc, alphaSlot, pointerB, plan.layoutA, pointerA,
                 plan.layoutB, betaSlot, pointerC, plan.layoutC, algorithm,
                 NativeHandles.cudaPointer(workspace), WORKSPACE_BYTES, NativeHandles.cudaStream(stream));
-        lastStream = stream;
         if (status != CublasLtConstants.STATUS_SUCCESS) {
             throw CublasLtStatus.error("cublasLtMatmul", status, s + " on " + accelerator.spec());
         }
@@ -163,7 +161,7 @@ final class CublasLtGemm implements Gemm {
         return algorithm;
     }
 
-    private void requireUsable(GemmShape shape, DeviceStream stream) {
+    private void requireUsable(GemmShape shape) {
         if (closed) {
             throw new IllegalStateException(this + " is closed");
         }
@@ -171,13 +169,9 @@ final class CublasLtGemm implements Gemm {
             throw new LorisException("cuBLASLt cannot run " + shape + ": A and B must have one type and C that type"
                     + " or f32", "use Gemms.best, which routes such shapes to another backend");
         }
-        if (stream.accelerator() != accelerator) {
-            throw new LorisException("a GEMM on " + accelerator.spec() + " was given a stream of "
-                    + stream.accelerator().spec(), "use a stream of the GEMM's accelerator");
-        }
     }
 
-    /** Waits for the last stream used, then releases plans, preference, handle and workspace. */
+    /** Waits for the device (any stream may still run a multiply), then releases everything it made. */
     @Override
     public void close() {
         if (closed) {
@@ -185,9 +179,7 @@ final class CublasLtGemm implements Gemm {
         }
         closed = true;
         try {
-            if (lastStream != null && !accelerator.isClosed()) {
-                lastStream.synchronize();
-            }
+            accelerator.synchronize();
         } finally {
             try {
                 if (!accelerator.isClosed()) {

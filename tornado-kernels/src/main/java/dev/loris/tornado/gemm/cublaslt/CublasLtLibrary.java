@@ -1,5 +1,6 @@
 package dev.loris.tornado.gemm.cublaslt;
 
+import dev.loris.tornado.gemm.VendorLibrary;
 import dev.loris.tornado.runtime.NativeLibrary;
 
 import java.lang.foreign.Arena;
@@ -15,8 +16,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * libcublasLt (CUDA 13 or 12) through java.lang.foreign: handles, matmul descriptors, matrix layouts,
- * preferences, the algorithm heuristic and cublasLtMatmul. Loaded once per process; {@link #instance()} is
- * null, and {@link #missingReason()} says why, when it does not load.
+ * preferences, the algorithm heuristic and cublasLtMatmul. Loaded once per process, on first use; {@link #loaded()}
+ * says why not when it does not load.
  *
  * <p>Setup calls throw a {@link dev.loris.tornado.gemm.GemmLibraryException} naming the call and the status.
  * The two calls of every GEMM ({@link #matmul} and {@link #setDescAttribute}) return the status instead and
@@ -73,14 +74,9 @@ final class CublasLtLibrary {
                 JAVA_LONG, JAVA_LONG, ADDRESS));
     }
 
-    /** The process's cuBLASLt, or null when it does not load. */
-    static CublasLtLibrary instance() {
+    /** The process's cuBLASLt, loaded on the first call, or why it is missing. */
+    static VendorLibrary<CublasLtLibrary> loaded() {
         return Loaded.LIBRARY;
-    }
-
-    /** Why {@link #instance()} is null; null when it is not. */
-    static String missingReason() {
-        return Loaded.MISSING;
     }
 
     String libraryName() {
@@ -136,8 +132,8 @@ final class CublasLtLibrary {
 
     /** An int32/uint32 attribute of a matmul descriptor. */
     void setDescInt(MemorySegment desc, int attribute, int value) {
-        withInt(value, buf -> (int) descSetAttribute.invokeExact(desc, attribute, buf, 4L),
-                "cublasLtMatmulDescSetAttribute");
+        setScalar("cublasLtMatmulDescSetAttribute", 4, value,
+                (buf, bytes) -> (int) descSetAttribute.invokeExact(desc, attribute, buf, bytes));
     }
 
     /** Any attribute of a matmul descriptor from {@code buf}; returns the status (per-GEMM path). */
@@ -150,23 +146,23 @@ final class CublasLtLibrary {
     }
 
     void setLayoutInt(MemorySegment layout, int attribute, int value) {
-        withInt(value, buf -> (int) layoutSetAttribute.invokeExact(layout, attribute, buf, 4L),
-                "cublasLtMatrixLayoutSetAttribute");
+        setScalar("cublasLtMatrixLayoutSetAttribute", 4, value,
+                (buf, bytes) -> (int) layoutSetAttribute.invokeExact(layout, attribute, buf, bytes));
     }
 
     void setLayoutLong(MemorySegment layout, int attribute, long value) {
-        withLong(value, buf -> (int) layoutSetAttribute.invokeExact(layout, attribute, buf, 8L),
-                "cublasLtMatrixLayoutSetAttribute");
+        setScalar("cublasLtMatrixLayoutSetAttribute", 8, value,
+                (buf, bytes) -> (int) layoutSetAttribute.invokeExact(layout, attribute, buf, bytes));
     }
 
     void setPreferenceInt(MemorySegment preference, int attribute, int value) {
-        withInt(value, buf -> (int) preferenceSetAttribute.invokeExact(preference, attribute, buf, 4L),
-                "cublasLtMatmulPreferenceSetAttribute");
+        setScalar("cublasLtMatmulPreferenceSetAttribute", 4, value,
+                (buf, bytes) -> (int) preferenceSetAttribute.invokeExact(preference, attribute, buf, bytes));
     }
 
     void setPreferenceLong(MemorySegment preference, int attribute, long value) {
-        withLong(value, buf -> (int) preferenceSetAttribute.invokeExact(preference, attribute, buf, 8L),
-                "cublasLtMatmulPreferenceSetAttribute");
+        setScalar("cublasLtMatmulPreferenceSetAttribute", 8, value,
+                (buf, bytes) -> (int) preferenceSetAttribute.invokeExact(preference, attribute, buf, bytes));
     }
 
     // ---- the heuristic and the multiply -------------------------------------------------------------------
@@ -205,10 +201,10 @@ final class CublasLtLibrary {
         int invoke(MemorySegment out) throws Throwable;
     }
 
-    /** A set-attribute call with its object and attribute bound, given the value's buffer. */
+    /** A set-attribute call with its object and attribute bound, given the value's buffer and size. */
     @FunctionalInterface
     private interface SetCall {
-        int invoke(MemorySegment buf) throws Throwable;
+        int invoke(MemorySegment buf, long bytes) throws Throwable;
     }
 
     private static MemorySegment created(String callName, CreateCall create) {
@@ -219,17 +215,16 @@ final class CublasLtLibrary {
         }
     }
 
-    private static void withInt(int value, SetCall set, String callName) {
+    /** Sets a 4-byte (int32, uint32, enum) or 8-byte (int64, uint64) attribute to {@code value}. */
+    private static void setScalar(String callName, int bytes, long value, SetCall set) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocateFrom(JAVA_INT, value);
-            check(callName, call(() -> set.invoke(buf)));
-        }
-    }
-
-    private static void withLong(long value, SetCall set, String callName) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocateFrom(JAVA_LONG, value);
-            check(callName, call(() -> set.invoke(buf)));
+            MemorySegment buf = arena.allocate(JAVA_LONG);
+            if (bytes == 4) {
+                buf.set(JAVA_INT, 0, (int) value);
+            } else {
+                buf.set(JAVA_LONG, 0, value);
+            }
+            check(callName, call(() -> set.invoke(buf, bytes)));
         }
     }
 
@@ -241,21 +236,8 @@ final class CublasLtLibrary {
 
     /** Loads the library the first time cuBLASLt is asked for, then never again. */
     private static final class Loaded {
-        static final CublasLtLibrary LIBRARY;
-        static final String MISSING;
-
-        static {
-            CublasLtLibrary library = null;
-            String missing;
-            try {
-                library = NativeLibrary.open(NAMES).map(CublasLtLibrary::new).orElse(null);
-                missing = library != null ? null : "libcublasLt.so.13 or .so.12 not found: install the CUDA 13 or"
-                        + " 12 math libraries (cuBLAS; pip's nvidia-cublas works) and put them on LD_LIBRARY_PATH";
-            } catch (UnsatisfiedLinkError tooOld) {
-                missing = tooOld.getMessage() + ": install cuBLAS from CUDA 12 or 13";
-            }
-            LIBRARY = library;
-            MISSING = missing;
-        }
+        static final VendorLibrary<CublasLtLibrary> LIBRARY = VendorLibrary.load(NAMES, CublasLtLibrary::new,
+                "libcublasLt.so.13 or .so.12 not found: install the CUDA 13 or 12 math libraries (cuBLAS; pip's"
+                        + " nvidia-cublas works) and put them on LD_LIBRARY_PATH", "install cuBLAS from CUDA 12 or 13");
     }
 }

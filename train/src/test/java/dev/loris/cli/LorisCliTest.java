@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -88,6 +90,27 @@ class LorisCliTest {
             assertTrue(result.out().lines().anyMatch(l -> l.startsWith(backend + " ")), result.out());
         }
         assertTrue(result.out().contains("cores"), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.startsWith("GEMM ")), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.matches("  jvm +\\S.*")), result.out());
+        assertTrue(result.out().contains("cublaslt: cuBLASLt runs on CUDA GPUs; jvm is not one"), result.out());
+    }
+
+    @Test
+    void gemmLinesNameTheChoiceItsFallbacksAndWhyOthersCannot() {
+        StringWriter text = new StringWriter();
+        DevicesCommand.printGemm(List.of(
+                new DevicesCommand.GemmChoice("cuda:0", List.of("cublaslt", "tiled"), Map.of("clblast", "not OpenCL"),
+                        null),
+                new DevicesCommand.GemmChoice("jvm", List.of(), Map.of("cublaslt", "not CUDA"), null),
+                new DevicesCommand.GemmChoice("opencl:1", List.of(), Map.of(), "CL_DEVICE_NOT_AVAILABLE")),
+                new PrintWriter(text));
+        assertEquals(List.of(
+                "GEMM    backend per device (then the fallbacks for shapes it lacks)",
+                "  cuda:0    cublaslt (then tiled)",
+                "              clblast: not OpenCL",
+                "  jvm       none",
+                "              cublaslt: not CUDA",
+                "  opencl:1  cannot open: CL_DEVICE_NOT_AVAILABLE"), text.toString().lines().toList());
     }
 
     @Command(name = "fails")

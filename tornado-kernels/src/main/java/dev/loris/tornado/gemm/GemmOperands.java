@@ -3,6 +3,7 @@ package dev.loris.tornado.gemm;
 import dev.loris.LorisException;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
 
 /** The checks every backend makes before enqueuing anything, so a wrong operand fails the same way on all. */
 public final class GemmOperands {
@@ -26,6 +27,16 @@ public final class GemmOperands {
         } else if (bias != null) {
             throw bad(shape, "a bias array was given but the shape has none", "use shape.withBias()");
         }
+    }
+
+    /** {@link #check} and the stream: it must belong to the GEMM's accelerator. */
+    public static void check(Accelerator accelerator, GemmShape shape, DeviceArray a, long offsetA, DeviceArray b,
+                             long offsetB, DeviceArray c, long offsetC, DeviceArray bias, DeviceStream stream) {
+        if (stream.accelerator() != accelerator) {
+            throw bad(shape, "the stream belongs to " + stream.accelerator().spec() + ", the GEMM runs on "
+                    + accelerator.spec(), "use a stream of the GEMM's accelerator");
+        }
+        check(accelerator, shape, a, offsetA, b, offsetB, c, offsetC, bias);
     }
 
     private static void operand(Accelerator accelerator, GemmShape shape, String name, DeviceArray array,

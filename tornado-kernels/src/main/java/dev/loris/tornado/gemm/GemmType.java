@@ -12,7 +12,7 @@ public enum GemmType {
     F16(2, HalfFloatArray.class),
     BF16(2, BFloat16Array.class);
 
-    /** values() copies its array on every call; {@link #of} runs per GEMM call and must not allocate. */
+    /** values() copies its array on every call; of() runs on every GEMM call and must not allocate. */
     private static final GemmType[] ALL = values();
 
     public final int bytes;

@@ -1,6 +1,8 @@
 package dev.loris.tornado.gemm;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.gemm.clblast.ClBlastBackend;
+import dev.loris.tornado.gemm.cublaslt.CublasLtBackend;
 import dev.loris.tornado.runtime.Accelerator;
 
 import java.util.ArrayList;
@@ -10,12 +12,18 @@ import java.util.Map;
 
 /**
  * The GEMM backends Loris knows, in order of preference, and the choice for an accelerator: the first that
- * can serve it. Vendor libraries come first where they load (they are the fastest and never required); our
- * own tiled kernel serves every CUDA and OpenCL device; the Vector API serves the JVM.
+ * can serve it, and per shape the next ones for what it lacks. Vendor libraries come first where they load
+ * (they are the fastest and never required); our own tiled kernel serves every CUDA and OpenCL device; the
+ * Vector API serves the JVM.
  */
 public final class Gemms {
-    private static final List<GemmBackend> BACKENDS = List.of(
-            new TiledGemmBackend());
+    // One backend per line, each with its trailing comma (an array initializer allows it), so that adding a
+    // backend adds a line and touches no other.
+    private static final List<GemmBackend> BACKENDS = List.of(new GemmBackend[] {
+            new CublasLtBackend(),
+            new ClBlastBackend(),
+            new TiledGemmBackend(),
+    });
 
     private Gemms() {
     }
@@ -25,24 +33,35 @@ public final class Gemms {
         return BACKENDS;
     }
 
-    /** The preferred GEMM for {@code accelerator}. */
+    /**
+     * The preferred GEMM for {@code accelerator}: the first backend that serves it, falling back per shape to
+     * the next ones for shapes it does not support (CLBlast has no bf16, for one).
+     */
     public static Gemm best(Accelerator accelerator) {
+        List<GemmBackend> serving = available(accelerator);
+        if (serving.isEmpty()) {
+            throw new LorisException("no matrix-multiply backend serves " + accelerator.spec() + ": "
+                    + unavailable(accelerator), "this is a bug in Loris: the tiled kernel should serve every device");
+        }
+        return serving.size() == 1 ? serving.getFirst().open(accelerator) : new PreferredGemm(accelerator, serving);
+    }
+
+    /** The backends that can serve {@code accelerator}, most preferred first; opens nothing. */
+    public static List<GemmBackend> available(Accelerator accelerator) {
+        List<GemmBackend> serving = new ArrayList<>();
         for (GemmBackend backend : BACKENDS) {
             if (backend.unavailableReason(accelerator) == null) {
-                return backend.open(accelerator);
+                serving.add(backend);
             }
         }
-        throw new LorisException("no matrix-multiply backend serves " + accelerator.spec() + ": "
-                + unavailable(accelerator), "this is a bug in Loris: the tiled kernel should serve every device");
+        return serving;
     }
 
     /** Every GEMM that can serve {@code accelerator}, for tests and benchmarks that compare them. */
     public static List<Gemm> all(Accelerator accelerator) {
         List<Gemm> gemms = new ArrayList<>();
-        for (GemmBackend backend : BACKENDS) {
-            if (backend.unavailableReason(accelerator) == null) {
-                gemms.add(backend.open(accelerator));
-            }
+        for (GemmBackend backend : available(accelerator)) {
+            gemms.add(backend.open(accelerator));
         }
         return gemms;
     }

@@ -12,6 +12,9 @@ public enum GemmType {
     F16(2, HalfFloatArray.class),
     BF16(2, BFloat16Array.class);
 
+    /** values() copies its array on every call; GEMM calls look types up and must not allocate. */
+    private static final GemmType[] ALL = values();
+
     public final int bytes;
     public final Class<? extends TornadoNativeArray> arrayType;
 
@@ -22,7 +25,7 @@ public enum GemmType {
 
     /** The type of an array class: FloatArray, HalfFloatArray or BFloat16Array. */
     public static GemmType of(Class<? extends TornadoNativeArray> arrayType) {
-        for (GemmType t : values()) {
+        for (GemmType t : ALL) {
             if (t.arrayType == arrayType) {
                 return t;
             }

@@ -14,7 +14,8 @@ import java.util.Map;
  * own tiled kernel serves every CUDA and OpenCL device; the Vector API serves the JVM.
  */
 public final class Gemms {
-    private static final List<GemmBackend> BACKENDS = List.of();
+    private static final List<GemmBackend> BACKENDS = List.of(
+            new JvmGemmBackend());
 
     private Gemms() {
     }

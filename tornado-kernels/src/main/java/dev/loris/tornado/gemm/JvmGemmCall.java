@@ -17,8 +17,11 @@ import static dev.loris.tornado.gemm.JvmGemmKernel.NR;
  * workers only read it.
  */
 final class JvmGemmCall {
-    /** Rows of C per tile: A's packed block (MC x KC floats, 144 KiB) is meant to stay in L2. */
-    static final int MC = 144;
+    /**
+     * Rows of C per tile: A's packed block (MC x KC floats, 256 KiB at 8 rows per panel) is meant to stay
+     * in L2; B is packed once per row tile, so taller tiles pack it less often.
+     */
+    static final int MC = 32 * MR;
     /** Columns of C per tile: B's packed block (KC x NC, 512 KiB) in L2 or the near L3. */
     static final int NC = 512;
     /** Depth per block: one B panel (KC x NR floats, 32 KiB at 512 bits) fits L1. */
@@ -29,8 +32,14 @@ final class JvmGemmCall {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] acc = new float[0];
+        /** Converted runs before they are dealt out to panels. */
+        float[] scratch = new float[0];
+        final int[] index = new int[JvmGemmKernel.LANES];
 
-        void ensure(int aFloats, int bFloats, int accFloats) {
+        void ensure(int aFloats, int bFloats, int accFloats, int scratchFloats) {
+            if (scratch.length < scratchFloats) {
+                scratch = new float[scratchFloats];
+            }
             if (a.length < aFloats) {
                 a = new float[aFloats];
             }
@@ -109,15 +118,15 @@ final class JvmGemmCall {
         int cols = Math.min(nc, shape.n() - j0);
         int rowsPadded = roundUp(rows, MR);
         int colsPadded = roundUp(cols, NR);
-        w.ensure(mc * kc, kc * roundUp(nc, NR), mc * roundUp(nc, NR));
+        w.ensure(mc * kc, kc * nc, mc * nc, Math.max(Math.max(mc, nc), NR * kc));
         long baseA = offsetA + batch * shape.strideA();
         long baseB = offsetB + batch * shape.strideB();
         for (int p0 = 0; p0 < shape.k(); p0 += kc) {
             int depth = Math.min(kc, shape.k() - p0);
             JvmGemmPacking.pack(w.b, NR, b, shape.typeB(), baseB, shape.ldb(), !shape.transposeB(), j0, cols,
-                    p0, depth);
+                    p0, depth, w.scratch, w.index);
             JvmGemmPacking.pack(w.a, MR, a, shape.typeA(), baseA, shape.lda(), shape.transposeA(), i0, rows,
-                    p0, depth);
+                    p0, depth, w.scratch, w.index);
             for (int jr = 0; jr < colsPadded; jr += NR) {
                 for (int ir = 0; ir < rowsPadded; ir += MR) {
                     JvmGemmKernel.multiplyBlock(w.a, ir * depth, w.b, jr * depth, depth, w.acc,

@@ -3,6 +3,7 @@ package dev.loris.tornado.gemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,8 +25,10 @@ import static dev.loris.tornado.gemm.JvmGemmKernel.SPECIES;
  * <p>A and B are both seen as "lines" (rows of op(A), columns of op(B)) by "depth" (the k index). A panel of
  * {@code width} lines stores, for each depth step, {@code width} consecutive floats; lines past the block's
  * end are zero, so edge tiles run the same kernel. Stored elements are little-endian, as every Loris array.
- * bf16 and f32 runs are converted with vectors; f16 element by element (the Vector API has no f16
- * conversion yet; {@link Float#float16ToFloat} is an intrinsic).
+ * Elements are always read in runs along their stored rows and converted to f32 with vectors (f16 element
+ * by element: the Vector API has no f16 conversion yet, {@link Float#float16ToFloat} is an intrinsic); a
+ * panel whose lines are stored rows (B transposed, A not) is then transposed out of a scratch buffer with
+ * gathers, which made a linear layer's B^T packing several times cheaper than element-wise copies.
  */
 final class JvmGemmPacking {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -33,6 +36,8 @@ final class JvmGemmPacking {
     private static final VectorSpecies<Short> SHORTS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * Short.SIZE));
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    /** Whether masked gathers compile to instructions: AVX-512, which 512-bit vectors imply on x86. */
+    private static final boolean MASKED_GATHERS = SPECIES.vectorBitSize() >= 512;
 
     private JvmGemmPacking() {
     }
@@ -41,84 +46,111 @@ final class JvmGemmPacking {
      * Packs lines {@code [line0, line0 + lines)} by depth {@code [p0, p0 + depth)} into {@code dst} as panels
      * of {@code width} lines (panel q at {@code q * width * depth}). Element (line l, depth p) is stored at
      * {@code base + p * ld + l} when {@code acrossLines} (consecutive lines adjacent), else at
-     * {@code base + l * ld + p}.
+     * {@code base + l * ld + p}. {@code scratch} holds {@code max(lines, width * depth)} floats,
+     * {@code index} {@link JvmGemmKernel#LANES} ints.
      */
     static void pack(float[] dst, int width, MemorySegment src, GemmType type, long base, long ld,
-                     boolean acrossLines, int line0, int lines, long p0, int depth) {
-        for (int panel = 0; panel < lines; panel += width) {
-            int offset = panel * depth;
-            int filled = Math.min(width, lines - panel);
-            long first = line0 + panel;
-            if (acrossLines) {
-                for (int p = 0; p < depth; p++) {
-                    int at = offset + p * width;
-                    convert(type, src, base + (p0 + p) * ld + first, filled, dst, at);
-                    Arrays.fill(dst, at + filled, at + width, 0f);
-                }
-            } else {
+                     boolean acrossLines, int line0, int lines, long p0, int depth, float[] scratch, int[] index) {
+        if (acrossLines) {
+            packAcrossLines(dst, width, src, type, base + p0 * ld + line0, ld, lines, depth, scratch);
+        } else {
+            for (int panel = 0; panel < lines; panel += width) {
+                int filled = Math.min(width, lines - panel);
                 for (int l = 0; l < filled; l++) {
-                    convertStrided(type, src, base + (first + l) * ld + p0, depth, dst, offset + l, width);
+                    convert(type, src, base + (line0 + panel + l) * ld + p0, depth, scratch, l * depth);
                 }
-                for (int l = filled; l < width; l++) {
-                    for (int p = 0; p < depth; p++) {
-                        dst[offset + l + p * width] = 0f;
-                    }
-                }
+                transpose(scratch, filled, depth, dst, panel * depth, width, index);
             }
         }
     }
 
-    /** {@code count} consecutive elements from element {@code index} of {@code src}, as floats into {@code dst}. */
+    /** Each depth step's run of lines is converted whole, then dealt out to the panels, zero-padded. */
+    private static void packAcrossLines(float[] dst, int width, MemorySegment src, GemmType type, long first,
+                                        long ld, int lines, int depth, float[] scratch) {
+        for (int p = 0; p < depth; p++) {
+            convert(type, src, first + p * ld, lines, scratch, 0);
+            for (int panel = 0; panel < lines; panel += width) {
+                int filled = Math.min(width, lines - panel);
+                int at = panel * depth + p * width;
+                System.arraycopy(scratch, panel, dst, at, filled);
+                Arrays.fill(dst, at + filled, at + width, 0f);
+            }
+        }
+    }
+
+    /**
+     * One panel from {@code count} converted lines of {@code depth} floats each ({@code lines[l * depth + p]}):
+     * a gather per depth step and group of LANES lines; with 512-bit vectors one masked gather more takes
+     * the lines left (an A panel's 8 lines, the last B panel's few) and writes zeros up to {@code width}.
+     * Elsewhere the lines left are copied one by one: AVX2 has no masked gather C2 compiles, and a second,
+     * narrower species would make the gathers' shared code polymorphic, which stops C2 from compiling it.
+     */
+    private static void transpose(float[] lines, int count, int depth, float[] dst, int at, int width, int[] index) {
+        for (int i = 0; i < LANES; i++) {
+            index[i] = i * depth;
+        }
+        int l = 0;
+        for (; l + LANES <= count; l += LANES) {
+            for (int p = 0; p < depth; p++) {
+                FloatVector.fromArray(SPECIES, lines, l * depth + p, index, 0).intoArray(dst, at + p * width + l);
+            }
+        }
+        if (MASKED_GATHERS && l < count) {
+            VectorMask<Float> read = SPECIES.indexInRange(l, count);
+            VectorMask<Float> write = SPECIES.indexInRange(l, width);
+            for (int p = 0; p < depth; p++) {
+                FloatVector.fromArray(SPECIES, lines, l * depth + p, index, 0, read)
+                        .intoArray(dst, at + p * width + l, write);
+            }
+            l = Math.min(l + LANES, width);
+        }
+        for (; l < width; l++) {
+            for (int p = 0; p < depth; p++) {
+                dst[at + p * width + l] = l < count ? lines[l * depth + p] : 0f;
+            }
+        }
+    }
+
+    /**
+     * {@code count} consecutive elements from element {@code index} of {@code src}, as floats into {@code dst}.
+     * One small method per type, so that C2 inlines each one's memory accesses on its own budget (a single
+     * method with all three lost the f16 loop's inlining, a fourfold slowdown, once all three had run).
+     */
     static void convert(GemmType type, MemorySegment src, long index, int count, float[] dst, int at) {
-        int i = 0;
         switch (type) {
-            case F32 -> {
-                for (; i <= count - LANES; i += LANES) {
-                    FloatVector.fromMemorySegment(SPECIES, src, (index + i) * 4, ByteOrder.LITTLE_ENDIAN)
-                            .intoArray(dst, at + i);
-                }
-                for (; i < count; i++) {
-                    dst[at + i] = src.getAtIndex(F32, index + i);
-                }
-            }
-            case BF16 -> {
-                for (; i <= count - LANES; i += LANES) {
-                    ShortVector bits = ShortVector.fromMemorySegment(SHORTS, src, (index + i) * 2,
-                            ByteOrder.LITTLE_ENDIAN);
-                    ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0))
-                            .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
-                }
-                for (; i < count; i++) {
-                    dst[at + i] = Float.intBitsToFloat(src.getAtIndex(BITS16, index + i) << 16);
-                }
-            }
-            case F16 -> {
-                for (; i < count; i++) {
-                    dst[at + i] = Float.float16ToFloat(src.getAtIndex(BITS16, index + i));
-                }
-            }
+            case F32 -> convertF32(src, index, count, dst, at);
+            case BF16 -> convertBf16(src, index, count, dst, at);
+            case F16 -> convertF16(src, index, count, dst, at);
         }
     }
 
-    /** {@link #convert} into every {@code stride}-th float of {@code dst}: a transposing copy. */
-    private static void convertStrided(GemmType type, MemorySegment src, long index, int count, float[] dst,
-                                       int at, int stride) {
-        switch (type) {
-            case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[at + i * stride] = src.getAtIndex(F32, index + i);
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[at + i * stride] = Float.intBitsToFloat(src.getAtIndex(BITS16, index + i) << 16);
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[at + i * stride] = Float.float16ToFloat(src.getAtIndex(BITS16, index + i));
-                }
-            }
+    private static void convertF32(MemorySegment src, long index, int count, float[] dst, int at) {
+        int i = 0;
+        for (; i <= count - LANES; i += LANES) {
+            FloatVector.fromMemorySegment(SPECIES, src, (index + i) * 4, ByteOrder.LITTLE_ENDIAN)
+                    .intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = src.getAtIndex(F32, index + i);
+        }
+    }
+
+    /** bf16 is the top half of an f32: widen and shift. */
+    private static void convertBf16(MemorySegment src, long index, int count, float[] dst, int at) {
+        int i = 0;
+        for (; i <= count - LANES; i += LANES) {
+            ShortVector bits = ShortVector.fromMemorySegment(SHORTS, src, (index + i) * 2, ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = Float.intBitsToFloat(src.getAtIndex(BITS16, index + i) << 16);
+        }
+    }
+
+    private static void convertF16(MemorySegment src, long index, int count, float[] dst, int at) {
+        for (int i = 0; i < count; i++) {
+            dst[at + i] = Float.float16ToFloat(src.getAtIndex(BITS16, index + i));
         }
     }
 }

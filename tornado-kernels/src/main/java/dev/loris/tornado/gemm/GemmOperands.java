@@ -44,6 +44,9 @@ public final class GemmOperands {
         if (array == null) {
             throw bad(shape, name + " is null", "pass a device array");
         }
+        if (array.isClosed()) {
+            throw bad(shape, name + " is closed", "keep operands open until the GEMM's stream is synchronised");
+        }
         if (array.accelerator() != accelerator) {
             throw bad(shape, name + " lives on " + array.accelerator().spec() + ", the GEMM runs on "
                     + accelerator.spec(), "allocate the operands on the GEMM's accelerator");

@@ -23,6 +23,7 @@ public final class Gemms {
             new CublasLtBackend(),
             new ClBlastBackend(),
             new TiledGemmBackend(),
+            new JvmGemmBackend(),
     });
 
     private Gemms() {

@@ -1,5 +1,7 @@
 package dev.loris.tornado.gemm;
 
+import dev.loris.LorisException;
+import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -13,12 +15,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Every registered GEMM backend on every accelerator it serves, against the f64 reference: all transpose
  * combinations, odd shapes, batches, beta = 1 accumulation, padded leading dimensions with offsets, bias, and
- * each precision, on fresh random data; C is poisoned first where beta = 0 so unwritten elements show.
+ * each precision, on fresh random data; C is poisoned first where beta = 0 so unwritten elements show. And
+ * every backend refuses a wrong operand with {@link GemmOperands}' message before it touches anything.
  */
 class GemmTest {
     static Stream<Arguments> backends() {
@@ -44,13 +50,52 @@ class GemmTest {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         try (Accelerator acc = Accelerator.open(spec)) {
-            GemmBackend backend = Gemms.backends().stream().filter(b -> b.id().equals(backendId)).findFirst().orElseThrow();
-            String reason = backend.unavailableReason(acc);
-            Assumptions.assumeTrue(reason == null, () -> backendId + " on " + spec + ": " + reason);
-            try (Gemm gemm = backend.open(acc)) {
+            try (Gemm gemm = openOrSkip(backendId, acc)) {
                 checkAll(gemm, random, seed, TYPES);
             }
         }
+    }
+
+    /**
+     * A 4x4x4 f32 GEMM with one operand too short (A, B and C in turn, 10 elements instead of 16) fails with
+     * the message {@link GemmOperands#check} gives, and C, poisoned before, is still all NaN afterwards.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backends")
+    void wrongOperandsAreNamedBeforeAnythingRuns(String spec, String backendId) {
+        GemmShape shape = GemmShape.of(4, 4, 4, false, false, GemmType.F32, GemmType.F32, GemmType.F32);
+        try (Accelerator acc = Accelerator.open(spec); Gemm gemm = openOrSkip(backendId, acc)) {
+            for (String shortOne : new String[] {"A", "B", "C"}) {
+                try (DeviceArray a = acc.allocate(FloatArray.class, shortOne.equals("A") ? 10 : 16);
+                     DeviceArray b = acc.allocate(FloatArray.class, shortOne.equals("B") ? 10 : 16);
+                     DeviceArray c = acc.allocate(FloatArray.class, shortOne.equals("C") ? 10 : 16)) {
+                    a.fillBytes((byte) 0);
+                    b.fillBytes((byte) 0);
+                    c.poison();
+                    LorisException expected = assertThrows(LorisException.class,
+                            () -> GemmOperands.check(acc, shape, a, 0, b, 0, c, 0, null));
+                    LorisException thrown = assertThrows(LorisException.class,
+                            () -> gemm.multiply(shape, 1f, a, b, 0f, c));
+                    assertEquals(expected.getMessage(), thrown.getMessage());
+                    assertEquals(shape + ": " + shortOne + " needs elements [0, 16) but has 10", thrown.getMessage());
+                    acc.synchronize();
+                    FloatArray after = new FloatArray(c.length());
+                    c.copyTo(after);
+                    for (int i = 0; i < after.getSize(); i++) {
+                        assertTrue(Float.isNaN(after.get(i)), gemm.name() + " wrote C[" + i + "] = " + after.get(i)
+                                + " although " + shortOne + " was refused");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Opens backend {@code id} on {@code acc}, or skips the test with the backend's reason. */
+    static Gemm openOrSkip(String id, Accelerator acc) {
+        GemmBackend backend = Gemms.backends().stream().filter(b -> b.id().equals(id)).findFirst().orElseThrow();
+        String reason = backend.unavailableReason(acc);
+        Assumptions.assumeTrue(reason == null, () -> id + " on " + acc.spec() + ": " + reason);
+        return backend.open(acc);
     }
 
     /**

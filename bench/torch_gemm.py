@@ -1,11 +1,10 @@
-"""torch.matmul on the GEMM shapes of a Llama-3.1-8B training step at 4096 tokens (issue 4), timed as
-bench GemmBench times ours: median of CUDA-event-timed runs after warm-up. bf16 inputs and outputs, f32
-accumulation (PyTorch's default for bf16 matmul on H100). Prints tab-separated lines: backend, shape,
-ms, TFLOP/s. Run on the GPU machine: python3 bench/torch_gemm.py [runs].
-
-Shapes, row-major as Loris writes them (m, n, k; "B^T" when the weight is stored (out, in) as HF stores it):
-forward Y = X W^T is (tokens, out, in) with B^T; backward dX = dY W is (tokens, in, out) without; LoRA rank
-16: X A^T is (tokens, 16, in) with B^T, and (X A^T) B^T is (tokens, out, 16) with B^T."""
+"""torch.matmul on the GEMMs of a Llama-3.1-8B training step at 4096 tokens (issue 4), timed as bench
+GemmBench times ours: median of CUDA-event-timed runs after warm-up. The shapes come from the file GemmBench
+reads (bench/src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv), so both time the same products.
+bf16 inputs, f32 accumulation (reduced-precision reduction off); an f32 output goes through torch.mm's
+out_dtype where this PyTorch has it. Prints tab-separated lines: backend, name, shape, ms, GFLOP/s, in the
+format of GemmBench. Run on the GPU machine: python3 bench/torch_gemm.py [runs]."""
+import os
 import sys
 
 import torch
@@ -13,40 +12,49 @@ import torch
 from cuda_timing import median_ms
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-TOKENS = 4096
-HIDDEN = 4096
-KV = 1024
-INTERMEDIATE = 14336
-VOCAB = 128256
-RANK = 16
+SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      "src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv")
+DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}
 
-# name, m, n, k, B transposed
-SHAPES = [
-    ("q/o proj forward", TOKENS, HIDDEN, HIDDEN, True),
-    ("k/v proj forward", TOKENS, KV, HIDDEN, True),
-    ("gate/up forward", TOKENS, INTERMEDIATE, HIDDEN, True),
-    ("down forward", TOKENS, HIDDEN, INTERMEDIATE, True),
-    ("lm_head forward", TOKENS, VOCAB, HIDDEN, True),
-    ("gate/up backward dX", TOKENS, HIDDEN, INTERMEDIATE, False),
-    ("down backward dX", TOKENS, INTERMEDIATE, HIDDEN, False),
-    ("lora X A^T (r16)", TOKENS, RANK, HIDDEN, True),
-    ("lora (XA^T) B^T (r16)", TOKENS, INTERMEDIATE, RANK, True),
-]
+
+def shapes():
+    with open(SHAPES) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, m, n, k, ta, tb, a, b, c = line.rstrip("\n").split("\t")
+                yield name, int(m), int(n), int(k), ta == "1", tb == "1", a, b, c
+
+
+def label(m, n, k, ta, tb, a, b, c):
+    """GemmShape.toString()'s form, so the two reports line up."""
+    return f"GEMM {m}x{n}x{k}{' A^T' if ta else ''}{' B^T' if tb else ''} {a.upper()}*{b.upper()}->{c.upper()}"
 
 
 def main():
     dev = torch.device("cuda")
     torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
-    for name, m, n, k, transposed in SHAPES:
-        a = torch.randn(m, k, dtype=torch.bfloat16, device=dev)
-        w = torch.randn((n, k) if transposed else (k, n), dtype=torch.bfloat16, device=dev)
-        b = w.t() if transposed else w
-        out = torch.empty(m, n, dtype=torch.bfloat16, device=dev)
-        ms = median_ms(lambda: torch.matmul(a, b, out=out), RUNS)
-        tflops = 2.0 * m * n * k / ms / 1e9
-        label = f"{name} {m}x{n}x{k}{' B^T' if transposed else ''} bf16"
-        print(f"torch.matmul\t{label}\t{ms:.4f} ms\t{tflops:.1f} TFLOP/s")
-        del a, w, b, out
+    torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = False
+    for name, m, n, k, ta, tb, ta_type, tb_type, tc_type in shapes():
+        a_stored = torch.randn((k, m) if ta else (m, k), dtype=DTYPES[ta_type], device=dev)
+        b_stored = torch.randn((n, k) if tb else (k, n), dtype=DTYPES[tb_type], device=dev)
+        a = a_stored.t() if ta else a_stored
+        b = b_stored.t() if tb else b_stored
+        out_dtype = DTYPES[tc_type]
+        if out_dtype == a.dtype:
+            out = torch.empty(m, n, dtype=out_dtype, device=dev)
+            call = lambda: torch.matmul(a, b, out=out)
+        else:
+            try:
+                torch.mm(a, b, out_dtype=out_dtype)
+            except (TypeError, RuntimeError) as e:
+                print(f"torch.matmul\t{name}\t{label(m, n, k, ta, tb, ta_type, tb_type, tc_type)}\tunsupported: {e}")
+                continue
+            call = lambda: torch.mm(a, b, out_dtype=out_dtype)
+        ms = median_ms(call, RUNS)
+        gflops = 2.0 * m * n * k / ms / 1e6
+        print(f"torch.matmul\t{name}\t{label(m, n, k, ta, tb, ta_type, tb_type, tc_type)}\t{ms:.4f} ms\t{gflops:.1f} GFLOP/s",
+              flush=True)
+        del a_stored, b_stored, a, b
         torch.cuda.empty_cache()
 
 

@@ -14,20 +14,26 @@ import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.DeviceEvent;
 import dev.loris.tornado.runtime.DeviceStream;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
  * The GEMM benchmark of issue 4: every GEMM of an accelerator on a set of shapes, each figure the median of
  * repeated calls timed with device events after a warm-up (which also lets the JIT compile the JVM GEMM).
- * Prints one tab-separated line per measurement: GEMM, shape, milliseconds, GFLOP/s (2mnk per matrix).
+ * Prints one tab-separated line per measurement: GEMM, name, shape, milliseconds, GFLOP/s (2mnk per matrix).
  *
  * <p>Usage: {@code GemmBench [SPEC [SET [RUNS]]]}: SPEC as in {@link Accelerator#open} (default jvm); SET
- * "cpu" (default: square f32 products and one bf16 linear layer) or "llama8b" (the linear layers of
- * Llama-3.1-8B for 4096 tokens: forward, input gradient, weight gradient); RUNS the most timed calls per
+ * "cpu" (default: square f32 products and one bf16 linear layer) or "llama8b" (the GEMMs of a Llama-3.1-8B
+ * training step at 4096 tokens, see {@link #llama8b}); RUNS the most timed calls per
  * figure (default 20; fewer when a call is slow, see {@link #time}). On the JVM the Vector API GEMM runs on
  * 2 threads and on all cores, against {@link NaiveGemm}; elsewhere every GEMM {@link Gemms#all} opens.
  * {@link #time} is the part to reuse for other backends and shapes.
@@ -84,7 +90,7 @@ public final class GemmBench {
             case "cpu" -> List.of(
                     square(512), square(1024),
                     GemmShape.of(512, 4096, 4096, false, true, GemmType.BF16, GemmType.BF16, GemmType.BF16));
-            case "llama8b" -> llama8b(4096);
+            case "llama8b" -> llama8b();
             default -> throw new IllegalArgumentException("unknown shape set " + set + ": cpu or llama8b");
         };
     }
@@ -93,23 +99,36 @@ public final class GemmBench {
         return GemmShape.of(size, size, size, false, false, GemmType.F32, GemmType.F32, GemmType.F32);
     }
 
+    /** Name of each benchmark shape read from the shape file, for the report. */
+    private static final Map<GemmShape, String> NAMES = new HashMap<>();
+
     /**
-     * Llama-3.1-8B's linear layers (hidden 4096, 8 KV heads of 128, MLP 14336, vocabulary 128256) for
-     * {@code tokens} tokens, bf16 weights stored (out, in): forward {@code Y = X W^T}, input gradient
-     * {@code dX = dY W}, weight gradient {@code dW = dY^T X} accumulated in f32.
+     * The GEMMs of a Llama-3.1-8B training step at 4096 tokens, from llama8b-gemm-shapes.tsv next to this
+     * class, the file bench/torch_gemm.py reads too, so that both time the same products.
      */
-    static List<GemmShape> llama8b(int tokens) {
-        int[][] layers = {{4096, 4096}, {1024, 4096}, {14336, 4096}, {4096, 14336}, {128256, 4096}};
-        GemmType bf16 = GemmType.BF16;
+    static List<GemmShape> llama8b() {
         List<GemmShape> shapes = new ArrayList<>();
-        for (int[] outIn : layers) {
-            int out = outIn[0];
-            int in = outIn[1];
-            shapes.add(GemmShape.of(tokens, out, in, false, true, bf16, bf16, bf16));
-            shapes.add(GemmShape.of(tokens, in, out, false, false, bf16, bf16, bf16));
-            shapes.add(GemmShape.of(out, in, tokens, true, false, bf16, bf16, GemmType.F32));
+        try (var in = GemmBench.class.getResourceAsStream("llama8b-gemm-shapes.tsv")) {
+            String text = new String(Objects.requireNonNull(in, "llama8b-gemm-shapes.tsv").readAllBytes(),
+                    StandardCharsets.UTF_8);
+            for (String line : text.split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.split("\t");
+                GemmShape shape = GemmShape.of(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                        f[4].equals("1"), f[5].equals("1"), type(f[6]), type(f[7]), type(f[8]));
+                shapes.add(shape);
+                NAMES.put(shape, f[0]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return shapes;
+    }
+
+    private static GemmType type(String name) {
+        return GemmType.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     /**
@@ -163,7 +182,7 @@ public final class GemmBench {
     }
 
     private static void report(Gemm gemm, GemmShape shape, double ms) {
-        System.out.printf(Locale.ROOT, "%s\t%s\t%.3f ms\t%.1f GFLOP/s%n", gemm.name(), shape, ms,
-                shape.flops() / ms / 1e6);
+        System.out.printf(Locale.ROOT, "%s\t%s\t%s\t%.4f ms\t%.1f GFLOP/s%n", gemm.name(),
+                NAMES.getOrDefault(shape, "-"), shape, ms, shape.flops() / ms / 1e6);
     }
 }

@@ -16,12 +16,10 @@ import java.util.Map;
  * kernels are OpenCL C built for the device, and every stream is the device's one in-order, profiled queue
  * (so streams never overlap, and an array released on one is never reused under work of another).
  *
- * <p>Programs are built with -cl-fp32-correctly-rounded-divide-sqrt where the device allows it, so float
- * division and square root round as Java's do.
+ * <p>Programs are built with {@link OpenClDevice#javaFloatOptions()}, so float division and square root
+ * round as Java's do where the device allows it.
  */
 final class OpenClAccelerator extends Accelerator {
-    private static final String CORRECTLY_ROUNDED = "-cl-fp32-correctly-rounded-divide-sqrt";
-
     private final OpenClDevice device;
     private final String spec;
     private final CachingAllocator<OpenClBuffer> allocator;
@@ -84,8 +82,7 @@ final class OpenClAccelerator extends Accelerator {
     @Override
     CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                 KernelSignature signature) {
-        OpenClKernelBuild built = OpenClKernelBuild.of(device, graph,
-                device.correctlyRoundedDivideSqrt() ? CORRECTLY_ROUNDED : "");
+        OpenClKernelBuild built = OpenClKernelBuild.of(device, graph, device.javaFloatOptions());
         return new CompiledKernel(this, kernel, constants, signature, built.source(),
                 compiled -> new OpenClKernelLaunch(compiled, built.program().kernel(built.entry())));
     }

@@ -77,7 +77,7 @@ class CompilerSmokeTest {
              OpenClBuffer bx = device.allocate(4L * n); OpenClBuffer by = device.allocate(4L * n)) {
             bx.write(MemorySegment.ofArray(x));
             by.write(MemorySegment.ofArray(y));
-            OpenClKernel kernel = device.build(source, "").kernel(OpenClEmitter.entryName("axpy"));
+            OpenClKernel kernel = device.build(source, device.javaFloatOptions()).kernel(OpenClEmitter.entryName("axpy"));
             kernel.setBuffer(0, bx).setLong(1, n).setBuffer(2, by).setLong(3, n).setFloat(4, a).setInt(5, n);
             kernel.launch(new long[] {((n + 63) / 64) * 64L}, new long[] {64}).waitFor();
             MemorySegment result = arena.allocate(4L * n);
@@ -106,7 +106,7 @@ class CompilerSmokeTest {
              OpenClBuffer bin = device.allocate(4L * in.length); OpenClBuffer bout = device.allocate(4L * n)) {
             bin.write(MemorySegment.ofArray(in));
             bout.fillInt(0x7fc0dead);
-            OpenClKernel kernel = device.build(source, "").kernel(OpenClEmitter.entryName("controlFlow"));
+            OpenClKernel kernel = device.build(source, device.javaFloatOptions()).kernel(OpenClEmitter.entryName("controlFlow"));
             kernel.setBuffer(0, bin).setLong(1, in.length).setBuffer(2, bout).setLong(3, n).setInt(4, n).setInt(5, width);
             kernel.launch(new long[] {((n + 31) / 32) * 32L}, new long[] {32}).waitFor();
             MemorySegment result = arena.allocate(4L * n);

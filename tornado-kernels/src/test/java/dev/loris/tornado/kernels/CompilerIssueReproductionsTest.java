@@ -37,7 +37,7 @@ class CompilerIssueReproductionsTest {
                 CompilerIssueReproductionsTest.class.getDeclaredMethod("mix", KernelContext.class, FloatArray.class),
                 Map.of());
         try (OpenClDevice device = OpenClDevice.openDefault()) {
-            OpenClProgram program = device.build(source, "");
+            OpenClProgram program = device.build(source, device.javaFloatOptions());
             assertTrue(program.kernelNames().contains(OpenClEmitter.entryName("mix")),
                     "kernels in the program: " + program.kernelNames());
         }

@@ -384,9 +384,25 @@ final class PtxLowering {
         }
     }
 
-    /** All 32 lanes take part (full member mask); the clamp 0x1f keeps exchanges inside the warp. */
+    /**
+     * All 32 lanes take part (full member mask); the clamp 0x1f keeps exchanges inside the warp. shfl reads
+     * only the low five bits of a delta or lane mask, while Java's simdShuffleDown/Xor give a lane its own value
+     * when the delta or mask is outside 0..31 (PTX would move another lane's value; a random mask of that
+     * kind failed the bit-for-bit test on the H100), so such an argument is checked unless it is a constant
+     * in range.
+     */
     private void shuffle(Value v, String mode) {
-        line("shfl.sync." + mode + ".b32 " + regs.of(v) + ", " + regs.of(v.input(0)) + ", " + regs.of(v.input(1))
+        Value lane = v.input(1);
+        line("shfl.sync." + mode + ".b32 " + regs.of(v) + ", " + regs.of(v.input(0)) + ", " + regs.of(lane)
                 + ", 0x1f, 0xffffffff;");
+        if (mode.equals("idx") || lane.isConst() && lane.longValue() >= 0 && lane.longValue() < 32) {
+            return;
+        }
+        String high = regs.temp(Kind.B32);
+        String outside = regs.temp(Kind.PRED);
+        line("and.b32 " + high + ", " + regs.of(lane) + ", -32;");
+        line("setp.ne.s32 " + outside + ", " + high + ", 0;");
+        line("selp." + bits(v.type) + " " + regs.of(v) + ", " + regs.of(v.input(0)) + ", " + regs.of(v) + ", "
+                + outside + ";");
     }
 }

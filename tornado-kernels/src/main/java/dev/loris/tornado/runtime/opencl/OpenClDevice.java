@@ -87,6 +87,15 @@ public final class OpenClDevice implements AutoCloseable {
         return capabilities.correctlyRoundedDivideSqrt();
     }
 
+    /**
+     * The build options for Java's float semantics: -cl-fp32-correctly-rounded-divide-sqrt where the device
+     * allows it, so float division and square root round as Java's do (NVIDIA's OpenCL is 1 ulp off
+     * without it, measured on the H100), else none.
+     */
+    public String javaFloatOptions() {
+        return correctlyRoundedDivideSqrt() ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+    }
+
     public Set<String> extensions() {
         return capabilities.extensions();
     }

@@ -130,7 +130,7 @@ class OptimisationTest {
         Results out = Results.create();
         TornadoNativeArray[] arrays = {out.ints, out.longs, out.floats};
         List<OpenClBuffer> buffers = new ArrayList<>();
-        try (OpenClKernel kernel = device.build(source, "").kernel(OpenClEmitter.entryName("arithmetic"))) {
+        try (OpenClKernel kernel = device.build(source, device.javaFloatOptions()).kernel(OpenClEmitter.entryName("arithmetic"))) {
             for (int i = 0; i < arrays.length; i++) {
                 OpenClBuffer buffer = device.allocate(arrays[i].getNumBytesOfSegment());
                 buffers.add(buffer);

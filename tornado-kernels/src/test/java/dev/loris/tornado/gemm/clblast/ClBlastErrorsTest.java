@@ -7,6 +7,7 @@ import dev.loris.tornado.gemm.GemmLibraryException;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.NativeHandles;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -52,11 +53,18 @@ class ClBlastErrorsTest {
         }
     }
 
-    /** The real library, given a leading dimension below the row length, answers with the code we name. */
+    /**
+     * The real library, given a leading dimension below the row length, answers with the code we name. CI
+     * installs CLBlast, so there a missing library fails (GemmTest would otherwise skip CLBlast silently);
+     * elsewhere it skips.
+     */
     @Test
     @RequiresOpenCl
     void theLibrarysOwnRejectionIsNamed() {
         ClBlastLibrary library = ClBlastLibrary.loaded().library();
+        if (!"true".equals(System.getenv("CI"))) {
+            Assumptions.assumeTrue(library != null, ClBlastLibrary.loaded().missingReason());
+        }
         assertNotNull(library, ClBlastLibrary.loaded().missingReason());
         try (Accelerator acc = Accelerator.open("opencl:0");
              DeviceArray a = acc.allocate(FloatArray.class, 64);

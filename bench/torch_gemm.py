@@ -1,6 +1,6 @@
 """torch.matmul on the GEMMs of a Llama-3.1-8B training step at 4096 tokens (issue 4), timed as bench
-GemmBench times ours: median of CUDA-event-timed runs after warm-up. The shapes come from the file GemmBench
-reads (bench/src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv), so both time the same products.
+GemmBench times ours (cuda_timing.sustained_median_ms: the same warm-up and budget). The shapes come from
+the file GemmBench reads (bench/src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv), so both time the same products.
 bf16 inputs, f32 accumulation (reduced-precision reduction off); an f32 output goes through torch.mm's
 out_dtype where this PyTorch has it. Prints tab-separated lines: backend, name, shape, ms, GFLOP/s, in the
 format of GemmBench. Run on the GPU machine: python3 bench/torch_gemm.py [runs]."""
@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from cuda_timing import median_ms
+from cuda_timing import sustained_median_ms
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -50,7 +50,7 @@ def main():
                 print(f"torch.matmul\t{name}\t{label(m, n, k, ta, tb, ta_type, tb_type, tc_type)}\tunsupported: {e}")
                 continue
             call = lambda: torch.mm(a, b, out_dtype=out_dtype)
-        ms = median_ms(call, RUNS)
+        ms = sustained_median_ms(call, RUNS)
         gflops = 2.0 * m * n * k / ms / 1e6
         print(f"torch.matmul\t{name}\t{label(m, n, k, ta, tb, ta_type, tb_type, tc_type)}\t{ms:.4f} ms\t{gflops:.1f} GFLOP/s",
               flush=True)

@@ -5,6 +5,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+. gpu/unpack.sh
 export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH" LD_PRELOAD="$ROOT/.jre/lib/libjsig.so"
 OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
 CP=".device-bundle/classes:.device-bundle/lib/*"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (see gpu/bundle.sh): registers NVIDIA's OpenCL driver, lists the devices and runs
-# the whole test suite there (every ring, GPU tests included) with the JUnit console launcher.
+# the whole test suite there (every ring, GPU tests included) with the JUnit console launcher, except the
+# tokenizer tests (their libraries stay home: see gpu/bundle.sh).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+. gpu/unpack.sh
 if command -v nvidia-smi >/dev/null; then  # NVIDIA's OpenCL driver is installed there but not registered
   mkdir -p /etc/OpenCL/vendors && echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
 fi
@@ -21,5 +23,5 @@ java "${OPTS[@]}" -cp "$CP" dev.loris.cli.LorisCli devices 2>&1 | tee "${OUT:-/t
 
 echo "== tests"
 java "${OPTS[@]}" -Xss8m -jar .device-bundle/junit/junit-platform-console-standalone-*.jar execute \
-  --class-path ".device-bundle/test-classes:.device-bundle/classes:$(ls .device-bundle/lib/*.jar | tr '\n' ':')" \
-  --scan-class-path .device-bundle/test-classes --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "${OUT:-/tmp}/tests.txt" | tail -40
+  --class-path ".device-bundle/test-classes:$(ls -d */src/test/resources | tr '\n' ':').device-bundle/classes:$(ls .device-bundle/lib/*.jar | tr '\n' ':')" \
+  --scan-class-path .device-bundle/test-classes --exclude-package dev.loris.model.tokenizer --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "${OUT:-/tmp}/tests.txt" | tail -40

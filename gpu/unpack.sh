@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sourced by the gpu/*.sh scripts on the GPU machine: unpacks .device-pack.tar.xz (made by gpu/bundle.sh)
+# into .jre/ and .device-bundle/ unless they are already there from an earlier call on the same machine.
+if [ ! -x .jre/bin/java ] || [ .device-pack.tar.xz -nt .jre/bin/java ]; then
+  rm -rf .jre .device-bundle
+  python3 -c "import tarfile; tarfile.open('.device-pack.tar.xz').extractall('.', filter='tar')" || exit 1
+  touch .jre/bin/java
+fi

@@ -171,24 +171,33 @@ public final class Rope {
         }
     }
 
+    /** One pair's rule in a reference: element {@code at} and {@code at + half}, the table's f32 c and s. */
+    private interface PairRule {
+        void apply(int at, int half, float c, float s);
+    }
+
+    /** Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length. */
+    private static void forEachPair(int heads, int headDim, int[] positions, float[] cos, float[] sin,
+                                    PairRule rule) {
+        int half = headDim / 2;
+        for (int t = 0; t < positions.length; t++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < half; i++) {
+                    int angle = positions[t] * half + i;
+                    rule.apply((t * heads + h) * headDim + i, half, cos[angle], sin[angle]);
+                }
+            }
+        }
+    }
+
     /** HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values; returns a new array. */
     public static float[] forwardReference(float[] x, int heads, int headDim, int[] positions, float[] cos,
                                            float[] sin) {
         float[] y = new float[x.length];
-        int half = headDim / 2;
-        for (int t = 0; t < positions.length; t++) {
-            for (int h = 0; h < heads; h++) {
-                int base = (t * heads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = cos[positions[t] * half + i];
-                    float s = sin[positions[t] * half + i];
-                    float x1 = x[base + i];
-                    float x2 = x[base + i + half];
-                    y[base + i] = x1 * c + -x2 * s;
-                    y[base + i + half] = x2 * c + x1 * s;
-                }
-            }
-        }
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+            y[at] = x[at] * c + -x[at + half] * s;
+            y[at + half] = x[at + half] * c + x[at] * s;
+        });
         return y;
     }
 
@@ -196,20 +205,10 @@ public final class Rope {
     public static float[] backwardReference(float[] dy, int heads, int headDim, int[] positions, float[] cos,
                                             float[] sin) {
         float[] dx = new float[dy.length];
-        int half = headDim / 2;
-        for (int t = 0; t < positions.length; t++) {
-            for (int h = 0; h < heads; h++) {
-                int base = (t * heads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = cos[positions[t] * half + i];
-                    float s = sin[positions[t] * half + i];
-                    float g1 = dy[base + i];
-                    float g2 = dy[base + i + half];
-                    dx[base + i] = g1 * c + g2 * s;
-                    dx[base + i + half] = g2 * c - g1 * s;
-                }
-            }
-        }
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+            dx[at] = dy[at] * c + dy[at + half] * s;
+            dx[at + half] = dy[at + half] * c - dy[at] * s;
+        });
         return dx;
     }
 
@@ -217,20 +216,14 @@ public final class Rope {
     public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int[] positions, float[] cos,
                                                float[] sin) {
         short[] y = new short[x.length];
-        int half = headDim / 2;
-        for (int t = 0; t < positions.length; t++) {
-            for (int h = 0; h < heads; h++) {
-                int base = (t * heads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = roundToBf16(cos[positions[t] * half + i]);
-                    float s = roundToBf16(sin[positions[t] * half + i]);
-                    float x1 = TornadoMath.bfloat16ToFloat(x[base + i]);
-                    float x2 = TornadoMath.bfloat16ToFloat(x[base + i + half]);
-                    y[base + i] = TornadoMath.floatToBfloat16(roundToBf16(x1 * c) + roundToBf16(-x2 * s));
-                    y[base + i + half] = TornadoMath.floatToBfloat16(roundToBf16(x2 * c) + roundToBf16(x1 * s));
-                }
-            }
-        }
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+            float c = roundToBf16(cosF32);
+            float s = roundToBf16(sinF32);
+            float x1 = TornadoMath.bfloat16ToFloat(x[at]);
+            float x2 = TornadoMath.bfloat16ToFloat(x[at + half]);
+            y[at] = TornadoMath.floatToBfloat16(roundToBf16(x1 * c) + roundToBf16(-x2 * s));
+            y[at + half] = TornadoMath.floatToBfloat16(roundToBf16(x2 * c) + roundToBf16(x1 * s));
+        });
         return y;
     }
 
@@ -242,20 +235,14 @@ public final class Rope {
     public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int[] positions, float[] cos,
                                                 float[] sin) {
         short[] dx = new short[dy.length];
-        int half = headDim / 2;
-        for (int t = 0; t < positions.length; t++) {
-            for (int h = 0; h < heads; h++) {
-                int base = (t * heads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = roundToBf16(cos[positions[t] * half + i]);
-                    float s = roundToBf16(sin[positions[t] * half + i]);
-                    float g1 = TornadoMath.bfloat16ToFloat(dy[base + i]);
-                    float g2 = TornadoMath.bfloat16ToFloat(dy[base + i + half]);
-                    dx[base + i] = TornadoMath.floatToBfloat16(roundToBf16(g1 * c) + roundToBf16(g2 * s));
-                    dx[base + i + half] = TornadoMath.floatToBfloat16(roundToBf16(g2 * c) - roundToBf16(g1 * s));
-                }
-            }
-        }
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+            float c = roundToBf16(cosF32);
+            float s = roundToBf16(sinF32);
+            float g1 = TornadoMath.bfloat16ToFloat(dy[at]);
+            float g2 = TornadoMath.bfloat16ToFloat(dy[at + half]);
+            dx[at] = TornadoMath.floatToBfloat16(roundToBf16(g1 * c) + roundToBf16(g2 * s));
+            dx[at + half] = TornadoMath.floatToBfloat16(roundToBf16(g2 * c) - roundToBf16(g1 * s));
+        });
         return dx;
     }
 }

@@ -47,31 +47,36 @@ class EmbeddingTest {
 
     @AcrossBackends
     void f32ForwardCopiesRows(SuiteAccelerator backend) {
-        SuiteInputs in = new SuiteInputs();
-        Problem p = Problem.draw(in);
-        float[] weight = in.floats(p.vocab * p.hidden, 3f);
-        FloatArray out = SuiteInputs.poisonedFloats((long) p.ids.length * p.hidden);
-        int[] grid = p.grid(in, 32, p.ids.length);
-        backend.run(SuiteInputs.kernel(Embedding.class, "forward"), grid, new int[] {32, 1},
-                IntArray.fromArray(p.ids), FloatArray.fromArray(weight), out, p.ids.length, p.hidden);
-        float[] expected = Embedding.forwardReference(p.ids, weight, p.hidden);
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], out.get(i), in.at(backend, p.describe("output", i, grid)));
-        }
+        checkForward(backend, false);
     }
 
     @AcrossBackends
     void bf16ForwardCopiesRows(SuiteAccelerator backend) {
+        checkForward(backend, true);
+    }
+
+    /** Both precisions in one body: inputs for both are drawn, the precision under test is run and compared. */
+    private static void checkForward(SuiteAccelerator backend, boolean bf16) {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in);
-        short[] weight = in.bf16(p.vocab * p.hidden, 3f);
-        BFloat16Array out = SuiteInputs.poisonedBf16((long) p.ids.length * p.hidden);
+        short[] weightBits = in.bf16(p.vocab * p.hidden, 3f);
+        float[] weight = in.floats(p.vocab * p.hidden, 3f);
+        long n = (long) p.ids.length * p.hidden;
+        FloatArray outF32 = SuiteInputs.poisonedFloats(n);
+        BFloat16Array outBf16 = SuiteInputs.poisonedBf16(n);
         int[] grid = p.grid(in, 32, p.ids.length);
-        backend.run(SuiteInputs.kernel(Embedding.class, "forwardBf16"), grid, new int[] {32, 1},
-                IntArray.fromArray(p.ids), BFloat16Array.fromArray(weight), out, p.ids.length, p.hidden);
-        short[] expected = Embedding.forwardBf16Reference(p.ids, weight, p.hidden);
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], out.getBits(i), in.at(backend, p.describe("output", i, grid)));
+        backend.run(SuiteInputs.kernel(Embedding.class, bf16 ? "forwardBf16" : "forward"), grid, new int[] {32, 1},
+                IntArray.fromArray(p.ids), bf16 ? BFloat16Array.fromArray(weightBits) : FloatArray.fromArray(weight),
+                bf16 ? outBf16 : outF32, p.ids.length, p.hidden);
+        float[] expectedF32 = Embedding.forwardReference(p.ids, weight, p.hidden);
+        short[] expectedBf16 = Embedding.forwardBf16Reference(p.ids, weightBits, p.hidden);
+        for (int i = 0; i < n; i++) {
+            String where = in.at(backend, p.describe("output", i, grid));
+            if (bf16) {
+                assertEquals(expectedBf16[i], outBf16.getBits(i), where);
+            } else {
+                assertEquals(expectedF32[i], outF32.get(i), where);
+            }
         }
     }
 

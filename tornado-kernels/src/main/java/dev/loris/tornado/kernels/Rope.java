@@ -135,7 +135,8 @@ public final class Rope {
     /**
      * The table for positions 0 .. positions-1, as transformers builds it for a model in any dtype (autocast
      * off, f32): freqs = (inv_freq[None, :] @ position[:, None]).T is a matmul with an inner dimension of 1, so
-     * each angle is the single f32 product inv_freq[i] * (float) p; then cos and sin in f32.
+     * each angle is the single f32 product inv_freq[i] * (float) p (with TF32 matmuls off, torch's default); then
+     * cos and sin in f32. attention_scaling (1 for the default and llama3 rope types) is not applied.
      *
      * <p>{@code (float) Math.cos((double) angle)} is the correctly rounded f32 cosine of the f32 angle or, in
      * rare double-rounding cases, its other neighbour: Math.cos is within 1 ulp in double, 2^-29 of an f32 ulp.

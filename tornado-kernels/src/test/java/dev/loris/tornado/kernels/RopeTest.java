@@ -7,6 +7,7 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Method;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -132,7 +133,7 @@ class RopeTest {
                 p.sin), kArray);
     }
 
-    private static void launch(SuiteInputs in, SuiteAccelerator backend, java.lang.reflect.Method kernel, Problem p,
+    private static void launch(SuiteInputs in, SuiteAccelerator backend, Method kernel, Problem p,
                                Object q, Object k) {
         long pairs = (long) p.tokens * (p.heads + p.kvHeads) * p.headDim / 2;
         backend.run(kernel, in.strideGrid(pairs, 64), new int[] {64}, q, k, IntArray.fromArray(p.positions),

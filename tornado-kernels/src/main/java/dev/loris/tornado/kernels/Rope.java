@@ -1,0 +1,249 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.LorisException;
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+
+/**
+ * Rotary position embedding of Llama-family decoders in Hugging Face's convention, forward and backward,
+ * applied in place to Q (tokens, heads * headDim) and K (tokens, kvHeads * headDim), both row-major.
+ *
+ * <p>HF pairs element i of a head with element i + headDim/2 (rotate_half(x) = cat(-x[h:], x[:h]), h =
+ * headDim/2; not Meta's interleaved pairs): with c, s the cos and sin of the pair's angle,
+ * {@code y[i] = x[i]*c + (-x[i+h])*s} and {@code y[i+h] = x[i+h]*c + x[i]*s}. The angle of pair i at position p
+ * is p * inv_freq[i]; {@code positions} holds each token's position id, so packed sequences restart at 0.
+ *
+ * <p>The cos/sin table, (maxPosition, headDim/2) row-major f32, is built by the host with {@link #table},
+ * exactly as transformers' LlamaRotaryEmbedding builds it (its emb = cat(freqs, freqs) repeats each column
+ * twice, so half the columns suffice). The kernels read it as given; a position outside the table reads out
+ * of bounds, so the host checks positions with {@link #checkPositions}.
+ *
+ * <p>Backward: the rotation is linear with Jacobian [[c, -s], [s, c]] per pair, so the input gradient is its
+ * transpose, the rotation by -angle: {@code dx[i] = dy[i]*c + dy[i+h]*s}, {@code dx[i+h] = dy[i+h]*c - dy[i]*s};
+ * the backward kernels overwrite dy with dx. They run the forward code with sin negated, which rounds exactly
+ * as autograd does: negation commutes with round-to-nearest-even.
+ *
+ * <p>Rounding, exact on every backend (our compiler never contracts a*b + c into fma): f32 kernels compute
+ * each product and the sum in f32, as torch's separate elementwise ops do. bf16 kernels follow HF's bf16 chain:
+ * cos and sin are cast to bf16 ({@code .to(x.dtype)}), each product rounds to bf16 (the f32 product of two
+ * bf16 values is exact, so one rounding), and their f32 sum rounds to bf16 again. Autograd's backward chain
+ * is the same: bf16(bf16(dy*c) + bf16(±dy'*s)).
+ *
+ * <p>Grid: grid-stride over the pairs of Q then K, global = {G}, local = {L}, any G multiple of L (256 is a good
+ * choice). Consecutive work-items take consecutive i of one head, so loads and stores coalesce. Limits: even
+ * headDim; tokens * (heads + kvHeads) * headDim / 2 below 2^31.
+ */
+public final class Rope {
+    private Rope() {
+    }
+
+    public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, IntArray positions,
+                                   FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+        rotateBf16(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
+    }
+
+    /** In place: dq and dk hold the gradients of the rotated Q and K on entry, of Q and K on exit. */
+    public static void backwardBf16(KernelContext ctx, BFloat16Array dq, BFloat16Array dk, IntArray positions,
+                                    FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+        rotateBf16(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
+    }
+
+    public static void forward(KernelContext ctx, FloatArray q, FloatArray k, IntArray positions, FloatArray cos,
+                               FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+        rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
+    }
+
+    /** In place, as {@link #backwardBf16}. */
+    public static void backward(KernelContext ctx, FloatArray dq, FloatArray dk, IntArray positions, FloatArray cos,
+                                FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+        rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
+    }
+
+    /**
+     * Pair p of the grid is (token, head, i) with i fastest and Q's heads before K's. sinSign is exact (+-1), so
+     * s * sinSign is the table's sin or its negation.
+     */
+    private static void rotateBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, IntArray positions,
+                                   FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                                   float sinSign) {
+        int half = headDim / 2;
+        int headsPerToken = heads + kvHeads;
+        long pairs = (long) tokens * headsPerToken * half;
+        for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
+            int pair = (int) p;
+            int i = pair % half;
+            int head = (pair / half) % headsPerToken;
+            int token = pair / half / headsPerToken;
+            long angle = (long) positions.get(token) * half + i;
+            float c = roundToBf16(cos.get(angle));
+            float s = roundToBf16(sin.get(angle) * sinSign);
+            if (head < heads) {
+                rotatePairBf16(q, ((long) token * heads + head) * headDim + i, half, c, s);
+            } else {
+                rotatePairBf16(k, ((long) token * kvHeads + head - heads) * headDim + i, half, c, s);
+            }
+        }
+    }
+
+    private static void rotate(KernelContext ctx, FloatArray q, FloatArray k, IntArray positions, FloatArray cos,
+                               FloatArray sin, int tokens, int heads, int kvHeads, int headDim, float sinSign) {
+        int half = headDim / 2;
+        int headsPerToken = heads + kvHeads;
+        long pairs = (long) tokens * headsPerToken * half;
+        for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
+            int pair = (int) p;
+            int i = pair % half;
+            int head = (pair / half) % headsPerToken;
+            int token = pair / half / headsPerToken;
+            long angle = (long) positions.get(token) * half + i;
+            float c = cos.get(angle);
+            float s = sin.get(angle) * sinSign;
+            if (head < heads) {
+                rotatePair(q, ((long) token * heads + head) * headDim + i, half, c, s);
+            } else {
+                rotatePair(k, ((long) token * kvHeads + head - heads) * headDim + i, half, c, s);
+            }
+        }
+    }
+
+    /** HF's bf16 chain on the pair (at, at + half); c and s are bf16 values. */
+    private static void rotatePairBf16(BFloat16Array x, long at, int half, float c, float s) {
+        float x1 = x.getFloat(at);
+        float x2 = x.getFloat(at + half);
+        x.set(at, TornadoMath.floatToBfloat16(roundToBf16(x1 * c) + roundToBf16(-x2 * s)));
+        x.set(at + half, TornadoMath.floatToBfloat16(roundToBf16(x2 * c) + roundToBf16(x1 * s)));
+    }
+
+    private static void rotatePair(FloatArray x, long at, int half, float c, float s) {
+        float x1 = x.get(at);
+        float x2 = x.get(at + half);
+        x.set(at, x1 * c + -x2 * s);
+        x.set(at + half, x2 * c + x1 * s);
+    }
+
+    private static float roundToBf16(float v) {
+        return TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(v));
+    }
+
+    /** The cos and sin of every (position, pair) angle, each (positions, half) row-major f32. */
+    public record Table(int positions, int half, FloatArray cos, FloatArray sin) {
+    }
+
+    /**
+     * The table for positions 0 .. positions-1, as transformers builds it for a model in any dtype (autocast
+     * off, f32): freqs = (inv_freq[None, :] @ position[:, None]).T is a matmul with an inner dimension of 1, so
+     * each angle is the single f32 product inv_freq[i] * (float) p (with TF32 matmuls off, torch's default); then
+     * cos and sin in f32. attention_scaling (1 for the default and llama3 rope types) is not applied.
+     *
+     * <p>{@code (float) Math.cos((double) angle)} is the correctly rounded f32 cosine of the f32 angle or, in
+     * rare double-rounding cases, its other neighbour: Math.cos is within 1 ulp in double, 2^-29 of an f32 ulp.
+     * Either way it is one of the two floats that bracket the exact value. torch's f32 cos on the CPU (SLEEF's
+     * u10 functions, max error 1.0 ulp) is also one of those two, so the two agree within 1 ulp. On CUDA torch
+     * calls cosf/sinf, documented within 2 ulp of the correctly rounded result, so there they may differ by 2
+     * ulp. The bf16 kernels round these values to bf16, which a 1-2 ulp f32 difference almost never changes.
+     *
+     * <p>inv_freq is the host's (rope_theta, scaling: formats.md section 7); its length is headDim / 2.
+     */
+    public static Table table(float[] invFreq, int positions) {
+        int half = invFreq.length;
+        float[] cos = new float[positions * half];
+        float[] sin = new float[positions * half];
+        for (int p = 0; p < positions; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = invFreq[i] * (float) p;
+                cos[p * half + i] = (float) Math.cos((double) angle);
+                sin[p * half + i] = (float) Math.sin((double) angle);
+            }
+        }
+        return new Table(positions, half, FloatArray.fromArray(cos), FloatArray.fromArray(sin));
+    }
+
+    /** Fails with the first position id outside the table [0, maxPosition), naming it and its token. */
+    public static void checkPositions(IntArray positions, int maxPosition) {
+        long bad = HostIndexCheck.firstOutside(positions, maxPosition);
+        if (bad >= 0) {
+            throw new LorisException("position id " + positions.get(bad) + " of token " + bad
+                    + " is outside the RoPE table of " + maxPosition + " positions",
+                    "position ids count from 0 within each packed sequence; raise max_position_embeddings or"
+                            + " shorten the sequences");
+        }
+    }
+
+    /** One pair's rule in a reference: element {@code at} and {@code at + half}, the table's f32 c and s. */
+    private interface PairRule {
+        void apply(int at, int half, float c, float s);
+    }
+
+    /** Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length. */
+    private static void forEachPair(int heads, int headDim, int[] positions, float[] cos, float[] sin,
+                                    PairRule rule) {
+        int half = headDim / 2;
+        for (int t = 0; t < positions.length; t++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < half; i++) {
+                    int angle = positions[t] * half + i;
+                    rule.apply((t * heads + h) * headDim + i, half, cos[angle], sin[angle]);
+                }
+            }
+        }
+    }
+
+    /** HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values; returns a new array. */
+    public static float[] forwardReference(float[] x, int heads, int headDim, int[] positions, float[] cos,
+                                           float[] sin) {
+        float[] y = new float[x.length];
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+            y[at] = x[at] * c + -x[at + half] * s;
+            y[at + half] = x[at + half] * c + x[at] * s;
+        });
+        return y;
+    }
+
+    /** Autograd's f32 backward of {@link #forwardReference}: dx from dy, as derived in the class comment. */
+    public static float[] backwardReference(float[] dy, int heads, int headDim, int[] positions, float[] cos,
+                                            float[] sin) {
+        float[] dx = new float[dy.length];
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+            dx[at] = dy[at] * c + dy[at + half] * s;
+            dx[at + half] = dy[at + half] * c - dy[at] * s;
+        });
+        return dx;
+    }
+
+    /** HF's bf16 forward chain on raw bf16 bits; returns new bits. */
+    public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int[] positions, float[] cos,
+                                               float[] sin) {
+        short[] y = new short[x.length];
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+            float c = roundToBf16(cosF32);
+            float s = roundToBf16(sinF32);
+            float x1 = TornadoMath.bfloat16ToFloat(x[at]);
+            float x2 = TornadoMath.bfloat16ToFloat(x[at + half]);
+            y[at] = TornadoMath.floatToBfloat16(roundToBf16(x1 * c) + roundToBf16(-x2 * s));
+            y[at + half] = TornadoMath.floatToBfloat16(roundToBf16(x2 * c) + roundToBf16(x1 * s));
+        });
+        return y;
+    }
+
+    /**
+     * Autograd's bf16 backward chain on raw bits: q*cos gives bf16(dy*c); rotate_half(q)*sin gives bf16(dy*s),
+     * routed back through rotate_half's cat/neg/slices to bf16(dy[i+h]*s) for element i and -bf16(dy[i]*s) for
+     * element i+h; the two contributions add in bf16.
+     */
+    public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int[] positions, float[] cos,
+                                                float[] sin) {
+        short[] dx = new short[dy.length];
+        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+            float c = roundToBf16(cosF32);
+            float s = roundToBf16(sinF32);
+            float g1 = TornadoMath.bfloat16ToFloat(dy[at]);
+            float g2 = TornadoMath.bfloat16ToFloat(dy[at + half]);
+            dx[at] = TornadoMath.floatToBfloat16(roundToBf16(g1 * c) + roundToBf16(g2 * s));
+            dx[at + half] = TornadoMath.floatToBfloat16(roundToBf16(g2 * c) - roundToBf16(g1 * s));
+        });
+        return dx;
+    }
+}

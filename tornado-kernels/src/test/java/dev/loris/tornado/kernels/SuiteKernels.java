@@ -26,6 +26,7 @@ final class SuiteKernels {
             AttentionDecode.class,
             Rope.class,
             Embedding.class,
+            Elementwise.class,
     });
 
     private SuiteKernels() {

@@ -1,0 +1,75 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+
+/**
+ * The small element-wise steps of a decoder layer: residual sums (forward, and the gradient meeting at a
+ * residual in backward), and column sums of a (rows, cols) matrix (a bias's gradient is the column sum of
+ * its output's gradient).
+ *
+ * <p>Grids: the element-wise kernels stride over n (global any multiple of local; 256 is a good group);
+ * {@link #columnSums} takes global = {cols rounded up to local}, local = {L}: each work-item owns a column
+ * and walks down the rows, so consecutive work-items read consecutive addresses. Column sums are summed in
+ * row order in f32, the same order every run.
+ *
+ * <p>Rounding: the f32 forms are exact IEEE sums. The bf16 sum is the f32 sum of the two bf16 values rounded
+ * once to bf16, as PyTorch's bf16 add.
+ */
+public final class Elementwise {
+    private Elementwise() {
+    }
+
+    /** out = a + b over n elements; out may be a or b. */
+    public static void add(KernelContext ctx, FloatArray a, FloatArray b, FloatArray out, long n) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            out.set(i, a.get(i) + b.get(i));
+        }
+    }
+
+    /** out = a + b over n bf16 elements, rounded once; out may be a or b. */
+    public static void addBf16(KernelContext ctx, BFloat16Array a, BFloat16Array b, BFloat16Array out, long n) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            out.set(i, TornadoMath.floatToBfloat16(a.getFloat(i) + b.getFloat(i)));
+        }
+    }
+
+    /** sums[c] = (accumulate ? sums[c] : 0) + the sum over rows of x[r][c], for an f32 (rows, cols) matrix. */
+    public static void columnSums(KernelContext ctx, FloatArray x, FloatArray sums, int rows, int cols,
+                                  int accumulate) {
+        int c = ctx.globalIdx;
+        if (c < cols) {
+            float sum = accumulate != 0 ? sums.get(c) : 0f;
+            for (int r = 0; r < rows; r++) {
+                sum += x.get((long) r * cols + c);
+            }
+            sums.set(c, sum);
+        }
+    }
+
+    /** {@link #columnSums} of a bf16 matrix, summed in f32 into f32 sums. */
+    public static void columnSumsBf16(KernelContext ctx, BFloat16Array x, FloatArray sums, int rows, int cols,
+                                      int accumulate) {
+        int c = ctx.globalIdx;
+        if (c < cols) {
+            float sum = accumulate != 0 ? sums.get(c) : 0f;
+            for (int r = 0; r < rows; r++) {
+                sum += x.getFloat((long) r * cols + c);
+            }
+            sums.set(c, sum);
+        }
+    }
+
+    /** The column sums in row order, in f32: what {@link #columnSums} computes, on the host. */
+    public static float[] columnSumsReference(float[] x, float[] start, int rows, int cols) {
+        float[] sums = start == null ? new float[cols] : start.clone();
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+                sums[c] += x[r * cols + c];
+            }
+        }
+        return sums;
+    }
+}

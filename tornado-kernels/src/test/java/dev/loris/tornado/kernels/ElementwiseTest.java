@@ -1,0 +1,74 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Residual sums and column sums, bit for bit against their plain-Java forms (the rounding is fully specified). */
+class ElementwiseTest {
+
+    @AcrossBackends
+    void f32AddIsExact(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int n = in.between(1, 30_000);
+        float[] a = in.floats(n, 10f);
+        float[] b = in.floats(n, 10f);
+        FloatArray out = SuiteInputs.poisonedFloats(n);
+        backend.run(SuiteInputs.kernel(Elementwise.class, "add"), in.strideGrid(n, 256), new int[] {256},
+                FloatArray.fromArray(a), FloatArray.fromArray(b), out, (long) n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToIntBits(a[i] + b[i]), Float.floatToIntBits(out.get(i)), in.at(backend, "element " + i));
+        }
+    }
+
+    @AcrossBackends
+    void bf16AddRoundsTheF32SumOnce(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int n = in.between(1, 30_000);
+        short[] a = in.bf16(n, 10f);
+        short[] b = in.bf16(n, 10f);
+        BFloat16Array out = SuiteInputs.poisonedBf16(n);
+        backend.run(SuiteInputs.kernel(Elementwise.class, "addBf16"), in.strideGrid(n, 256), new int[] {256},
+                BFloat16Array.fromArray(a), BFloat16Array.fromArray(b), out, (long) n);
+        for (int i = 0; i < n; i++) {
+            short expected = TornadoMath.floatToBfloat16(TornadoMath.bfloat16ToFloat(a[i]) + TornadoMath.bfloat16ToFloat(b[i]));
+            assertEquals(expected, out.get(i), in.at(backend, "element " + i));
+        }
+    }
+
+    @AcrossBackends
+    void columnSumsFollowRowOrder(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int rows = in.between(1, 300);
+        int cols = in.between(1, 700);
+        boolean accumulate = in.random.nextBoolean();
+        boolean bf16 = in.random.nextBoolean();
+        short[] bits = in.bf16(rows * cols, 3f);
+        float[] x = bf16 ? widen(bits) : in.floats(rows * cols, 3f);
+        float[] start = accumulate ? in.floats(cols, 5f) : null;
+        FloatArray sums = accumulate ? FloatArray.fromArray(start) : SuiteInputs.poisonedFloats(cols);
+        int[] global = {(cols + 63) / 64 * 64};
+        if (bf16) {
+            backend.run(SuiteInputs.kernel(Elementwise.class, "columnSumsBf16"), global, new int[] {64},
+                    BFloat16Array.fromArray(bits), sums, rows, cols, accumulate ? 1 : 0);
+        } else {
+            backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},
+                    FloatArray.fromArray(x), sums, rows, cols, accumulate ? 1 : 0);
+        }
+        float[] expected = Elementwise.columnSumsReference(x, start, rows, cols);
+        for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToIntBits(expected[c]), Float.floatToIntBits(sums.get(c)),
+                    in.at(backend, "column " + c + " of " + rows + "x" + cols + (bf16 ? " bf16" : " f32")));
+        }
+    }
+
+    private static float[] widen(short[] bits) {
+        float[] values = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
+        }
+        return values;
+    }
+}

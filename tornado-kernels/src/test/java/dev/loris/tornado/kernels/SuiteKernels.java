@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 final class SuiteKernels {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(Axpy.class, SwiGlu.class, RowReductions.class,
             Softmax.class, RmsNorm.class, Nf4.class, Histogram.class, ControlFlowKernel.class, LargeIndex.class,
-            RmsNormBackward.class, SwiGluBackward.class);
+            RmsNormBackward.class, SwiGluBackward.class, CrossEntropy.class);
 
     private SuiteKernels() {
     }

@@ -56,13 +56,8 @@ public final class CrossEntropy {
         int statisticsEnd = target ? vocab : 0;
         for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
             float x = logits.get(rowStart + c);
-            float e = TornadoMath.exp(-Math.abs(x - max));
-            if (x > max) {
-                sum = sum * e + 1f;
-                max = x;
-            } else if (x != Float.NEGATIVE_INFINITY) {
-                sum += e;
-            }
+            sum = onlineSum(sum, max, x);
+            max = Math.max(max, x);
         }
         float lse = logSumExp(ctx, partial, max, sum);
         for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
@@ -86,13 +81,8 @@ public final class CrossEntropy {
         int statisticsEnd = target ? vocab : 0;
         for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
             float x = logits.getFloat(rowStart + c);
-            float e = TornadoMath.exp(-Math.abs(x - max));
-            if (x > max) {
-                sum = sum * e + 1f;
-                max = x;
-            } else if (x != Float.NEGATIVE_INFINITY) {
-                sum += e;
-            }
+            sum = onlineSum(sum, max, x);
+            max = Math.max(max, x);
         }
         float lse = logSumExp(ctx, partial, max, sum);
         for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
@@ -101,6 +91,19 @@ public final class CrossEntropy {
         if (ctx.localIdx == 0) {
             losses.set(ctx.groupIdx, target ? lse - labelLogit : 0f);
         }
+    }
+
+    /**
+     * The running sum of exp(logit - max) after one more logit x, before max moves to max(max, x): rescaled
+     * by exp(max - x) when x is the new maximum, so each logit costs one exp. A -inf logit adds nothing (and
+     * keeps -inf - -inf out); a NaN makes the sum NaN.
+     */
+    private static float onlineSum(float sum, float max, float x) {
+        float e = TornadoMath.exp(-Math.abs(x - max));
+        if (x > max) {
+            return sum * e + 1f;
+        }
+        return x != Float.NEGATIVE_INFINITY ? sum + e : sum;
     }
 
     /**

@@ -22,7 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrossEntropyTest {
     private static final double EXPONENT_TOLERANCE = 2e-6;
 
-    /** A random batch: about a quarter of the labels ignored, a fifth of the others made confident. */
+    /**
+     * A random batch: about a quarter of the labels ignored, a fifth of the others made confident, an eighth
+     * with some logits at -inf.
+     */
     private record Problem(int tokens, int vocab, int local, float[] logits, int[] labels, float scale) {
         static Problem draw(SuiteInputs in, boolean bf16) {
             int tokens = in.between(1, 40);
@@ -38,6 +41,9 @@ class CrossEntropyTest {
                     if (in.random.nextInt(5) == 0) {
                         logits[t * vocab + labels[t]] += 20f;
                     }
+                    if (in.random.nextInt(8) == 0) {
+                        maskSome(in, logits, t * vocab, vocab, labels[t]);
+                    }
                 }
             }
             if (bf16) {
@@ -46,6 +52,15 @@ class CrossEntropyTest {
                 }
             }
             return new Problem(tokens, vocab, local, logits, labels, targets > 0 ? CrossEntropy.meanScale(targets) : 1f);
+        }
+
+        /** Sets about a tenth of a row's logits, the label's excepted, to -inf (probability 0). */
+        private static void maskSome(SuiteInputs in, float[] logits, int rowStart, int vocab, int label) {
+            for (int c = 0; c < vocab; c++) {
+                if (c != label && in.random.nextInt(10) == 0) {
+                    logits[rowStart + c] = Float.NEGATIVE_INFINITY;
+                }
+            }
         }
 
         String describe(int t) {
@@ -159,8 +174,8 @@ class CrossEntropyTest {
             for (int c = 0; c < p.vocab; c++) {
                 int i = t * p.vocab + c;
                 double probability = target ? Math.exp(p.logits[i] - lse[t]) : 0;
-                double bound = Math.abs(p.scale) * (probability * (exponentError(lse[t], p.logits[i]) + 0x1p-22)
-                        + (c == p.labels[t] ? 0x1p-23 : 0));
+                double relative = probability > 0 ? exponentError(lse[t], p.logits[i]) + 0x1p-22 : 0; // -inf: exact 0
+                double bound = Math.abs(p.scale) * (probability * relative + (c == p.labels[t] ? 0x1p-23 : 0));
                 double low = expectedGradients[i] - bound;
                 double high = expectedGradients[i] + bound;
                 if (bf16) {

@@ -27,6 +27,9 @@ final class SuiteKernels {
             Rope.class,
             Embedding.class,
             Elementwise.class,
+            RmsNormBackward.class,
+            SwiGluBackward.class,
+            CrossEntropy.class,
     });
 
     private SuiteKernels() {

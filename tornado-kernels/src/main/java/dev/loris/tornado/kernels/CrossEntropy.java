@@ -1,0 +1,210 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+
+/**
+ * Cross-entropy of the LM head, forward and backward in one launch, as transformers' causal-LM loss: per token
+ * t with label y (a token id, or {@link #IGNORED} = -100), loss_t = logsumexp(row) - row[y] in f32, and the
+ * gradient (softmax(row) - onehot(y)) * scale written <b>in place over the logits</b> (so a second
+ * tokens x vocab buffer is never needed; the logits are gone afterwards). Ignored tokens get loss 0 and a zero
+ * gradient row. The maths is f32 whatever the storage, as HF upcasts the logits to f32 before the loss; bf16
+ * logits get the f32 gradient rounded to bf16, as the cast's backward does.
+ *
+ * <p>No shifting: the kernel pairs row t with labels[t]. transformers shifts inside its loss (logits[:, :-1]
+ * predict labels[:, 1:]); callers here pass labels already shifted: the label of token t is the input id of
+ * token t + 1, and -100 at the last token of each sequence (and wherever the loss is masked).
+ *
+ * <p>{@code scale} multiplies the gradient only: the caller passes 1 / (number of non-ignored labels) for
+ * transformers' mean, counted over the whole gradient-accumulation window ({@link #countTargets}), times any
+ * upstream factor. The mean loss is then {@link #sumLosses} / that count, summed in double on the host.
+ *
+ * <p>Grid: one work-group per token; global = {tokens * L}, local = {L}, L a power of two at most
+ * {@link #MAX_GROUP}; any vocab from 1 (up to 2^31 - 1; rows are addressed with long offsets). Each work-item
+ * strides over the row keeping an online (max, sum of exp(x - max)), so the row is read once for the
+ * statistics, however long; two block reductions merge the work-items' pairs; a second strided pass reads
+ * each logit again and overwrites it with its gradient. Ignored rows are not read, only zeroed. Logits must
+ * be finite or -inf (a -inf logit has probability 0), with at least one finite logit per row; a NaN logit
+ * makes its row's loss and gradient NaN. A label outside [0, vocab) other than -100 is treated as ignored by
+ * the kernel (it never reads out of bounds); {@link #countTargets} rejects such labels on the host.
+ *
+ * <p>Tolerance (see the test): with the exact logsumexp lse, the error of lse and of x - lse is within
+ * 2e-6 * (1 + |lse| + |x - lse|), so the loss is within that (x the label's logit) plus its rounding, and each
+ * gradient within |scale| * (p * that + p * 2^-22 + 2^-23 at the label), p the exact probability.
+ */
+public final class CrossEntropy {
+    public static final int MAX_GROUP = 256;
+    /** The label of a token that takes no part in the loss (PyTorch's default ignore_index). */
+    public static final int IGNORED = -100;
+
+    private CrossEntropy() {
+    }
+
+    public static void forwardBackward(KernelContext ctx, FloatArray logits, IntArray labels, FloatArray losses,
+                                       int vocab, float scale) {
+        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
+        long rowStart = (long) ctx.groupIdx * vocab;
+        int label = labels.get(ctx.groupIdx);
+        boolean target = label >= 0 && label < vocab;
+        // Read before the reductions' barriers, so before any work-item overwrites the row.
+        float labelLogit = target ? logits.get(rowStart + label) : 0f;
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0f;
+        int statisticsEnd = target ? vocab : 0;
+        for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
+            float x = logits.get(rowStart + c);
+            sum = onlineSum(sum, max, x);
+            max = Math.max(max, x);
+        }
+        float lse = logSumExp(ctx, partial, max, sum);
+        for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
+            logits.set(rowStart + c, target ? gradient(logits.get(rowStart + c), lse, c == label, scale) : 0f);
+        }
+        if (ctx.localIdx == 0) {
+            losses.set(ctx.groupIdx, target ? lse - labelLogit : 0f);
+        }
+    }
+
+    public static void forwardBackwardBf16(KernelContext ctx, BFloat16Array logits, IntArray labels,
+                                           FloatArray losses, int vocab, float scale) {
+        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
+        long rowStart = (long) ctx.groupIdx * vocab;
+        int label = labels.get(ctx.groupIdx);
+        boolean target = label >= 0 && label < vocab;
+        // Read before the reductions' barriers, so before any work-item overwrites the row.
+        float labelLogit = target ? logits.getFloat(rowStart + label) : 0f;
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0f;
+        int statisticsEnd = target ? vocab : 0;
+        for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
+            float x = logits.getFloat(rowStart + c);
+            sum = onlineSum(sum, max, x);
+            max = Math.max(max, x);
+        }
+        float lse = logSumExp(ctx, partial, max, sum);
+        for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
+            logits.setFloat(rowStart + c, target ? gradient(logits.getFloat(rowStart + c), lse, c == label, scale) : 0f);
+        }
+        if (ctx.localIdx == 0) {
+            losses.set(ctx.groupIdx, target ? lse - labelLogit : 0f);
+        }
+    }
+
+    /**
+     * The running sum of exp(logit - max) after one more logit x, before max moves to max(max, x): rescaled
+     * by exp(max - x) when x is the new maximum, so each logit costs one exp. A -inf logit adds nothing (and
+     * keeps -inf - -inf out); a NaN makes the sum NaN.
+     */
+    private static float onlineSum(float sum, float max, float x) {
+        float e = TornadoMath.exp(-Math.abs(x - max));
+        if (x > max) {
+            return sum * e + 1f;
+        }
+        return x != Float.NEGATIVE_INFINITY ? sum + e : sum;
+    }
+
+    /**
+     * The row's logsumexp from each work-item's online pair: sum_i sum_i * exp(max_i - M) with M the row max,
+     * then M + log of it. A work-item that saw no logit (or only -inf) has sum 0 and adds nothing; the guard
+     * also keeps -inf - -inf out when a whole row is skipped.
+     */
+    private static float logSumExp(KernelContext ctx, float[] partial, float max, float sum) {
+        float rowMax = BlockReductions.max(ctx, partial, max);
+        float rescaled = sum > 0f ? sum * TornadoMath.exp(max - rowMax) : 0f;
+        return rowMax + TornadoMath.log(BlockReductions.sum(ctx, partial, rescaled));
+    }
+
+    /** (softmax - onehot) * scale for one logit, given the row's logsumexp. */
+    private static float gradient(float x, float lse, boolean isLabel, float scale) {
+        float probability = TornadoMath.exp(x - lse);
+        return (isLabel ? probability - 1f : probability) * scale;
+    }
+
+    /**
+     * The tokens that take part in the loss: labels in [0, vocab). Throws {@link InvalidLabelsException} for
+     * a label that is neither a token id nor -100. Sum the counts of every micro-batch of an accumulation
+     * window before launching, and pass 1 / total as the kernels' scale ({@link #meanScale}).
+     */
+    public static long countTargets(IntArray labels, int vocab) {
+        long targets = 0;
+        for (long t = 0; t < labels.length(); t++) {
+            int label = labels.get(t);
+            if (label >= 0 && label < vocab) {
+                targets++;
+            } else if (label != IGNORED) {
+                throw new InvalidLabelsException("label " + label + " of token " + t + " is outside the vocabulary"
+                        + " of " + vocab + " tokens and is not " + IGNORED + " (ignored)",
+                        "labels must be token ids of the model's tokenizer, or -100 where the loss is masked;"
+                                + " check that the data was tokenized for this model");
+            }
+        }
+        return targets;
+    }
+
+    /** 1 / targets, the scale of transformers' mean reduction; refuses a window with no target at all. */
+    public static float meanScale(long targets) {
+        if (targets <= 0) {
+            throw new InvalidLabelsException("every label of the batch is " + IGNORED + ", so there is no token to"
+                    + " compute a loss on", "check the masking of prompts (train on responses only) and the chat"
+                    + " template: some tokens of each example must keep their labels");
+        }
+        return (float) (1.0 / targets);
+    }
+
+    /** The sum of the per-token losses in double (ignored tokens hold 0), for the mean over the targets. */
+    public static double sumLosses(FloatArray losses) {
+        double sum = 0;
+        for (long t = 0; t < losses.length(); t++) {
+            sum += losses.get(t);
+        }
+        return sum;
+    }
+
+    /** logsumexp of each row in double. */
+    public static double[] logSumExpReference(float[] logits, int vocab) {
+        double[] lse = new double[logits.length / vocab];
+        for (int r = 0; r < lse.length; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < vocab; c++) {
+                max = Math.max(max, logits[r * vocab + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < vocab; c++) {
+                sum += Math.exp(logits[r * vocab + c] - max);
+            }
+            lse[r] = max + Math.log(sum);
+        }
+        return lse;
+    }
+
+    /** Per-token losses in double (0 for ignored tokens). */
+    public static double[] lossReference(float[] logits, int[] labels, int vocab) {
+        double[] lse = logSumExpReference(logits, vocab);
+        double[] losses = new double[labels.length];
+        for (int t = 0; t < labels.length; t++) {
+            losses[t] = isTarget(labels[t], vocab) ? lse[t] - logits[t * vocab + labels[t]] : 0;
+        }
+        return losses;
+    }
+
+    /** The gradients the kernels write, in double: (softmax - onehot) * scale, zero rows for ignored tokens. */
+    public static double[] gradientReference(float[] logits, int[] labels, int vocab, float scale) {
+        double[] lse = logSumExpReference(logits, vocab);
+        double[] gradients = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            int t = i / vocab;
+            if (isTarget(labels[t], vocab)) {
+                double probability = Math.exp(logits[i] - lse[t]);
+                gradients[i] = (i % vocab == labels[t] ? probability - 1 : probability) * scale;
+            }
+        }
+        return gradients;
+    }
+
+    private static boolean isTarget(int label, int vocab) {
+        return label >= 0 && label < vocab;
+    }
+}

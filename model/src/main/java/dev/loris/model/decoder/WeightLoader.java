@@ -1,0 +1,144 @@
+package dev.loris.model.decoder;
+
+import dev.loris.LorisException;
+import dev.loris.model.config.Architecture;
+import dev.loris.model.config.ModelConfig;
+import dev.loris.model.safetensors.Dtype;
+import dev.loris.model.safetensors.SafetensorsCheckpoint;
+import dev.loris.model.safetensors.TensorInfo;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceArray;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Loads a Hugging Face checkpoint folder (config.json and its safetensors files) onto an accelerator in a
+ * {@link Precision}. Each tensor is read from the memory-mapped file and copied once to the device; a tensor
+ * whose dtype differs from the precision (bf16 weights in f32 mode, f32 or f16 weights in bf16 mode) is
+ * converted through off-heap memory, never through the Java heap. Every tensor's shape is checked against
+ * config.json first, so a checkpoint that does not belong to its config fails with the tensor's name,
+ * both shapes and the file, before anything reaches the device.
+ */
+public final class WeightLoader {
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final ModelConfig config;
+    private final SafetensorsCheckpoint checkpoint;
+    private final Accelerator accelerator;
+    private final Precision precision;
+    private final List<DeviceArray> loaded = new ArrayList<>();
+
+    private WeightLoader(ModelConfig config, SafetensorsCheckpoint checkpoint, Accelerator accelerator,
+                         Precision precision) {
+        this.config = config;
+        this.checkpoint = checkpoint;
+        this.accelerator = accelerator;
+        this.precision = precision;
+    }
+
+    /** Reads config.json and the weights of {@code folder}. */
+    public static DecoderWeights load(Path folder, Accelerator accelerator, Precision precision) {
+        ModelConfig config = ModelConfig.read(folder);
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
+            WeightLoader loader = new WeightLoader(config, checkpoint, accelerator, precision);
+            try {
+                return loader.all();
+            } catch (RuntimeException e) {
+                loader.loaded.forEach(DeviceArray::close);
+                throw e;
+            }
+        }
+    }
+
+    private DecoderWeights all() {
+        int hidden = config.hiddenSize();
+        DeviceArray embedding = tensor("model.embed_tokens.weight", config.vocabSize(), hidden);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(layer("model.layers." + i + "."));
+        }
+        DeviceArray finalNorm = tensor("model.norm.weight", hidden);
+        DeviceArray head = config.tieWordEmbeddings() ? embedding : tensor("lm_head.weight", config.vocabSize(), hidden);
+        return new DecoderWeights(config, precision, accelerator, embedding, layers, finalNorm,
+                new Linear(hidden, config.vocabSize(), head, null, precision), loaded);
+    }
+
+    private LayerWeights layer(String prefix) {
+        int hidden = config.hiddenSize();
+        int qWidth = config.numAttentionHeads() * config.headDim();
+        int kvWidth = config.numKeyValueHeads() * config.headDim();
+        boolean qkNorm = config.architecture() == Architecture.QWEN3;
+        return new LayerWeights(
+                tensor(prefix + "input_layernorm.weight", hidden),
+                linear(prefix + "self_attn.q_proj", hidden, qWidth, config.qkvBias()),
+                linear(prefix + "self_attn.k_proj", hidden, kvWidth, config.qkvBias()),
+                linear(prefix + "self_attn.v_proj", hidden, kvWidth, config.qkvBias()),
+                linear(prefix + "self_attn.o_proj", qWidth, hidden, config.outputProjectionBias()),
+                qkNorm ? tensor(prefix + "self_attn.q_norm.weight", config.headDim()) : null,
+                qkNorm ? tensor(prefix + "self_attn.k_norm.weight", config.headDim()) : null,
+                tensor(prefix + "post_attention_layernorm.weight", hidden),
+                linear(prefix + "mlp.gate_proj", hidden, config.intermediateSize(), false),
+                linear(prefix + "mlp.up_proj", hidden, config.intermediateSize(), false),
+                linear(prefix + "mlp.down_proj", config.intermediateSize(), hidden, false));
+    }
+
+    private Linear linear(String name, int in, int out, boolean bias) {
+        return new Linear(in, out, tensor(name + ".weight", out, in), bias ? tensor(name + ".bias", out) : null,
+                precision);
+    }
+
+    /** The tensor {@code name} on the device in the model's precision, after checking its shape. */
+    private DeviceArray tensor(String name, long... shape) {
+        TensorInfo info = checkpoint.info(name);
+        if (!Arrays.equals(info.shape(), shape)) {
+            throw new LorisException("tensor " + name + " in " + checkpoint.fileOf(name).path() + " has shape "
+                    + Arrays.toString(info.shape()) + " but config.json (" + config.architecture() + ") needs "
+                    + Arrays.toString(shape), "the weights do not match config.json: check that both come from"
+                    + " the same model");
+        }
+        long count = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        DeviceArray array = accelerator.upload(hostCopy(name, info.dtype(), checkpoint.data(name), count));
+        loaded.add(array);
+        return array;
+    }
+
+    /** The mapped data as an array of the precision's type: the file's own bytes when the types agree. */
+    private TornadoNativeArray hostCopy(String name, Dtype dtype, MemorySegment data, long count) {
+        boolean bf16 = precision == Precision.BF16;
+        if (dtype == Dtype.BF16 && bf16) {
+            return BFloat16Array.wrap(data);
+        }
+        if (dtype == Dtype.F32 && !bf16) {
+            return FloatArray.wrap(data);
+        }
+        if (dtype != Dtype.BF16 && dtype != Dtype.F16 && dtype != Dtype.F32) {
+            throw new LorisException("tensor " + name + " is " + dtype + ", not a float type Loris loads",
+                    "use a checkpoint with bf16, f16 or f32 weights (quantised ones: see the quant module)");
+        }
+        TornadoNativeArray out = bf16 ? new BFloat16Array(count) : new FloatArray(count);
+        for (long i = 0; i < count; i++) {
+            float value = switch (dtype) {
+                case BF16 -> TornadoMath.bfloat16ToFloat(data.getAtIndex(SHORT, i));
+                case F16 -> Float.float16ToFloat(data.getAtIndex(SHORT, i));
+                default -> data.getAtIndex(FLOAT, i);
+            };
+            if (bf16) {
+                ((BFloat16Array) out).set(i, TornadoMath.floatToBfloat16(value));
+            } else {
+                ((FloatArray) out).set(i, value);
+            }
+        }
+        return out;
+    }
+}

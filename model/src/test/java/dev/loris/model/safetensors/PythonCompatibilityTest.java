@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,14 +50,16 @@ class PythonCompatibilityTest {
             new FixtureTensor("scalar", Dtype.F32, new long[] {}, false),
             new FixtureTensor("empty", Dtype.BF16, new long[] {0, 4}, false),
             new FixtureTensor("na\u00efve.weight", Dtype.F16, new long[] {3}, false),
-            new FixtureTensor("quote\"name", Dtype.F32, new long[] {1}, false));
-    private static final Map<String, String> METADATA = orderedMetadata();
+            new FixtureTensor("quote\"name", Dtype.F32, new long[] {1}, false),
+            new FixtureTensor("ctrl\u0001name", Dtype.U8, new long[] {1}, true),
+            new FixtureTensor("\uff21.wide", Dtype.U8, new long[] {1}, true),
+            new FixtureTensor("\ud83d\ude00.emoji", Dtype.U8, new long[] {1}, true));
+    private static final Map<String, String> METADATA = Map.of("format", "pt");
 
     @Test
     void readsEveryTensorPythonWrote() throws Exception {
         try (SafetensorsFile file = SafetensorsFile.open(fixture())) {
             assertEquals(METADATA, file.metadata());
-            assertEquals(List.copyOf(METADATA.keySet()), List.copyOf(file.metadata().keySet()), "metadata order");
             assertEquals(TENSORS.size(), file.names().size());
             for (int k = 0; k < TENSORS.size(); k++) {
                 FixtureTensor expected = TENSORS.get(k);
@@ -89,13 +90,6 @@ class PythonCompatibilityTest {
 
     private static Path fixture() throws URISyntaxException {
         return Path.of(PythonCompatibilityTest.class.getResource("/safetensors/python_fixture.safetensors").toURI());
-    }
-
-    private static Map<String, String> orderedMetadata() {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("format", "pt");
-        metadata.put("producer", "loris test fixture");
-        return metadata;
     }
 
     /** The script's bytes of tensor k. */

@@ -1,6 +1,7 @@
 package dev.loris.model.safetensors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -29,6 +30,7 @@ record ShardIndex(Map<String, String> weightMap, OptionalLong totalSize) {
 
     private static final String REDOWNLOAD = "download " + FILE_NAME + " again";
     private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
             .build();
 

@@ -1,0 +1,173 @@
+package dev.loris.model.decoder;
+
+import dev.loris.LorisException;
+import dev.loris.model.config.ModelConfig;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+import dev.loris.tornado.kernels.CrossEntropy;
+import dev.loris.tornado.kernels.Embedding;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceArray;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One forward over a batch and what follows it: the logits, then the loss (which turns the logits buffer into
+ * their gradient), then the backward. In that order: {@link #logits()} is only there before {@link #loss()},
+ * and {@link #backward()} needs the loss. Holds every activation the backward reads (see
+ * {@link LayerActivations}) until {@link #close()}.
+ */
+public final class ForwardPass implements AutoCloseable {
+    private final Decoder decoder;
+    private final ModelConfig config;
+    private final PackedBatch batch;
+    private final List<DeviceArray> hidden = new ArrayList<>();   // L + 1 of (T, H): each layer's input, then the last output
+    private final List<LayerActivations> activations = new ArrayList<>();
+    private final DeviceArray scratch;        // (T, H)
+    private final DeviceArray finalNormed;    // (T, H)
+    private final DeviceArray finalInverseRms; // (T) f32
+    private final DeviceArray logits;         // (T, vocab): the logits, after loss() their gradient
+    private final DeviceArray losses;         // (T) f32
+    private boolean lossDone;
+
+    ForwardPass(Decoder decoder, Batch hostBatch) {
+        this.decoder = decoder;
+        this.config = decoder.config();
+        Accelerator acc = decoder.accelerator();
+        Precision p = decoder.precision();
+        int t = hostBatch.tokens();
+        long h = config.hiddenSize();
+        this.batch = new PackedBatch(acc, hostBatch, config);
+        this.scratch = acc.allocate(p.arrayType, t * h);
+        this.finalNormed = acc.allocate(p.arrayType, t * h);
+        this.finalInverseRms = acc.allocate(FloatArray.class, t);
+        this.logits = acc.allocate(p.arrayType, (long) t * config.vocabSize());
+        this.losses = acc.allocate(FloatArray.class, t);
+        for (int l = 0; l <= config.numHiddenLayers(); l++) {
+            hidden.add(acc.allocate(p.arrayType, t * h));
+        }
+        run();
+    }
+
+    private void run() {
+        DecoderWeights w = decoder.weights;
+        Ops ops = decoder.ops;
+        int t = batch.tokens();
+        ops.embedding(batch.ids(), w.embedding, hidden.get(0), t, config.hiddenSize());
+        for (int l = 0; l < decoder.layers.size(); l++) {
+            LayerActivations a = new LayerActivations(decoder.accelerator(), config, decoder.precision(), t);
+            activations.add(a);
+            decoder.layers.get(l).forward(hidden.get(l), hidden.get(l + 1), a, batch, scratch);
+        }
+        ops.rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
+                (float) config.rmsNormEps());
+        w.lmHead.forward(decoder.gemm, finalNormed, t, logits, ops.stream());
+    }
+
+    /** The logits (tokens, vocab) as f32 on the host; only before {@link #loss()}, which overwrites them. */
+    public float[] logits() {
+        if (lossDone) {
+            throw new IllegalStateException("the logits became their gradient when the loss was computed");
+        }
+        return toHost(logits);
+    }
+
+    /**
+     * The mean cross-entropy over the labelled tokens, as transformers' causal-LM loss (labels shifted by the
+     * {@link Batch}, f32 maths). Leaves the gradient of that mean in the logits buffer.
+     */
+    public double loss() {
+        int labelled = batch.host().labelledTokens();
+        if (labelled == 0) {
+            throw new LorisException("the batch has no labelled token", "give at least one sequence of two tokens"
+                    + " with a label that is not -100");
+        }
+        decoder.ops.crossEntropy(logits, batch.labels(), losses, batch.tokens(), config.vocabSize(),
+                CrossEntropy.meanScale(labelled));
+        lossDone = true;
+        FloatArray host = new FloatArray(batch.tokens());
+        losses.copyTo(host);
+        return CrossEntropy.sumLosses(host) / labelled;
+    }
+
+    /** The f32 gradient of the loss for every weight, named as the checkpoint names the weights. */
+    public Map<String, float[]> backward() {
+        if (!lossDone) {
+            throw new IllegalStateException("call loss() before backward()");
+        }
+        Accelerator acc = decoder.accelerator();
+        DecoderWeights w = decoder.weights;
+        Ops ops = decoder.ops;
+        int t = batch.tokens();
+        int h = config.hiddenSize();
+        Map<String, DeviceArray> gradients = new LinkedHashMap<>();
+        try (BackwardScratch scratchBuffers = new BackwardScratch(acc, config, decoder.precision(), t)) {
+            DeviceArray dEmbedding = acc.allocate(FloatArray.class, (long) config.vocabSize() * h);
+            gradients.put("model.embed_tokens.weight", dEmbedding);
+            DeviceArray dHead = dEmbedding;
+            if (!w.tied()) {
+                dHead = acc.allocate(FloatArray.class, (long) config.vocabSize() * h);
+                gradients.put("lm_head.weight", dHead);
+                dEmbedding.fillBytes((byte) 0);
+            }
+            DeviceArray dFinalNorm = acc.allocate(FloatArray.class, h);
+            gradients.put("model.norm.weight", dFinalNorm);
+            DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h); // dy, then dx, layer by layer
+            gradients.put("", gradient); // released with the gradients, never returned
+            w.lmHead.backwardInput(decoder.gemm, logits, t, scratch, false, ops.stream());
+            w.lmHead.backwardWeight(decoder.gemm, logits, finalNormed, t, dHead, false, ops.stream());
+            ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient, dFinalNorm,
+                    scratchBuffers.partials, t, h);
+            for (int l = decoder.layers.size() - 1; l >= 0; l--) {
+                LayerGradients g = new LayerGradients(acc, config, w.layers.get(l), "model.layers." + l + ".");
+                gradients.putAll(g.byName());
+                decoder.layers.get(l).backward(hidden.get(l), gradient, activations.get(l), g, batch, scratchBuffers);
+            }
+            embeddingBackward(gradient, dEmbedding);
+            Map<String, float[]> host = new LinkedHashMap<>();
+            gradients.forEach((name, array) -> {
+                if (!name.isEmpty()) {
+                    host.put(name, toHost(array));
+                }
+            });
+            return host;
+        } finally {
+            gradients.values().forEach(DeviceArray::close);
+        }
+    }
+
+    private void embeddingBackward(DeviceArray dHidden, DeviceArray dEmbedding) {
+        Accelerator acc = decoder.accelerator();
+        Embedding.Segments segments = Embedding.segments(IntArray.fromArray(batch.host().ids()), config.vocabSize());
+        try (DeviceArray order = acc.upload(segments.order()); DeviceArray starts = acc.upload(segments.starts())) {
+            decoder.ops.embeddingBackward(dHidden, batch.ids(), order, starts, dEmbedding, segments.count(),
+                    config.hiddenSize());
+            acc.synchronize();
+        }
+    }
+
+    private float[] toHost(DeviceArray array) {
+        if (array.arrayType() == BFloat16Array.class) {
+            BFloat16Array host = new BFloat16Array(array.length());
+            array.copyTo(host);
+            return host.toFloatArray();
+        }
+        FloatArray host = new FloatArray(array.length());
+        array.copyTo(host);
+        return host.toHeapArray();
+    }
+
+    @Override
+    public void close() {
+        batch.close();
+        activations.forEach(LayerActivations::close);
+        hidden.forEach(DeviceArray::close);
+        for (DeviceArray array : new DeviceArray[] {scratch, finalNormed, finalInverseRms, logits, losses}) {
+            array.close();
+        }
+    }
+}

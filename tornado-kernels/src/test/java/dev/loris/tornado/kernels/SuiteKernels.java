@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /** Every kernel of the suite: the public static methods of the kernel classes that take a KernelContext first. */
 final class SuiteKernels {
     private static final List<Class<?>> KERNEL_CLASSES = List.of(Axpy.class, SwiGlu.class, RowReductions.class,
-            Softmax.class, RmsNorm.class, Nf4.class, Histogram.class, ControlFlowKernel.class, LargeIndex.class);
+            Softmax.class, RmsNorm.class, Nf4.class, Histogram.class, ControlFlowKernel.class, LargeIndex.class,
+            AttentionForward.class, AttentionBackward.class);
 
     private SuiteKernels() {
     }

@@ -21,11 +21,12 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * rescales its output elements (owned for the whole kernel, so they stay in local memory unsynchronised) and
  * adds P V. The output is divided by the row sum once at the end. Local memory: about 42 KiB.
  *
- * <p>Rounding: everything in f32; bf16 inputs are widened exactly and the output is rounded to bf16 once.
- * (Hugging Face's eager bf16 attention rounds the probabilities to bf16 before P V, and its output to bf16;
- * sdpa's flash and memory-efficient kernels round once as here. Rounding once is closer to the exact result:
- * within f32 error plus half a bf16 ulp, where eager's result differs from the exact one by up to a further
- * 2^-8 of sum |p v|.)
+ * <p>Rounding: everything in f32, the probabilities included; bf16 inputs are widened exactly and the output
+ * is rounded to bf16 once. Hugging Face does not compute bf16 attention that way: eager attention rounds the
+ * scores (a bf16 matmul, then the scaling) and the probabilities to bf16 before P V, and FlashAttention-2
+ * (sdpa's flash backend) keeps f32 scores but rounds P to bf16 for its tensor-core P V. So against those,
+ * expect differences of up to about 2^-8 * sum |p v| (one bf16 rounding of each p) besides the output's own
+ * half ulp, more for eager with large scores; against the exact result, only the tolerance below.
  *
  * <p>Tolerance (what the tests assert): each f32 output within 1e-5 of the sum of |p * v| over its terms
  * (rounding in the dot products, exp and the sums), each log-sum-exp within 1e-5 * (1 + |lse|); bf16

@@ -2,6 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.LorisException;
 
+import java.util.Arrays;
+
 /**
  * The shape of one causal GQA attention call over packed sequences, and the tile geometry that the attention
  * kernels and their callers agree on.
@@ -24,9 +26,10 @@ import dev.loris.LorisException;
  */
 public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
     public static final int MAX_HEAD_DIM = 256;
-    /** The largest tile of any kernel, in rows: the length of the per-row local arrays. */
-    static final int MAX_TILE_ROWS = 64;
-    /** Padded tile of query rows of at most 2048 values (rows * (headDim + 1)). */
+    /**
+     * Budgets of rows * headDim per tile, in floats. The kernels' local arrays are these plus one padding
+     * float per row; with CUDA's 48 KiB of static shared memory per work-group they fix the tile sizes.
+     */
     static final int QUERY_TILE_FLOATS = 2048;
     static final int SMALL_QUERY_TILE_FLOATS = 1024;
     static final int KEY_TILE_FLOATS = 2048;
@@ -52,6 +55,28 @@ public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
             throw new UnsupportedException("attention head_dim " + headDim,
                     "the attention kernels support head_dim from 1 to " + MAX_HEAD_DIM);
         }
+    }
+
+    /**
+     * The sequenceStart array of sequences of the given lengths packed in order (each at least 1 token):
+     * [0, 0, 0, 3, 3, 5] for lengths 3, 2, 1.
+     */
+    public static int[] sequenceStarts(int... lengths) {
+        int tokens = 0;
+        for (int length : lengths) {
+            if (length < 1) {
+                throw new UnsupportedException("a packed sequence of " + length + " tokens",
+                        "every packed sequence needs at least one token");
+            }
+            tokens += length;
+        }
+        int[] starts = new int[tokens];
+        int first = 0;
+        for (int length : lengths) {
+            Arrays.fill(starts, first, first + length, first);
+            first += length;
+        }
+        return starts;
     }
 
     /** Hugging Face's softmax scale, 1 / sqrt(headDim). */

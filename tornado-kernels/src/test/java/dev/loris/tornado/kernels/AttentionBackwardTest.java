@@ -97,9 +97,11 @@ class AttentionBackwardTest {
                 magnitude += Math.abs((double) out[d] * p.dOut()[d]);
             }
             double actual = delta.get(row);
-            assertTrue(Math.abs(actual - exact) <= AttentionProblem.F32_TOLERANCE * magnitude, in.at(backend,
-                    "delta of token " + row / p.shape().heads() + " head " + row % p.shape().heads() + ": " + actual
-                            + ", expected " + exact + " (" + p.describe() + ")"));
+            double expected = exact;
+            int at = row;
+            assertTrue(Math.abs(actual - exact) <= AttentionProblem.F32_TOLERANCE * magnitude, () -> in.at(backend,
+                    "delta of token " + at / p.shape().heads() + " head " + at % p.shape().heads() + ": " + actual
+                            + ", expected " + expected + " (" + p.describe() + ")"));
         }
     }
 

@@ -4,7 +4,6 @@ import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 
@@ -17,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@value #MAX_TOKENS} in all, so the JVM backend, which runs every work-item on a virtual thread, finishes
  * in seconds); heads / kvHeads one of (4, 4), (4, 2), (8, 1); Q and K uniform in [-2, 2) (scaled scores
  * of standard deviation about 1.3, so the softmax is neither flat nor one-hot), V and dOut in [-1, 1); bf16
- * problems draw bf16 values. A local size of 32, 64 or 128; the scale 1 / sqrt(headDim) or another.
+ * problems draw bf16 values. A local size of 32, 64, 128 or 256; the scale 1 / sqrt(headDim) or another.
  *
  * <p>Tolerance: |actual - exact| <= {@value #F32_TOLERANCE} * magnitude (the reference's sum of |terms|),
  * plus, for bf16 results, half a bf16 ulp of the rounded value: 2^-8 * (|exact| + that f32 error).
@@ -29,7 +28,7 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
     private static final double BF16_HALF_ULP = 0x1p-8;
     private static final int[][] HEADS = {{4, 4}, {4, 2}, {8, 1}};
     /** Head sizes other than 64 and 128: odd ones (not multiples of 32) and the largest. */
-    static final int[] OTHER_HEAD_DIMS = {8, 40, 72, 80, 96, 112, 160, 200, 256};
+    static final int[] OTHER_HEAD_DIMS = {1, 8, 33, 40, 72, 80, 96, 112, 160, 200, 256};
 
     static AttentionProblem draw(SuiteInputs in, int headDim, boolean bf16) {
         List<Integer> lengths = new ArrayList<>();
@@ -46,25 +45,16 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
         AttentionShape shape = new AttentionShape(tokens, heads[0], heads[1], headDim);
         int qLength = tokens * heads[0] * headDim;
         int kvLength = tokens * heads[1] * headDim;
-        return new AttentionProblem(shape, sequenceStarts(lengths, tokens), values(in, qLength, 2f, bf16),
-                values(in, kvLength, 2f, bf16), values(in, kvLength, 1f, bf16), values(in, qLength, 1f, bf16),
-                scale(in, shape), 32 << in.random.nextInt(3), bf16);
+        int[] starts = AttentionShape.sequenceStarts(lengths.stream().mapToInt(Integer::intValue).toArray());
+        return new AttentionProblem(shape, starts, values(in, qLength, 2f, bf16), values(in, kvLength, 2f, bf16),
+                values(in, kvLength, 1f, bf16), values(in, qLength, 1f, bf16), scale(in, shape),
+                32 << in.random.nextInt(4), bf16);
     }
 
     /** Half the time 1 / sqrt(headDim), else that times a factor in [0.5, 1.5): callers may pass any scale. */
     private static float scale(SuiteInputs in, AttentionShape shape) {
         double factor = in.random.nextBoolean() ? 1 : 0.5 + in.random.nextDouble();
         return (float) (shape.defaultScale() * factor);
-    }
-
-    private static int[] sequenceStarts(List<Integer> lengths, int tokens) {
-        int[] starts = new int[tokens];
-        int t = 0;
-        for (int length : lengths) {
-            Arrays.fill(starts, t, t + length, t);
-            t += length;
-        }
-        return starts;
     }
 
     private static float[] values(SuiteInputs in, int n, float scale, boolean bf16) {
@@ -129,10 +119,10 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
             double f32Error = F32_TOLERANCE * magnitude[i];
             double tolerance = f32Error + (bf16 ? BF16_HALF_ULP * (Math.abs(exact[i]) + f32Error) : 0);
             double value = actual.applyAsDouble(i);
-            int token = i / (rowHeads * dim);
-            String where = what + " of token " + token + " head " + i / dim % rowHeads + " element " + i % dim;
-            assertTrue(Math.abs(value - exact[i]) <= tolerance, in.at(backend, where + ": " + value + ", expected "
-                    + exact[i] + " within " + tolerance + " (" + describe() + ")"));
+            int at = i;
+            assertTrue(Math.abs(value - exact[i]) <= tolerance, () -> in.at(backend, what + " of token "
+                    + at / (rowHeads * dim) + " head " + at / dim % rowHeads + " element " + at % dim + ": " + value
+                    + ", expected " + exact[at] + " within " + tolerance + " (" + describe() + ")"));
         }
     }
 
@@ -141,8 +131,9 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
         for (int i = 0; i < exact.length; i++) {
             double value = actual.applyAsDouble(i);
             double tolerance = F32_TOLERANCE * (1 + Math.abs(exact[i]));
-            assertTrue(Math.abs(value - exact[i]) <= tolerance, in.at(backend, "log-sum-exp of token "
-                    + i / shape.heads() + " head " + i % shape.heads() + ": " + value + ", expected " + exact[i]
+            int at = i;
+            assertTrue(Math.abs(value - exact[i]) <= tolerance, () -> in.at(backend, "log-sum-exp of token "
+                    + at / shape.heads() + " head " + at % shape.heads() + ": " + value + ", expected " + exact[at]
                     + " (" + describe() + ")"));
         }
     }

@@ -30,6 +30,8 @@ final class SuiteKernels {
             RmsNormBackward.class,
             SwiGluBackward.class,
             CrossEntropy.class,
+            AttentionForward.class,
+            AttentionBackward.class,
     });
 
     private SuiteKernels() {

@@ -1,0 +1,332 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+
+/**
+ * Backward of AttentionForward (FlashAttention-2: probabilities recomputed from the saved log-sum-exp, no
+ * (tokens x tokens) matrix stored, no atomics, so results are deterministic). With S = scale * Q K^T masked,
+ * P = exp(S - lse) and dOut the gradient of the output, per head:
+ * dV = P^T dOut, dP = dOut V^T, dS = P * (dP - delta) with delta = rowsum(dOut * out), dQ = scale * dS K,
+ * dK = scale * dS^T Q. A kv head's dK and dV sum over the query heads of its group.
+ *
+ * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 32 to 256 (128
+ * suits GPUs), and global = {groups * L} with the group count from AttentionShape:
+ * <ol>
+ * <li>{@link #rowDots}: delta (tokens, heads) in f32, one work-group per token (shape.rowDotGroups()).
+ * <li>{@link #keyValueGradients}: dK and dV, one work-group per (key tile, kv head) (shape.keyValueGroups();
+ * keyValueKeyRows(headDim) keys per tile). It keeps its key and value rows and their gradient sums in local
+ * memory and walks, for each query head of the group, the query tiles (keyValueQueryRows(headDim) rows) from
+ * its first key to the end of its last key's sequence.
+ * <li>{@link #queryGradients}: dQ, one work-group per (query tile, head) (shape.queryGroups();
+ * queryGradientRows(headDim) rows, key tiles of as many rows), walking key tiles as the forward does.
+ * </ol>
+ * Within a tile step every work-item computes whole dot products for its (query row, key) pairs, then
+ * accumulates its own gradient elements, which it owns for the whole kernel. Local memory: under 46 KiB.
+ *
+ * <p>Rounding: f32 maths; the bf16 versions widen their inputs exactly (out included: delta uses the stored
+ * bf16 output, as FlashAttention does) and round each gradient to bf16 once. Tolerance (what the tests
+ * assert): f32 gradients within 1e-5 of their magnitudes (AttentionReference), bf16 within that plus half
+ * a bf16 ulp (2^-8 relative); delta within 1e-5 of sum |dOut * out|.
+ */
+public final class AttentionBackward {
+    /** Padded query rows (Q and dOut) of the dQ kernel: R * headDim at most 2048, R at most 32. */
+    static final int QUERY_TILE = AttentionShape.QUERY_TILE_FLOATS + 32;
+    /** Padded key rows (K and V): at most 2048 values, at most 32 rows. */
+    static final int KEY_TILE = AttentionShape.KEY_TILE_FLOATS + 32;
+    /** Padded query rows of the dK/dV kernel: at most 1024 values, at most 16 rows. */
+    static final int SMALL_QUERY_TILE = AttentionShape.SMALL_QUERY_TILE_FLOATS + 16;
+    /** Unpadded gradient sums, at most 2048 values. */
+    static final int GRADIENT_TILE = 2048;
+    static final int SCORE_TILE = 32 * 33;
+    static final int SMALL_SCORE_TILE = 16 * 33;
+    static final int MAX_ROWS = 32;
+    static final int MAX_SMALL_ROWS = 16;
+    static final int MAX_GROUP = 256;
+
+    private AttentionBackward() {
+    }
+
+    public static void rowDots(KernelContext ctx, FloatArray out, FloatArray dOut, FloatArray delta, int heads,
+                               int headDim) {
+        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
+        for (int head = 0; head < heads; head++) {
+            long row = ((long) ctx.groupIdx * heads + head) * headDim;
+            float sum = 0f;
+            for (int d = ctx.localIdx; d < headDim; d += ctx.localGroupSizeX) {
+                sum += out.get(row + d) * dOut.get(row + d);
+            }
+            storeRowDot(ctx, delta, heads, head, BlockReductions.sum(ctx, partial, sum));
+        }
+    }
+
+    public static void rowDotsBf16(KernelContext ctx, BFloat16Array out, BFloat16Array dOut, FloatArray delta,
+                                   int heads, int headDim) {
+        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
+        for (int head = 0; head < heads; head++) {
+            long row = ((long) ctx.groupIdx * heads + head) * headDim;
+            float sum = 0f;
+            for (int d = ctx.localIdx; d < headDim; d += ctx.localGroupSizeX) {
+                sum += out.getFloat(row + d) * dOut.getFloat(row + d);
+            }
+            storeRowDot(ctx, delta, heads, head, BlockReductions.sum(ctx, partial, sum));
+        }
+    }
+
+    public static void keyValueGradients(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v,
+                                         FloatArray dOut, FloatArray logSumExp, FloatArray delta,
+                                         IntArray sequenceStart, FloatArray dK, FloatArray dV, int tokens, int heads,
+                                         int kvHeads, int headDim, float scale) {
+        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] keyGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] valueGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] queries = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
+        float[] outGradients = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
+        float[] probabilities = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
+        float[] scoreGradients = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
+        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
+        int[] rowStart = ctx.allocateIntLocalArray(MAX_SMALL_ROWS);
+        int keyRows = AttentionShape.keyValueKeyRows(headDim);
+        int rows = AttentionShape.keyValueQueryRows(headDim);
+        int kvHead = ctx.groupIdx % kvHeads;
+        int group = heads / kvHeads;
+        int firstKey = ctx.groupIdx / kvHeads * keyRows;
+        int lastKey = Math.min(firstKey + keyRows, tokens) - 1;
+        int kvOffset = kvHead * headDim;
+        AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset, headDim);
+        AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+        AttentionTiles.fill(ctx, keyGradients, keyRows * headDim, 0f);
+        AttentionTiles.fill(ctx, valueGradients, keyRows * headDim, 0f);
+        for (int head = kvHead * group; head < kvHead * group + group; head++) {
+            int qOffset = head * headDim;
+            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey;
+                 firstQuery += rows) {
+                ctx.localBarrier();
+                AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, qOffset,
+                        headDim);
+                AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
+                        qOffset, headDim);
+                loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows,
+                        tokens, heads, head);
+                ctx.localBarrier();
+                pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, probabilities,
+                        scoreGradients, firstQuery, firstKey, rows, keyRows, headDim, scale);
+                ctx.localBarrier();
+                accumulateKeyValues(ctx, probabilities, scoreGradients, queries, outGradients, keyGradients,
+                        valueGradients, rows, keyRows, headDim);
+            }
+        }
+        AttentionTiles.store(ctx, keyGradients, scale, dK, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+        AttentionTiles.store(ctx, valueGradients, 1f, dV, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+    }
+
+    public static void keyValueGradientsBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
+                                             BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
+                                             IntArray sequenceStart, BFloat16Array dK, BFloat16Array dV, int tokens,
+                                             int heads, int kvHeads, int headDim, float scale) {
+        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] keyGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] valueGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] queries = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
+        float[] outGradients = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
+        float[] probabilities = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
+        float[] scoreGradients = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
+        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
+        int[] rowStart = ctx.allocateIntLocalArray(MAX_SMALL_ROWS);
+        int keyRows = AttentionShape.keyValueKeyRows(headDim);
+        int rows = AttentionShape.keyValueQueryRows(headDim);
+        int kvHead = ctx.groupIdx % kvHeads;
+        int group = heads / kvHeads;
+        int firstKey = ctx.groupIdx / kvHeads * keyRows;
+        int lastKey = Math.min(firstKey + keyRows, tokens) - 1;
+        int kvOffset = kvHead * headDim;
+        AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset, headDim);
+        AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+        AttentionTiles.fill(ctx, keyGradients, keyRows * headDim, 0f);
+        AttentionTiles.fill(ctx, valueGradients, keyRows * headDim, 0f);
+        for (int head = kvHead * group; head < kvHead * group + group; head++) {
+            int qOffset = head * headDim;
+            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey;
+                 firstQuery += rows) {
+                ctx.localBarrier();
+                AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, qOffset,
+                        headDim);
+                AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
+                        qOffset, headDim);
+                loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows,
+                        tokens, heads, head);
+                ctx.localBarrier();
+                pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, probabilities,
+                        scoreGradients, firstQuery, firstKey, rows, keyRows, headDim, scale);
+                ctx.localBarrier();
+                accumulateKeyValues(ctx, probabilities, scoreGradients, queries, outGradients, keyGradients,
+                        valueGradients, rows, keyRows, headDim);
+            }
+        }
+        AttentionTiles.store(ctx, keyGradients, scale, dK, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+        AttentionTiles.store(ctx, valueGradients, 1f, dV, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
+                headDim);
+    }
+
+    public static void queryGradients(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v, FloatArray dOut,
+                                      FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, FloatArray dQ,
+                                      int tokens, int heads, int kvHeads, int headDim, float scale) {
+        float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
+        float[] outGradients = ctx.allocateFloatLocalArray(QUERY_TILE);
+        float[] queryGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] scoreGradients = ctx.allocateFloatLocalArray(SCORE_TILE);
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_ROWS);
+        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_ROWS);
+        int[] rowStart = ctx.allocateIntLocalArray(MAX_ROWS);
+        int rows = AttentionShape.queryGradientRows(headDim);
+        int head = ctx.groupIdx % heads;
+        int kvOffset = head / (heads / kvHeads) * headDim;
+        int firstQuery = ctx.groupIdx / heads * rows;
+        int lastQuery = Math.min(firstQuery + rows, tokens) - 1;
+        AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, head * headDim,
+                headDim);
+        AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
+                head * headDim, headDim);
+        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows, tokens,
+                heads, head);
+        AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
+        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
+            ctx.localBarrier();
+            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset, headDim);
+            AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
+                    headDim);
+            ctx.localBarrier();
+            pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, scoreGradients,
+                    scoreGradients, firstQuery, firstKey, rows, rows, headDim, scale);
+            ctx.localBarrier();
+            accumulateQueries(ctx, scoreGradients, keys, queryGradients, rows, rows, headDim);
+        }
+        AttentionTiles.store(ctx, queryGradients, scale, dQ, firstQuery, rows, tokens, heads * headDim, head * headDim,
+                headDim);
+    }
+
+    public static void queryGradientsBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
+                                          BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
+                                          IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads,
+                                          int kvHeads, int headDim, float scale) {
+        float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
+        float[] outGradients = ctx.allocateFloatLocalArray(QUERY_TILE);
+        float[] queryGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
+        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
+        float[] scoreGradients = ctx.allocateFloatLocalArray(SCORE_TILE);
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_ROWS);
+        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_ROWS);
+        int[] rowStart = ctx.allocateIntLocalArray(MAX_ROWS);
+        int rows = AttentionShape.queryGradientRows(headDim);
+        int head = ctx.groupIdx % heads;
+        int kvOffset = head / (heads / kvHeads) * headDim;
+        int firstQuery = ctx.groupIdx / heads * rows;
+        int lastQuery = Math.min(firstQuery + rows, tokens) - 1;
+        AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, head * headDim,
+                headDim);
+        AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
+                head * headDim, headDim);
+        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows, tokens,
+                heads, head);
+        AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
+        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
+            ctx.localBarrier();
+            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset, headDim);
+            AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
+                    headDim);
+            ctx.localBarrier();
+            pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, scoreGradients,
+                    scoreGradients, firstQuery, firstKey, rows, rows, headDim, scale);
+            ctx.localBarrier();
+            accumulateQueries(ctx, scoreGradients, keys, queryGradients, rows, rows, headDim);
+        }
+        AttentionTiles.store(ctx, queryGradients, scale, dQ, firstQuery, rows, tokens, heads * headDim, head * headDim,
+                headDim);
+    }
+
+    private static void storeRowDot(KernelContext ctx, FloatArray delta, int heads, int head, float total) {
+        if (ctx.localIdx == 0) {
+            delta.set((long) ctx.groupIdx * heads + head, total);
+        }
+    }
+
+    /** Each query row's log-sum-exp and delta of this head, and the first key it sees. */
+    private static void loadRowState(KernelContext ctx, FloatArray logSumExp, FloatArray delta, IntArray sequenceStart,
+                                     float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int firstQuery, int rows,
+                                     int tokens, int heads, int head) {
+        AttentionTiles.loadPerRow(ctx, logSumExp, rowLogSumExp, firstQuery, rows, tokens, heads, head);
+        AttentionTiles.loadPerRow(ctx, delta, rowDelta, firstQuery, rows, tokens, heads, head);
+        AttentionTiles.loadSequenceStarts(ctx, sequenceStart, rowStart, firstQuery, rows, tokens);
+    }
+
+    /**
+     * P and dS = P * (dOut . v - delta) of every (query row, key) pair of the tiles, 0 where masked, into
+     * rows of keyRows + 1. The dQ kernel needs only dS and passes one array for both: dS is written last.
+     */
+    private static void pairGradients(KernelContext ctx, float[] queries, float[] outGradients, float[] keys,
+                                      float[] values, float[] rowLogSumExp, float[] rowDelta, int[] rowStart,
+                                      float[] probabilities, float[] scoreGradients, int firstQuery, int firstKey,
+                                      int rows, int keyRows, int headDim, float scale) {
+        for (int e = ctx.localIdx; e < rows * keyRows; e += ctx.localGroupSizeX) {
+            int r = e / keyRows;
+            int c = e - r * keyRows;
+            float p = 0f;
+            float dScore = 0f;
+            if (AttentionTiles.visible(rowStart[r], firstQuery + r, firstKey + c)) {
+                p = AttentionTiles.probability(queries, r * (headDim + 1), keys, c * (headDim + 1), headDim, scale,
+                        rowLogSumExp[r]);
+                float dP = AttentionTiles.dot(outGradients, r * (headDim + 1), values, c * (headDim + 1), headDim);
+                dScore = p * (dP - rowDelta[r]);
+            }
+            probabilities[r * (keyRows + 1) + c] = p;
+            scoreGradients[r * (keyRows + 1) + c] = dScore;
+        }
+    }
+
+    /** dV[c] += sum over rows of P[r][c] dOut[r], dK[c] += sum of dS[r][c] Q[r] (scaled when stored). */
+    private static void accumulateKeyValues(KernelContext ctx, float[] probabilities, float[] scoreGradients,
+                                            float[] queries, float[] outGradients, float[] keyGradients,
+                                            float[] valueGradients, int rows, int keyRows, int headDim) {
+        for (int e = ctx.localIdx; e < keyRows * headDim; e += ctx.localGroupSizeX) {
+            int c = e / headDim;
+            int d = e - c * headDim;
+            float dk = keyGradients[e];
+            float dv = valueGradients[e];
+            for (int r = 0; r < rows; r++) {
+                int pair = r * (keyRows + 1) + c;
+                dk += scoreGradients[pair] * queries[r * (headDim + 1) + d];
+                dv += probabilities[pair] * outGradients[r * (headDim + 1) + d];
+            }
+            keyGradients[e] = dk;
+            valueGradients[e] = dv;
+        }
+    }
+
+    /** dQ[r] += sum over keys of dS[r][c] K[c] (scaled when stored). */
+    private static void accumulateQueries(KernelContext ctx, float[] scoreGradients, float[] keys,
+                                          float[] queryGradients, int rows, int keyRows, int headDim) {
+        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
+            int r = e / headDim;
+            int d = e - r * headDim;
+            float sum = queryGradients[e];
+            for (int c = 0; c < keyRows; c++) {
+                sum += scoreGradients[r * (keyRows + 1) + c] * keys[c * (headDim + 1) + d];
+            }
+            queryGradients[e] = sum;
+        }
+    }
+}

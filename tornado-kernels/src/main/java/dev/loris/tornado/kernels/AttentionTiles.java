@@ -1,0 +1,128 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+
+/**
+ * Pieces the attention kernels (AttentionForward, AttentionBackward) inline: moving tiles of head rows between
+ * global and local memory (f32 and bf16 overloads with the same body), per-row values, the causal mask and
+ * dot products over local rows.
+ *
+ * <p>A tile is {@code rows} consecutive tokens of one head: element (r, d) of the tile is element
+ * {@code (firstToken + r) * tokenStride + headOffset + d} of the global matrix, and sits at
+ * {@code r * localStride + d} locally. Tiles read by dot products (row against row) use a local stride of
+ * headDim + 1: work-items of a warp then read different rows at the same d from different memory banks.
+ * Tiles read one element per work-item with consecutive d are unpadded.
+ *
+ * <p>Each helper is a strided loop over the tile shared by the whole work-group (work-item i takes elements
+ * i, i + L, ...), so consecutive work-items touch consecutive d of a row and global accesses coalesce. None
+ * has a barrier: callers put one between a helper that writes local memory and one that reads it. Rows past
+ * the last token read as zero and are never written.
+ */
+final class AttentionTiles {
+    private AttentionTiles() {
+    }
+
+    /** Copies {@code rows} tokens' head rows of {@code source} into {@code tile}, zeros past the last token. */
+    static void load(KernelContext ctx, FloatArray source, float[] tile, int localStride, int firstToken, int rows,
+                     int tokens, int tokenStride, int headOffset, int headDim) {
+        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
+            int r = e / headDim;
+            int d = e - r * headDim;
+            int token = firstToken + r;
+            tile[r * localStride + d] = token < tokens ? source.get(at(token, tokenStride, headOffset, d)) : 0f;
+        }
+    }
+
+    /** {@link #load(KernelContext, FloatArray, float[], int, int, int, int, int, int, int)} from bf16. */
+    static void load(KernelContext ctx, BFloat16Array source, float[] tile, int localStride, int firstToken, int rows,
+                     int tokens, int tokenStride, int headOffset, int headDim) {
+        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
+            int r = e / headDim;
+            int d = e - r * headDim;
+            int token = firstToken + r;
+            tile[r * localStride + d] = token < tokens ? source.getFloat(at(token, tokenStride, headOffset, d)) : 0f;
+        }
+    }
+
+    /** Stores {@code factor * tile} (unpadded, rows * headDim) into the tokens' head rows of {@code target}. */
+    static void store(KernelContext ctx, float[] tile, float factor, FloatArray target, int firstToken, int rows,
+                      int tokens, int tokenStride, int headOffset, int headDim) {
+        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
+            int r = e / headDim;
+            int token = firstToken + r;
+            if (token < tokens) {
+                target.set(at(token, tokenStride, headOffset, e - r * headDim), factor * tile[e]);
+            }
+        }
+    }
+
+    /** {@link #store(KernelContext, float[], float, FloatArray, int, int, int, int, int, int)}, rounded once to bf16. */
+    static void store(KernelContext ctx, float[] tile, float factor, BFloat16Array target, int firstToken, int rows,
+                      int tokens, int tokenStride, int headOffset, int headDim) {
+        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
+            int r = e / headDim;
+            int token = firstToken + r;
+            if (token < tokens) {
+                target.setFloat(at(token, tokenStride, headOffset, e - r * headDim), factor * tile[e]);
+            }
+        }
+    }
+
+    /** One f32 value per token of the tile ({@code source[token * heads + head]}), zero past the last token. */
+    static void loadPerRow(KernelContext ctx, FloatArray source, float[] values, int firstToken, int rows, int tokens,
+                           int heads, int head) {
+        for (int r = ctx.localIdx; r < rows; r += ctx.localGroupSizeX) {
+            int token = firstToken + r;
+            values[r] = token < tokens ? source.get((long) token * heads + head) : 0f;
+        }
+    }
+
+    /**
+     * The first key each query row of the tile may see: its sequence's start, or token + 1 (no key at all) for
+     * rows past the last token, so {@link #visible} needs no separate bound.
+     */
+    static void loadSequenceStarts(KernelContext ctx, IntArray sequenceStart, int[] rowStart, int firstToken,
+                                   int rows, int tokens) {
+        for (int r = ctx.localIdx; r < rows; r += ctx.localGroupSizeX) {
+            int token = firstToken + r;
+            rowStart[r] = token < tokens ? sequenceStart.get(token) : token + 1;
+        }
+    }
+
+    /** Whether query {@code query}, whose sequence starts at {@code start}, sees key {@code key}. */
+    static boolean visible(int start, int query, int key) {
+        return key >= start && key <= query;
+    }
+
+    static void fill(KernelContext ctx, float[] values, int count, float value) {
+        for (int i = ctx.localIdx; i < count; i += ctx.localGroupSizeX) {
+            values[i] = value;
+        }
+    }
+
+    /** The f32 dot product of {@code length} values of a and b from the given offsets, summed in order. */
+    static float dot(float[] a, int aStart, float[] b, int bStart, int length) {
+        float sum = 0f;
+        for (int i = 0; i < length; i++) {
+            sum += a[aStart + i] * b[bStart + i];
+        }
+        return sum;
+    }
+
+    /**
+     * The softmax probability of a visible score recomputed from the forward's log-sum-exp of its row:
+     * exp(scale * q.k - lse).
+     */
+    static float probability(float[] queries, int queryStart, float[] keys, int keyStart, int headDim, float scale,
+                             float logSumExp) {
+        return TornadoMath.exp(scale * dot(queries, queryStart, keys, keyStart, headDim) - logSumExp);
+    }
+
+    private static long at(int token, int tokenStride, int headOffset, int d) {
+        return (long) token * tokenStride + headOffset + d;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.loris.model.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The decoder families Loris reads from config.json, keyed by its {@code model_type}, with the defaults
+ * transformers' configuration classes use for keys a config.json leaves out (LlamaConfig, MistralConfig,
+ * Qwen2Config, Qwen3Config as of transformers 5). Defaults that differ between families are kept here so
+ * that a missing key means what it means in transformers, not what looks reasonable.
+ *
+ * <p>Not here: Gemma, Phi and mixture-of-experts families (a different norm, activation or layer shape).
+ */
+public enum Architecture {
+    /** Llama 1/2/3.x: optional attention_bias (q, k, v and o), optional mlp_bias. */
+    LLAMA("llama", 2048, null, 1, List.of(2), null, true),
+    /** Mistral: no biases at all; sliding_window defaults to 4096 when the key is absent. */
+    MISTRAL("mistral", 4096 * 32, 8, 1, List.of(2), null, false),
+    /** Qwen2 / Qwen2.5: q, k and v projections always carry biases, o_proj never does. */
+    QWEN2("qwen2", 32768, 32, null, List.of(), null, false),
+    /** Qwen3: RMSNorm on each head of q and k (q_norm, k_norm); head_dim explicit (default 128). */
+    QWEN3("qwen3", 32768, 32, null, List.of(), 128, false);
+
+    private final String modelType;
+    private final int defaultMaxPositionEmbeddings;
+    private final Integer defaultKeyValueHeads;
+    private final Integer defaultBosTokenId;
+    private final List<Integer> defaultEosTokenIds;
+    private final Integer defaultHeadDim;
+    private final boolean requiresHiddenDivisibleByHeads;
+
+    Architecture(String modelType, int defaultMaxPositionEmbeddings, Integer defaultKeyValueHeads,
+                 Integer defaultBosTokenId, List<Integer> defaultEosTokenIds, Integer defaultHeadDim,
+                 boolean requiresHiddenDivisibleByHeads) {
+        this.modelType = modelType;
+        this.defaultMaxPositionEmbeddings = defaultMaxPositionEmbeddings;
+        this.defaultKeyValueHeads = defaultKeyValueHeads;
+        this.defaultBosTokenId = defaultBosTokenId;
+        this.defaultEosTokenIds = defaultEosTokenIds;
+        this.defaultHeadDim = defaultHeadDim;
+        this.requiresHiddenDivisibleByHeads = requiresHiddenDivisibleByHeads;
+    }
+
+    /** The {@code model_type} string of config.json. */
+    public String modelType() {
+        return modelType;
+    }
+
+    /** The family for a {@code model_type}; a ConfigException listing the supported ones otherwise. */
+    public static Architecture fromModelType(String modelType, String source) {
+        for (Architecture architecture : values()) {
+            if (architecture.modelType.equals(modelType)) {
+                return architecture;
+            }
+        }
+        throw new ConfigException(source + ": model_type '" + modelType + "' is not supported",
+                "Loris supports model_type " + supportedModelTypes()
+                        + "; fine-tune a checkpoint of one of these families");
+    }
+
+    /** "llama, mistral, qwen2, qwen3", for messages. */
+    public static String supportedModelTypes() {
+        return Arrays.stream(values()).map(Architecture::modelType).collect(Collectors.joining(", "));
+    }
+
+    /** Whether each head of q and k goes through its own RMSNorm (q_norm, k_norm) before RoPE. */
+    public boolean hasQkNorm() {
+        return this == QWEN3;
+    }
+
+    int defaultMaxPositionEmbeddings() {
+        return defaultMaxPositionEmbeddings;
+    }
+
+    /**
+     * num_key_value_heads when the key is absent: transformers' class default, which is not always the
+     * head count (Mistral 8, Qwen 32). An explicit null means "same as num_attention_heads" everywhere.
+     */
+    int defaultKeyValueHeads(int attentionHeads) {
+        return defaultKeyValueHeads == null ? attentionHeads : defaultKeyValueHeads;
+    }
+
+    Integer defaultBosTokenId() {
+        return defaultBosTokenId;
+    }
+
+    List<Integer> defaultEosTokenIds() {
+        return defaultEosTokenIds;
+    }
+
+    /** head_dim when absent: Qwen3's class default 128; the others derive hidden_size / heads. */
+    Integer defaultHeadDim() {
+        return defaultHeadDim;
+    }
+
+    /** LlamaConfig insists on hidden_size % num_attention_heads == 0 even with an explicit head_dim. */
+    boolean requiresHiddenDivisibleByHeads() {
+        return requiresHiddenDivisibleByHeads;
+    }
+}

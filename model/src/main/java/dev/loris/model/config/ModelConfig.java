@@ -1,0 +1,101 @@
+package dev.loris.model.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The shape and numerics of a decoder, as read from a Hugging Face config.json by
+ * {@link ModelConfigReader}: every value already defaulted as transformers defaults it and checked for
+ * consistency, so code downstream never consults the JSON again.
+ *
+ * <p>Biases are split by what they attach to, because the families differ: Llama's attention_bias puts
+ * biases on q, k, v and o; Qwen2 always has them on q, k and v and never on o; Mistral never has any.
+ *
+ * <p>{@code slidingWindow} is the window that transformers would actually apply (Qwen's only when
+ * use_sliding_window is true), or null. Loris computes full causal attention, which equals
+ * sliding-window attention for sequences no longer than the window; {@link #checkSequenceLength}
+ * refuses longer ones instead of silently computing something else.
+ *
+ * @param ropeScaling           null for plain RoPE
+ * @param bosTokenId            null when the config has none
+ * @param eosTokenIds           empty when none; several for Llama 3.1 ([128001, 128008, 128009])
+ * @param padTokenId            null when none
+ * @param slidingWindow         null when attention is not windowed
+ * @param dtype                 {@code dtype} or the older {@code torch_dtype} ("bfloat16"), or null
+ */
+public record ModelConfig(
+        Architecture architecture,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        int headDim,
+        double rmsNormEps,
+        double ropeTheta,
+        RopeScaling ropeScaling,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outputProjectionBias,
+        String hiddenAct,
+        Integer bosTokenId,
+        List<Integer> eosTokenIds,
+        Integer padTokenId,
+        Integer slidingWindow,
+        String dtype) {
+
+    public ModelConfig {
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(hiddenAct, "hiddenAct");
+        eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** Reads {@code config.json} from a model folder, or the file itself when given one. */
+    public static ModelConfig read(Path folderOrFile) {
+        return ModelConfigReader.read(folderOrFile);
+    }
+
+    /** Query heads per key/value head (grouped-query attention). */
+    public int queryGroupSize() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+
+    /** Whether q and k are RMS-normalised per head before RoPE (Qwen3's q_norm / k_norm). */
+    public boolean hasQkNorm() {
+        return architecture.hasQkNorm();
+    }
+
+    /**
+     * The RoPE inverse frequencies, {@code headDim / 2} of them, as transformers computes them in float32
+     * (plain, linear or llama3 scaling).
+     */
+    public float[] ropeInverseFrequencies() {
+        return switch (ropeScaling) {
+            case null -> RopeFrequencies.standard(ropeTheta, headDim);
+            case RopeScaling.Linear linear -> RopeFrequencies.linear(ropeTheta, headDim, linear.factor());
+            case RopeScaling.Llama3 llama3 -> RopeFrequencies.llama3(ropeTheta, headDim, llama3);
+        };
+    }
+
+    /** Parameter counts by part, and the bytes of the weights at a given width. */
+    public ModelSize size() {
+        return ModelSize.of(this);
+    }
+
+    /**
+     * Refuses sequences longer than the sliding window: beyond it, transformers masks keys outside the
+     * window while Loris attends to all earlier tokens, so the two would train different models.
+     */
+    public void checkSequenceLength(int sequenceLength) {
+        if (slidingWindow != null && sequenceLength > slidingWindow) {
+            throw new ConfigException("config.json sets sliding_window = " + slidingWindow + " for this "
+                    + architecture.modelType() + " model, and sequences of " + sequenceLength
+                    + " tokens are longer than that: Loris computes full causal attention, which matches "
+                    + "sliding-window attention only up to the window",
+                    "use a maximum sequence length of at most " + slidingWindow + " tokens");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.loris.model.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Parses config.json into a {@link ModelConfig}, applying transformers' per-family defaults
+ * ({@link Architecture}) and refusing what Loris would get wrong: an unknown model_type, activations
+ * other than SiLU, MLP biases, RoPE types other than default / linear / llama3, partial rotary factors.
+ *
+ * <p>The shape keys (vocab_size, hidden_size, intermediate_size, num_hidden_layers,
+ * num_attention_heads) are required although transformers has class defaults for them: a config.json
+ * without them is broken, and a 4096-wide default would only fail later with a confusing tensor shape.
+ */
+public final class ModelConfigReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> SILU_NAMES = Set.of("silu", "swish");
+    private static final double DEFAULT_ROPE_THETA = 10_000.0;
+    private static final double DEFAULT_RMS_NORM_EPS = 1e-6;
+
+    private ModelConfigReader() {
+    }
+
+    /** Reads {@code config.json} from a model folder, or the given file. */
+    public static ModelConfig read(Path folderOrFile) {
+        Path file = Files.isDirectory(folderOrFile) ? folderOrFile.resolve("config.json") : folderOrFile;
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + " does not exist",
+                    "point Loris at a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)", e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage(), "check the file's permissions", e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Parses the text of a config.json; {@code source} names it in error messages. */
+    public static ModelConfig parse(String json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JacksonException e) {
+            throw new ConfigException(source + " is not valid JSON: " + e.getOriginalMessage(),
+                    "re-download the file; it may be truncated", e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(source + " does not hold a JSON object", "re-download the file");
+        }
+        return build(new ConfigJson(root, source));
+    }
+
+    private static ModelConfig build(ConfigJson json) {
+        Architecture architecture = architecture(json);
+        int vocab = positive(json, "vocab_size", json.requiredInt("vocab_size"));
+        int hidden = positive(json, "hidden_size", json.requiredInt("hidden_size"));
+        int intermediate = positive(json, "intermediate_size", json.requiredInt("intermediate_size"));
+        int layers = positive(json, "num_hidden_layers", json.requiredInt("num_hidden_layers"));
+        int heads = positive(json, "num_attention_heads", json.requiredInt("num_attention_heads"));
+        int keyValueHeads = positive(json, "num_key_value_heads", keyValueHeads(json, architecture, heads));
+        int headDim = positive(json, "head_dim", headDim(json, architecture, hidden, heads));
+        if (heads % keyValueHeads != 0) {
+            throw json.error("num_attention_heads = " + heads + " is not a multiple of num_key_value_heads = "
+                    + keyValueHeads, "grouped-query attention needs whole groups; check both values");
+        }
+        int maxPositions = positive(json, "max_position_embeddings",
+                json.intOr("max_position_embeddings", architecture.defaultMaxPositionEmbeddings()));
+        double eps = json.doubleOr("rms_norm_eps", DEFAULT_RMS_NORM_EPS);
+        if (!(eps > 0)) {
+            throw json.error("rms_norm_eps = " + eps + " must be positive", "use the value the checkpoint was trained with");
+        }
+        RopeSettings rope = RopeSettings.read(json, maxPositions);
+        checkUnsupported(json);
+        boolean attentionBias = json.booleanOr("attention_bias", false);
+        return new ModelConfig(architecture, vocab, hidden, intermediate, layers, heads, keyValueHeads, headDim,
+                eps, rope.theta(), rope.scaling(), maxPositions,
+                json.booleanOr("tie_word_embeddings", false),
+                switch (architecture) {
+                    case QWEN2 -> true;
+                    case MISTRAL -> false;
+                    case LLAMA, QWEN3 -> attentionBias;
+                },
+                (architecture == Architecture.LLAMA || architecture == Architecture.QWEN3) && attentionBias,
+                hiddenAct(json),
+                json.present("bos_token_id")
+                        ? json.optionalInt("bos_token_id") : architecture.defaultBosTokenId(),
+                json.present("eos_token_id")
+                        ? json.intOrIntList("eos_token_id") : architecture.defaultEosTokenIds(),
+                json.optionalInt("pad_token_id"),
+                slidingWindow(json, architecture, layers),
+                json.has("dtype") ? json.stringOr("dtype", null) : json.stringOr("torch_dtype", null));
+    }
+
+    private static Architecture architecture(ConfigJson json) {
+        if (!json.has("model_type")) {
+            throw json.error("model_type is missing", "Loris supports model_type "
+                    + Architecture.supportedModelTypes() + "; is this a transformers config.json?");
+        }
+        return Architecture.fromModelType(json.stringOr("model_type", null), json.source());
+    }
+
+    private static int keyValueHeads(ConfigJson json, Architecture architecture, int heads) {
+        if (json.isExplicitNull("num_key_value_heads")) {
+            return heads;
+        }
+        return json.intOr("num_key_value_heads", architecture.defaultKeyValueHeads(heads));
+    }
+
+    private static int headDim(ConfigJson json, Architecture architecture, int hidden, int heads) {
+        Integer explicit = json.optionalInt("head_dim");
+        if (explicit == null && architecture.defaultHeadDim() != null && !json.isExplicitNull("head_dim")) {
+            explicit = architecture.defaultHeadDim();
+        }
+        boolean derived = explicit == null;
+        if ((derived || architecture.requiresHiddenDivisibleByHeads()) && hidden % heads != 0) {
+            throw json.error("hidden_size = " + hidden + " is not a multiple of num_attention_heads = " + heads,
+                    "the head width would not be whole; check both values (or head_dim)");
+        }
+        return derived ? hidden / heads : explicit;
+    }
+
+    private static String hiddenAct(ConfigJson json) {
+        String act = json.stringOr("hidden_act", "silu");
+        if (!SILU_NAMES.contains(act)) {
+            throw json.error("hidden_act = '" + act + "' is not supported",
+                    "Loris implements the SwiGLU MLP with SiLU (hidden_act 'silu') only");
+        }
+        return act;
+    }
+
+    private static void checkUnsupported(ConfigJson json) {
+        if (json.booleanOr("mlp_bias", false)) {
+            throw json.error("mlp_bias = true is not supported",
+                    "Loris's MLP (gate, up, down projections) has no biases; no released Llama checkpoint uses them");
+        }
+    }
+
+    /**
+     * The window transformers applies: Mistral's sliding_window (4096 when absent, none when null);
+     * Qwen's only with use_sliding_window, and only if some layer is a sliding one (layer_types, or
+     * layers from max_window_layers on).
+     */
+    private static Integer slidingWindow(ConfigJson json, Architecture architecture, int layers) {
+        switch (architecture) {
+            case MISTRAL -> {
+                if (json.isExplicitNull("sliding_window")) {
+                    return null;
+                }
+                return positive(json, "sliding_window", json.intOr("sliding_window", 4096));
+            }
+            case QWEN2, QWEN3 -> {
+                if (!json.booleanOr("use_sliding_window", false) || json.isExplicitNull("sliding_window")) {
+                    return null;
+                }
+                int window = positive(json, "sliding_window", json.intOr("sliding_window", 4096));
+                List<String> layerTypes = json.stringList("layer_types");
+                boolean anySliding = layerTypes.isEmpty()
+                        ? json.intOr("max_window_layers", 28) < layers
+                        : layerTypes.contains("sliding_attention");
+                return anySliding ? window : null;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    static int positive(ConfigJson json, String key, int value) {
+        if (value <= 0) {
+            throw json.error(key + " = " + value + " must be positive", "fix the value in config.json");
+        }
+        return value;
+    }
+
+    /** RoPE base and scaling from rope_theta / rope_scaling (transformers 4) or rope_parameters (5). */
+    private record RopeSettings(double theta, RopeScaling scaling) {
+        static RopeSettings read(ConfigJson json, int maxPositions) {
+            ConfigJson params = json.objectOrNull("rope_scaling");
+            if (params == null) {
+                params = json.objectOrNull("rope_parameters");
+            }
+            double theta = params != null && params.has("rope_theta")
+                    ? params.doubleOr("rope_theta", DEFAULT_ROPE_THETA)
+                    : json.doubleOr("rope_theta", DEFAULT_ROPE_THETA);
+            if (!(theta > 0)) {
+                throw json.error("rope_theta = " + theta + " must be positive", "use the checkpoint's value");
+            }
+            checkPartialRotary(json);
+            if (params != null) {
+                checkPartialRotary(params);
+            }
+            return new RopeSettings(theta, params == null ? null : scaling(params, maxPositions));
+        }
+
+        private static RopeScaling scaling(ConfigJson params, int maxPositions) {
+            String type = params.has("rope_type") ? params.stringOr("rope_type", null)
+                    : params.stringOr("type", "default");
+            return switch (type) {
+                case "default" -> null;
+                case "linear" -> new RopeScaling.Linear(factor(params));
+                case "llama3" -> new RopeScaling.Llama3(factor(params),
+                        required(params, "low_freq_factor"), required(params, "high_freq_factor"),
+                        positive(params, "original_max_position_embeddings",
+                                params.intOr("original_max_position_embeddings", maxPositions)));
+                default -> throw params.error("rope_type = '" + type + "' is not supported",
+                        "Loris computes RoPE types default, linear and llama3; to train within the original "
+                                + "context length, remove the rope scaling from config.json");
+            };
+        }
+
+        private static double factor(ConfigJson params) {
+            double factor = required(params, "factor");
+            if (!(factor > 0)) {
+                throw params.error("factor = " + factor + " must be positive", "use the checkpoint's value");
+            }
+            return factor;
+        }
+
+        private static double required(ConfigJson params, String key) {
+            if (!params.has(key)) {
+                throw params.error(key + " is missing", "this rope type needs it; compare with the checkpoint's "
+                        + "original config.json");
+            }
+            return params.doubleOr(key, Double.NaN);
+        }
+
+        private static void checkPartialRotary(ConfigJson json) {
+            double partial = json.doubleOr("partial_rotary_factor", 1.0);
+            if (partial != 1.0) {
+                throw json.error("partial_rotary_factor = " + partial + " is not supported",
+                        "Loris rotates the whole head; this family is not one Loris implements");
+            }
+        }
+    }
+}

@@ -94,7 +94,9 @@ def record(name, config, out_dir, device):
     os.makedirs(folder, exist_ok=True)
     shard = "200KB" if name == "qwen2" else "1GB"
     model.to(torch.bfloat16).save_pretrained(folder, max_shard_size=shard)
-    model.to(torch.float32).to(device)
+    # Everything below runs on the model as a user loads it. Reusing the object would be wrong: .to(bfloat16)
+    # also rounds the RoPE inverse-frequency buffer, which going back to float32 does not undo.
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").to(device)
 
     ids, mask, labels = batch(config.vocab_size, generator)
     ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)
@@ -114,7 +116,8 @@ def record(name, config, out_dir, device):
     tensors["generate.prompt"] = prompt
     tensors["generate.ids"] = generated
 
-    model.to(torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="eager").to(device)
+    inv_freq_dtype = str(model.model.rotary_emb.inv_freq.dtype)
     with torch.no_grad():
         out16 = model(input_ids=ids, attention_mask=mask, labels=labels)
     tensors["logits_bf16"] = out16.logits.float()
@@ -128,6 +131,7 @@ def record(name, config, out_dir, device):
         "loss_f32": float(tensors["loss_f32"]), "loss_bf16": float(tensors["loss_bf16"]),
         "generated": generated[0].tolist(), "smallest_top2_logit_gap_in_generation": gap,
         "parameters": {n: list(p.shape) for n, p in model.named_parameters()},
+        "bf16_model_inv_freq_dtype": inv_freq_dtype,
     }
     with open(os.path.join(folder, "expected.json"), "w") as f:
         json.dump(summary, f, indent=1)

@@ -24,7 +24,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * queryGradientRows(headDim) rows, key tiles of as many rows), walking key tiles as the forward does.
  * </ol>
  * Within a tile step every work-item computes whole dot products for its (query row, key) pairs, then
- * accumulates its own gradient elements, which it owns for the whole kernel. Local memory: under 46 KiB.
+ * accumulates its own gradient elements, which it owns for the whole kernel. Local memory: 45 KiB (of
+ * CUDA's 48 KiB static limit).
  *
  * <p>Rounding: f32 maths; the bf16 versions widen their inputs exactly (out included: delta uses the stored
  * bf16 output, as FlashAttention does) and round each gradient to bf16 once. Tolerance (what the tests
@@ -205,7 +206,8 @@ public final class AttentionBackward {
         AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
         for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
             ctx.localBarrier();
-            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset, headDim);
+            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
+                    headDim);
             AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
                     headDim);
             ctx.localBarrier();
@@ -245,7 +247,8 @@ public final class AttentionBackward {
         AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
         for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
             ctx.localBarrier();
-            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset, headDim);
+            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
+                    headDim);
             AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
                     headDim);
             ctx.localBarrier();

@@ -17,9 +17,9 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * AttentionShape.forwardQueryRows(headDim), and walks key tiles of K = forwardKeyRows(headDim) rows from the
  * start of its first row's sequence to its last row. Per key tile: load K into local memory; every work-item
  * computes whole dot products of (query row, key) pairs; one work-item per row updates the row's running max
- * and sum and turns the scores into exp(score - max) while the group loads V over K; every work-item then
- * rescales its output elements (owned for the whole kernel, so they stay in local memory unsynchronised) and
- * adds P V. The output is divided by the row sum once at the end. Local memory: about 42 KiB.
+ * and sum and turns the scores into exp(score - max) while the group loads V into K's buffer; every
+ * work-item then rescales its output elements (owned for the whole kernel, so they stay in local memory
+ * unsynchronised) and adds P V. The output is divided by the row sum once at the end. Local memory: 41 KiB.
  *
  * <p>Rounding: everything in f32, the probabilities included; bf16 inputs are widened exactly and the output
  * is rounded to bf16 once. Hugging Face does not compute bf16 attention that way: eager attention rounds the

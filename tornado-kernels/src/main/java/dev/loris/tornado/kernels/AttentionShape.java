@@ -12,8 +12,9 @@ import java.util.Arrays;
  * projections produce them; query head h reads kv head {@code h / (heads / kvHeads)} (Llama's repeat_kv).
  * Several sequences are concatenated ("packed"); {@code sequenceStart[t]} is the first token of the sequence
  * of token t, so query t sees keys s with {@code sequenceStart[t] <= s <= t}. sequenceStart must be
- * non-decreasing with {@code sequenceStart[t] == t} or {@code == sequenceStart[t - 1]}; the kernels do not
- * check it (a bad array gives wrong results, never out-of-bounds accesses outside [0, tokens)).
+ * non-decreasing with {@code sequenceStart[t] == t} or {@code == sequenceStart[t - 1]} ({@link
+ * #sequenceStarts} builds it from sequence lengths). The kernels trust it: a negative entry would make them
+ * read before the start of K and V.
  *
  * <p>Tiles: each kernel holds some query rows and key rows of one head in local memory, as many as fit a
  * fixed budget of floats, so the number of rows per tile shrinks as headDim grows: the largest power of two
@@ -22,7 +23,7 @@ import java.util.Arrays;
  * multiple of 32 (64 and 128, the common sizes, give whole 128-byte rows).
  *
  * <p>Work-groups: every attention kernel takes a 1D grid of {@code groups * L} work-items with local size
- * {@code L}, L a multiple of 32 from 32 to 1024 (128 is a good choice on GPUs); the group counts are below.
+ * {@code L}, L a power of two from 32 to 256 (128 is a good choice on GPUs); the group counts are below.
  */
 public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
     public static final int MAX_HEAD_DIM = 256;

@@ -15,7 +15,7 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * {@code (firstToken + r) * tokenStride + headOffset + d} of the global matrix, and sits at
  * {@code r * localStride + d} locally. Tiles read by dot products (row against row) use a local stride of
  * headDim + 1: work-items of a warp then read different rows at the same d from different memory banks.
- * Tiles read one element per work-item with consecutive d are unpadded.
+ * Accumulator tiles, each element only ever touched by the work-item that owns it, are unpadded.
  *
  * <p>Each helper is a strided loop over the tile shared by the whole work-group (work-item i takes elements
  * i, i + L, ...), so consecutive work-items touch consecutive d of a row and global accesses coalesce. None
@@ -60,7 +60,7 @@ final class AttentionTiles {
         }
     }
 
-    /** {@link #store(KernelContext, float[], float, FloatArray, int, int, int, int, int, int)}, rounded once to bf16. */
+    /** {@link #store(KernelContext, float[], float, FloatArray, int, int, int, int, int, int)}, rounded to bf16. */
     static void store(KernelContext ctx, float[] tile, float factor, BFloat16Array target, int firstToken, int rows,
                       int tokens, int tokenStride, int headOffset, int headDim) {
         for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {

@@ -38,14 +38,20 @@ final class DecoderLayer {
 
     /** y (T, H) from x (T, H); fills {@code a} for the backward. {@code scratch} (T, H) is overwritten. */
     void forward(DeviceArray x, DeviceArray y, LayerActivations a, PackedBatch batch, DeviceArray scratch) {
-        int t = batch.tokens();
-        int hidden = config.hiddenSize();
+        attentionInputs(x, a, batch.tokens(), batch.positions(), batch.cos(), batch.sin());
+        ops.attention(shape(batch.tokens()), a.q, a.k, a.v, batch.sequenceStarts(), a.attention, a.logSumExp);
+        afterAttention(x, y, a, batch.tokens(), scratch);
+    }
+
+    /** The first half, up to attention's inputs: a.normed1, then a.q, a.k (normed for Qwen3, rotated) and a.v. */
+    void attentionInputs(DeviceArray x, LayerActivations a, int t, DeviceArray positions, DeviceArray cos,
+                         DeviceArray sin) {
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
         float eps = (float) config.rmsNormEps();
         DeviceStream s = ops.stream();
-        ops.rmsNorm(x, w.inputNorm(), a.normed1, a.inverseRms1, t, hidden, eps);
+        ops.rmsNorm(x, w.inputNorm(), a.normed1, a.inverseRms1, t, config.hiddenSize(), eps);
         boolean qkNorm = a.qProjected != null;
         w.q().forward(gemm, a.normed1, t, qkNorm ? a.qProjected : a.q, s);
         w.k().forward(gemm, a.normed1, t, qkNorm ? a.kProjected : a.k, s);
@@ -54,11 +60,16 @@ final class DecoderLayer {
             ops.rmsNorm(a.qProjected, w.qNorm(), a.q, a.qInverseRms, t * heads, headDim, eps);
             ops.rmsNorm(a.kProjected, w.kNorm(), a.k, a.kInverseRms, t * kvHeads, headDim, eps);
         }
-        ops.rope(false, a.q, a.k, batch.positions(), batch.cos(), batch.sin(), t, heads, kvHeads, headDim);
-        ops.attention(shape(t), a.q, a.k, a.v, batch.sequenceStarts(), a.attention, a.logSumExp);
+        ops.rope(false, a.q, a.k, positions, cos, sin, t, heads, kvHeads, headDim);
+    }
+
+    /** The second half, from a.attention: o_proj and the residual, then the MLP block, into y. */
+    void afterAttention(DeviceArray x, DeviceArray y, LayerActivations a, int t, DeviceArray scratch) {
+        int hidden = config.hiddenSize();
+        DeviceStream s = ops.stream();
         w.o().forward(gemm, a.attention, t, scratch, s);
         ops.add(x, scratch, a.middle, (long) t * hidden);
-        ops.rmsNorm(a.middle, w.postAttentionNorm(), a.normed2, a.inverseRms2, t, hidden, eps);
+        ops.rmsNorm(a.middle, w.postAttentionNorm(), a.normed2, a.inverseRms2, t, hidden, (float) config.rmsNormEps());
         w.gate().forward(gemm, a.normed2, t, a.gate, s);
         w.up().forward(gemm, a.normed2, t, a.up, s);
         ops.swiGlu(a.gate, a.up, a.activated, (long) t * config.intermediateSize());

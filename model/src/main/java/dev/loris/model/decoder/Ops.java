@@ -1,6 +1,7 @@
 package dev.loris.model.decoder;
 
 import dev.loris.tornado.kernels.AttentionBackward;
+import dev.loris.tornado.kernels.AttentionDecode;
 import dev.loris.tornado.kernels.AttentionForward;
 import dev.loris.tornado.kernels.AttentionShape;
 import dev.loris.tornado.kernels.CrossEntropy;
@@ -152,6 +153,19 @@ final class Ops {
     void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int tokens, int vocab, float scale) {
         launch(CrossEntropy.class, precision.kernel("forwardBackward"), (long) tokens * reductionGroup, reductionGroup,
                 logits, labels, losses, vocab, scale);
+    }
+
+    /** out (seqs, heads*headDim): each sequence's one query against its cache (seqs, capacity, kvHeads*headDim). */
+    void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths, DeviceArray out,
+                         int seqs, int heads, int kvHeads, int headDim, int capacity) {
+        int g = AttentionDecode.GROUP;
+        launch(AttentionDecode.class, precision.kernel("decode"), (long) seqs * heads * g, g, q, kCache, vCache,
+                lengths, out, heads, kvHeads, headDim, capacity, (float) (1 / Math.sqrt(headDim)));
+    }
+
+    /** dst row rowIndex[r] = src row r, for rows (rows, width). */
+    void scatterRows(DeviceArray src, DeviceArray dst, DeviceArray rowIndex, int rows, int width) {
+        launch(Elementwise.class, precision.kernel("scatterRows"), (long) rows * 64, 64, src, dst, rowIndex, width);
     }
 
     /** out = a + b over n elements. */

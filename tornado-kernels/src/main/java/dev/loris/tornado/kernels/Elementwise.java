@@ -4,11 +4,12 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
  * The small element-wise steps of a decoder layer: residual sums (forward, and the gradient meeting at a
- * residual in backward), and column sums of a (rows, cols) matrix (a bias's gradient is the column sum of
- * its output's gradient).
+ * residual in backward), column sums of a (rows, cols) matrix (a bias's gradient is the column sum of
+ * its output's gradient), and row scatters (new keys and values into a KV cache).
  *
  * <p>Grids: the element-wise kernels stride over n (global any multiple of local; 256 is a good group);
  * {@link #columnSums} takes global = {cols rounded up to local}, local = {L}: each work-item owns a column
@@ -59,6 +60,28 @@ public final class Elementwise {
                 sum += x.getFloat((long) r * cols + c);
             }
             sums.set(c, sum);
+        }
+    }
+
+    /**
+     * dst row {@code rowIndex[r]} = src row r, for rows of {@code width} values (copied exactly). Grid:
+     * global {rows * L}, local {L}: a work-group per row.
+     */
+    public static void scatterRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray rowIndex, int width) {
+        long from = (long) ctx.groupIdx * width;
+        long to = (long) rowIndex.get(ctx.groupIdx) * width;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.set(to + c, src.get(from + c));
+        }
+    }
+
+    /** {@link #scatterRows} for bf16 rows. */
+    public static void scatterRowsBf16(KernelContext ctx, BFloat16Array src, BFloat16Array dst, IntArray rowIndex,
+                                       int width) {
+        long from = (long) ctx.groupIdx * width;
+        long to = (long) rowIndex.get(ctx.groupIdx) * width;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.set(to + c, src.get(from + c));
         }
     }
 

@@ -64,6 +64,34 @@ class ElementwiseTest {
         }
     }
 
+    @AcrossBackends
+    void scatteredRowsLandWhereTheIndexSays(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int rows = in.between(1, 40);
+        int width = in.between(1, 300);
+        int capacity = rows + in.between(0, 20);
+        java.util.List<Integer> targets = new java.util.ArrayList<>();
+        for (int i = 0; i < capacity; i++) {
+            targets.add(i);
+        }
+        java.util.Collections.shuffle(targets, in.random);
+        int[] index = targets.subList(0, rows).stream().mapToInt(Integer::intValue).toArray();
+        float[] src = in.floats(rows * width, 4f);
+        FloatArray dst = SuiteInputs.poisonedFloats((long) capacity * width);
+        backend.run(SuiteInputs.kernel(Elementwise.class, "scatterRows"), new int[] {rows * 64}, new int[] {64},
+                FloatArray.fromArray(src), dst, dev.loris.tornado.api.types.arrays.IntArray.fromArray(index), width);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < width; c++) {
+                assertEquals(src[r * width + c], dst.get((long) index[r] * width + c), in.at(backend, "row " + r + " col " + c));
+            }
+        }
+        int untouched = 0;
+        for (long i = 0; i < (long) capacity * width; i++) {
+            untouched += Float.isNaN(dst.get(i)) ? 1 : 0;
+        }
+        assertEquals((capacity - rows) * width, untouched, in.at(backend, "rows outside the index were written"));
+    }
+
     private static float[] widen(short[] bits) {
         float[] values = new float[bits.length];
         for (int i = 0; i < bits.length; i++) {

@@ -1,0 +1,60 @@
+package dev.loris.model.decoder;
+
+import dev.loris.model.generate.SamplingSettings;
+import dev.loris.tornado.runtime.Accelerator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Greedy generation with the KV cache against transformers' generate (32 new tokens in f32, recorded in the
+ * reference models' expected.safetensors), token for token; several prompts at once giving what each gives
+ * alone; and a stop id ending a sequence early.
+ */
+class GeneratorTest {
+    static List<org.junit.jupiter.params.provider.Arguments> cases() {
+        return DecoderAgainstTransformersTest.cases().toList();
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void greedyMatchesTransformersTokenForToken(String model, String spec) {
+        HfFixture fixture = HfFixture.load(model);
+        long[][] prompt = HfFixture.longs(fixture.expected(), "generate.prompt");
+        long[][] expected = HfFixture.longs(fixture.expected(), "generate.ids");
+        int[] promptIds = Arrays.stream(prompt[0]).mapToInt(Math::toIntExact).toArray();
+        int[] expectedNew = Arrays.stream(expected[0]).skip(promptIds.length).mapToInt(Math::toIntExact).toArray();
+        try (Accelerator acc = Accelerator.open(spec); Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.F32)) {
+            int[] ours = new Generator(decoder).generate(List.of(promptIds), expectedNew.length, SamplingSettings.GREEDY,
+                    Set.of(), null).getFirst();
+            assertArrayEquals(expectedNew, ours, model + " on " + spec);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void promptsTogetherGiveWhatEachGivesAloneAndStopIdsStop(String model, String spec) {
+        HfFixture fixture = HfFixture.load(model);
+        int[] first = Arrays.copyOf(fixture.batch().ids(), 7);
+        int[] second = Arrays.copyOfRange(fixture.batch().ids(), 16, 19);
+        try (Accelerator acc = Accelerator.open(spec); Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.F32)) {
+            Generator generator = new Generator(decoder);
+            int[] aloneFirst = generator.generate(List.of(first), 10, SamplingSettings.GREEDY, Set.of(), null).getFirst();
+            int[] aloneSecond = generator.generate(List.of(second), 10, SamplingSettings.GREEDY, Set.of(), null).getFirst();
+            List<int[]> together = generator.generate(List.of(first, second), 10, SamplingSettings.GREEDY, Set.of(), null);
+            assertArrayEquals(aloneFirst, together.get(0), "first prompt");
+            assertArrayEquals(aloneSecond, together.get(1), "second prompt");
+            int stop = aloneFirst[4];
+            int firstStop = Arrays.stream(aloneFirst).boxed().toList().indexOf(stop);
+            int[] stopped = generator.generate(List.of(first), 10, SamplingSettings.GREEDY, Set.of(stop), null).getFirst();
+            assertEquals(firstStop + 1, stopped.length, "stops at the first stop id, which it keeps");
+            assertArrayEquals(Arrays.copyOf(aloneFirst, firstStop + 1), stopped);
+        }
+    }
+}

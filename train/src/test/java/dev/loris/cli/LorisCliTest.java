@@ -75,6 +75,19 @@ class LorisCliTest {
     }
 
     @Test
+    void infoDescribesAShardedCheckpointAndNamesAMissingFolder() {
+        Result info = run(new LorisCli(), "info", "../model/src/test/resources/hf-models/qwen2");
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("(QWEN2)"), info.out());
+        assertTrue(info.out().contains("parameters  335,872"), info.out());
+        assertTrue(info.out().contains("4 files, BF16 335,872"), info.out());
+        assertTrue(info.out().contains("tied to the LM head"), info.out());
+        Result missing = run(new LorisCli(), "info", "no-such-folder");
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.err().contains("config.json does not exist"), missing.err());
+    }
+
+    @Test
     void badUsageExitsTwo() {
         Result unknown = run(new LorisCli(), "no-such-command");
         assertEquals(2, unknown.exitCode());

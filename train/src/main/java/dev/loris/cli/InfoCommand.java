@@ -1,0 +1,77 @@
+package dev.loris.cli;
+
+import dev.loris.model.config.ModelConfig;
+import dev.loris.model.config.ModelSize;
+import dev.loris.model.safetensors.Dtype;
+import dev.loris.model.safetensors.SafetensorsCheckpoint;
+import dev.loris.model.safetensors.SafetensorsFile;
+import dev.loris.model.safetensors.TensorInfo;
+import dev.loris.tornado.runtime.Units;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code loris info DIR}: what a Hugging Face model folder holds, without loading a weight: architecture and
+ * shape from config.json, parameter count, the checkpoint's files and dtypes (from the safetensors headers,
+ * which are checked), and the memory the weights and a KV cache need.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Describe a Hugging Face model folder: architecture, parameters, dtypes, vocabulary, memory.")
+final class InfoCommand implements Runnable {
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "Model folder (config.json and *.safetensors)")
+    Path folder;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        ModelConfig c = ModelConfig.read(folder);
+        PrintWriter out = spec.commandLine().getOut();
+        ModelSize size = c.size();
+        out.printf("model       %s (%s)%n", folder.toAbsolutePath().normalize(), c.architecture());
+        out.printf("shape       %d layers, hidden %d, intermediate %d, %d heads of %d, %d key/value heads%n",
+                c.numHiddenLayers(), c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(), c.headDim(),
+                c.numKeyValueHeads());
+        out.printf("vocabulary  %,d tokens; embeddings %s%n", c.vocabSize(),
+                c.tieWordEmbeddings() ? "tied to the LM head" : "separate from the LM head");
+        out.printf("rope        theta %s%s; context %,d%n", c.ropeTheta(),
+                c.ropeScaling() == null ? "" : ", scaling " + c.ropeScaling(), c.maxPositionEmbeddings());
+        out.printf("parameters  %,d (%,d outside the embeddings)%n", size.total(), size.nonEmbedding());
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
+            Map<Dtype, Long> byDtype = new TreeMap<>();
+            long stored = 0;
+            for (SafetensorsFile file : checkpoint.files()) {
+                for (TensorInfo tensor : file.tensors()) {
+                    long count = tensor.byteLength() / tensor.dtype().byteSize();
+                    byDtype.merge(tensor.dtype(), count, Long::sum);
+                    stored += count;
+                }
+            }
+            out.printf("weights     %d file%s, %s; %s of tensors%n", checkpoint.files().size(),
+                    checkpoint.files().size() == 1 ? "" : "s", dtypes(byDtype), Units.bytes(checkpoint.totalTensorBytes()));
+            if (stored != size.total()) {
+                out.printf("  note: the files hold %,d values, config.json implies %,d parameters%n", stored, size.total());
+            }
+        }
+        long kvPer1k = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * 1000 * 2;
+        out.printf("memory      weights %s in bf16, %s in f32; KV cache %s per 1,000 tokens (bf16)%n",
+                Units.bytes(size.bf16Bytes()), Units.bytes(size.bytesAt(4)), Units.bytes(kvPer1k));
+        out.flush();
+    }
+
+    private static String dtypes(Map<Dtype, Long> byDtype) {
+        StringBuilder text = new StringBuilder();
+        byDtype.forEach((dtype, count) -> text.append(text.isEmpty() ? "" : ", ").append(dtype).append(' ')
+                .append(String.format("%,d", count)));
+        return text.toString();
+    }
+}

@@ -84,7 +84,7 @@ class LorisCliTest {
         assertTrue(info.out().contains("tied to the LM head"), info.out());
         Result missing = run(new LorisCli(), "info", "no-such-folder");
         assertEquals(1, missing.exitCode());
-        assertTrue(missing.err().contains("config.json does not exist"), missing.err());
+        assertTrue(missing.err().contains("no-such-folder does not exist"), missing.err());
     }
 
     @Test

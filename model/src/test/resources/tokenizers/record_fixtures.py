@@ -16,6 +16,9 @@ tokenizers/<name>/fixtures.json.gz with:
   - chat templates rendered by transformers' apply_chat_template(tokenize=False) for several
     conversations, with and without add_generation_prompt (or the error the template raised), and the ids
     of each rendering.
+It also writes tokenizers/jinja_fixtures.json.gz: small templates exercising the Python-isms real chat
+templates use (str methods, tojson, slices, namespace, loop variables, whitespace control), rendered by
+transformers' own compiled Jinja environment (chat_template_utils._compile_jinja_template).
 """
 import gzip
 import json
@@ -168,6 +171,65 @@ CHATS = [
 ]
 
 
+MESSAGES = [{"role": "system", "content": "  Be nice. "}, {"role": "user", "content": "Hi <tool_response>x</tool_response>"},
+            {"role": "assistant", "content": "<think>\nplan\n</think>\n\nHello!\n"}, {"role": "user", "content": "Bye\u00a0"}]
+
+JINJA_CASES = [
+    "{{ messages[0].content.strip() }}|{{ messages[0].content.lstrip() }}|{{ messages[0].content.rstrip() }}|",
+    "{{ messages[3].content.strip() }}|{{ messages[3].content | trim }}|{{ '--x--'.strip('-') }}",
+    "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}",
+    "{% for m in messages[1::2] %}{{ m.role }},{% endfor %}{{ messages[:2] | length }}{{ messages[-2:][0].role }}",
+    "{% set ns = namespace(last=messages|length - 1, seen=false) %}{% for m in messages %}{% if m.role == 'user' %}"
+    "{% set ns.last = loop.index0 %}{% set ns.seen = true %}{% endif %}{% endfor %}{{ ns.last }} {{ ns.seen }}",
+    "{{ messages[1].content.startswith('Hi') }} {{ messages[1].content.endswith('</tool_response>') }} "
+    "{{ messages[1].content.startswith(('x', 'H')) }}",
+    "{{ messages[2].content.split('</think>')[-1].lstrip('\\n') }}|"
+    "{{ messages[2].content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}",
+    "{{ 'a,b,,c'.split(',') | length }} {{ ' a  b '.split() | join('|') }} {{ 'a b c'.split(' ', 1)[1] }}",
+    "{{ messages | tojson }}",
+    "{{ messages[0] | tojson(indent=2) }}",
+    "{{ {'b': 1, 'a': [1.5, none, true, 'é\\n\"q\"']} | tojson }}",
+    "{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}",
+    "{% for m in messages %}{{ loop.index }}/{{ loop.length }}{% if loop.first %}F{% endif %}{% if loop.last %}L{% endif %} "
+    "{% endfor %}",
+    "{% if messages[0]['content'] is string %}S{% endif %}{% if messages is defined %}D{% endif %}"
+    "{% if undefined_thing is not defined %}U{% endif %}{% if none is none %}N{% endif %}",
+    "A\n  {% if true %}\n  indented\n  {% endif %}\nB\n",
+    "A\n  {%- if true -%}\n  x  \n  {%- endif -%}\n  B  {{- ' C ' -}}  D\n\n",
+    "{{ 'Hello World'.lower() }} {{ 'hello world'.upper() }} {{ 'hello wORLD'.title() }} {{ 'hELLO'.capitalize() }}",
+    "{{ 'aXbXc'.replace('X', '-') }} {{ 'aXbXc'.replace('X', '-', 1) }} {{ 'banana'.count('a') }} {{ 'banana'.find('n') }}",
+    "{{ '-'.join(['a', 'b', 'c']) }} {{ 'line1\\nline2\\r\\nline3'.splitlines() | length }}",
+    "{% set d = {'x': 1, 'y': 2} %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{{ d.get('z', 'none') }}",
+    "{{ messages[0]['content'] + '|' + messages[1]['role'] }}{{ ' ' ~ 3 }}",
+    "{%- if messages[0].role == 'system' %}{{ '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}{%- endif %}",
+    "{% macro tag(name) %}<{{ name }}>{% endmacro %}{{ tag('a') }}{{ tag(messages[0].role) }}",
+    "{{ raise_exception('custom failure message') }}",
+    "{% for m in messages %}{% if loop.index0 == 1 %}{% continue %}{% endif %}{{ m.role }};{% endfor %}",
+    "{{ messages | selectattr('role', 'equalto', 'user') | list | length }} {{ messages | map(attribute='role') | join(',') }}",
+    "{{ (messages | last).role }} {{ (messages | first)['role'] }} {{ messages | length > 2 }}",
+    "{% generation %}gen {{ messages[2].role }}{% endgeneration %}",
+    "line\r\nwith CRLF\r\n{{ 'x' }}\r\n",
+]
+
+
+def jinja_fixtures():
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+    cases = []
+    for template in JINJA_CASES:
+        entry = {"template": template}
+        try:
+            entry["rendered"] = _compile_jinja_template(template).render(
+                messages=MESSAGES, add_generation_prompt=True, tools=None, documents=None, bos_token="<s>")
+        except Exception as e:
+            entry["error"] = f"{type(e).__name__}: {e}"
+        cases.append(entry)
+    path = os.path.join(HERE, "jinja_fixtures.json.gz")
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as f:
+        f.write(json.dumps({"transformers_version": transformers.__version__, "messages": MESSAGES, "cases": cases},
+                           ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    print(f"jinja: {len(cases)} templates -> {path}")
+
+
 def materialise(name, directory):
     for file in ("tokenizer.json", "tokenizer_config.json"):
         with gzip.open(os.path.join(HERE, name, file + ".gz"), "rb") as src, open(os.path.join(directory, file), "wb") as dst:
@@ -240,6 +302,7 @@ def render_chats(hf):
 
 
 def main():
+    jinja_fixtures()
     strings = generate_strings()
     for name in NAMES:
         rng = random.Random(SEED + len(name))

@@ -16,17 +16,17 @@ import java.util.Objects;
 /**
  * A tokenizer's Jinja chat template rendered as transformers' {@code apply_chat_template(tokenize=False)}
  * renders it: trim_blocks and lstrip_blocks on, a single trailing newline of the template dropped
- * (keep_trailing_newline off), variables {@code messages}, {@code add_generation_prompt}, the named
+ * (keep_trailing_newline off; see {@link JinjaWhitespace}), variables {@code messages}, {@code add_generation_prompt}, the named
  * special tokens ({@code bos_token}, {@code eos_token}, {@code pad_token}, ...), {@code tools} and
  * {@code documents} set to none; globals {@code raise_exception} and {@code strftime_now}; the
  * {@code tojson} filter of transformers; the {@code {% generation %}} block.
  *
  * <p>Jinjava stands in for Jinja2. The Python-isms real templates use are made to work: str and dict
  * methods ({@link PythonMethods}), slices with a step and expressions in namespace() arguments
- * ({@link TemplateRewriter}), Python's strip in {@code trim}. Known remaining differences: printing a
- * boolean gives "true" rather than "True", printing none gives "" rather than "None", a variable set to
- * none counts as undefined, {@code 'ab' * 2} is an error, and strings are not "iterable" (templates test
- * {@code is string} first, so this does not change their output).
+ * ({@link TemplateRewriter}), Python's strip in {@code trim}, booleans printed as True / False
+ * ({@link PythonOutput}). Known remaining differences: printing none gives "" rather than "None", a
+ * variable set to none counts as undefined, {@code 'ab' * 2} is an error, and strings are not "iterable"
+ * (templates test {@code is string} first, so this does not change their output).
  *
  * <p>Jinjava's nested interpretation is off: text coming from messages is output as is, never rendered
  * again as a template (a message containing "{{ x }}" stays literal, as in Jinja2).
@@ -116,7 +116,8 @@ public final class ChatTemplate {
     private static Jinjava environment() {
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // applied to the source by JinjaWhitespace, as Jinja2 does it
+                .withInterperterFactory(new PythonOutput())
                 .withKeepTrailingNewline(true)
                 .withNestedInterpretationEnabled(false)
                 .withElResolver(new PythonMethods(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY))

@@ -26,61 +26,24 @@ final class TemplateRewriter {
     private TemplateRewriter() {
     }
 
-    /**
-     * The template as Jinja2's lexer sees it: line endings normalised to \n, and one trailing newline
-     * dropped (keep_trailing_newline=False); then the rewrites inside tags.
-     */
+    /** The source with Jinja2's whitespace handling applied ({@link JinjaWhitespace}), then the rewrites inside tags. */
     static String rewrite(String source) {
-        String template = jinjaSource(source);
+        String template = JinjaWhitespace.asJinja2Lexes(source);
         StringBuilder out = new StringBuilder(template.length() + 64);
         int i = 0;
         while (i < template.length()) {
-            int open = nextTagOpen(template, i);
+            int open = JinjaTags.nextOpen(template, i);
             if (open < 0) {
                 out.append(template, i, template.length());
                 break;
             }
-            String close = template.charAt(open + 1) == '{' ? "}}" : "%}";
-            int end = tagEnd(template, open + 2, close);
+            int close = JinjaTags.closeOf(template, open);
             out.append(template, i, open + 2);
-            out.append(rewriteExpression(template.substring(open + 2, end)));
-            i = end;
+            String inside = template.substring(open + 2, close);
+            out.append(template.charAt(open + 1) == '#' ? inside : rewriteExpression(inside));
+            i = close;
         }
         return out.toString();
-    }
-
-    private static String jinjaSource(String source) {
-        String normalised = source.replace("\r\n", "\n").replace('\r', '\n');
-        return normalised.endsWith("\n") ? normalised.substring(0, normalised.length() - 1) : normalised;
-    }
-
-    private static int nextTagOpen(String template, int from) {
-        int expression = template.indexOf("{{", from);
-        int statement = template.indexOf("{%", from);
-        if (expression < 0) {
-            return statement;
-        }
-        return statement < 0 ? expression : Math.min(expression, statement);
-    }
-
-    /** Index of the closing delimiter, skipping string literals; the template's end when unclosed. */
-    private static int tagEnd(String template, int from, String close) {
-        char quote = 0;
-        for (int i = from; i < template.length(); i++) {
-            char c = template.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (template.startsWith(close, i)) {
-                return i;
-            }
-        }
-        return template.length();
     }
 
     static String rewriteExpression(String code) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = LorisCli.Version.class,
         description = "Fast, memory-efficient fine-tuning of open LLMs in pure Java.",
-        subcommands = {DevicesCommand.class, InfoCommand.class, KernelCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevicesCommand.class, InfoCommand.class, GenerateCommand.class, KernelCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LorisCli implements Runnable {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,

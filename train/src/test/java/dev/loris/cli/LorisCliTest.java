@@ -87,6 +87,45 @@ class LorisCliTest {
         assertTrue(missing.err().contains("no-such-folder does not exist"), missing.err());
     }
 
+    /**
+     * generate on the tiny qwen3 reference model with a word-level tokenizer of its vocabulary size: the
+     * command prints the greedy continuation, the same tokens the Generator gives for the encoded prompt.
+     */
+    @Test
+    void generatePrintsTheGreedyContinuation(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path source = java.nio.file.Path.of("../model/src/test/resources/hf-models/qwen3");
+        for (String name : new String[] {"config.json", "model.safetensors", "generation_config.json"}) {
+            java.nio.file.Files.copy(source.resolve(name), dir.resolve(name));
+        }
+        StringBuilder vocab = new StringBuilder("\"<unk>\": 0, \"<s>\": 1, \"</s>\": 2");
+        for (int i = 3; i < 257; i++) {
+            vocab.append(", \"w").append(i).append("\": ").append(i);
+        }
+        java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"truncation\": null,"
+                + " \"padding\": null, \"added_tokens\": [], \"normalizer\": null, \"pre_tokenizer\":"
+                + " {\"type\": \"WhitespaceSplit\"}, \"post_processor\": null, \"decoder\": null, \"model\":"
+                + " {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "}, \"unk_token\": \"<unk>\"}}");
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"unk_token\": \"<unk>\"}");
+        Result result = run(new LorisCli(), "generate", "--model", dir.toString(), "--prompt", "w5 w7 w9 w11",
+                "--max-new-tokens", "6", "--device", "jvm", "--precision", "f32");
+        assertEquals(0, result.exitCode(), result.err());
+        int[] expected;
+        try (dev.loris.tornado.runtime.Accelerator acc = dev.loris.tornado.runtime.Accelerator.open("jvm");
+             dev.loris.model.decoder.Decoder decoder = dev.loris.model.decoder.Decoder.open(dir, acc,
+                     dev.loris.model.decoder.Precision.F32)) {
+            expected = new dev.loris.model.decoder.Generator(decoder).generate(java.util.List.of(new int[] {5, 7, 9, 11}),
+                    6, dev.loris.model.generate.SamplingSettings.GREEDY, java.util.Set.of(2), null).getFirst();
+        }
+        StringBuilder words = new StringBuilder();
+        for (int id : expected) {
+            if (id > 2) {
+                words.append(words.isEmpty() ? "" : " ").append("w").append(id);
+            }
+        }
+        assertEquals(words.toString(), result.out().strip());
+        assertTrue(result.err().contains("tokens/s"), result.err());
+    }
+
     @Test
     void badUsageExitsTwo() {
         Result unknown = run(new LorisCli(), "no-such-command");

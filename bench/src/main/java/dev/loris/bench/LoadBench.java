@@ -1,0 +1,53 @@
+package dev.loris.bench;
+
+import dev.loris.model.decoder.DecoderWeights;
+import dev.loris.model.decoder.Precision;
+import dev.loris.model.decoder.WeightLoader;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.MemoryStats;
+import dev.loris.tornado.runtime.Units;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Times loading a checkpoint onto an accelerator (issue 5: an 8B-shaped checkpoint onto the GPU) and shows
+ * where the bytes went: device memory from the accelerator's exact statistics, and the Java heap before and
+ * after (the weights are memory-mapped and copied to the device, never to the heap, so the heap should not
+ * grow by anything like their size).
+ *
+ * <p>Usage: {@code LoadBench DIR [SPEC [bf16|f32]]}; SPEC as in Accelerator.open (default auto). The first
+ * load after the files were written reads them from the page cache; a second run in a fresh JVM shows the
+ * same.
+ */
+public final class LoadBench {
+    private LoadBench() {
+    }
+
+    public static void main(String[] args) {
+        Path folder = Path.of(args[0]);
+        String spec = args.length > 1 ? args[1] : "auto";
+        Precision precision = args.length > 2 && args[2].equals("f32") ? Precision.F32 : Precision.BF16;
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        try (Accelerator acc = Accelerator.open(spec)) {
+            System.gc();
+            long heapBefore = memory.getHeapMemoryUsage().getUsed();
+            long start = System.nanoTime();
+            try (DecoderWeights weights = WeightLoader.load(folder, acc, precision)) {
+                acc.synchronize();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long heapAfter = memory.getHeapMemoryUsage().getUsed();
+                MemoryStats stats = acc.memoryStats();
+                System.out.printf(Locale.ROOT, "loaded %s (%s, %s) onto %s in %.2f s = %.2f GB/s%n", folder,
+                        weights.config.architecture(), precision, acc.description(), seconds,
+                        weights.bytes() / seconds / 1e9);
+                System.out.printf(Locale.ROOT, "device memory: %s of weights, %s live, %s peak%n",
+                        Units.bytes(weights.bytes()), Units.bytes(stats.currentBytes()), Units.bytes(stats.peakBytes()));
+                System.out.printf(Locale.ROOT, "java heap used: %s before, %s after (max %s)%n", Units.bytes(heapBefore),
+                        Units.bytes(heapAfter), Units.bytes(memory.getHeapMemoryUsage().getMax()));
+            }
+        }
+    }
+}

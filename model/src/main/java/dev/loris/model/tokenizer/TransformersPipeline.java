@@ -39,7 +39,8 @@ final class TransformersPipeline {
     /** The tokenizer.json text to build the native tokenizer from. */
     static String apply(String tokenizerJson, TokenizerJson parsed, TokenizerConfig config, Vocabulary vocabulary) {
         Map<String, String> replacements = new LinkedHashMap<>();
-        if (LLAMA_CLASSES.contains(config.tokenizerClass()) && "BPE".equals(parsed.modelType())) {
+        if (config.tokenizerClass() != null && LLAMA_CLASSES.contains(config.tokenizerClass())
+                && "BPE".equals(parsed.modelType())) {
             llamaPipeline(config, replacements);
         }
         boolean explicit = config.addBosToken() != null || config.addEosToken() != null;

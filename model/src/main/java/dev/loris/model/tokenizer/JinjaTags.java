@@ -27,21 +27,31 @@ final class JinjaTags {
             return close < 0 ? template.length() : close;
         }
         String close = kind == '{' ? "}}" : "%}";
-        char quote = 0;
         for (int i = open + 2; i < template.length(); i++) {
-            char c = template.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (isQuote(template.charAt(i))) {
+                i = stringEnd(template, i);
             } else if (template.startsWith(close, i)) {
                 return i;
             }
         }
         return template.length();
+    }
+
+    static boolean isQuote(char c) {
+        return c == '\'' || c == '"';
+    }
+
+    /** Index of the quote closing the string literal opened at {@code open} (backslash escapes skipped); the text's last index when unclosed. */
+    static int stringEnd(String code, int open) {
+        char quote = code.charAt(open);
+        for (int i = open + 1; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == quote) {
+                return i;
+            }
+        }
+        return code.length() - 1;
     }
 }

@@ -49,12 +49,25 @@ final class PythonMethods extends ELResolver {
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        if (base instanceof String text && property instanceof Number index) {
-            int i = index.intValue() < 0 ? text.length() + index.intValue() : index.intValue();
+        Integer index = base instanceof String ? integer(property) : null;
+        if (index != null) {
+            String text = (String) base;
+            int i = index < 0 ? text.length() + index : index;
             context.setPropertyResolved(true);
             return i >= 0 && i < text.length() ? String.valueOf(text.charAt(i)) : null;
         }
         return delegate.getValue(context, base, property);
+    }
+
+    /** An index given as a number, or as the digits Jinjava passes for {@code text[-1]}; else null. */
+    private static Integer integer(Object property) {
+        if (property instanceof Number n) {
+            return n.intValue();
+        }
+        if (property instanceof String s && s.matches("-?\\d{1,9}")) {
+            return Integer.parseInt(s);
+        }
+        return null;
     }
 
     private static final Object NOT_HANDLED = new Object();

@@ -94,23 +94,14 @@ final class TemplateRewriter {
 
     private static int matchingParen(String code, int from) {
         int depth = 1;
-        char quote = 0;
         for (int i = from; i < code.length(); i++) {
             char c = code.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (JinjaTags.isQuote(c)) {
+                i = JinjaTags.stringEnd(code, i);
             } else if (c == '(' || c == '[' || c == '{') {
                 depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (--depth == 0) {
-                    return i;
-                }
+            } else if ((c == ')' || c == ']' || c == '}') && --depth == 0) {
+                return i;
             }
         }
         return -1;
@@ -119,18 +110,11 @@ final class TemplateRewriter {
     private static List<String> splitTopLevel(String args) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
-        char quote = 0;
         int start = 0;
         for (int i = 0; i < args.length(); i++) {
             char c = args.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (JinjaTags.isQuote(c)) {
+                i = JinjaTags.stringEnd(args, i);
             } else if (c == '(' || c == '[' || c == '{') {
                 depth++;
             } else if (c == ')' || c == ']' || c == '}') {
@@ -153,24 +137,16 @@ final class TemplateRewriter {
     private static List<Segment> segments(String code) {
         List<Segment> segments = new ArrayList<>();
         int start = 0;
-        char quote = 0;
         for (int i = 0; i < code.length(); i++) {
-            char c = code.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    segments.add(new Segment(code.substring(start, i + 1), true));
-                    start = i + 1;
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
+            if (JinjaTags.isQuote(code.charAt(i))) {
+                int end = JinjaTags.stringEnd(code, i);
                 segments.add(new Segment(code.substring(start, i), false));
-                start = i;
-                quote = c;
+                segments.add(new Segment(code.substring(i, end + 1), true));
+                start = end + 1;
+                i = end;
             }
         }
-        segments.add(new Segment(code.substring(start), quote != 0));
+        segments.add(new Segment(code.substring(start), false));
         return segments;
     }
 }

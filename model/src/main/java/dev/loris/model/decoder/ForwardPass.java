@@ -2,7 +2,6 @@ package dev.loris.model.decoder;
 
 import dev.loris.LorisException;
 import dev.loris.model.config.ModelConfig;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.kernels.CrossEntropy;
@@ -73,7 +72,7 @@ public final class ForwardPass implements AutoCloseable {
         if (lossDone) {
             throw new IllegalStateException("the logits became their gradient when the loss was computed");
         }
-        return toHost(logits);
+        return HostCopies.floats(logits);
     }
 
     /**
@@ -131,7 +130,7 @@ public final class ForwardPass implements AutoCloseable {
             Map<String, float[]> host = new LinkedHashMap<>();
             gradients.forEach((name, array) -> {
                 if (!name.isEmpty()) {
-                    host.put(name, toHost(array));
+                    host.put(name, HostCopies.floats(array));
                 }
             });
             return host;
@@ -150,16 +149,6 @@ public final class ForwardPass implements AutoCloseable {
         }
     }
 
-    private float[] toHost(DeviceArray array) {
-        if (array.arrayType() == BFloat16Array.class) {
-            BFloat16Array host = new BFloat16Array(array.length());
-            array.copyTo(host);
-            return host.toFloatArray();
-        }
-        FloatArray host = new FloatArray(array.length());
-        array.copyTo(host);
-        return host.toHeapArray();
-    }
 
     @Override
     public void close() {

@@ -4,7 +4,6 @@ import dev.loris.LorisException;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.model.generate.Sampler;
 import dev.loris.model.generate.SamplingSettings;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.gemm.GemmShape;
@@ -189,7 +188,7 @@ public final class Generator {
                 decoder.gemm.multiply(shape, 1f, normed, (long) last[s] * h, decoder.weights.lmHead.weight, 0, 0f,
                         out, (long) s * vocab, null, decoder.ops.stream());
             }
-            float[] all = toHost(out);
+            float[] all = HostCopies.floats(out);
             for (int s = 0; s < last.length; s++) {
                 logits[s] = Arrays.copyOfRange(all, s * vocab, (s + 1) * vocab);
             }
@@ -197,14 +196,4 @@ public final class Generator {
         return logits;
     }
 
-    private static float[] toHost(DeviceArray array) {
-        if (array.arrayType() == BFloat16Array.class) {
-            BFloat16Array host = new BFloat16Array(array.length());
-            array.copyTo(host);
-            return host.toFloatArray();
-        }
-        FloatArray host = new FloatArray(array.length());
-        array.copyTo(host);
-        return host.toHeapArray();
-    }
 }

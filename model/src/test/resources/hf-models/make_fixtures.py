@@ -4,9 +4,10 @@ Builds one tiny random model per supported architecture, saves it with save_pret
 checkpoints ship), and records what transformers computes with it for a fixed batch:
 
   expected.safetensors  input_ids, attention_mask, labels (int64, batch 2 x 16, the second row padded on the
-                        right after 11 tokens); logits_f32 / loss_f32 and logits_bf16 / loss_bf16 (stored as
-                        f32); grad.<parameter name> (f32 mode) for every weight; generate.prompt and
-                        generate.ids: greedy generation of 32 tokens in f32 (no EOS stop).
+                        right after 11 tokens); logits_f32 / loss_f32 (eager attention) and logits_bf16 /
+                        loss_bf16 (sdpa, transformers' default; stored as f32); grad.<parameter name>
+                        (f32 mode) for every weight; generate.prompt and generate.ids: greedy generation
+                        of 32 tokens in f32 (no EOS stop).
   expected.json         the same scalars, shapes, versions and the smallest top-2 logit gap met during
                         generation (how safe a token-for-token comparison is).
 
@@ -116,7 +117,9 @@ def record(name, config, out_dir, device):
     tensors["generate.prompt"] = prompt
     tensors["generate.ids"] = generated
 
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="eager").to(device)
+    # bf16 through transformers' default attention (sdpa), as users run it: on the GPU its fused kernels
+    # keep the scores in f32 as Loris does, where eager attention rounds scores and probabilities to bf16.
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa").to(device)
     inv_freq_dtype = str(model.model.rotary_emb.inv_freq.dtype)
     with torch.no_grad():
         out16 = model(input_ids=ids, attention_mask=mask, labels=labels)
@@ -132,6 +135,7 @@ def record(name, config, out_dir, device):
         "generated": generated[0].tolist(), "smallest_top2_logit_gap_in_generation": gap,
         "parameters": {n: list(p.shape) for n, p in model.named_parameters()},
         "bf16_model_inv_freq_dtype": inv_freq_dtype,
+        "bf16_attention": "sdpa",
     }
     with open(os.path.join(folder, "expected.json"), "w") as f:
         json.dump(summary, f, indent=1)

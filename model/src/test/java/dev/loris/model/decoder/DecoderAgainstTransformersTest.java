@@ -1,7 +1,6 @@
 package dev.loris.model.decoder;
 
 import dev.loris.tornado.runtime.Accelerator;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -57,13 +56,6 @@ class DecoderAgainstTransformersTest {
         }
     }
 
-    /**
-     * Disabled, and the reason is measured, not guessed: our bf16 logits are 2.0 to 2.6% (of the largest
-     * magnitude) from transformers' bf16 ones, while transformers' own bf16 logits are 1.6 to 6.8% from its
-     * f32 ones on these models. transformers' eager attention rounds the scores and the probabilities to
-     * bf16; ours keeps them in f32. Emulating those roundings is the open work (docs/NOTES.md).
-     */
-    @Disabled("bf16 attention does not round as transformers' eager attention does yet: 2.0-2.6% vs 2%")
     @ParameterizedTest(name = "{0} bf16 on {1}")
     @MethodSource("cases")
     void bf16LogitsAndLossMatch(String model, String spec) {

@@ -76,7 +76,7 @@ class LorisCliTest {
 
     @Test
     void infoDescribesAShardedCheckpointAndNamesAMissingFolder() {
-        Result info = run(new LorisCli(), "info", "../model/src/test/resources/hf-models/qwen2");
+        Result info = run(new LorisCli(), "info", referenceModel("qwen2").toString());
         assertEquals(0, info.exitCode(), info.err());
         assertTrue(info.out().contains("(QWEN2)"), info.out());
         assertTrue(info.out().contains("parameters  335,872"), info.out());
@@ -92,8 +92,9 @@ class LorisCliTest {
      * command prints the greedy continuation, the same tokens the Generator gives for the encoded prompt.
      */
     @Test
+    @org.junit.jupiter.api.Tag("tokenizer") // needs DJL's tokenizers, which the GPU machine's bundle leaves out
     void generatePrintsTheGreedyContinuation(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path source = java.nio.file.Path.of("../model/src/test/resources/hf-models/qwen3");
+        java.nio.file.Path source = referenceModel("qwen3");
         for (String name : new String[] {"config.json", "model.safetensors", "generation_config.json"}) {
             java.nio.file.Files.copy(source.resolve(name), dir.resolve(name));
         }
@@ -124,6 +125,20 @@ class LorisCliTest {
         }
         assertEquals(words.toString(), result.out().strip());
         assertTrue(result.err().contains("tokens/s"), result.err());
+    }
+
+    /**
+     * A reference model of the model module's tests (model/src/test/resources/hf-models), from the train
+     * module's folder (Maven) or from the repository root (the GPU machine's JUnit console).
+     */
+    private static java.nio.file.Path referenceModel(String name) {
+        for (String root : new String[] {"../model", "model"}) {
+            java.nio.file.Path folder = java.nio.file.Path.of(root, "src/test/resources/hf-models", name);
+            if (java.nio.file.Files.isDirectory(folder)) {
+                return folder;
+            }
+        }
+        throw new IllegalStateException("reference model " + name + " not found from " + java.nio.file.Path.of("").toAbsolutePath());
     }
 
     @Test

@@ -15,7 +15,9 @@ import dev.loris.tornado.kernels.SwiGluBackward;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -24,8 +26,8 @@ import java.util.Map;
  * are (rows, cols) of row-major device arrays; "f32" marks buffers that are f32 in both precisions.
  *
  * <p>Work-group sizes: 256 (reductions) and 128 (attention) on devices; 32 on the JVM, where every work-item
- * of a group that synchronises is a virtual thread. Arguments go through {@code setArguments} (boxing): fine
- * for tests and generation; the trainer will keep bound launchers.
+ * of a group that synchronises is a virtual thread. Each kernel's launcher is made once and kept; arguments
+ * still go through {@code setArguments} (boxing the scalars), a few small objects per launch.
  */
 final class Ops {
     private final Accelerator accelerator;
@@ -33,6 +35,7 @@ final class Ops {
     private final DeviceStream stream;
     private final int reductionGroup;
     private final int attentionGroup;
+    private final Map<String, KernelLaunch> launchers = new HashMap<>();
 
     Ops(Accelerator accelerator, Precision precision) {
         this.accelerator = accelerator;
@@ -52,16 +55,26 @@ final class Ops {
     }
 
     private void launch(Class<?> owner, String kernel, long global, int local, Object... arguments) {
-        Object[] withContext = new Object[arguments.length + 1];
-        System.arraycopy(arguments, 0, withContext, 1, arguments.length);
-        accelerator.compile(owner, kernel, Map.of()).launcher().setArguments(withContext).launch(global, local, stream);
+        launcher(owner, kernel, arguments).launch(global, local, stream);
     }
 
     private void launch2d(Class<?> owner, String kernel, long globalX, long globalY, int localX, Object... arguments) {
+        launcher(owner, kernel, arguments).launch(globalX, globalY, localX, 1, stream);
+    }
+
+    /**
+     * The kernel's launcher, compiled and made once per Ops (finding a kernel by name reflects over its class,
+     * which cost more than the launch itself in generation), with {@code arguments} bound.
+     */
+    private KernelLaunch launcher(Class<?> owner, String kernel, Object[] arguments) {
+        KernelLaunch launch = launchers.get(kernel + "@" + owner.getName());
+        if (launch == null) {
+            launch = accelerator.compile(owner, kernel, Map.of()).launcher();
+            launchers.put(kernel + "@" + owner.getName(), launch);
+        }
         Object[] withContext = new Object[arguments.length + 1];
         System.arraycopy(arguments, 0, withContext, 1, arguments.length);
-        accelerator.compile(owner, kernel, Map.of()).launcher().setArguments(withContext)
-                .launch(globalX, globalY, localX, 1, stream);
+        return launch.setArguments(withContext);
     }
 
     private static long roundUp(long n, int group) {

@@ -63,8 +63,9 @@ final class Ops {
     }
 
     /**
-     * The kernel's launcher, compiled and made once per Ops (finding a kernel by name reflects over its class,
-     * which cost more than the launch itself in generation), with {@code arguments} bound.
+     * The kernel's launcher, made once per Ops rather than looked up in the accelerator's compile cache at every
+     * launch, with {@code arguments} bound. (Measured on the H100: no change in decode speed, 11.6 against 10.9
+     * ms/step, within run-to-run noise; the per-step cost lies elsewhere.)
      */
     private KernelLaunch launcher(Class<?> owner, String kernel, Object[] arguments) {
         KernelLaunch launch = launchers.get(kernel + "@" + owner.getName());

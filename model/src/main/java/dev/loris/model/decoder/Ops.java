@@ -30,6 +30,9 @@ import java.util.Map;
  * still go through {@code setArguments} (boxing the scalars), a few small objects per launch.
  */
 final class Ops {
+    /** CUDA's limit on a grid's y extent; the embedding kernels stride over y, so any token count fits. */
+    private static final int MAX_GRID_Y = 65_535;
+
     private final Accelerator accelerator;
     private final Precision precision;
     private final DeviceStream stream;
@@ -152,15 +155,15 @@ final class Ops {
 
     /** out (tokens, hidden) = the embedding rows of ids (tokens). */
     void embedding(DeviceArray ids, DeviceArray weight, DeviceArray out, int tokens, int hidden) {
-        launch2d(Embedding.class, precision.kernel("forward"), roundUp(hidden, 64), tokens, 64,
+        launch2d(Embedding.class, precision.kernel("forward"), roundUp(hidden, 64), Math.min(tokens, MAX_GRID_Y), 64,
                 ids, weight, out, tokens, hidden);
     }
 
     /** dWeight (vocab, hidden) f32 += the rows of dOut per id, by the host-sorted segments of the ids. */
     void embeddingBackward(DeviceArray dOut, DeviceArray ids, DeviceArray order, DeviceArray starts,
                            DeviceArray dWeight, int segments, int hidden) {
-        launch2d(Embedding.class, precision.kernel("backward"), roundUp(hidden, 64), segments, 64,
-                dOut, ids, order, starts, dWeight, segments, hidden);
+        launch2d(Embedding.class, precision.kernel("backward"), roundUp(hidden, 64), Math.min(segments, MAX_GRID_Y),
+                64, dOut, ids, order, starts, dWeight, segments, hidden);
     }
 
     /** Per-token losses (tokens) f32; the logits (tokens, vocab) become scale * (softmax - onehot). */

@@ -3,7 +3,7 @@ GemmBench times ours (cuda_timing.sustained_median_ms: the same warm-up and budg
 the file GemmBench reads (bench/src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv), so both time the same products.
 bf16 inputs, f32 accumulation (reduced-precision reduction off); an f32 output goes through torch.mm's
 out_dtype where this PyTorch has it. Prints tab-separated lines: backend, name, shape, ms, GFLOP/s, in the
-format of GemmBench. Run on the GPU machine: python3 bench/torch_gemm.py [runs]."""
+format of GemmBench. Run on the GPU machine: python3 bench/torch_gemm.py [runs [llama8b|decode]]."""
 import os
 import sys
 
@@ -12,8 +12,9 @@ import torch
 from cuda_timing import sustained_median_ms
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      "src/main/resources/dev/loris/bench/llama8b-gemm-shapes.tsv")
+SET = sys.argv[2] if len(sys.argv) > 2 else "llama8b"
+SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src/main/resources/dev/loris/bench",
+                      {"llama8b": "llama8b-gemm-shapes.tsv", "decode": "llama8b-decode-gemm-shapes.tsv"}[SET])
 DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}
 
 

@@ -3,5 +3,5 @@ export LD_PRELOAD=$PWD/.jre/lib/libjsig.so
 OPTS="--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector"
 CP=".device-bundle/classes:.device-bundle/lib/*"
 LD_PRELOAD= python3 bench/make_8b_checkpoint.py /tmp/l8b 2>&1 | tail -1
-date -u +%Y-%m-%dT%H:%MZ
-for b in 1 8; do timeout 200 .jre/bin/java $OPTS -cp "$CP" dev.loris.bench.DecodeBench /tmp/l8b cuda:0 128 64 $b 2>&1 | grep -v WARNING; done
+timeout 300 .jre/bin/java $OPTS -XX:StartFlightRecording=filename=$OUT/decode.jfr,settings=profile -cp "$CP" dev.loris.bench.DecodeBench /tmp/l8b cuda:0 128 256 1 2>&1 | grep -v WARNING
+ls -la $OUT

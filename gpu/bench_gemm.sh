@@ -10,11 +10,12 @@ export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH" LD_PRELOAD="$ROOT/.jre
 OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
 CP=".device-bundle/classes:.device-bundle/lib/*"
 RUNS="${RUNS:-50}"
+SET="${SET:-llama8b}"   # or decode: one decoding step's matrix-vector products
 RAW="${OUT:-/tmp}/gemm.txt"
 {
   nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader
   date -u +%Y-%m-%dT%H:%MZ
-  java "${OPTS[@]}" -cp "$CP" dev.loris.bench.GemmBench cuda llama8b "$RUNS"
-  LD_PRELOAD= python3 bench/torch_gemm.py "$RUNS"
+  java "${OPTS[@]}" -cp "$CP" dev.loris.bench.GemmBench cuda "$SET" "$RUNS"
+  LD_PRELOAD= python3 bench/torch_gemm.py "$RUNS" "$SET"
 } 2>&1 | tee "$RAW"
 python3 bench/compare_gemm.py "$RAW"

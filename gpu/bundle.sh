@@ -17,7 +17,7 @@ JUNIT_PLATFORM=1.14.1
 DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- picocli-)
 
 if [ ! -x .jre/bin/java ]; then
-  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.naming,java.net.http,java.sql,jdk.crypto.ec \
+  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.jfr \
     --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output .jre
 fi
 

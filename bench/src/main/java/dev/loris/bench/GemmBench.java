@@ -33,7 +33,7 @@ import java.util.Random;
  *
  * <p>Usage: {@code GemmBench [SPEC [SET [RUNS]]]}: SPEC as in {@link Accelerator#open} (default jvm); SET
  * "cpu" (default: square f32 products and one bf16 linear layer) or "llama8b" (the GEMMs of a Llama-3.1-8B
- * training step at 4096 tokens, see {@link #llama8b}); RUNS the most timed calls per
+ * training step at 4096 tokens) or "decode" (one decoding step), see {@link #shapeFile}; RUNS the most timed calls per
  * figure (default 20; fewer when a call is slow, see {@link #time}). On the JVM the Vector API GEMM runs on
  * 2 threads and on all cores, against {@link NaiveGemm}; elsewhere every GEMM {@link Gemms#all} opens.
  * {@link #time} is the part to reuse for other backends and shapes.
@@ -90,8 +90,9 @@ public final class GemmBench {
             case "cpu" -> List.of(
                     square(512), square(1024),
                     GemmShape.of(512, 4096, 4096, false, true, GemmType.BF16, GemmType.BF16, GemmType.BF16));
-            case "llama8b" -> llama8b();
-            default -> throw new IllegalArgumentException("unknown shape set " + set + ": cpu or llama8b");
+            case "llama8b" -> shapeFile("llama8b-gemm-shapes.tsv");
+            case "decode" -> shapeFile("llama8b-decode-gemm-shapes.tsv");
+            default -> throw new IllegalArgumentException("unknown shape set " + set + ": cpu, llama8b or decode");
         };
     }
 
@@ -103,13 +104,14 @@ public final class GemmBench {
     private static final Map<GemmShape, String> NAMES = new HashMap<>();
 
     /**
-     * The GEMMs of a Llama-3.1-8B training step at 4096 tokens, from llama8b-gemm-shapes.tsv next to this
-     * class, the file bench/torch_gemm.py reads too, so that both time the same products.
+     * Shapes from a file next to this class, the file bench/torch_gemm.py reads too, so that both time the same
+     * products: llama8b-gemm-shapes.tsv (a Llama-3.1-8B training step at 4096 tokens) or
+     * llama8b-decode-gemm-shapes.tsv (one decoding step).
      */
-    static List<GemmShape> llama8b() {
+    static List<GemmShape> shapeFile(String file) {
         List<GemmShape> shapes = new ArrayList<>();
-        try (var in = GemmBench.class.getResourceAsStream("llama8b-gemm-shapes.tsv")) {
-            String text = new String(Objects.requireNonNull(in, "llama8b-gemm-shapes.tsv").readAllBytes(),
+        try (var in = GemmBench.class.getResourceAsStream(file)) {
+            String text = new String(Objects.requireNonNull(in, file).readAllBytes(),
                     StandardCharsets.UTF_8);
             for (String line : text.split("\n")) {
                 if (line.isBlank() || line.startsWith("#")) {

@@ -101,7 +101,7 @@ final class DecoderLayer {
         w.o().backwardInput(gemm, b.dMiddle, t, b.dAttention, false, s);
         w.o().backwardWeight(gemm, b.dMiddle, a.attention, t, g.o, false, s);
         if (g.oBias != null) {
-            w.o().backwardBias(ops.accelerator(), b.dMiddle, t, g.oBias, false, s);
+            ops.columnSums(b.dMiddle, g.oBias, t, w.o().out, false);
         }
         ops.attentionBackward(shape(t), a.q, a.k, a.v, a.attention, b.dAttention, a.logSumExp, b.delta,
                 batch.sequenceStarts(), b.dQ, b.dK, b.dV);
@@ -133,9 +133,9 @@ final class DecoderLayer {
         w.k().backwardWeight(gemm, dK, a.normed1, t, g.k, false, s);
         w.v().backwardWeight(gemm, b.dV, a.normed1, t, g.v, false, s);
         if (g.qBias != null) {
-            w.q().backwardBias(ops.accelerator(), dQ, t, g.qBias, false, s);
-            w.k().backwardBias(ops.accelerator(), dK, t, g.kBias, false, s);
-            w.v().backwardBias(ops.accelerator(), b.dV, t, g.vBias, false, s);
+            ops.columnSums(dQ, g.qBias, t, w.q().out, false);
+            ops.columnSums(dK, g.kBias, t, w.k().out, false);
+            ops.columnSums(b.dV, g.vBias, t, w.v().out, false);
         }
     }
 

@@ -3,17 +3,14 @@ package dev.loris.model.decoder;
 import dev.loris.tornado.gemm.Gemm;
 import dev.loris.tornado.gemm.GemmShape;
 import dev.loris.tornado.gemm.GemmType;
-import dev.loris.tornado.kernels.Elementwise;
-import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.DeviceStream;
-
-import java.util.Map;
 
 /**
  * A linear layer as Hugging Face stores it: {@code y = x · Wᵀ + b} with W (out, in) and an optional bias
  * (out), x (tokens, in) and y (tokens, out), all in the model's {@link Precision}. Forward and backward are
- * GEMMs (f32 accumulation); the weight gradient is kept in f32 whatever the precision.
+ * GEMMs (f32 accumulation); the weight gradient is kept in f32 whatever the precision. The bias gradient is
+ * a column sum of dy: {@link Ops#columnSums}.
  *
  * <p>The layer owns neither its weight nor the activations: the caller passes device arrays and keeps them
  * alive. It owns nothing, so it has nothing to close.
@@ -57,14 +54,5 @@ public final class Linear {
         GemmType t = precision.gemmType;
         gemm.multiply(GemmShape.of(out, in, tokens, true, false, t, t, GemmType.F32), 1f, dy, 0, x, 0,
                 accumulate ? 1f : 0f, dWeight, 0, null, stream);
-    }
-
-    /** db (out) f32 = the column sums of dy (tokens, out), added to what db holds when {@code accumulate}. */
-    public void backwardBias(Accelerator accelerator, DeviceArray dy, int tokens, DeviceArray dBias,
-                             boolean accumulate, DeviceStream stream) {
-        int group = 64;
-        accelerator.compile(Elementwise.class, precision == Precision.BF16 ? "columnSumsBf16" : "columnSums", Map.of())
-                .launcher().setArguments(null, dy, dBias, tokens, out, accumulate ? 1 : 0)
-                .launch((out + group - 1L) / group * group, group, stream);
     }
 }

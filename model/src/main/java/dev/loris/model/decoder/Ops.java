@@ -185,6 +185,12 @@ final class Ops {
         launch(Elementwise.class, precision.kernel("scatterRows"), (long) rows * 64, 64, src, dst, rowIndex, width);
     }
 
+    /** sums (cols) f32 = the column sums of x (rows, cols), added to what sums holds when {@code accumulate}. */
+    void columnSums(DeviceArray x, DeviceArray sums, int rows, int cols, boolean accumulate) {
+        launch(Elementwise.class, precision.kernel("columnSums"), roundUp(cols, 64), 64, x, sums, rows, cols,
+                accumulate ? 1 : 0);
+    }
+
     /** out = a + b over n elements. */
     void add(DeviceArray a, DeviceArray b, DeviceArray out, long n) {
         launch(Elementwise.class, precision.kernel("add"), roundUp(Math.min(n, 1 << 20), 256), 256, a, b, out, n);

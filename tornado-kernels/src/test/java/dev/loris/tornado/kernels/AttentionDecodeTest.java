@@ -1,6 +1,5 @@
 package dev.loris.tornado.kernels;
 
-import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
@@ -35,15 +34,7 @@ class AttentionDecodeTest {
         }
 
         private static float[] values(SuiteInputs in, int n, boolean bf16) {
-            if (!bf16) {
-                return in.floats(n, 2f);
-            }
-            short[] bits = in.bf16(n, 2f);
-            float[] values = new float[n];
-            for (int i = 0; i < n; i++) {
-                values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
-            }
-            return values;
+            return bf16 ? SuiteInputs.widen(in.bf16(n, 2f)) : in.floats(n, 2f);
         }
 
         String describe() {

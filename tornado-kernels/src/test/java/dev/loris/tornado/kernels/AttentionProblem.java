@@ -58,15 +58,7 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
     }
 
     private static float[] values(SuiteInputs in, int n, float scale, boolean bf16) {
-        return bf16 ? widen(in.bf16(n, scale)) : in.floats(n, scale);
-    }
-
-    static float[] widen(short[] bf16) {
-        float[] values = new float[bf16.length];
-        for (int i = 0; i < bf16.length; i++) {
-            values[i] = TornadoMath.bfloat16ToFloat(bf16[i]);
-        }
-        return values;
+        return bf16 ? SuiteInputs.widen(in.bf16(n, scale)) : in.floats(n, scale);
     }
 
     static double[] toDoubles(float[] values) {

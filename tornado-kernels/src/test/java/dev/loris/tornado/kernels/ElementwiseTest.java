@@ -46,7 +46,7 @@ class ElementwiseTest {
         boolean accumulate = in.random.nextBoolean();
         boolean bf16 = in.random.nextBoolean();
         short[] bits = in.bf16(rows * cols, 3f);
-        float[] x = bf16 ? widen(bits) : in.floats(rows * cols, 3f);
+        float[] x = bf16 ? SuiteInputs.widen(bits) : in.floats(rows * cols, 3f);
         float[] start = accumulate ? in.floats(cols, 5f) : null;
         FloatArray sums = accumulate ? FloatArray.fromArray(start) : SuiteInputs.poisonedFloats(cols);
         int[] global = {(cols + 63) / 64 * 64};
@@ -90,13 +90,5 @@ class ElementwiseTest {
             untouched += Float.isNaN(dst.get(i)) ? 1 : 0;
         }
         assertEquals((capacity - rows) * width, untouched, in.at(backend, "rows outside the index were written"));
-    }
-
-    private static float[] widen(short[] bits) {
-        float[] values = new float[bits.length];
-        for (int i = 0; i < bits.length; i++) {
-            values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
-        }
-        return values;
     }
 }

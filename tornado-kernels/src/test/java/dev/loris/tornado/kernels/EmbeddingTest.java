@@ -1,7 +1,6 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.LorisException;
-import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
@@ -95,7 +94,7 @@ class EmbeddingTest {
         Problem p = Problem.draw(in);
         int n = p.ids.length * p.hidden;
         short[] dOutBits = in.bf16(n, 2f);
-        float[] dOut = bf16 ? widen(dOutBits) : in.floats(n, 2f);
+        float[] dOut = bf16 ? SuiteInputs.widen(dOutBits) : in.floats(n, 2f);
         float[] initial = in.floats(p.vocab * p.hidden, 1f);
         FloatArray dWeight = FloatArray.fromArray(initial);
         IntArray ids = IntArray.fromArray(p.ids);
@@ -108,14 +107,6 @@ class EmbeddingTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], dWeight.get(i), in.at(backend, p.describe("dW", i, grid)));
         }
-    }
-
-    private static float[] widen(short[] bits) {
-        float[] values = new float[bits.length];
-        for (int i = 0; i < bits.length; i++) {
-            values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
-        }
-        return values;
     }
 
     @Test

@@ -26,7 +26,7 @@ class RmsNormTest {
             int cols = in.random.nextBoolean() ? in.between(1, 100) : in.between(500, 4096);
             int local = 1 << in.between(5, 8);
             float eps = in.random.nextBoolean() ? 1e-5f : 1e-6f;
-            return new Problem(rows, cols, local, eps, widen(in.bf16(rows * cols, 3f)), widen(in.bf16(cols, 2f)));
+            return new Problem(rows, cols, local, eps, SuiteInputs.widen(in.bf16(rows * cols, 3f)), SuiteInputs.widen(in.bf16(cols, 2f)));
         }
 
         String describe(int i) {
@@ -122,13 +122,5 @@ class RmsNormTest {
             result[i] = (float) (values[i] * factor);
         }
         return result;
-    }
-
-    private static float[] widen(short[] bf16) {
-        float[] values = new float[bf16.length];
-        for (int i = 0; i < bf16.length; i++) {
-            values[i] = TornadoMath.bfloat16ToFloat(bf16[i]);
-        }
-        return values;
     }
 }

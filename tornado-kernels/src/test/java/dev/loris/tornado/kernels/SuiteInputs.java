@@ -58,6 +58,15 @@ final class SuiteInputs {
         return bits;
     }
 
+    /** bf16 bits as the floats they stand for (exact). */
+    static float[] widen(short[] bits) {
+        float[] values = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            values[i] = dev.loris.tornado.api.math.TornadoMath.bfloat16ToFloat(bits[i]);
+        }
+        return values;
+    }
+
     static FloatArray poisonedFloats(long n) {
         FloatArray array = new FloatArray(n);
         array.init(Float.NaN);

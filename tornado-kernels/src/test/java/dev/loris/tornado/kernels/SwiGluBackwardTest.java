@@ -87,9 +87,9 @@ class SwiGluBackwardTest {
         backend.run(SuiteInputs.kernel(SwiGluBackward.class, packed ? "backwardBf16Packed" : "backwardBf16"),
                 in.strideGrid(length, 256), new int[] {256}, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4],
                 length);
-        float[] g = widen(gate);
-        float[] u = widen(up);
-        float[] dy = widen(dOut);
+        float[] g = SuiteInputs.widen(gate);
+        float[] u = SuiteInputs.widen(up);
+        float[] dy = SuiteInputs.widen(dOut);
         for (int i = 0; i < n; i++) {
             double silu = silu(g[i]);
             assertWithin(in, backend, describe(i, g, u, dy) + ", dUp", dUp.getFloat(i),
@@ -129,13 +129,5 @@ class SwiGluBackwardTest {
 
     private static String describe(int i, float[] gate, float[] up, float[] dOut) {
         return "element " + i + " (gate " + gate[i] + ", up " + up[i] + ", dOut " + dOut[i] + ")";
-    }
-
-    private static float[] widen(short[] bf16) {
-        float[] values = new float[bf16.length];
-        for (int i = 0; i < bf16.length; i++) {
-            values[i] = TornadoMath.bfloat16ToFloat(bf16[i]);
-        }
-        return values;
     }
 }

@@ -14,8 +14,6 @@ import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,9 +28,6 @@ import java.util.List;
  * both shapes and the file, before anything reaches the device.
  */
 public final class WeightLoader {
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private final ModelConfig config;
     private final SafetensorsCheckpoint checkpoint;
     private final Accelerator accelerator;
@@ -122,17 +117,13 @@ public final class WeightLoader {
         if (dtype == Dtype.F32 && !bf16) {
             return FloatArray.wrap(data);
         }
-        if (dtype != Dtype.BF16 && dtype != Dtype.F16 && dtype != Dtype.F32) {
+        if (!dtype.readableAsFloat()) {
             throw new LorisException("tensor " + name + " is " + dtype + ", not a float type Loris loads",
                     "use a checkpoint with bf16, f16 or f32 weights (quantised ones: see the quant module)");
         }
         TornadoNativeArray out = bf16 ? new BFloat16Array(count) : new FloatArray(count);
         for (long i = 0; i < count; i++) {
-            float value = switch (dtype) {
-                case BF16 -> TornadoMath.bfloat16ToFloat(data.getAtIndex(SHORT, i));
-                case F16 -> Float.float16ToFloat(data.getAtIndex(SHORT, i));
-                default -> data.getAtIndex(FLOAT, i);
-            };
+            float value = dtype.floatAt(data, i);
             if (bf16) {
                 ((BFloat16Array) out).set(i, TornadoMath.floatToBfloat16(value));
             } else {

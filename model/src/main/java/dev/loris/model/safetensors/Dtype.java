@@ -1,5 +1,6 @@
 package dev.loris.model.safetensors;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -42,6 +43,14 @@ public enum Dtype {
     /** Whether {@link SafetensorsFile#readFloats} can widen this type to float exactly. */
     public boolean readableAsFloat() {
         return this == F32 || this == F16 || this == BF16;
+    }
+
+    /**
+     * Element {@code index} of a tensor of this type in {@code data} (little-endian, alignment not needed),
+     * widened exactly to float; only for types {@link #readableAsFloat()}.
+     */
+    public float floatAt(MemorySegment data, long index) {
+        return TensorFloats.widen(data, this, index);
     }
 
     /** The type a header spells {@code name} (case-sensitive, as the format is), or null if Loris has none. */

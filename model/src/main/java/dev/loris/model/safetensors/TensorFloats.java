@@ -24,21 +24,24 @@ final class TensorFloats {
     /** The {@code count} elements of {@code dtype} in {@code bytes}, widened to float. */
     static float[] decode(MemorySegment bytes, Dtype dtype, int count) {
         float[] values = new float[count];
-        switch (dtype) {
-            case F32 -> MemorySegment.copy(bytes, F32, 0, values, 0, count);
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = TornadoMath.halfToFloat(bytes.getAtIndex(U16, i));
-                }
+        if (dtype == Dtype.F32) {
+            MemorySegment.copy(bytes, F32, 0, values, 0, count);
+        } else {
+            for (int i = 0; i < count; i++) {
+                values[i] = widen(bytes, dtype, i);
             }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    values[i] = TornadoMath.bfloat16ToFloat(bytes.getAtIndex(U16, i));
-                }
-            }
-            default -> throw new IllegalArgumentException(dtype + " is not a float type Loris widens");
         }
         return values;
+    }
+
+    /** Element {@code index} of {@code dtype} (F32, F16 or BF16) in {@code bytes}, widened to float. */
+    static float widen(MemorySegment bytes, Dtype dtype, long index) {
+        return switch (dtype) {
+            case F32 -> bytes.getAtIndex(F32, index);
+            case F16 -> TornadoMath.halfToFloat(bytes.getAtIndex(U16, index));
+            case BF16 -> TornadoMath.bfloat16ToFloat(bytes.getAtIndex(U16, index));
+            default -> throw new IllegalArgumentException(dtype + " is not a float type Loris widens");
+        };
     }
 
     /** {@code values} stored as {@code dtype} (F32, F16 or BF16), little-endian, in a fresh heap segment. */

@@ -7,6 +7,7 @@ import dev.loris.model.generate.SamplingSettings;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.gemm.GemmShape;
+import dev.loris.tornado.kernels.Embedding;
 import dev.loris.tornado.kernels.Rope;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -105,9 +106,15 @@ public final class Generator {
             at += counts[s];
             last[s] = at - 1;
         }
-        try (PackedBatch packed = new PackedBatch(decoder.accelerator(), batch, decoder.config())) {
-            return layersAndHead(packed.ids(), packed.positions(), cos, sin, batch.tokens(), counts, last, cache,
-                    packed.sequenceStarts());
+        // Only ids, positions and sequence starts: the RoPE table for the whole generation is already on the
+        // device, and a prompt has no labels (a PackedBatch would build and upload both again).
+        Accelerator acc = decoder.accelerator();
+        IntArray ids = IntArray.fromArray(batch.ids());
+        Embedding.checkIds(ids, decoder.config().vocabSize());
+        try (DeviceArray deviceIds = acc.upload(ids);
+             DeviceArray positions = acc.upload(IntArray.fromArray(batch.positions()));
+             DeviceArray starts = acc.upload(IntArray.fromArray(batch.sequenceStarts()))) {
+            return layersAndHead(deviceIds, positions, cos, sin, batch.tokens(), counts, last, cache, starts);
         }
     }
 

@@ -38,7 +38,7 @@ final class Ops {
     private final DeviceStream stream;
     private final int reductionGroup;
     private final int attentionGroup;
-    private final Map<String, KernelLaunch> launchers = new HashMap<>();
+    private final Map<Class<?>, Map<String, KernelLaunch>> launchers = new HashMap<>(); // no key built per launch
 
     Ops(Accelerator accelerator, Precision precision) {
         this.accelerator = accelerator;
@@ -71,10 +71,11 @@ final class Ops {
      * ms/step, within run-to-run noise; the per-step cost lies elsewhere.)
      */
     private KernelLaunch launcher(Class<?> owner, String kernel, Object[] arguments) {
-        KernelLaunch launch = launchers.get(kernel + "@" + owner.getName());
+        Map<String, KernelLaunch> ofClass = launchers.computeIfAbsent(owner, c -> new HashMap<>());
+        KernelLaunch launch = ofClass.get(kernel);
         if (launch == null) {
             launch = accelerator.compile(owner, kernel, Map.of()).launcher();
-            launchers.put(kernel + "@" + owner.getName(), launch);
+            ofClass.put(kernel, launch);
         }
         Object[] withContext = new Object[arguments.length + 1];
         System.arraycopy(arguments, 0, withContext, 1, arguments.length);

@@ -3,6 +3,7 @@ package dev.loris.model.decoder;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 
@@ -53,7 +54,7 @@ final class BackwardScratch implements AutoCloseable {
         delta = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
         int rows = Math.max(tokens, tokens * config.numAttentionHeads());
         partials = add(acc.allocate(FloatArray.class,
-                (long) Ops.partialBlocks(rows) * Math.max(hidden, config.headDim())));
+                (long) KernelLaunchers.rmsNormPartialBlocks(rows) * Math.max(hidden, config.headDim())));
     }
 
     private DeviceArray add(DeviceArray array) {

@@ -3,42 +3,54 @@ package dev.loris.model.decoder;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.tornado.gemm.Gemm;
 import dev.loris.tornado.gemm.Gemms;
+import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.Accelerator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one accelerator: embedding, the layers, the
  * final norm and the LM head, with a forward over a packed {@link Batch} and, from the loss, a backward that
- * gives the gradient of every weight. The walk from here: {@link #forward} makes a {@link ForwardPass},
- * whose {@code loss()} and {@code backward()} finish the step; each layer is a {@link DecoderLayer}, whose
- * kernels are called through {@link Ops}.
+ * adds gradients to a {@link GradientSink} for whatever trains. The walk from here: {@link #forward} makes a
+ * {@link ForwardPass}, whose {@code loss()} and {@code backward(sink)} finish the step; each layer is a
+ * {@link DecoderLayer}, whose kernels are called through {@link KernelLaunchers} and whose linear modules are
+ * {@link Projection}s.
  */
 public final class Decoder implements AutoCloseable {
     final DecoderWeights weights;
-    final Gemm gemm;
-    final Ops ops;
+    final Compute compute;
     final List<DecoderLayer> layers = new ArrayList<>();
 
     public Decoder(DecoderWeights weights, Gemm gemm) {
         this.weights = weights;
-        this.gemm = gemm;
-        this.ops = new Ops(weights.accelerator, weights.precision);
-        for (LayerWeights layer : weights.layers) {
-            layers.add(new DecoderLayer(weights.config, layer, ops, gemm));
-        }
+        this.compute = new Compute(gemm, new KernelLaunchers(weights.accelerator));
+        buildLayers();
     }
 
     /** Loads the checkpoint in {@code folder} and multiplies with the accelerator's best GEMM. */
     public static Decoder open(Path folder, Accelerator accelerator, Precision precision) {
-        DecoderWeights weights = WeightLoader.load(folder, accelerator, precision);
+        return open(folder, accelerator, precision, ProjectionLoader.DENSE);
+    }
+
+    /** As {@link #open(Path, Accelerator, Precision)}, with the layers' projections made by {@code projections}. */
+    public static Decoder open(Path folder, Accelerator accelerator, Precision precision,
+                               ProjectionLoader projections) {
+        DecoderWeights weights = WeightLoader.load(folder, accelerator, precision, projections);
         try {
             return new Decoder(weights, Gemms.best(accelerator));
         } catch (RuntimeException e) {
             weights.close();
             throw e;
+        }
+    }
+
+    private void buildLayers() {
+        layers.clear();
+        for (LayerWeights layer : weights.layers()) {
+            layers.add(new DecoderLayer(weights.config, layer, compute));
         }
     }
 
@@ -54,15 +66,46 @@ public final class Decoder implements AutoCloseable {
         return weights.accelerator;
     }
 
+    public DecoderWeights weights() {
+        return weights;
+    }
+
+    /** The GEMM and kernels this decoder computes with (projections of other modules use them too). */
+    public Compute compute() {
+        return compute;
+    }
+
+    /**
+     * Puts {@code replace}'s answer in place of each layer projection (return the argument to keep it): how LoRA
+     * attaches. The decoder owns the new projections.
+     */
+    public void replaceProjections(UnaryOperator<Projection> replace) {
+        weights.replaceProjections(replace);
+        buildLayers();
+    }
+
+    /** Puts {@code head} in place of the LM head (e.g. a trained copy); the decoder owns it. */
+    public void replaceLmHead(Projection head) {
+        weights.replaceLmHead(head);
+    }
+
     /** Runs the forward over {@code batch}, keeping what the backward needs; close the pass when done. */
     public ForwardPass forward(Batch batch) {
-        return new ForwardPass(this, batch);
+        return forward(batch, 0);
+    }
+
+    /**
+     * As {@link #forward(Batch)}, with {@code seed} fixing the pass's randomness (LoRA dropout): a trainer gives
+     * each step its own.
+     */
+    public ForwardPass forward(Batch batch, long seed) {
+        return new ForwardPass(this, batch, seed);
     }
 
     @Override
     public void close() {
         try {
-            gemm.close();
+            compute.gemm().close();
         } finally {
             weights.close();
         }

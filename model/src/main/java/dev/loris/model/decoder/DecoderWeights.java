@@ -6,24 +6,29 @@ import dev.loris.tornado.runtime.DeviceArray;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Every weight of a decoder on one accelerator: the embedding (vocab, hidden), the layers, the final norm and
- * the LM head (vocab, hidden), which is the embedding itself when the checkpoint ties them. Owns the device
- * arrays: {@link #close()} releases them.
+ * the LM head, a projection hidden -> vocab over its own weight or, when the checkpoint ties them
+ * ({@link #tied}), over the embedding. Owns what it loaded and the projections that replace loaded ones:
+ * {@link #close()} releases them all.
  */
 public final class DecoderWeights implements AutoCloseable {
     public final ModelConfig config;
     public final Precision precision;
     public final Accelerator accelerator;
-    public final DeviceArray embedding;
-    public final List<LayerWeights> layers;
-    public final DeviceArray finalNorm;
-    public final Linear lmHead;
-    private final List<DeviceArray> owned;
+    public final DeviceArray embedding;        // (vocab, hidden)
+    public final DeviceArray finalNorm;        // (hidden)
+    /** Whether the LM head multiplies by the embedding (tie_word_embeddings). */
+    public final boolean tied;
+    private List<LayerWeights> layers;
+    private Projection lmHead;
+    private final List<AutoCloseable> owned;
 
     DecoderWeights(ModelConfig config, Precision precision, Accelerator accelerator, DeviceArray embedding,
-                   List<LayerWeights> layers, DeviceArray finalNorm, Linear lmHead, List<DeviceArray> owned) {
+                   List<LayerWeights> layers, DeviceArray finalNorm, Projection lmHead, boolean tied,
+                   List<AutoCloseable> owned) {
         this.config = config;
         this.precision = precision;
         this.accelerator = accelerator;
@@ -31,24 +36,67 @@ public final class DecoderWeights implements AutoCloseable {
         this.layers = List.copyOf(layers);
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
+        this.tied = tied;
         this.owned = new ArrayList<>(owned);
     }
 
-    /** Whether the LM head is the embedding (tie_word_embeddings). */
-    public boolean tied() {
-        return lmHead.weight == embedding;
+    public List<LayerWeights> layers() {
+        return layers;
     }
 
-    /** Bytes of weights on the device. */
+    public Projection lmHead() {
+        return lmHead;
+    }
+
+    /**
+     * Replaces layer projections by {@code replace}'s answers (LoRA wraps them); the new ones are owned from
+     * here on (a wrapper closes what it wraps). Callers go through {@link Decoder#replaceProjections}.
+     */
+    void replaceProjections(UnaryOperator<Projection> replace) {
+        List<LayerWeights> replaced = new ArrayList<>();
+        for (LayerWeights layer : layers) {
+            LayerWeights next = layer.withProjections(replace);
+            replaced.add(next);
+            owned.addAll(next.projections());
+        }
+        layers = List.copyOf(replaced);
+    }
+
+    void replaceLmHead(Projection head) {
+        lmHead = head;
+        owned.add(head);
+    }
+
+    /** Bytes of weights on the device (quantised or adapted projections counted as they are stored). */
     public long bytes() {
-        return owned.stream().mapToLong(DeviceArray::byteSize).sum();
+        long bytes = embedding.byteSize() + finalNorm.byteSize() + lmHead.bytes();
+        for (LayerWeights layer : layers) {
+            bytes += layer.inputNorm().byteSize() + layer.postAttentionNorm().byteSize();
+            bytes += layer.qNorm() == null ? 0 : layer.qNorm().byteSize() + layer.kNorm().byteSize();
+            for (Projection p : layer.projections()) {
+                bytes += p.bytes();
+            }
+        }
+        return bytes;
     }
 
     @Override
     public void close() {
-        for (DeviceArray array : owned) {
-            array.close();
+        RuntimeException failure = null;
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the decoder's weights", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
         owned.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

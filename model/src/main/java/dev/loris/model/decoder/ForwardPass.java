@@ -6,24 +6,24 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.kernels.CrossEntropy;
 import dev.loris.tornado.kernels.Embedding;
+import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One forward over a batch and what follows it: the logits, then the loss (which turns the logits buffer into
  * their gradient), then the backward. In that order: {@link #logits()} is only there before {@link #loss()},
- * and {@link #backward()} needs the loss. Holds every activation the backward reads (see
+ * and {@link #backward} needs the loss. Holds every activation the backward reads (see
  * {@link LayerActivations}) until {@link #close()}.
  */
 public final class ForwardPass implements AutoCloseable {
     private final Decoder decoder;
     private final ModelConfig config;
     private final PackedBatch batch;
+    private final long seed;
     private final List<DeviceArray> hidden = new ArrayList<>();   // L + 1 of (T, H): each layer's input, then the last output
     private final List<LayerActivations> activations = new ArrayList<>();
     private final DeviceArray scratch;        // (T, H)
@@ -33,8 +33,9 @@ public final class ForwardPass implements AutoCloseable {
     private final DeviceArray losses;         // (T) f32
     private boolean lossDone;
 
-    ForwardPass(Decoder decoder, Batch hostBatch) {
+    ForwardPass(Decoder decoder, Batch hostBatch, long seed) {
         this.decoder = decoder;
+        this.seed = seed;
         this.config = decoder.config();
         Accelerator acc = decoder.accelerator();
         Precision p = decoder.precision();
@@ -54,17 +55,19 @@ public final class ForwardPass implements AutoCloseable {
 
     private void run() {
         DecoderWeights w = decoder.weights;
-        Ops ops = decoder.ops;
+        Compute c = decoder.compute;
         int t = batch.tokens();
-        ops.embedding(batch.ids(), w.embedding, hidden.get(0), t, config.hiddenSize());
+        c.kernels().embedding(batch.ids(), w.embedding, hidden.get(0), t, config.hiddenSize());
         for (int l = 0; l < decoder.layers.size(); l++) {
+            DecoderLayer layer = decoder.layers.get(l);
             LayerActivations a = new LayerActivations(decoder.accelerator(), config, decoder.precision(), t);
             activations.add(a);
-            decoder.layers.get(l).forward(hidden.get(l), hidden.get(l + 1), a, batch, scratch);
+            a.keepForBackward(layer.weights(), c, t, seed * 1_000_003L + l);
+            layer.forward(hidden.get(l), hidden.get(l + 1), a, batch, scratch);
         }
-        ops.rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
+        c.kernels().rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
                 (float) config.rmsNormEps());
-        w.lmHead.forward(decoder.gemm, finalNormed, t, logits, ops.stream());
+        w.lmHead().forward(c, finalNormed, t, logits, null);
     }
 
     /** The logits (tokens, vocab) as f32 on the host; only before {@link #loss()}, which overwrites them. */
@@ -85,7 +88,7 @@ public final class ForwardPass implements AutoCloseable {
             throw new LorisException("the batch has no labelled token", "give at least one sequence of two tokens"
                     + " with a label that is not -100");
         }
-        decoder.ops.crossEntropy(logits, batch.labels(), losses, batch.tokens(), config.vocabSize(),
+        decoder.compute.kernels().crossEntropy(logits, batch.labels(), losses, batch.tokens(), config.vocabSize(),
                 CrossEntropy.meanScale(labelled));
         lossDone = true;
         FloatArray host = new FloatArray(batch.tokens());
@@ -93,49 +96,35 @@ public final class ForwardPass implements AutoCloseable {
         return CrossEntropy.sumLosses(host) / labelled;
     }
 
-    /** The f32 gradient of the loss for every weight, named as the checkpoint names the weights. */
-    public Map<String, float[]> backward() {
+    /**
+     * Walks the layers back from the loss, adding the f32 gradient of each parameter that {@code sink} gives a
+     * slot to (named as the checkpoint names it; see {@link GradientSink}); frozen parameters cost neither time
+     * nor memory. Call once, after {@link #loss()}.
+     */
+    public void backward(GradientSink sink) {
         if (!lossDone) {
             throw new IllegalStateException("call loss() before backward()");
         }
         Accelerator acc = decoder.accelerator();
         DecoderWeights w = decoder.weights;
-        Ops ops = decoder.ops;
+        KernelLaunchers ops = decoder.compute.kernels();
         int t = batch.tokens();
         int h = config.hiddenSize();
-        Map<String, DeviceArray> gradients = new LinkedHashMap<>();
-        try (BackwardScratch scratchBuffers = new BackwardScratch(acc, config, decoder.precision(), t)) {
-            DeviceArray dEmbedding = acc.allocate(FloatArray.class, (long) config.vocabSize() * h);
-            gradients.put("model.embed_tokens.weight", dEmbedding);
-            DeviceArray dHead = dEmbedding;
-            if (!w.tied()) {
-                dHead = acc.allocate(FloatArray.class, (long) config.vocabSize() * h);
-                gradients.put("lm_head.weight", dHead);
-                dEmbedding.fillBytes((byte) 0);
-            }
-            DeviceArray dFinalNorm = acc.allocate(FloatArray.class, h);
-            gradients.put("model.norm.weight", dFinalNorm);
-            DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h); // dy, then dx, layer by layer
-            gradients.put("", gradient); // released with the gradients, never returned
-            w.lmHead.backwardInput(decoder.gemm, logits, t, scratch, false, ops.stream());
-            w.lmHead.backwardWeight(decoder.gemm, logits, finalNormed, t, dHead, false, ops.stream());
-            ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient, dFinalNorm,
-                    scratchBuffers.partials, t, h);
+        try (BackwardScratch scratchBuffers = new BackwardScratch(acc, config, decoder.precision(), t);
+             DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h)) { // dy, then dx
+            w.lmHead().backward(decoder.compute, logits, finalNormed, t, scratch, false, null, sink);
+            GradientSink.Slot dFinalNorm = sink.slot("model.norm.weight", h);
+            ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient,
+                    dFinalNorm == null ? null : dFinalNorm.whole(), scratchBuffers.partials, t, h);
             for (int l = decoder.layers.size() - 1; l >= 0; l--) {
-                LayerGradients g = new LayerGradients(acc, config, w.layers.get(l), "model.layers." + l + ".");
-                gradients.putAll(g.byName());
-                decoder.layers.get(l).backward(hidden.get(l), gradient, activations.get(l), g, batch, scratchBuffers);
+                decoder.layers.get(l).backward(hidden.get(l), gradient, activations.get(l), sink, batch,
+                        scratchBuffers);
             }
-            embeddingBackward(gradient, dEmbedding);
-            Map<String, float[]> host = new LinkedHashMap<>();
-            gradients.forEach((name, array) -> {
-                if (!name.isEmpty()) {
-                    host.put(name, HostCopies.floats(array));
-                }
-            });
-            return host;
-        } finally {
-            gradients.values().forEach(DeviceArray::close);
+            GradientSink.Slot dEmbedding = sink.slot("model.embed_tokens.weight", (long) config.vocabSize() * h);
+            if (dEmbedding != null) {
+                embeddingBackward(gradient, dEmbedding.whole());
+            }
+            acc.synchronize();
         }
     }
 
@@ -143,12 +132,11 @@ public final class ForwardPass implements AutoCloseable {
         Accelerator acc = decoder.accelerator();
         Embedding.Segments segments = Embedding.segments(IntArray.fromArray(batch.host().ids()), config.vocabSize());
         try (DeviceArray order = acc.upload(segments.order()); DeviceArray starts = acc.upload(segments.starts())) {
-            decoder.ops.embeddingBackward(dHidden, batch.ids(), order, starts, dEmbedding, segments.count(),
-                    config.hiddenSize());
+            decoder.compute.kernels().embeddingBackward(dHidden, batch.ids(), order, starts, dEmbedding,
+                    segments.count(), config.hiddenSize());
             acc.synchronize();
         }
     }
-
 
     @Override
     public void close() {

@@ -6,8 +6,8 @@ import dev.loris.model.generate.Sampler;
 import dev.loris.model.generate.SamplingSettings;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
-import dev.loris.tornado.gemm.GemmShape;
 import dev.loris.tornado.kernels.Embedding;
+import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.kernels.Rope;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -146,7 +146,7 @@ public final class Generator {
         ModelConfig config = decoder.config();
         Accelerator acc = decoder.accelerator();
         Precision p = decoder.precision();
-        Ops ops = decoder.ops;
+        KernelLaunchers ops = decoder.compute.kernels();
         long h = config.hiddenSize();
         try (DeviceArray x = acc.allocate(p.arrayType, t * h); DeviceArray y = acc.allocate(p.arrayType, t * h);
              DeviceArray scratch = acc.allocate(p.arrayType, t * h);
@@ -184,23 +184,23 @@ public final class Generator {
         ModelConfig config = decoder.config();
         Accelerator acc = decoder.accelerator();
         Precision p = decoder.precision();
+        KernelLaunchers ops = decoder.compute.kernels();
         int vocab = config.vocabSize();
         int h = config.hiddenSize();
-        float[][] logits = new float[last.length][];
+        int seqs = last.length;
+        float[][] logits = new float[seqs][];
         try (DeviceArray inverseRms = acc.allocate(FloatArray.class, t);
-             DeviceArray out = acc.allocate(p.arrayType, (long) last.length * vocab)) {
-            decoder.ops.rmsNorm(hidden, decoder.weights.finalNorm, normed, inverseRms, t, h, (float) config.rmsNormEps());
-            GemmShape shape = GemmShape.of(1, vocab, h, false, true, p.gemmType, p.gemmType, p.gemmType);
-            for (int s = 0; s < last.length; s++) {
-                decoder.gemm.multiply(shape, 1f, normed, (long) last[s] * h, decoder.weights.lmHead.weight, 0, 0f,
-                        out, (long) s * vocab, null, decoder.ops.stream());
-            }
+             DeviceArray rows = acc.upload(IntArray.fromArray(last));
+             DeviceArray lastNormed = acc.allocate(p.arrayType, (long) seqs * h);   // (seqs, H)
+             DeviceArray out = acc.allocate(p.arrayType, (long) seqs * vocab)) {    // (seqs, vocab)
+            ops.rmsNorm(hidden, decoder.weights.finalNorm, normed, inverseRms, t, h, (float) config.rmsNormEps());
+            ops.gatherRows(normed, lastNormed, rows, seqs, h);
+            decoder.weights.lmHead().forward(decoder.compute, lastNormed, seqs, out, null);
             float[] all = HostCopies.floats(out);
-            for (int s = 0; s < last.length; s++) {
+            for (int s = 0; s < seqs; s++) {
                 logits[s] = Arrays.copyOfRange(all, s * vocab, (s + 1) * vocab);
             }
         }
         return logits;
     }
-
 }

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one layer's forward keeps for its backward, for a batch of T tokens (H hidden, I intermediate, heads
+ * What one layer's forward keeps for its backward (and what each projection saves: {@link #keepForBackward}), for a batch of T tokens (H hidden, I intermediate, heads
  * and kvHeads of headDim): everything, nothing recomputed. That is the plain llm.c choice, right for tests and
  * small models; the trainer's checkpointing will keep only the layer inputs and recompute the rest.
  */
@@ -32,7 +32,15 @@ final class LayerActivations implements AutoCloseable {
     final DeviceArray gate;         // (T, I)
     final DeviceArray up;           // (T, I)
     final DeviceArray activated;    // (T, I)            silu(gate) * up, down_proj input
-    private final List<DeviceArray> all = new ArrayList<>();
+    // What each projection keeps for its backward (LoRA: x·Aᵀ; null for a frozen dense one, and in inference).
+    Projection.Saved savedQ;
+    Projection.Saved savedK;
+    Projection.Saved savedV;
+    Projection.Saved savedO;
+    Projection.Saved savedGate;
+    Projection.Saved savedUp;
+    Projection.Saved savedDown;
+    private final List<AutoCloseable> all = new ArrayList<>();
 
     LayerActivations(Accelerator acc, ModelConfig config, Precision precision, int tokens) {
         Class<? extends TornadoNativeArray> type = precision.arrayType;
@@ -61,6 +69,28 @@ final class LayerActivations implements AutoCloseable {
         activated = add(acc.allocate(type, t * intermediate));
     }
 
+    /**
+     * Makes this a training pass's activations: each projection gets its saved state, its randomness fixed by
+     * {@code seed} and the projection's place in the layer.
+     */
+    void keepForBackward(LayerWeights w, Compute c, int tokens, long seed) {
+        savedQ = save(w.q(), c, tokens, seed, 0);
+        savedK = save(w.k(), c, tokens, seed, 1);
+        savedV = save(w.v(), c, tokens, seed, 2);
+        savedO = save(w.o(), c, tokens, seed, 3);
+        savedGate = save(w.gate(), c, tokens, seed, 4);
+        savedUp = save(w.up(), c, tokens, seed, 5);
+        savedDown = save(w.down(), c, tokens, seed, 6);
+    }
+
+    private Projection.Saved save(Projection projection, Compute c, int tokens, long seed, int index) {
+        Projection.Saved saved = projection.newSaved(c, tokens, seed * 8 + index);
+        if (saved != null) {
+            all.add(saved);
+        }
+        return saved;
+    }
+
     private DeviceArray add(DeviceArray array) {
         all.add(array);
         return array;
@@ -68,7 +98,13 @@ final class LayerActivations implements AutoCloseable {
 
     @Override
     public void close() {
-        all.forEach(DeviceArray::close);
+        for (AutoCloseable resource : all) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing a layer's activations", e);
+            }
+        }
         all.clear();
     }
 }

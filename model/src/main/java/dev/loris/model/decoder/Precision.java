@@ -23,9 +23,4 @@ public enum Precision {
         this.arrayType = arrayType;
         this.gemmType = gemmType;
     }
-
-    /** The kernel method's name for this precision: the f32 kernels carry the plain name, bf16 ones a suffix. */
-    public String kernel(String name) {
-        return this == BF16 ? name + "Bf16" : name;
-    }
 }

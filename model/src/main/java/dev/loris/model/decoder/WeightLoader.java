@@ -32,28 +32,64 @@ public final class WeightLoader {
     private final SafetensorsCheckpoint checkpoint;
     private final Accelerator accelerator;
     private final Precision precision;
-    private final List<DeviceArray> loaded = new ArrayList<>();
+    private final ProjectionLoader projections;
+    private final List<AutoCloseable> loaded = new ArrayList<>(); // device arrays and projections, freed on failure
 
     private WeightLoader(ModelConfig config, SafetensorsCheckpoint checkpoint, Accelerator accelerator,
-                         Precision precision) {
+                         Precision precision, ProjectionLoader projections) {
         this.config = config;
         this.checkpoint = checkpoint;
         this.accelerator = accelerator;
         this.precision = precision;
+        this.projections = projections;
     }
 
-    /** Reads config.json and the weights of {@code folder}. */
+    /** Reads config.json and the weights of {@code folder}, every projection dense. */
     public static DecoderWeights load(Path folder, Accelerator accelerator, Precision precision) {
+        return load(folder, accelerator, precision, ProjectionLoader.DENSE);
+    }
+
+    /** Reads config.json and the weights of {@code folder}; {@code projections} makes the layers' linear modules. */
+    public static DecoderWeights load(Path folder, Accelerator accelerator, Precision precision,
+                                      ProjectionLoader projections) {
         ModelConfig config = ModelConfig.read(folder);
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
-            WeightLoader loader = new WeightLoader(config, checkpoint, accelerator, precision);
+            WeightLoader loader = new WeightLoader(config, checkpoint, accelerator, precision, projections);
             try {
                 return loader.all();
             } catch (RuntimeException e) {
-                loader.loaded.forEach(DeviceArray::close);
+                for (AutoCloseable resource : loader.loaded) {
+                    try {
+                        resource.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
                 throw e;
             }
         }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public SafetensorsCheckpoint checkpoint() {
+        return checkpoint;
+    }
+
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** {@code name.weight} (out, in) and, when {@code bias}, {@code name.bias} (out) uploaded as they are. */
+    public DenseProjection dense(String name, int in, int out, boolean bias) {
+        return new DenseProjection(name, in, out, tensor(name + ".weight", out, in),
+                bias ? tensor(name + ".bias", out) : null);
     }
 
     private DecoderWeights all() {
@@ -64,9 +100,11 @@ public final class WeightLoader {
             layers.add(layer("model.layers." + i + "."));
         }
         DeviceArray finalNorm = tensor("model.norm.weight", hidden);
-        DeviceArray head = config.tieWordEmbeddings() ? embedding : tensor("lm_head.weight", config.vocabSize(), hidden);
-        return new DecoderWeights(config, precision, accelerator, embedding, layers, finalNorm,
-                new Linear(hidden, config.vocabSize(), head, null, precision), loaded);
+        DenseProjection head = config.tieWordEmbeddings()
+                ? DenseProjection.tiedHead("lm_head", embedding, "model.embed_tokens.weight", hidden, config.vocabSize())
+                : dense("lm_head", hidden, config.vocabSize(), false);
+        return new DecoderWeights(config, precision, accelerator, embedding, layers, finalNorm, head,
+                config.tieWordEmbeddings(), loaded);
     }
 
     private LayerWeights layer(String prefix) {
@@ -74,7 +112,7 @@ public final class WeightLoader {
         int qWidth = config.numAttentionHeads() * config.headDim();
         int kvWidth = config.numKeyValueHeads() * config.headDim();
         boolean qkNorm = config.architecture() == Architecture.QWEN3;
-        return new LayerWeights(
+        return new LayerWeights(prefix,
                 tensor(prefix + "input_layernorm.weight", hidden),
                 linear(prefix + "self_attn.q_proj", hidden, qWidth, config.qkvBias()),
                 linear(prefix + "self_attn.k_proj", hidden, kvWidth, config.qkvBias()),
@@ -88,13 +126,14 @@ public final class WeightLoader {
                 linear(prefix + "mlp.down_proj", config.intermediateSize(), hidden, false));
     }
 
-    private Linear linear(String name, int in, int out, boolean bias) {
-        return new Linear(in, out, tensor(name + ".weight", out, in), bias ? tensor(name + ".bias", out) : null,
-                precision);
+    private Projection linear(String name, int in, int out, boolean bias) {
+        Projection projection = projections.load(this, name, in, out, bias);
+        loaded.add(projection);
+        return projection;
     }
 
-    /** The tensor {@code name} on the device in the model's precision, after checking its shape. */
-    private DeviceArray tensor(String name, long... shape) {
+    /** Fails with the tensor's name, file and both shapes unless {@code name} has {@code shape}. */
+    public void checkShape(String name, long... shape) {
         TensorInfo info = checkpoint.info(name);
         if (!Arrays.equals(info.shape(), shape)) {
             throw new LorisException("tensor " + name + " in " + checkpoint.fileOf(name).path() + " has shape "
@@ -102,6 +141,12 @@ public final class WeightLoader {
                     + Arrays.toString(shape), "the weights do not match config.json: check that both come from"
                     + " the same model");
         }
+    }
+
+    /** The tensor {@code name} on the device in the model's precision, after checking its shape. */
+    public DeviceArray tensor(String name, long... shape) {
+        checkShape(name, shape);
+        TensorInfo info = checkpoint.info(name);
         long count = Arrays.stream(shape).reduce(1, Math::multiplyExact);
         DeviceArray array = accelerator.upload(hostCopy(name, info.dtype(), checkpoint.data(name), count));
         loaded.add(array);

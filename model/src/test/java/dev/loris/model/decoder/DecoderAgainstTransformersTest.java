@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Errors are relative to the largest magnitude of the reference tensor (max |ours - theirs| / max |theirs|),
  * so a tensor with a few tiny elements is not judged by those.
  */
-class DecoderAgainstTransformersTest {
+public class DecoderAgainstTransformersTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (String spec : Accelerator.available()) {
@@ -37,12 +37,14 @@ class DecoderAgainstTransformersTest {
         HfFixture fixture = HfFixture.load(model);
         try (Accelerator acc = Accelerator.open(spec);
              Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.F32);
-             ForwardPass pass = decoder.forward(fixture.batch())) {
+             ForwardPass pass = decoder.forward(fixture.batch());
+             HostGradients sink = HostGradients.all(acc)) {
             int vocab = decoder.config().vocabSize();
             assertClose(fixture.packedLogits(fixture.logitsF32(), vocab), pass.logits(), 1e-4, model + " logits");
             double loss = pass.loss();
             assertEquals(fixture.lossF32(), loss, 1e-4 * Math.abs(fixture.lossF32()), model + " loss");
-            Map<String, float[]> gradients = pass.backward();
+            pass.backward(sink);
+            Map<String, float[]> gradients = sink.read();
             for (String name : fixture.expected().names()) {
                 if (name.startsWith("grad.")) {
                     String weight = name.substring("grad.".length());
@@ -69,7 +71,7 @@ class DecoderAgainstTransformersTest {
         }
     }
 
-    static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+    public static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         double scale = 0;
         for (float e : expected) {

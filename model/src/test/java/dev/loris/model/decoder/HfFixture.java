@@ -15,12 +15,12 @@ import java.util.List;
  * A reference model made by transformers (src/test/resources/hf-models, see its README and
  * make_fixtures.py): its folder, and what transformers computed with it, read from expected.safetensors.
  */
-record HfFixture(String name, Path folder, Batch batch, long[][] ids, long[][] mask, float[] logitsF32,
+public record HfFixture(String name, Path folder, Batch batch, long[][] ids, long[][] mask, float[] logitsF32,
                  double lossF32, float[] logitsBf16, double lossBf16, SafetensorsFile expected) {
-    static final List<String> MODELS = List.of("llama3", "mistral", "qwen2", "qwen3");
+    public static final List<String> MODELS = List.of("llama3", "mistral", "qwen2", "qwen3");
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    static HfFixture load(String name) {
+    public static HfFixture load(String name) {
         URL url = HfFixture.class.getResource("/hf-models/" + name + "/config.json");
         if (url == null) {
             throw new IllegalStateException("no fixture hf-models/" + name + " on the test class path");
@@ -41,7 +41,7 @@ record HfFixture(String name, Path folder, Batch batch, long[][] ids, long[][] m
     }
 
     /** A 2D int64 tensor as rows of longs. */
-    static long[][] longs(SafetensorsFile file, String name) {
+    public static long[][] longs(SafetensorsFile file, String name) {
         TensorInfo info = file.info(name);
         long[] shape = info.shape();
         MemorySegment data = file.data(name);
@@ -55,7 +55,7 @@ record HfFixture(String name, Path folder, Batch batch, long[][] ids, long[][] m
     }
 
     /** transformers' (batch, length, vocab) logits at the real tokens, in the packed order of {@link #batch}. */
-    float[] packedLogits(float[] padded, int vocab) {
+    public float[] packedLogits(float[] padded, int vocab) {
         float[] packed = new float[batch.tokens() * vocab];
         int at = 0;
         for (int r = 0; r < mask.length; r++) {

@@ -16,6 +16,9 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * and walks down the rows, so consecutive work-items read consecutive addresses. Column sums are summed in
  * row order in f32, the same order every run.
  *
+ * <p>Also scaling, f32 to bf16 conversion and inverted dropout with a mask hashed from (seed, index), the small
+ * steps of LoRA and its trainer.
+ *
  * <p>Rounding: the f32 forms are exact IEEE sums. The bf16 sum is the f32 sum of the two bf16 values rounded
  * once to bf16, as PyTorch's bf16 add.
  */
@@ -80,6 +83,81 @@ public final class Elementwise {
                                        int width) {
         long from = (long) ctx.groupIdx * width;
         long to = (long) rowIndex.get(ctx.groupIdx) * width;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.set(to + c, src.get(from + c));
+        }
+    }
+
+    /** x *= factor over n elements, in place. */
+    public static void scale(KernelContext ctx, FloatArray x, float factor, long n) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            x.set(i, x.get(i) * factor);
+        }
+    }
+
+    /** {@link #scale} on bf16: the f32 product rounded once, as PyTorch's bf16 multiply by a scalar. */
+    public static void scaleBf16(KernelContext ctx, BFloat16Array x, float factor, long n) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            x.setFloat(i, x.getFloat(i) * factor);
+        }
+    }
+
+    /** out (n) bf16 = x (n) f32 rounded to nearest even: the compute copy of f32 master weights. */
+    public static void toBf16(KernelContext ctx, FloatArray x, BFloat16Array out, long n) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            out.setFloat(i, x.get(i));
+        }
+    }
+
+    /**
+     * Inverted dropout: out = x / (1 - p) where {@link #dropoutKeeps} keeps element i, else 0. The mask is a
+     * hash of (seed, i), not stored: the backward calls this again with the same seed on the gradient. out
+     * may be x.
+     */
+    public static void dropout(KernelContext ctx, FloatArray x, FloatArray out, long seed, float p, long n) {
+        float keptScale = 1f / (1f - p);
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            out.set(i, dropoutKeeps(seed, i, p) ? x.get(i) * keptScale : 0f);
+        }
+    }
+
+    /** {@link #dropout} on bf16: the kept values' f32 product rounded once. */
+    public static void dropoutBf16(KernelContext ctx, BFloat16Array x, BFloat16Array out, long seed, float p,
+                                   long n) {
+        float keptScale = 1f / (1f - p);
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            out.setFloat(i, dropoutKeeps(seed, i, p) ? x.getFloat(i) * keptScale : 0f);
+        }
+    }
+
+    /**
+     * Whether dropout keeps element {@code index} under {@code seed}: a uniform in [0, 1) with 24 random bits,
+     * from SplitMix64's finaliser of seed + index * golden ratio, at least p. Runs the same on the host
+     * (references, tests) and in kernels.
+     */
+    public static boolean dropoutKeeps(long seed, long index, float p) {
+        long z = seed + index * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        float uniform = (z >>> 40) * 0x1.0p-24f;
+        return uniform >= p;
+    }
+
+    /** dst row r = src row {@code rowIndex[r]}, the inverse of {@link #scatterRows}; same grid. */
+    public static void gatherRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray rowIndex, int width) {
+        long from = (long) rowIndex.get(ctx.groupIdx) * width;
+        long to = (long) ctx.groupIdx * width;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.set(to + c, src.get(from + c));
+        }
+    }
+
+    /** {@link #gatherRows} for bf16 rows. */
+    public static void gatherRowsBf16(KernelContext ctx, BFloat16Array src, BFloat16Array dst, IntArray rowIndex,
+                                      int width) {
+        long from = (long) rowIndex.get(ctx.groupIdx) * width;
+        long to = (long) ctx.groupIdx * width;
         for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
             dst.set(to + c, src.get(from + c));
         }

@@ -112,9 +112,14 @@ public final class RmsNormBackward {
         }
     }
 
-    public static void sumPartials(KernelContext ctx, FloatArray partials, FloatArray dWeight, int blocks, int cols) {
+    /**
+     * dWeight (cols) f32 = the sum of the blocks' partials, added to what dWeight holds when {@code accumulate}
+     * is 1: a trainer sums gradients over the micro-batches of an accumulation window.
+     */
+    public static void sumPartials(KernelContext ctx, FloatArray partials, FloatArray dWeight, int blocks, int cols,
+                                   int accumulate) {
         for (int c = ctx.globalIdx; c < cols; c += ctx.globalGroupSizeX) {
-            float sum = 0f;
+            float sum = accumulate != 0 ? dWeight.get(c) : 0f;
             for (int b = 0; b < blocks; b++) {
                 sum += partials.get((long) b * cols + c);
             }

@@ -27,6 +27,8 @@ public abstract class DeviceArray implements AutoCloseable {
     private volatile boolean closed;
     /** For a view: the array that owns the memory (a view is closed when its owner is). */
     private DeviceArray owner;
+    /** The last view made of this array, handed out again for the same type so launch loops allocate nothing. */
+    private DeviceArray lastView;
 
     DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
                 CachingAllocator.Allocation<?> allocation) {
@@ -129,9 +131,14 @@ public abstract class DeviceArray implements AutoCloseable {
      * The same memory seen as another element type, e.g. bf16 data as a LongArray so a kernel moves four
      * values per 8-byte load. Little-endian on every backend we run: element 4k of the bf16 array is the
      * low 16 bits of long k. The view owns nothing: closing it does nothing, closing this array closes it.
+     * Asking again for the same type gives the same view object (no allocation in a launch loop).
      */
     public final DeviceArray view(Class<? extends TornadoNativeArray> viewType) {
         requireOpen("view");
+        DeviceArray last = lastView;
+        if (last != null && last.type == viewType && !last.closed) {
+            return last;
+        }
         int bytes = ArrayTypes.elementBytes(viewType);
         if (byteSize() % bytes != 0) {
             throw new LorisException("cannot view " + this + " as " + viewType.getSimpleName() + ": "
@@ -140,6 +147,7 @@ public abstract class DeviceArray implements AutoCloseable {
         }
         DeviceArray view = createView(viewType, byteSize() / bytes);
         view.owner = this;
+        lastView = view;
         return view;
     }
 

@@ -145,13 +145,20 @@ class RmsNormBackwardTest {
                     FloatArray.fromArray(p.dOut), inverseRms, partials, p.rows, p.cols, rowsPerBlock);
         }
         backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
-                new int[] {p.local}, partials, dW, blocks, p.cols);
+                new int[] {p.local}, partials, dW, blocks, p.cols, 0);
         double[] expected = RmsNormBackward.weightGradientReference(p.x, p.dOut, p.inverseRms, bf16);
         double[] magnitude = RmsNormBackward.weightGradientReference(absolute(p.x), absolute(p.dOut), p.inverseRms,
                 bf16);
         for (int c = 0; c < p.cols; c++) {
             String where = "dW column " + c + " of " + p.rows + "x" + p.cols + ", " + rowsPerBlock + " rows per block";
             assertWithin(in, backend, where, dW.get(c), expected[c], TOLERANCE * magnitude[c], false);
+        }
+        // accumulate = 1 adds the same sums again (as a trainer does over an accumulation window)
+        backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
+                new int[] {p.local}, partials, dW, blocks, p.cols, 1);
+        for (int c = 0; c < p.cols; c++) {
+            assertWithin(in, backend, "accumulated dW column " + c, dW.get(c), 2 * expected[c],
+                    2 * TOLERANCE * magnitude[c], false);
         }
     }
 

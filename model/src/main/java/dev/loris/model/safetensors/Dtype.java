@@ -54,6 +54,11 @@ public enum Dtype {
     }
 
     /** The type a header spells {@code name} (case-sensitive, as the format is), or null if Loris has none. */
+    /** {@code values} stored as this type (F32, F16 or BF16: rounded to nearest even), little-endian. */
+    public MemorySegment encode(float[] values) {
+        return TensorFloats.encode(values, this);
+    }
+
     public static Dtype fromHeaderName(String name) {
         for (Dtype dtype : values()) {
             if (dtype.name().equals(name)) {

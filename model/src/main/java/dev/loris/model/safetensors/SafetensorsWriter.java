@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Collects tensors and writes them as a safetensors file byte-identical to what Python's
@@ -35,7 +36,18 @@ public final class SafetensorsWriter {
     /** Bytes written per channel call: bounds the JDK's temporary direct buffer for heap segments. */
     private static final long WRITE_CHUNK = 8L << 20;
 
-    private record Pending(String name, Dtype dtype, long[] shape, MemorySegment data) {}
+    /** A tensor to write: its bytes now ({@code data}), or made when the write reaches it ({@code compute}). */
+    private record Pending(String name, Dtype dtype, long[] shape, long bytes, MemorySegment data,
+                           Supplier<MemorySegment> compute) {
+        MemorySegment bytesToWrite() {
+            MemorySegment made = data != null ? data : compute.get();
+            if (made.byteSize() != bytes) {
+                throw new IllegalStateException("tensor '" + name + "': " + bytes + " bytes declared, "
+                        + made.byteSize() + " made");
+            }
+            return made;
+        }
+    }
 
     private final Map<String, Pending> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -57,6 +69,27 @@ public final class SafetensorsWriter {
      * alive until the write). Its size must be the shape's element count times the dtype's size.
      */
     public SafetensorsWriter add(String name, Dtype dtype, long[] shape, MemorySegment data) {
+        long bytes = checkedBytes(name, dtype, shape);
+        if (data.byteSize() != bytes) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + dtype + Arrays.toString(shape)
+                    + " needs " + bytes + " bytes, the data has " + data.byteSize());
+        }
+        tensors.put(name, new Pending(name, dtype, shape.clone(), bytes, data, null));
+        return this;
+    }
+
+    /**
+     * Adds a tensor whose bytes {@code compute} makes when the write reaches it, so a file of computed tensors
+     * (a merged checkpoint) never holds more than one of them in memory. The bytes must be the shape's element
+     * count times the dtype's size.
+     */
+    public SafetensorsWriter addComputed(String name, Dtype dtype, long[] shape, Supplier<MemorySegment> compute) {
+        long bytes = checkedBytes(name, dtype, shape);
+        tensors.put(name, new Pending(name, dtype, shape.clone(), bytes, null, Objects.requireNonNull(compute)));
+        return this;
+    }
+
+    private long checkedBytes(String name, Dtype dtype, long[] shape) {
         requireEncodable(name);
         Objects.requireNonNull(dtype, "dtype");
         if (name.equals(SafetensorsHeader.METADATA_KEY)) {
@@ -73,12 +106,7 @@ public final class SafetensorsWriter {
             }
             bytes = Math.multiplyExact(bytes, d);
         }
-        if (data.byteSize() != bytes) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + dtype + Arrays.toString(shape)
-                    + " needs " + bytes + " bytes, the data has " + data.byteSize());
-        }
-        tensors.put(name, new Pending(name, dtype, shape.clone(), data));
-        return this;
+        return bytes;
     }
 
     /** Adds a tensor given as floats, stored as F32, F16 or BF16 (rounded to nearest, ties to even). */
@@ -117,7 +145,7 @@ public final class SafetensorsWriter {
 
     /** The byte size of tensor {@code name}. */
     long byteLength(String name) {
-        return tensors.get(name).data().byteSize();
+        return tensors.get(name).bytes();
     }
 
     /** A writer for some of this writer's tensors, with the same metadata. */
@@ -145,7 +173,7 @@ public final class SafetensorsWriter {
         prefix.putLong(header.length).put(header).flip();
         writeFully(channel, prefix);
         for (Pending tensor : order) {
-            MemorySegment data = tensor.data();
+            MemorySegment data = tensor.bytesToWrite();
             for (long at = 0; at < data.byteSize(); at += WRITE_CHUNK) {
                 writeFully(channel, data.asSlice(at, Math.min(WRITE_CHUNK, data.byteSize() - at)).asByteBuffer());
             }
@@ -174,7 +202,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         String separator = "";
         for (Pending tensor : order) {
-            long end = offset + tensor.data().byteSize();
+            long end = offset + tensor.bytes();
             json.append(separator).append(JsonText.quote(tensor.name())).append(":{\"dtype\":\"")
                     .append(tensor.dtype().name()).append("\",\"shape\":[");
             for (int i = 0; i < tensor.shape().length; i++) {

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,16 +22,7 @@ public record HfFixture(String name, Path folder, Batch batch, long[][] ids, lon
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public static HfFixture load(String name) {
-        URL url = HfFixture.class.getResource("/hf-models/" + name + "/config.json");
-        if (url == null) {
-            throw new IllegalStateException("no fixture hf-models/" + name + " on the test class path");
-        }
-        Path folder;
-        try {
-            folder = Path.of(url.toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        Path folder = folder(name);
         SafetensorsFile expected = SafetensorsFile.open(folder.resolve("expected.safetensors"));
         long[][] ids = longs(expected, "input_ids");
         long[][] mask = longs(expected, "attention_mask");
@@ -38,6 +30,29 @@ public record HfFixture(String name, Path folder, Batch batch, long[][] ids, lon
         return new HfFixture(name, folder, Batch.fromPadded(ids, mask, labels), ids, mask,
                 expected.readFloats("logits_f32"), expected.readFloats("loss_f32")[0],
                 expected.readFloats("logits_bf16"), expected.readFloats("loss_bf16")[0], expected);
+    }
+
+    /**
+     * The model's folder: on the class path as files (this module's tests, the GPU machine's class path of
+     * resource folders), else in the repository beside the calling module (other modules' tests get the
+     * fixtures inside the model test-jar, where a checkpoint cannot be memory-mapped).
+     */
+    public static Path folder(String name) {
+        URL url = HfFixture.class.getResource("/hf-models/" + name + "/config.json");
+        if (url != null && url.getProtocol().equals("file")) {
+            try {
+                return Path.of(url.toURI()).getParent();
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("model/src/test/resources/hf-models").resolve(name);
+            if (Files.isRegularFile(candidate.resolve("config.json"))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no fixture hf-models/" + name + " on the test class path or in the repository");
     }
 
     /** A 2D int64 tensor as rows of longs. */

@@ -1,0 +1,37 @@
+package dev.loris.lora;
+
+import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.HfFixture;
+import dev.loris.model.decoder.Precision;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.runtime.Accelerator;
+
+import java.util.List;
+import java.util.Random;
+
+/** The reference models with a LoRA adapter whose A and B are random (B not zero, so the adapter matters). */
+final class LoraTestModels {
+    static final List<String> MODELS = HfFixture.MODELS;
+
+    private LoraTestModels() {
+    }
+
+    static Decoder open(String model, Accelerator acc, Precision precision) {
+        return Decoder.open(HfFixture.load(model).folder(), acc, precision);
+    }
+
+    /** Every A and B drawn from N(0, scale²), written to the master weights and the compute copy. */
+    static void randomise(LoraAdapter adapter, long seed, double scale) {
+        Random random = new Random(seed);
+        FloatArray values = new FloatArray(adapter.parameters().length());
+        for (long i = 0; i < values.length(); i++) {
+            values.set(i, (float) (random.nextGaussian() * scale));
+        }
+        adapter.parameters().copyFrom(values);
+        adapter.parametersChanged();
+    }
+
+    static LoraConfig config(int rank, double alpha, boolean rsLora, double dropout) {
+        return LoraConfig.defaults().withRank(rank, alpha).withRsLora(rsLora).withDropout(dropout).withSeed(42);
+    }
+}

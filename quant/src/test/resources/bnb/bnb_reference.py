@@ -18,6 +18,9 @@ bitsandbytes is not installed anywhere we reach, so this follows its published s
                   int8_vectorwise_dequant (q * SCB * 7.874015718698502e-3 in f32)
   utils.py        pack_dict_to_tensor (json.dumps of the non-tensor quant_state fields, as uint8)
 
+The kernels' thresholds and tables are C float literals, which round the decimal once to float32
+(float_literal below, like Java's float literals); four NF4 pivots would differ if rounded through double.
+
 Where this cannot be bit-identical to a CUDA build of bitsandbytes (which is compiled with --use_fast_math):
   * 1.0f / absmax is rcp.approx.ftz there (within 1 ulp) and 127.0f / absmax is __fdividef; here and in Loris
     both are IEEE divisions (as in bitsandbytes' own CPU/default backend). A code can differ only where
@@ -35,6 +38,7 @@ import json
 import math
 import struct
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -43,23 +47,35 @@ F32 = np.float32
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "bnb_reference.safetensors"
 
-# get_4bit_type("nf4"): the float32 literals, divided by max |v| = 1.0 (exact).
-NF4_CODE = np.array([
-    -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
-    -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
-    0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023,
-    1.0], dtype=F32)
+
+def float_literal(text):
+    """A C/CUDA float literal ("0.5016634166240692f"): the decimal rounded once, to nearest even, to float32.
+    np.float32(0.5016634166240692) would round twice (to double, then to float) and differs for 4 of the 15 NF4
+    pivots."""
+    exact = Fraction(text)
+    near = np.float32(float(exact))
+    candidates = [np.nextafter(near, F32(-np.inf)), near, np.nextafter(near, F32(np.inf))]
+    return min(candidates, key=lambda c: (abs(Fraction(float(c)) - exact), int(np.array(c).view(np.uint32)) & 1))
+
+
+# get_4bit_type("nf4"): Python floats made float32 by torch.tensor, divided by max |v| = 1.0 (exact).
+NF4_TEXT = ("-1.0", "-0.6961928009986877", "-0.5250730514526367", "-0.39491748809814453", "-0.28444138169288635",
+            "-0.18477343022823334", "-0.09105003625154495", "0.0", "0.07958029955625534", "0.16093020141124725",
+            "0.24611230194568634", "0.33791524171829224", "0.44070982933044434", "0.5626170039176941",
+            "0.7229568362236023", "1.0")
+NF4_CODE = np.array([float(t) for t in NF4_TEXT], dtype=F32)
 # get_4bit_type("fp4"): these values divided by 12 in float32 (equal, bit for bit, to kernels.cu's LUT
 # times the sign bit: checked in main()).
 FP4_CODE = np.array([0, 0.0625, 8, 12, 4, 6, 2, 3, -0.0, -0.0625, -8, -12, -4, -6, -2, -3], dtype=F32) / F32(12)
-FP4_KERNEL_LUT = np.array([0.0, 0.005208333333, 0.66666667, 1.0, 0.33333333, 0.5, 0.16666667, 0.25], dtype=F32)
+FP4_KERNEL_LUT = np.array([float_literal(t) for t in (
+    "0.0", "0.005208333333", "0.66666667", "1.0", "0.33333333", "0.5", "0.16666667", "0.25")], dtype=F32)
 
 # dQuantizeNF4's pivots (float literals), ascending: the code is how many of them s is strictly greater than.
-NF4_PIVOTS = np.array([
-    -0.8480964004993439, -0.6106329262256622, -0.4599952697753906, -0.33967943489551544, -0.23460740596055984,
-    -0.13791173323988914, -0.045525018125772476, 0.03979014977812767, 0.1202552504837513, 0.2035212516784668,
-    0.2920137718319893, 0.3893125355243683, 0.5016634166240692, 0.6427869200706482, 0.8614784181118011],
-    dtype=F32)
+NF4_PIVOTS = np.array([float_literal(t) for t in (
+    "-0.8480964004993439", "-0.6106329262256622", "-0.4599952697753906", "-0.33967943489551544",
+    "-0.23460740596055984", "-0.13791173323988914", "-0.045525018125772476", "0.03979014977812767",
+    "0.1202552504837513", "0.2035212516784668", "0.2920137718319893", "0.3893125355243683", "0.5016634166240692",
+    "0.6427869200706482", "0.8614784181118011")], dtype=F32)
 
 
 def nf4_encode(s):
@@ -77,10 +93,10 @@ def fp4_encode(s):
     s = np.asarray(s, dtype=F32)
     sign = np.where(s < 0, 8, 0).astype(np.uint8)
     a = np.abs(s)
-    t = lambda v: a > F32(v)
-    code = np.where(t(0.29166667),
-                    np.where(t(0.583333), np.where(t(0.8333333), 3, 2), np.where(t(0.4166667), 5, 4)),
-                    np.where(t(0.0859375), np.where(t(0.20833333), 7, 6), np.where(t(0.00260417), 1, 0)))
+    t = lambda v: a > float_literal(v)
+    code = np.where(t("0.29166667"),
+                    np.where(t("0.583333"), np.where(t("0.8333333"), 3, 2), np.where(t("0.4166667"), 5, 4)),
+                    np.where(t("0.0859375"), np.where(t("0.20833333"), 7, 6), np.where(t("0.00260417"), 1, 0)))
     return (code.astype(np.uint8) + sign).astype(np.uint8)
 
 
@@ -242,7 +258,8 @@ def quant_state_json(quant_type, blocksize, dtype, shape, offset):
 SOURCE_DTYPES = {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}
 
 
-FP4_PIVOTS = np.array([0.00260417, 0.0859375, 0.20833333, 0.29166667, 0.4166667, 0.583333, 0.8333333], dtype=F32)
+FP4_PIVOTS = np.array([float_literal(t) for t in (
+    "0.00260417", "0.0859375", "0.20833333", "0.29166667", "0.4166667", "0.583333", "0.8333333")], dtype=F32)
 
 
 def source_tensor(rng, shape, dtype, quant_type=None):
@@ -273,9 +290,9 @@ FOUR_BIT_CASES = [
     ("nf4_dq", "nf4", 64, True, "bfloat16", (160, 136)),       # 340 absmax: two nested blocks, the last partial
     ("fp4_dq", "fp4", 64, True, "bfloat16", (96, 136)),
     ("nf4_odd", "nf4", 64, True, "bfloat16", (7, 9)),          # 63 values: an odd count, one partial block
-    ("nf4_bs128_plain", "nf4", 128, False, "float16", (40, 96)),
+    ("nf4_bs128_plain", "nf4", 128, False, "float32", (40, 96)),  # float32: exact ties on the pivots
     ("fp4_bs32_dq", "fp4", 32, True, "float32", (24, 72)),
-    ("nf4_bs4096_dq", "nf4", 4096, True, "bfloat16", (48, 200)),
+    ("nf4_bs4096_dq", "nf4", 4096, True, "float16", (48, 200)),
 ]
 INT8_CASES = [("int8_rows", "bfloat16", (48, 80))]
 
@@ -334,6 +351,9 @@ def safetensors_bytes(tensors):
 
 
 def main():
+    # The kernels' lookup tables are float literals; get_4bit_type's are Python floats made float32: equal.
+    nf4_lut = np.array([float_literal(t) for t in NF4_TEXT], dtype=F32)  # kernels.cu nf4_dequantization_lut
+    assert np.array_equal(NF4_CODE.view(np.uint32), nf4_lut.view(np.uint32))
     assert np.array_equal(FP4_CODE[:8].view(np.uint32), FP4_KERNEL_LUT.view(np.uint32))
     assert np.array_equal(FP4_CODE[8:].view(np.uint32), (-FP4_KERNEL_LUT).view(np.uint32))
     content = safetensors_bytes(build_tensors())

@@ -129,10 +129,10 @@ class DequantizeKernelsTest {
 
     /** Weight-like bf16 values (normal, std 0.02, a few outliers and zeros). */
     static MemorySegment randomBf16(Random r, long n) {
-        MemorySegment data = MemorySegment.ofArray(new short[(int) n]);
+        MemorySegment data = MemorySegment.ofArray(new byte[(int) n * 2]);
         for (long i = 0; i < n; i++) {
             double v = r.nextGaussian() * 0.02 * (r.nextInt(500) == 0 ? 20 : 1) * (r.nextInt(100) == 0 ? 0 : 1);
-            data.setAtIndex(ValueLayout.JAVA_SHORT, i, TornadoMath.floatToBfloat16((float) v));
+            data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, TornadoMath.floatToBfloat16((float) v));
         }
         return data;
     }

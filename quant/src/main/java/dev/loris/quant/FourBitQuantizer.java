@@ -28,7 +28,10 @@ public final class FourBitQuantizer {
     private FourBitQuantizer() {
     }
 
-    /** Quantises the {@code dtype} values in {@code data} (row-major, {@code shape}) as {@code scheme} says. */
+    /**
+     * Quantises the {@code dtype} values in {@code data} (row-major, {@code shape}) as {@code scheme} says.
+     * {@code data} is read from worker threads: a mapped file, a heap segment or a shared/global arena's.
+     */
     public static FourBitTensor quantize(String name, MemorySegment data, Dtype dtype, long[] shape,
                                          QuantScheme.FourBit scheme) {
         long n = FourBitTensor.elementCount(shape);

@@ -2,7 +2,6 @@ package dev.loris.quant;
 
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
-import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.api.types.arrays.ShortArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -27,9 +26,7 @@ public final class FourBitWeight implements QuantizedWeight {
     private final DeviceArray absmax;            // (ceil(blocks/256)) f32 when nested, else (blocks) f32
     private final DeviceArray nestedCode;        // (256) f32 when nested, else a 1-float placeholder
     private final float offset;
-    private KernelLaunch launch;
-    private DeviceArray lastOut;                 // the output of the last call and the view the kernel writes
-    private DeviceArray lastOutView;
+    private Launches.Launcher launcher;
     private boolean closed;
 
     private FourBitWeight(FourBitTensor layout, Accelerator accelerator, DeviceArray packed, DeviceArray absmaxCodes,
@@ -91,29 +88,25 @@ public final class FourBitWeight implements QuantizedWeight {
         long n = FourBitTensor.elementCount(shape);
         Launches.checkOutput(outBf16, accelerator, n, shape);
         boolean packedPath = n % 4 == 0;
-        if (launch == null) {
+        if (launcher == null) {
             String kernel = packedPath ? "dequantizeBf16Packed" : "dequantizeBf16";
-            launch = accelerator.compile(FourBitDequantize.class, kernel, Map.of(
+            KernelLaunch launch = accelerator.compile(FourBitDequantize.class, kernel, Map.of(
                     FourBitDequantize.CONSTANT_BLOCK_SHIFT, Integer.numberOfTrailingZeros(blocksize),
                     FourBitDequantize.CONSTANT_NESTED, nested,
                     FourBitDequantize.CONSTANT_FP4, type == FourBitType.FP4)).launcher();
             launch.set(1, packedPath ? packed.view(ShortArray.class) : packed).set(2, absmaxCodes).set(3, absmax)
                     .set(4, nestedCode).set(5, offset).set(7, packedPath ? n / 4 : n);
+            launcher = new Launches.Launcher(launch, 6, packedPath);
         }
-        if (outBf16 != lastOut) { // a view per new output array, none per call
-            lastOut = outBf16;
-            lastOutView = packedPath ? outBf16.view(LongArray.class) : outBf16;
-        }
-        long items = packedPath ? n / 4 : n;
-        launch.set(6, lastOutView).launch(Launches.global(items), Launches.LOCAL, stream);
+        launcher.run(outBf16, packedPath ? n / 4 : n, stream);
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            if (launch != null) {
-                launch.close();
+            if (launcher != null) {
+                launcher.close();
             }
             packed.close();
             absmaxCodes.close();

@@ -1,11 +1,12 @@
 package dev.loris.quant;
 
 import dev.loris.tornado.api.types.arrays.IntArray;
-import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.DeviceStream;
 import dev.loris.tornado.runtime.KernelLaunch;
+
+import java.util.Map;
 
 /**
  * An LLM.int8 row-wise weight on a device, dequantised by {@link Int8Dequantize}: four values per step when
@@ -17,9 +18,7 @@ public final class Int8Weight implements QuantizedWeight {
     private final Accelerator accelerator;
     private final DeviceArray codes;   // (rows, cols) i8
     private final DeviceArray scb;     // (rows) f32
-    private KernelLaunch launch;
-    private DeviceArray lastOut;
-    private DeviceArray lastOutView;
+    private Launches.Launcher launcher;
     private boolean closed;
 
     private Int8Weight(long rows, long cols, Accelerator accelerator, DeviceArray codes, DeviceArray scb) {
@@ -56,25 +55,22 @@ public final class Int8Weight implements QuantizedWeight {
         long n = rows * cols;
         Launches.checkOutput(outBf16, accelerator, n, shape());
         boolean packedPath = cols % 4 == 0;
-        if (launch == null) {
-            launch = accelerator.compile(Int8Dequantize.class, packedPath ? "dequantizeBf16Packed" : "dequantizeBf16",
-                    java.util.Map.of()).launcher();
+        if (launcher == null) {
+            KernelLaunch launch = accelerator.compile(Int8Dequantize.class,
+                    packedPath ? "dequantizeBf16Packed" : "dequantizeBf16", Map.of()).launcher();
             launch.set(1, packedPath ? codes.view(IntArray.class) : codes).set(2, scb)
                     .set(4, packedPath ? n / 4 : n).set(5, (int) (packedPath ? cols / 4 : cols));
+            launcher = new Launches.Launcher(launch, 3, packedPath);
         }
-        if (outBf16 != lastOut) {
-            lastOut = outBf16;
-            lastOutView = packedPath ? outBf16.view(LongArray.class) : outBf16;
-        }
-        launch.set(3, lastOutView).launch(Launches.global(packedPath ? n / 4 : n), Launches.LOCAL, stream);
+        launcher.run(outBf16, packedPath ? n / 4 : n, stream);
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            if (launch != null) {
-                launch.close();
+            if (launcher != null) {
+                launcher.close();
             }
             codes.close();
             scb.close();

@@ -3,7 +3,10 @@ package dev.loris.quant;
 import dev.loris.LorisException;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
 
 import java.util.Arrays;
 
@@ -27,6 +30,39 @@ final class Launches {
         if (out.arrayType() != BFloat16Array.class || out.length() < count || out.accelerator() != accelerator) {
             throw new LorisException("cannot dequantise a " + Arrays.toString(shape) + " weight into " + out,
                     "pass a BFloat16Array of at least " + count + " elements on " + accelerator.spec());
+        }
+    }
+
+    /**
+     * A weight's dequantisation launcher, its arguments set once: each call sets only the output, seen as a
+     * LongArray for the four-per-step kernels (a view made once per output array, so repeated calls into the
+     * same buffer allocate nothing).
+     */
+    static final class Launcher implements AutoCloseable {
+        private final KernelLaunch launch;
+        private final int outParameter;
+        private final boolean fourPerStep;
+        private DeviceArray lastOut;
+        private DeviceArray lastView;
+
+        Launcher(KernelLaunch launch, int outParameter, boolean fourPerStep) {
+            this.launch = launch;
+            this.outParameter = outParameter;
+            this.fourPerStep = fourPerStep;
+        }
+
+        /** Queues the kernel over {@code items} steps writing {@code out}. */
+        void run(DeviceArray out, long items, DeviceStream stream) {
+            if (out != lastOut) {
+                lastOut = out;
+                lastView = fourPerStep ? out.view(LongArray.class) : out;
+            }
+            launch.set(outParameter, lastView).launch(global(items), LOCAL, stream);
+        }
+
+        @Override
+        public void close() {
+            launch.close();
         }
     }
 }

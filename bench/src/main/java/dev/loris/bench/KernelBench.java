@@ -1,7 +1,6 @@
 package dev.loris.bench;
 
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
-import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.kernels.RmsNorm;
@@ -9,13 +8,11 @@ import dev.loris.tornado.kernels.SwiGlu;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.CompiledKernel;
 import dev.loris.tornado.runtime.DeviceArray;
-import dev.loris.tornado.runtime.DeviceEvent;
 import dev.loris.tornado.runtime.DeviceStream;
 import dev.loris.tornado.runtime.KernelLaunch;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -74,17 +71,8 @@ public final class KernelBench {
         return specs;
     }
 
-    /** GB/s of a device-to-device copy of 512 MiB, counting the bytes read and the bytes written. */
     private double copyBandwidth() {
-        long bytes = 512L << 20;
-        try (DeviceArray a = accelerator.allocate(ByteArray.class, bytes);
-             DeviceArray b = accelerator.allocate(ByteArray.class, bytes)) {
-            a.fillBytes((byte) 1);
-            double ms = median(() -> b.copyFrom(a));
-            double gbs = 2.0 * bytes / ms / 1e6;
-            report("device copy 512 MiB", ms, gbs, 1.0);
-            return gbs;
-        }
+        return Timing.copyBandwidth(accelerator, stream, runs);
     }
 
     private void swiglu(double copy) {
@@ -153,27 +141,11 @@ public final class KernelBench {
         return accelerator.upload(host);
     }
 
-    /** Median milliseconds over {@link #runs} timed repetitions, after warm-up. */
     private double median(Runnable work) {
-        for (int i = 0; i < 5; i++) {
-            work.run();
-        }
-        accelerator.synchronize();
-        List<Double> times = new ArrayList<>();
-        try (DeviceEvent start = accelerator.createEvent(); DeviceEvent stop = accelerator.createEvent()) {
-            for (int i = 0; i < runs; i++) {
-                start.record(stream);
-                work.run();
-                stop.record(stream);
-                times.add(stop.millisSince(start));
-            }
-        }
-        double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return sorted[sorted.length / 2];
+        return Timing.median(accelerator, stream, runs, work);
     }
 
     private void report(String what, double ms, double gbs, double ofCopy) {
-        System.out.printf(Locale.ROOT, "%s\t%s\t%.4f ms\t%.0f GB/s\t%.1f%% of copy%n",
-                accelerator.spec(), what, ms, gbs, 100 * ofCopy);
+        Timing.report(accelerator, what, ms, gbs, ofCopy);
     }
 }

@@ -1,5 +1,7 @@
 /**
- * Quantised weights: NF4 and FP4 byte-compatible with bitsandbytes (block size 64, double quantisation),
- * 8-bit, and the dequantisation kernels that feed the GEMM. Empty until the quantisation issue lands.
+ * Quantised weights, byte-compatible with bitsandbytes: NF4 and FP4 in blocks (default 64) with plain or
+ * double-quantised absmax, LLM.int8 rows; host quantisers, the bnb-4bit / int8 safetensors layout, device
+ * weights and the kernels that dequantise them to bf16 for the GEMM. Entry point: {@link
+ * dev.loris.quant.QuantizedLoader}.
  */
 package dev.loris.quant;

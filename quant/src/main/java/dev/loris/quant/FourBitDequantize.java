@@ -1,0 +1,85 @@
+package dev.loris.quant;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.ByteArray;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.LongArray;
+import dev.loris.tornado.api.types.arrays.ShortArray;
+
+/**
+ * Device dequantisation of bitsandbytes 4-bit weights to bf16, row-major as the weight was ((out, in) for a
+ * linear layer), feeding the GEMM. Value i = code[q_i] * absmax_b in float32, rounded once to bf16 (what
+ * bitsandbytes' kDequantizeBlockwise computes before storing its bf16 output), with absmax_b = the plain
+ * float32 absmax or, double-quantised, nestedCode[q_b] * nested[b / 256] + offset (two float32 roundings, as
+ * dequantize_blockwise then {@code absmax += offset}). Every backend computes the same bits: one product, one
+ * sum, no fma (the compiler keeps Java's rounding), so the tolerance is exact.
+ *
+ * <p>Parameters shared by both kernels: {@code absmaxCodes} (blocks) u8 and {@code absmax} (ceil(blocks / 256))
+ * f32 plus {@code nestedCode} (256) f32 and {@code offset} when {@code nested}; otherwise {@code absmax}
+ * (blocks) f32 and the other two are ignored (pass any array). {@code blockShift} = log2(blocksize). Compile
+ * with {@code blockShift}, {@code nested} and {@code fp4} fixed (see {@link #CONSTANT_BLOCK_SHIFT}) so the
+ * branches fold and the shift is a constant. The codes are constant tables ({@link FourBitType}).
+ *
+ * <p>Grids: grid-stride, global = {G}, local = {L}, any G multiple of L.
+ */
+public final class FourBitDequantize {
+    /** Java parameter indexes of the constants, the same in both kernels. */
+    public static final int CONSTANT_BLOCK_SHIFT = 8;
+    public static final int CONSTANT_NESTED = 9;
+    public static final int CONSTANT_FP4 = 10;
+
+    private FourBitDequantize() {
+    }
+
+    /** The plain kernel: one value per step; any count n. */
+    public static void dequantizeBf16(KernelContext ctx, ByteArray packed, ByteArray absmaxCodes, FloatArray absmax,
+                                      FloatArray nestedCode, float offset, BFloat16Array out, long n,
+                                      int blockShift, boolean nested, boolean fp4) {
+        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            int shift = (int) (~i & 1) << 2; // the first of a pair sits in the high nibble
+            int code = (packed.get(i >> 1) >> shift) & 15;
+            float scale = blockAbsmax(absmaxCodes, absmax, nestedCode, offset, i >> blockShift, nested);
+            out.setFloat(i, codeValue(code, fp4) * scale);
+        }
+    }
+
+    /**
+     * Four values per step for bandwidth: {@code packed} is the codes seen as a ShortArray (2 bytes = 4 codes)
+     * and {@code out} the bf16 output seen as a LongArray (4 values), both views of the same device memory
+     * ({@code DeviceArray.view}); consecutive work-items read consecutive shorts and write consecutive longs.
+     * {@code quads} = n / 4, so n must be a multiple of 4 (blocksizes are, so one absmax serves a step).
+     * Little-endian: short k holds byte 2k in its low 8 bits, long k element 4k in its low 16 bits.
+     */
+    public static void dequantizeBf16Packed(KernelContext ctx, ShortArray packed, ByteArray absmaxCodes,
+                                            FloatArray absmax, FloatArray nestedCode, float offset, LongArray out,
+                                            long quads, int blockShift, boolean nested, boolean fp4) {
+        for (long k = ctx.globalIdx; k < quads; k += ctx.globalGroupSizeX) {
+            int bits = packed.get(k) & 0xFFFF;
+            float scale = blockAbsmax(absmaxCodes, absmax, nestedCode, offset, (k << 2) >> blockShift, nested);
+            long v0 = bf16(codeValue((bits >> 4) & 15, fp4) * scale);
+            long v1 = bf16(codeValue(bits & 15, fp4) * scale);
+            long v2 = bf16(codeValue((bits >> 12) & 15, fp4) * scale);
+            long v3 = bf16(codeValue((bits >> 8) & 15, fp4) * scale);
+            out.set(k, v0 | v1 << 16 | v2 << 32 | v3 << 48);
+        }
+    }
+
+    private static float blockAbsmax(ByteArray absmaxCodes, FloatArray absmax, FloatArray nestedCode, float offset,
+                                     long block, boolean nested) {
+        if (nested) {
+            float scaled = nestedCode.get(absmaxCodes.get(block) & 0xFF) * absmax.get(block >> 8);
+            return scaled + offset;
+        }
+        return absmax.get(block);
+    }
+
+    private static float codeValue(int code, boolean fp4) {
+        return fp4 ? FourBitType.FP4_CODE[code] : FourBitType.NF4_CODE[code];
+    }
+
+    private static long bf16(float value) {
+        return TornadoMath.floatToBfloat16(value) & 0xFFFFL;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.loris.quant;
+
+import dev.loris.LorisException;
+import dev.loris.model.decoder.Compute;
+import dev.loris.model.decoder.GradientSink;
+import dev.loris.model.decoder.Projection;
+import dev.loris.tornado.gemm.GemmShape;
+import dev.loris.tornado.gemm.GemmType;
+import dev.loris.tornado.runtime.DeviceArray;
+
+/**
+ * A frozen linear module whose weight is held quantised (NF4/FP4 4-bit or int8, see {@link QuantizedWeight}):
+ * each product dequantises the weight into a bf16 scratch (out, in) shared by every quantised projection of
+ * the model, then multiplies as {@link dev.loris.model.decoder.DenseProjection} does. Backward gives dx (and a
+ * bias gradient if one trains); the quantised weight never trains. bf16 activations only: QLoRA computes in
+ * bf16. (The fused dequantise-GEMM that never writes the bf16 weight is the tensor-core issue's.)
+ */
+public final class QuantizedProjection implements Projection {
+    private final String name;
+    private final QuantizedWeight weight;   // (out, in) quantised
+    private final DeviceArray bias;         // (out) bf16, or null
+    private final DequantScratch scratch;
+    private final int in;
+    private final int out;
+
+    QuantizedProjection(String name, QuantizedWeight weight, DeviceArray bias, DequantScratch scratch) {
+        this.name = name;
+        this.weight = weight;
+        this.bias = bias;
+        this.scratch = scratch;
+        this.out = Math.toIntExact(weight.shape()[0]);
+        this.in = Math.toIntExact(weight.shape()[1]);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int inFeatures() {
+        return in;
+    }
+
+    @Override
+    public int outFeatures() {
+        return out;
+    }
+
+    public QuantizedWeight weight() {
+        return weight;
+    }
+
+    @Override
+    public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
+        requireBf16(x);
+        DeviceArray w = dequantized(c);
+        GemmShape shape = GemmShape.of(tokens, out, in, false, true, GemmType.BF16, GemmType.BF16, GemmType.BF16);
+        c.gemm().multiply(bias == null ? shape : shape.withBias(), 1f, x, 0, w, 0, 0f, y, 0, bias, c.stream());
+    }
+
+    @Override
+    public void backward(Compute c, DeviceArray dy, DeviceArray x, int tokens, DeviceArray dx, boolean accumulateDx,
+                         Saved saved, GradientSink sink) {
+        if (sink.slot(name + ".weight", (long) out * in) != null) {
+            throw new LorisException(name + " is quantised and cannot train in full",
+                    "train it with LoRA, or load the model in 16 bits for full fine-tuning");
+        }
+        if (dx != null) { // dx (tokens, in) = dy (tokens, out) · W
+            DeviceArray w = dequantized(c);
+            c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, GemmType.BF16, GemmType.BF16, GemmType.BF16),
+                    1f, dy, 0, w, 0, accumulateDx ? 1f : 0f, dx, 0, null, c.stream());
+        }
+        GradientSink.Slot dBias = bias == null ? null : sink.slot(name + ".bias", out);
+        if (dBias != null) {
+            c.kernels().columnSums(dy, dBias.whole(), tokens, out, true);
+        }
+    }
+
+    private DeviceArray dequantized(Compute c) {
+        DeviceArray w = scratch.weights((long) out * in);
+        weight.dequantize(w, c.stream());
+        return w;
+    }
+
+    private void requireBf16(DeviceArray x) {
+        if (Compute.gemmType(x) != GemmType.BF16) {
+            throw new LorisException(name + " is quantised, and quantised models compute in bf16",
+                    "load quantised models with precision bf16");
+        }
+    }
+
+    @Override
+    public long bytes() {
+        return weight.bytes() + (bias == null ? 0 : bias.byteSize());
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+        scratch.close(); // shared: closing it twice is harmless, and nothing runs after the decoder closes
+        if (bias != null) {
+            bias.close();
+        }
+    }
+}

@@ -40,7 +40,12 @@ public final class LoraMerge {
      * {@code out}, replacing what is there; 16-bit output in the base's dtype (bf16 for an f32 base).
      */
     public static void merge(Path baseFolder, LoraAdapter adapter, Path out) {
-        merge(baseFolder, adapter.config(), adapter.read(), out);
+        merge(baseFolder, adapter.config(), adapter.read(), out, null);
+    }
+
+    /** As {@link #merge(Path, LoraAdapter, Path)} with every float weight written as {@code type} (e.g. F32). */
+    public static void merge(Path baseFolder, LoraAdapter adapter, Path out, Dtype type) {
+        merge(baseFolder, adapter.config(), adapter.read(), out, type);
     }
 
     /** Merges the PEFT adapter in {@code adapterFolder} (as saved by PEFT or Loris) into {@code baseFolder}. */
@@ -51,11 +56,12 @@ public final class LoraMerge {
             for (String name : files.tensorNames()) {
                 values.put(name, file.readFloats(files.keys().get(name)));
             }
-            merge(baseFolder, files.config(), values, out);
+            merge(baseFolder, files.config(), values, out, null);
         }
     }
 
-    static void merge(Path baseFolder, LoraConfig config, Map<String, float[]> values, Path out) {
+    /** {@code forcedType} null: 16-bit output as the base's dtype (bf16 for an f32 base). */
+    static void merge(Path baseFolder, LoraConfig config, Map<String, float[]> values, Path out, Dtype forcedType) {
         Path temporary = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merging");
         try (SafetensorsCheckpoint base = SafetensorsCheckpoint.open(baseFolder)) {
             deleteTree(temporary);
@@ -66,7 +72,7 @@ public final class LoraMerge {
                 String module = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : null;
                 float[] a = module == null ? null : values.get(module + ".lora_A.weight");
                 float[] full = values.get(name);
-                Dtype type = outputType(info.dtype());
+                Dtype type = forcedType != null ? forcedType : outputType(info.dtype());
                 if (a != null) {
                     float[] b = values.get(module + ".lora_B.weight");
                     writer.addComputed(name, type, info.shape(), () -> type.encode(mergedWeight(base, info, a, b,

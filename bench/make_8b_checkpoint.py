@@ -1,7 +1,7 @@
 """Writes a Llama-3.1-8B-shaped checkpoint with random bf16 weights (config.json, 4 safetensors shards and
 model.safetensors.index.json, about 16 GB) for timing Loris' loader: bench LoadBench. The values are random:
 nothing about the model's behaviour is meaningful, only its shapes, names and file layout (those of the real
-meta-llama/Llama-3.1-8B). Run on the GPU machine: python3 bench/make_8b_checkpoint.py DIR"""
+meta-llama/Llama-3.1-8B). Run on the GPU machine: python3 bench/make_8b_checkpoint.py DIR [LAYERS]"""
 import json
 import os
 import sys
@@ -42,6 +42,8 @@ def shapes():
 
 def main():
     out = sys.argv[1]
+    if len(sys.argv) > 2:  # fewer layers (e.g. 1 for per-layer benchmarks), same widths
+        CONFIG["num_hidden_layers"] = int(sys.argv[2])
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(CONFIG, f, indent=1)

@@ -2,6 +2,9 @@ package dev.loris.bench;
 
 import dev.loris.model.decoder.DecoderWeights;
 import dev.loris.model.decoder.Precision;
+import dev.loris.model.decoder.ProjectionLoader;
+import dev.loris.quant.QuantScheme;
+import dev.loris.quant.QuantizedProjections;
 import dev.loris.model.decoder.WeightLoader;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.MemoryStats;
@@ -18,7 +21,8 @@ import java.util.Locale;
  * after (the weights are memory-mapped and copied to the device, never to the heap, so the heap should not
  * grow by anything like their size).
  *
- * <p>Usage: {@code LoadBench DIR [SPEC [bf16|f32]]}; SPEC as in Accelerator.open (default auto). The first
+ * <p>Usage: {@code LoadBench DIR [SPEC [bf16|f32|nf4|int8]]}; SPEC as in Accelerator.open (default auto); nf4
+ * and int8 quantise the layers' projections while loading (--load-in-4bit / 8bit), bf16 elsewhere. The first
  * load after the files were written reads them from the page cache; a second run in a fresh JVM shows the
  * same.
  */
@@ -29,19 +33,25 @@ public final class LoadBench {
     public static void main(String[] args) {
         Path folder = Path.of(args[0]);
         String spec = args.length > 1 ? args[1] : "auto";
-        Precision precision = args.length > 2 && args[2].equals("f32") ? Precision.F32 : Precision.BF16;
+        String mode = args.length > 2 ? args[2] : "bf16";
+        Precision precision = mode.equals("f32") ? Precision.F32 : Precision.BF16;
+        ProjectionLoader projections = switch (mode) {
+            case "nf4" -> QuantizedProjections.loader(QuantScheme.LOAD_IN_4BIT);
+            case "int8" -> QuantizedProjections.loader(QuantScheme.LOAD_IN_8BIT);
+            default -> ProjectionLoader.DENSE;
+        };
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (Accelerator acc = Accelerator.open(spec)) {
             System.gc();
             long heapBefore = memory.getHeapMemoryUsage().getUsed();
             long start = System.nanoTime();
-            try (DecoderWeights weights = WeightLoader.load(folder, acc, precision)) {
+            try (DecoderWeights weights = WeightLoader.load(folder, acc, precision, projections)) {
                 acc.synchronize();
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long heapAfter = memory.getHeapMemoryUsage().getUsed();
                 MemoryStats stats = acc.memoryStats();
                 System.out.printf(Locale.ROOT, "loaded %s (%s, %s) onto %s in %.2f s = %.2f GB/s%n", folder,
-                        weights.config.architecture(), precision, acc.description(), seconds,
+                        weights.config.architecture(), mode, acc.description(), seconds,
                         weights.bytes() / seconds / 1e9);
                 System.out.printf(Locale.ROOT, "device memory: %s of weights, %s live, %s peak%n",
                         Units.bytes(weights.bytes()), Units.bytes(stats.currentBytes()), Units.bytes(stats.peakBytes()));

@@ -16,6 +16,11 @@ final class LoraTestModels {
     private LoraTestModels() {
     }
 
+    /** For parameterised tests. */
+    static List<String> models() {
+        return MODELS;
+    }
+
     static Decoder open(String model, Accelerator acc, Precision precision) {
         return Decoder.open(HfFixture.load(model).folder(), acc, precision);
     }

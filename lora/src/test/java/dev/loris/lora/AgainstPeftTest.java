@@ -1,0 +1,175 @@
+package dev.loris.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.DecoderAgainstTransformersTest;
+import dev.loris.model.decoder.ForwardPass;
+import dev.loris.model.decoder.HfFixture;
+import dev.loris.model.decoder.Precision;
+import dev.loris.model.safetensors.Dtype;
+import dev.loris.model.safetensors.SafetensorsFile;
+import dev.loris.tornado.runtime.Accelerator;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Loris' LoRA against PEFT 0.21 and transformers 5.17, from fixtures recorded on the GPU machine
+ * (peft/make_peft_fixtures.py; see its header), on every accelerator here:
+ * <ul>
+ *   <li>PEFT's own saved adapter loads into Loris and gives PEFT's logits and loss (f32 1e-4, bf16 2e-2) and
+ *       PEFT's gradients of every lora_A/lora_B (and modules_to_save) weight (f32, 1e-4 of the largest);</li>
+ *   <li>merging PEFT's adapter gives what PEFT's merge_and_unload computes (f32 1e-4);</li>
+ *   <li>PEFT loads Loris' adapter onto the HF model and its logits are Loris' (f32 1e-4, bf16 2e-2);
+ *       transformers loads Loris' merged checkpoint and its logits are Loris' on it (f32 1e-4);</li>
+ *   <li>Loris writes those adapter files byte for byte again, and its adapter_config.json has PEFT's fields.</li>
+ * </ul>
+ */
+class AgainstPeftTest {
+    @TempDir
+    Path temp;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String spec : Accelerator.available()) {
+            for (String model : LoraTestModels.MODELS) {
+                cases.add(Arguments.of(model, spec));
+            }
+        }
+        return cases.stream();
+    }
+
+    /** This module's peft/ test resources (on the class path as files). */
+    static Path peft(String model) {
+        try {
+            return Path.of(AgainstPeftTest.class.getResource("/peft/make_peft_fixtures.py").toURI()).getParent()
+                    .resolve(model);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Path loris(String model) {
+        return peft(model).getParent().resolve("loris").resolve(model);
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void peftAdapterGivesPeftLogitsLossAndGradients(String model, String spec) {
+        HfFixture fixture = HfFixture.load(model);
+        try (SafetensorsFile expected = SafetensorsFile.open(peft(model).resolve("expected_lora.safetensors"));
+             Accelerator acc = Accelerator.open(spec);
+             Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.F32);
+             LoraAdapter adapter = LoraAdapter.load(decoder, peft(model).resolve("adapter"))) {
+            int vocab = decoder.config().vocabSize();
+            try (ForwardPass pass = decoder.forward(fixture.batch())) {
+                DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(expected.readFloats("logits_f32"), vocab),
+                        pass.logits(), 1e-4, model + " logits");
+                double loss = expected.readFloats("loss_f32")[0];
+                assertEquals(loss, pass.loss(), 1e-4 * loss, model + " loss");
+                pass.backward(adapter);
+            }
+            Map<String, float[]> ours = adapter.readGradients();
+            int compared = 0;
+            for (String name : expected.names()) {
+                if (name.startsWith("grad.")) {
+                    String parameter = name.substring("grad.".length() + PeftAdapterFiles.KEY_PREFIX.length());
+                    assertNotNull(ours.get(parameter), model + ": no gradient for " + parameter);
+                    DecoderAgainstTransformersTest.assertClose(expected.readFloats(name), ours.get(parameter), 1e-4,
+                            model + " gradient of " + parameter);
+                    compared++;
+                }
+            }
+            assertEquals(ours.size(), compared, model + ": gradients compared");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void peftAdapterInBf16AndMergedMatchPeft(String model, String spec) {
+        HfFixture fixture = HfFixture.load(model);
+        Path merged = temp.resolve("merged");
+        try (SafetensorsFile expected = SafetensorsFile.open(peft(model).resolve("expected_lora.safetensors"));
+             Accelerator acc = Accelerator.open(spec)) {
+            try (Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.BF16);
+                 LoraAdapter adapter = LoraAdapter.load(decoder, peft(model).resolve("adapter"));
+                 ForwardPass pass = decoder.forward(fixture.batch())) {
+                int vocab = decoder.config().vocabSize();
+                DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(expected.readFloats("logits_bf16"),
+                        vocab), pass.logits(), 2e-2, model + " bf16 logits");
+                double loss = expected.readFloats("loss_bf16")[0];
+                assertEquals(loss, pass.loss(), 2e-2 * loss, model + " bf16 loss");
+                LoraMerge.merge(fixture.folder(), adapter, merged, Dtype.F32);
+            }
+            try (Decoder decoder = Decoder.open(merged, acc, Precision.F32);
+                 ForwardPass pass = decoder.forward(fixture.batch())) {
+                DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(expected.readFloats("logits_merged_f32"),
+                        decoder.config().vocabSize()), pass.logits(), 1e-4, model + " merged logits");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void peftAndTransformersComputeWhatLorisComputesWithItsFiles(String model, String spec) {
+        HfFixture fixture = HfFixture.load(model);
+        Path ours = loris(model);
+        try (SafetensorsFile theirs = SafetensorsFile.open(ours.resolve("peft_logits.safetensors"));
+             Accelerator acc = Accelerator.open(spec)) {
+            for (Precision precision : new Precision[] {Precision.F32, Precision.BF16}) {
+                try (Decoder decoder = Decoder.open(fixture.folder(), acc, precision);
+                     LoraAdapter adapter = LoraAdapter.load(decoder, ours.resolve("adapter"));
+                     ForwardPass pass = decoder.forward(fixture.batch())) {
+                    String key = precision == Precision.F32 ? "adapter_logits_f32" : "adapter_logits_bf16";
+                    DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(theirs.readFloats(key),
+                                    decoder.config().vocabSize()), pass.logits(),
+                            precision == Precision.F32 ? 1e-4 : 2e-2, model + " PEFT on our adapter, " + precision);
+                }
+            }
+            try (Decoder decoder = Decoder.open(ours.resolve("merged"), acc, Precision.F32);
+                 ForwardPass pass = decoder.forward(fixture.batch())) {
+                DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(theirs.readFloats("merged_logits_f32"),
+                        decoder.config().vocabSize()), pass.logits(), 1e-4, model + " transformers on our merge");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.loris.lora.LoraTestModels#models")
+    void lorisWritesItsCommittedFilesAgainWithPeftsConfigFields(String model) throws IOException {
+        LorisAdaptersForPeft.write(temp, model);
+        for (String file : List.of("adapter/adapter_model.safetensors", "adapter/adapter_config.json",
+                "merged/model.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(loris(model).resolve(file)), Files.readAllBytes(temp.resolve(file)),
+                    model + ": " + file + " changed; rerun LorisAdaptersForPeft and the GPU check");
+        }
+        ObjectMapper json = new ObjectMapper();
+        JsonNode peftConfig = json.readTree(peft(model).resolve("adapter/adapter_config.json").toFile());
+        JsonNode ourConfig = json.readTree(temp.resolve("adapter/adapter_config.json").toFile());
+        assertEquals(fields(peftConfig), fields(ourConfig), model + ": adapter_config.json fields");
+    }
+
+    private static TreeSet<String> fields(JsonNode node) {
+        TreeSet<String> names = new TreeSet<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            names.add(it.next());
+        }
+        return names;
+    }
+}

@@ -3,13 +3,17 @@ package dev.loris.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loris.LorisException;
+import dev.loris.lora.LoraAdapter;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.Generator;
 import dev.loris.model.decoder.Precision;
+import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.generate.SamplingSettings;
 import dev.loris.model.tokenizer.ChatMessage;
 import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.model.tokenizer.Tokenizer;
+import dev.loris.quant.QuantScheme;
+import dev.loris.quant.QuantizedProjections;
 import dev.loris.tornado.runtime.Accelerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,6 +78,15 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--precision", defaultValue = "bf16", description = "bf16 or f32 (${DEFAULT-VALUE})")
     String precision;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter folder (PEFT's or Loris') to apply")
+    Path adapter;
+
+    @Option(names = "--load-in-4bit", description = "Quantise the layers to NF4 while loading (QLoRA's base)")
+    boolean loadIn4bit;
+
+    @Option(names = "--load-in-8bit", description = "Quantise the layers to int8 while loading")
+    boolean loadIn8bit;
+
     @Spec
     CommandSpec spec;
 
@@ -82,7 +95,8 @@ final class GenerateCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, seed);
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
-             Decoder decoder = Decoder.open(model, acc, precision())) {
+             Decoder decoder = Decoder.open(model, acc, precision(), projections());
+             LoraAdapter lora = adapter == null ? null : LoraAdapter.load(decoder, adapter)) {
             List<int[]> ids = new ArrayList<>();
             for (String prompt : prompts) {
                 ids.add(encode(tokenizer, prompt));
@@ -103,6 +117,17 @@ final class GenerateCommand implements Runnable {
             spec.commandLine().getErr().printf(Locale.ROOT, "loris: %d tokens in %.2f s (%.1f tokens/s) on %s%n",
                     tokens, seconds, tokens / seconds, acc.description());
         }
+    }
+
+    /** Dense, quantised while loading, or as a bnb-quantised checkpoint stores them. */
+    private ProjectionLoader projections() {
+        if (loadIn4bit && loadIn8bit) {
+            throw new LorisException("--load-in-4bit and --load-in-8bit both given", "choose one");
+        }
+        if (loadIn4bit || loadIn8bit) {
+            return QuantizedProjections.loader(loadIn4bit ? QuantScheme.LOAD_IN_4BIT : QuantScheme.LOAD_IN_8BIT);
+        }
+        return ProjectionLoader.DENSE;
     }
 
     private Precision precision() {

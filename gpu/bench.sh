@@ -7,9 +7,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . gpu/unpack.sh
 mkdir -p /etc/OpenCL/vendors && echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
-export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
-CP=".device-bundle/classes:.device-bundle/lib/*"
 RUNS="${RUNS:-200}"
 {
   nvidia-smi --query-gpu=name,driver_version,clocks.max.memory --format=csv,noheader

@@ -7,8 +7,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . gpu/unpack.sh
 export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH" LD_PRELOAD="$ROOT/.jre/lib/libjsig.so"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
-CP=".device-bundle/classes:.device-bundle/lib/*"
 RUNS="${RUNS:-50}"
 SET="${SET:-llama8b}"   # or decode: one decoding step's matrix-vector products
 RAW="${OUT:-/tmp}/gemm.txt"

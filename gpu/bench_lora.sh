@@ -9,9 +9,6 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . gpu/unpack.sh
-export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
-CP=".device-bundle/classes:.device-bundle/lib/*"
 DATA="${DATA:-/tmp/loris-bench}"
 {
   nvidia-smi --query-gpu=name,driver_version,clocks.max.memory --format=csv,noheader

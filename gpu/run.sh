@@ -9,9 +9,6 @@ cd "$ROOT"
 if command -v nvidia-smi >/dev/null; then  # NVIDIA's OpenCL driver is installed there but not registered
   mkdir -p /etc/OpenCL/vendors && echo libnvidia-opencl.so.1 > /etc/OpenCL/vendors/nvidia.icd
 fi
-export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
-CP=".device-bundle/classes:.device-bundle/lib/*"
 
 # Signal chaining as in the loris launcher (SignalHandlers.java says why); the first devices line shows the
 # handlers as a plain JVM would have them.

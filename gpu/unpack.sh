@@ -6,3 +6,7 @@ if [ ! -x .jre/bin/java ] || [ .device-pack.tar.xz -nt .jre/bin/java ]; then
   python3 -c "import tarfile; tarfile.open('.device-pack.tar.xz').extractall('.', filter='tar')" || exit 1
   touch .jre/bin/java
 fi
+# What every script runs Java with: the bundled JRE, Loris' JVM options and class path.
+export JAVA_HOME="$PWD/.jre" PATH="$PWD/.jre/bin:$PATH"
+OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
+CP=".device-bundle/classes:.device-bundle/lib/*"

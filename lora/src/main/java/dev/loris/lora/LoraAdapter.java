@@ -185,27 +185,27 @@ public final class LoraAdapter implements GradientSink, AutoCloseable {
 
     /** The master values of every parameter by its checkpoint-style name (A and B, then full modules), on the host. */
     public Map<String, float[]> read() {
-        FloatArray host = new FloatArray(size);
-        parameters.copyTo(host);
-        Map<String, float[]> values = new LinkedHashMap<>();
-        for (Module m : modules) {
-            values.put(m.aName(), slice(host, m.offsetA, (long) config.rank() * m.in));
-            values.put(m.bName(), slice(host, m.offsetB, (long) m.out * config.rank()));
-        }
+        Map<String, float[]> values = byName(parameters);
         values.putAll(fullModules.read());
         return values;
     }
 
     /** The gradients by parameter name, on the host (tests, diagnostics). */
     public Map<String, float[]> readGradients() {
+        Map<String, float[]> values = byName(gradients);
+        values.putAll(fullModules.readGradients());
+        return values;
+    }
+
+    /** A flat buffer's A and B slices by parameter name. */
+    private Map<String, float[]> byName(DeviceArray flat) {
         FloatArray host = new FloatArray(size);
-        gradients.copyTo(host);
+        flat.copyTo(host);
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Module m : modules) {
             values.put(m.aName(), slice(host, m.offsetA, (long) config.rank() * m.in));
             values.put(m.bName(), slice(host, m.offsetB, (long) m.out * config.rank()));
         }
-        values.putAll(fullModules.readGradients());
         return values;
     }
 

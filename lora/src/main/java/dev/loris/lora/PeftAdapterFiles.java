@@ -8,6 +8,7 @@ import dev.loris.model.safetensors.SafetensorsException;
 import dev.loris.model.safetensors.SafetensorsFile;
 import dev.loris.model.safetensors.SafetensorsWriter;
 import dev.loris.model.safetensors.TensorInfo;
+import dev.loris.model.tokenizer.PythonJson;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
@@ -242,7 +243,7 @@ final class PeftAdapterFiles {
         fields.put("trainable_token_indices", null);
         fields.put("use_dora", false);
         fields.put("use_rslora", config.rsLora());
-        return PythonJson.dumps(fields) ;
+        return new PythonJson(true, 2, null, true).dumps(fields);
     }
 
     private static String modelCard(String baseModel) {

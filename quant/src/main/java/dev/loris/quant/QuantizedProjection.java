@@ -2,9 +2,9 @@ package dev.loris.quant;
 
 import dev.loris.LorisException;
 import dev.loris.model.decoder.Compute;
+import dev.loris.model.decoder.DenseProjection;
 import dev.loris.model.decoder.GradientSink;
 import dev.loris.model.decoder.Projection;
-import dev.loris.tornado.gemm.GemmShape;
 import dev.loris.tornado.gemm.GemmType;
 import dev.loris.tornado.runtime.DeviceArray;
 
@@ -54,9 +54,7 @@ public final class QuantizedProjection implements Projection {
     @Override
     public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
         requireBf16(x);
-        DeviceArray w = dequantized(c);
-        GemmShape shape = GemmShape.of(tokens, out, in, false, true, GemmType.BF16, GemmType.BF16, GemmType.BF16);
-        c.gemm().multiply(bias == null ? shape : shape.withBias(), 1f, x, 0, w, 0, 0f, y, 0, bias, c.stream());
+        DenseProjection.multiply(c, dequantized(c), bias, in, out, x, tokens, y);
     }
 
     @Override
@@ -66,10 +64,8 @@ public final class QuantizedProjection implements Projection {
             throw new LorisException(name + " is quantised and cannot train in full",
                     "train it with LoRA, or load the model in 16 bits for full fine-tuning");
         }
-        if (dx != null) { // dx (tokens, in) = dy (tokens, out) · W
-            DeviceArray w = dequantized(c);
-            c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, GemmType.BF16, GemmType.BF16, GemmType.BF16),
-                    1f, dy, 0, w, 0, accumulateDx ? 1f : 0f, dx, 0, null, c.stream());
+        if (dx != null) {
+            DenseProjection.multiplyBack(c, dequantized(c), in, out, dy, tokens, dx, accumulateDx);
         }
         GradientSink.Slot dBias = bias == null ? null : sink.slot(name + ".bias", out);
         if (dBias != null) {

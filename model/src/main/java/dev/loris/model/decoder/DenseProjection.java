@@ -75,18 +75,34 @@ public final class DenseProjection implements Projection {
 
     @Override
     public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
+        multiply(c, weight, bias, in, out, x, tokens, y);
+    }
+
+    /**
+     * y (tokens, out) = x (tokens, in) · Wᵀ (+ b) for a weight (out, in) in x's precision: the product of every
+     * projection that holds or makes a dense weight (quantised ones dequantise first).
+     */
+    public static void multiply(Compute c, DeviceArray weight, DeviceArray bias, int in, int out, DeviceArray x,
+                                int tokens, DeviceArray y) {
         GemmType t = Compute.gemmType(weight);
         GemmShape shape = GemmShape.of(tokens, out, in, false, true, t, t, t);
         c.gemm().multiply(bias == null ? shape : shape.withBias(), 1f, x, 0, weight, 0, 0f, y, 0, bias, c.stream());
+    }
+
+    /** dx (tokens, in) = dy (tokens, out) · W, added to what dx holds when {@code accumulate}. */
+    public static void multiplyBack(Compute c, DeviceArray weight, int in, int out, DeviceArray dy, int tokens,
+                                    DeviceArray dx, boolean accumulate) {
+        GemmType t = Compute.gemmType(weight);
+        c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, t, t, t), 1f, dy, 0, weight, 0,
+                accumulate ? 1f : 0f, dx, 0, null, c.stream());
     }
 
     @Override
     public void backward(Compute c, DeviceArray dy, DeviceArray x, int tokens, DeviceArray dx, boolean accumulateDx,
                          Saved saved, GradientSink sink) {
         GemmType t = Compute.gemmType(weight);
-        if (dx != null) { // dx (tokens, in) = dy (tokens, out) · W
-            c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, t, t, t), 1f, dy, 0, weight, 0,
-                    accumulateDx ? 1f : 0f, dx, 0, null, c.stream());
+        if (dx != null) {
+            multiplyBack(c, weight, in, out, dy, tokens, dx, accumulateDx);
         }
         GradientSink.Slot dWeight = sink.slot(weightGradientName, (long) out * in);
         if (dWeight != null) { // dW (out, in) f32 += dyᵀ · x

@@ -12,7 +12,7 @@ import java.util.Map;
  * would drop the spaces after ',' and ':'). Dicts keep insertion order unless sorted; floats print as
  * Python's repr (1.0, 1e-05, 1e+16); NaN and infinities as NaN / Infinity, as Python allows by default.
  */
-final class PythonJson {
+public final class PythonJson {
     private final boolean ensureAscii;
     private final String indent;
     private final String itemSeparator;
@@ -23,7 +23,7 @@ final class PythonJson {
      * @param indent     null for one line; otherwise the spaces per level
      * @param separators null for Python's default (", ", ": "), or ", " replaced by "," when indenting
      */
-    PythonJson(boolean ensureAscii, Integer indent, List<String> separators, boolean sortKeys) {
+    public PythonJson(boolean ensureAscii, Integer indent, List<String> separators, boolean sortKeys) {
         this.ensureAscii = ensureAscii;
         this.indent = indent == null ? null : " ".repeat(Math.max(0, indent));
         if (separators != null) {
@@ -36,7 +36,7 @@ final class PythonJson {
         this.sortKeys = sortKeys;
     }
 
-    String dumps(Object value) {
+    public String dumps(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value, 0);
         return out.toString();

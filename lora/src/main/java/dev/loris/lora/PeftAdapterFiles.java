@@ -40,6 +40,8 @@ final class PeftAdapterFiles {
     static final String KEY_PREFIX = "base_model.model.";
     static final String CONFIG = "adapter_config.json";
     static final String WEIGHTS = "adapter_model.safetensors";
+    /** The PEFT release whose files these are (its adapter_config.json fields, in AgainstPeftTest). */
+    static final String PEFT_VERSION = "0.21.0";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PeftAdapterFiles() {
@@ -214,41 +216,43 @@ final class PeftAdapterFiles {
     /** LoraConfig's serialised fields as PEFT 0.21 writes them for a LoRA on a causal LM. */
     static String configJson(LoraConfig config, String baseModel) {
         Map<String, Object> fields = new TreeMap<>();
+        for (String unset : List.of("alora_invocation_tokens", "arrow_config", "auto_mapping", "corda_config",
+                "eva_config", "exclude_modules", "kasa_config", "layer_replication", "layers_pattern",
+                "layers_to_transform", "lora_ga_config", "megatron_config", "monteclora_config", "revision",
+                "target_parameters", "trainable_token_indices", "use_bdlora", "velora_config")) {
+            fields.put(unset, null);
+        }
         fields.put("alpha_pattern", Map.of());
-        fields.put("auto_mapping", null);
         fields.put("base_model_name_or_path", baseModel);
         fields.put("bias", "none");
-        fields.put("corda_config", null);
-        fields.put("eva_config", null);
-        fields.put("exclude_modules", null);
+        fields.put("ensure_weight_tying", false);
         fields.put("fan_in_fan_out", false);
         fields.put("inference_mode", true);
         fields.put("init_lora_weights", true);
-        fields.put("layer_replication", null);
-        fields.put("layers_pattern", null);
-        fields.put("layers_to_transform", null);
         fields.put("loftq_config", Map.of());
         fields.put("lora_alpha", config.alpha() == Math.rint(config.alpha()) ? (Object) (long) config.alpha() : config.alpha());
         fields.put("lora_bias", false);
         fields.put("lora_dropout", config.dropout());
-        fields.put("megatron_config", null);
         fields.put("megatron_core", "megatron.core");
         fields.put("modules_to_save", config.modulesToSave().isEmpty() ? null : config.modulesToSave());
         fields.put("peft_type", "LORA");
+        fields.put("peft_version", PEFT_VERSION);
+        fields.put("qalora_group_size", 16);
         fields.put("r", config.rank());
         fields.put("rank_pattern", Map.of());
-        fields.put("revision", null);
         fields.put("target_modules", config.targetModules());
         fields.put("task_type", "CAUSAL_LM");
-        fields.put("trainable_token_indices", null);
         fields.put("use_dora", false);
+        fields.put("use_qalora", false);
         fields.put("use_rslora", config.rsLora());
         return new PythonJson(true, 2, null, true).dumps(fields);
     }
 
     private static String modelCard(String baseModel) {
-        return "---\nbase_model: " + baseModel + "\nlibrary_name: peft\n---\n\n# LoRA adapter\n\nTrained with Loris."
-                + " Load it with PEFT (`PeftModel.from_pretrained(base, folder)`) or Loris (`--adapter`).\n";
+        return "---\nbase_model: " + baseModel + "\nlibrary_name: peft\npipeline_tag: text-generation\ntags:\n"
+                + "- base_model:adapter:" + baseModel + "\n- lora\n- transformers\n- loris\n---\n\n# LoRA adapter\n\n"
+                + "Trained with Loris. Load it with PEFT (`PeftModel.from_pretrained(base, folder)`) or Loris"
+                + " (`loris generate --adapter`).\n";
     }
 
     private static void writeText(Path target, String text) {

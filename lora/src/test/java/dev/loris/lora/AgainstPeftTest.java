@@ -33,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * Loris' LoRA against PEFT 0.21 and transformers 5.17, from fixtures recorded on the GPU machine
  * (peft/make_peft_fixtures.py; see its header), on every accelerator here:
  * <ul>
- *   <li>PEFT's own saved adapter loads into Loris and gives PEFT's logits and loss (f32 1e-4, bf16 2e-2) and
- *       PEFT's gradients of every lora_A/lora_B (and modules_to_save) weight (f32, 1e-4 of the largest);</li>
+ *   <li>PEFT's own saved adapter loads into Loris and gives PEFT's logits and loss (f32 1e-4; bf16 within
+ *       {@link #bf16Tolerance}) and PEFT's gradients of every lora_A/lora_B (and modules_to_save) weight (f32,
+ *       1e-4 of the largest);</li>
  *   <li>merging PEFT's adapter gives what PEFT's merge_and_unload computes (f32 1e-4);</li>
- *   <li>PEFT loads Loris' adapter onto the HF model and its logits are Loris' (f32 1e-4, bf16 2e-2);
+ *   <li>PEFT loads Loris' adapter onto the HF model and its logits are Loris' (f32 1e-4, bf16 as above);
  *       transformers loads Loris' merged checkpoint and its logits are Loris' on it (f32 1e-4);</li>
  *   <li>Loris writes those adapter files byte for byte again, and its adapter_config.json has PEFT's fields.</li>
  * </ul>
@@ -109,10 +110,12 @@ class AgainstPeftTest {
              Accelerator acc = Accelerator.open(spec)) {
             try (Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.BF16);
                  LoraAdapter adapter = LoraAdapter.load(decoder, peft(model).resolve("adapter"));
-                 ForwardPass pass = decoder.forward(fixture.batch())) {
+                 ForwardPass pass = decoder.evaluate(fixture.batch())) {
                 int vocab = decoder.config().vocabSize();
-                DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(expected.readFloats("logits_bf16"),
-                        vocab), pass.logits(), 2e-2, model + " bf16 logits");
+                float[] bf16 = fixture.packedLogits(expected.readFloats("logits_bf16"), vocab);
+                DecoderAgainstTransformersTest.assertClose(bf16, pass.logits(),
+                        bf16Tolerance(fixture.packedLogits(expected.readFloats("logits_f32"), vocab), bf16),
+                        model + " bf16 logits");
                 double loss = expected.readFloats("loss_bf16")[0];
                 assertEquals(loss, pass.loss(), 2e-2 * loss, model + " bf16 loss");
                 LoraMerge.merge(fixture.folder(), adapter, merged, Dtype.F32);
@@ -135,11 +138,17 @@ class AgainstPeftTest {
             for (Precision precision : new Precision[] {Precision.F32, Precision.BF16}) {
                 try (Decoder decoder = Decoder.open(fixture.folder(), acc, precision);
                      LoraAdapter adapter = LoraAdapter.load(decoder, ours.resolve("adapter"));
-                     ForwardPass pass = decoder.forward(fixture.batch())) {
-                    String key = precision == Precision.F32 ? "adapter_logits_f32" : "adapter_logits_bf16";
-                    DecoderAgainstTransformersTest.assertClose(fixture.packedLogits(theirs.readFloats(key),
-                                    decoder.config().vocabSize()), pass.logits(),
-                            precision == Precision.F32 ? 1e-4 : 2e-2, model + " PEFT on our adapter, " + precision);
+                     ForwardPass pass = decoder.evaluate(fixture.batch())) {
+                    int vocab = decoder.config().vocabSize();
+                    float[] f32 = fixture.packedLogits(theirs.readFloats("adapter_logits_f32"), vocab);
+                    if (precision == Precision.F32) {
+                        DecoderAgainstTransformersTest.assertClose(f32, pass.logits(), 1e-4,
+                                model + " PEFT on our adapter, f32");
+                    } else {
+                        float[] bf16 = fixture.packedLogits(theirs.readFloats("adapter_logits_bf16"), vocab);
+                        DecoderAgainstTransformersTest.assertClose(bf16, pass.logits(), bf16Tolerance(f32, bf16),
+                                model + " PEFT on our adapter, bf16");
+                    }
                 }
             }
             try (Decoder decoder = Decoder.open(ours.resolve("merged"), acc, Precision.F32);
@@ -163,6 +172,23 @@ class AgainstPeftTest {
         JsonNode peftConfig = json.readTree(peft(model).resolve("adapter/adapter_config.json").toFile());
         JsonNode ourConfig = json.readTree(temp.resolve("adapter/adapter_config.json").toFile());
         assertEquals(fields(peftConfig), fields(ourConfig), model + ": adapter_config.json fields");
+    }
+
+    /**
+     * How far Loris' bf16 logits may be from PEFT's bf16 ones: 2% of the largest logit, or, where more, 1.25
+     * times the distance between PEFT's own bf16 and f32 logits of the same model and adapter. On these small
+     * random models bf16 itself moves logits by 2-6% (PEFT's f32 adapters under autocast, Loris' bf16 copy
+     * of its f32 masters, each rounds differently), so no comparison in bf16 can be tighter than bf16's own
+     * spread; f32 is compared at 1e-4.
+     */
+    static double bf16Tolerance(float[] peftF32, float[] peftBf16) {
+        double scale = 0;
+        double worst = 0;
+        for (int i = 0; i < peftF32.length; i++) {
+            scale = Math.max(scale, Math.abs(peftF32[i]));
+            worst = Math.max(worst, Math.abs(peftF32[i] - peftBf16[i]));
+        }
+        return Math.max(2e-2, 1.25 * worst / scale);
     }
 
     private static TreeSet<String> fields(JsonNode node) {

@@ -82,7 +82,7 @@ class LoraFilesTest {
             }
         }
         String json = Files.readString(temp.resolve("adapter_config.json"));
-        assertTrue(json.startsWith("{\n  \"alpha_pattern\": {},\n"), json);
+        assertTrue(json.startsWith("{\n  \"alora_invocation_tokens\": null,\n  \"alpha_pattern\": {},\n"), json);
         assertTrue(json.contains("\n  \"lora_alpha\": 8,\n"), json);
         assertTrue(json.contains("\n  \"lora_dropout\": 0.05,\n"), json);
         assertTrue(json.contains("\n  \"target_modules\": [\n    \"q_proj\",\n    \"v_proj\"\n  ],\n"), json);

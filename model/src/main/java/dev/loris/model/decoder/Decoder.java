@@ -99,7 +99,15 @@ public final class Decoder implements AutoCloseable {
      * each step its own.
      */
     public ForwardPass forward(Batch batch, long seed) {
-        return new ForwardPass(this, batch, seed);
+        return new ForwardPass(this, batch, seed, true);
+    }
+
+    /**
+     * A forward in evaluation mode, as PyTorch's {@code model.eval()}: no dropout and nothing kept for a
+     * backward (which then refuses to run): for logits and losses of held-out data.
+     */
+    public ForwardPass evaluate(Batch batch) {
+        return new ForwardPass(this, batch, 0, false);
     }
 
     @Override

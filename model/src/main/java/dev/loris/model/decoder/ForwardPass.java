@@ -24,6 +24,7 @@ public final class ForwardPass implements AutoCloseable {
     private final ModelConfig config;
     private final PackedBatch batch;
     private final long seed;
+    private final boolean training;  // projections keep what backward needs (and apply dropout)
     private final List<DeviceArray> hidden = new ArrayList<>();   // L + 1 of (T, H): each layer's input, then the last output
     private final List<LayerActivations> activations = new ArrayList<>();
     private final DeviceArray scratch;        // (T, H)
@@ -33,9 +34,10 @@ public final class ForwardPass implements AutoCloseable {
     private final DeviceArray losses;         // (T) f32
     private boolean lossDone;
 
-    ForwardPass(Decoder decoder, Batch hostBatch, long seed) {
+    ForwardPass(Decoder decoder, Batch hostBatch, long seed, boolean training) {
         this.decoder = decoder;
         this.seed = seed;
+        this.training = training;
         this.config = decoder.config();
         Accelerator acc = decoder.accelerator();
         Precision p = decoder.precision();
@@ -62,7 +64,9 @@ public final class ForwardPass implements AutoCloseable {
             DecoderLayer layer = decoder.layers.get(l);
             LayerActivations a = new LayerActivations(decoder.accelerator(), config, decoder.precision(), t);
             activations.add(a);
-            a.keepForBackward(layer.weights(), c, t, seed * 1_000_003L + l);
+            if (training) {
+                a.keepForBackward(layer.weights(), c, t, seed * 1_000_003L + l);
+            }
             layer.forward(hidden.get(l), hidden.get(l + 1), a, batch, scratch);
         }
         c.kernels().rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
@@ -104,6 +108,9 @@ public final class ForwardPass implements AutoCloseable {
     public void backward(GradientSink sink) {
         if (!lossDone) {
             throw new IllegalStateException("call loss() before backward()");
+        }
+        if (!training) {
+            throw new IllegalStateException("an evaluation pass keeps nothing for a backward: use Decoder.forward");
         }
         Accelerator acc = decoder.accelerator();
         DecoderWeights w = decoder.weights;

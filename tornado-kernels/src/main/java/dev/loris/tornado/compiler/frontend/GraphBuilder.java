@@ -154,8 +154,9 @@ final class GraphBuilder {
                 Value in = f == null || kept.slot() >= f.slotCount() ? null : f.slot(kept.slot());
                 if (in != null && in.type == kept.reference().type && in != kept.reference()) {
                     throw method.error(-1, isWorkItemArray(kept.reference())
-                            ? "a local or private array reference that differs between paths (allocate one array "
-                                    + "per use and index it instead of switching arrays)"
+                            ? "a " + (kept.reference().op == Op.LOCAL_ARRAY ? "local" : "private") + " array reference "
+                                    + "that differs between paths (allocate one array per use and index it instead "
+                                    + "of switching arrays)"
                             : "a variable that holds different static final arrays around a loop; kernels read "
                                     + "tables whose identity is known at compile time");
                 }

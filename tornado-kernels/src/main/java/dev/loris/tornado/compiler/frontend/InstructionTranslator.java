@@ -186,9 +186,9 @@ final class InstructionTranslator {
     private Value privateArray(NewPrimitiveArrayInstruction instruction) {
         Value size = popValue();
         if (!size.isConst() || size.longValue() < 0) {
-            throw error("the size of an array made in a kernel (new " + instruction.typeKind().name().toLowerCase()
-                    + "[n]) must be a compile-time constant (a literal, a static final, or a kernel argument marked "
-                    + "constant)");
+            throw error("an allocation (new " + instruction.typeKind().name().toLowerCase() + "[n]) whose size is not "
+                    + "a compile-time constant: a work-item's own array needs a literal, a static final, or a kernel "
+                    + "argument marked constant as its size");
         }
         Value v = emit(Op.PRIVATE_ARRAY, Type.PTR_PRIVATE);
         v.mem = memType(instruction.typeKind());

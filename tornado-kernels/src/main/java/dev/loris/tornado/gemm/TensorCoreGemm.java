@@ -25,7 +25,7 @@ public final class TensorCoreGemm implements Gemm {
     private static final int VARIANTS = 2 * TYPES * (TYPES + 1) * 8;
 
     private final Accelerator accelerator;
-    private final DeviceArray[] placeholders = new DeviceArray[TYPES];
+    private final GemmPlaceholders placeholders;
     private final KernelLaunch[] launches = new KernelLaunch[VARIANTS];
     private final int maxGroupsZ;
 
@@ -37,14 +37,7 @@ public final class TensorCoreGemm implements Gemm {
     TensorCoreGemm(Accelerator accelerator, int maxGroupsZ) {
         this.accelerator = accelerator;
         this.maxGroupsZ = maxGroupsZ;
-        try {
-            for (GemmType type : GemmType.values()) {
-                placeholders[type.ordinal()] = accelerator.allocate(type.arrayType, 1);
-            }
-        } catch (RuntimeException e) {
-            closePlaceholders();
-            throw e;
-        }
+        this.placeholders = new GemmPlaceholders(accelerator);
     }
 
     @Override
@@ -125,14 +118,14 @@ public final class TensorCoreGemm implements Gemm {
         int inSlot = shape.typeA().ordinal() - 1;
         for (int first : new int[] {TensorCoreGemmKernels.PARAM_A, TensorCoreGemmKernels.PARAM_B}) {
             int unused = 1 - inSlot; // the other input type's slot
-            launch.set(first + unused, placeholders[unused + 1]);
+            launch.set(first + unused, placeholders.of(unused + 1));
         }
         for (int type = 0; type < TYPES; type++) {
             if (type != shape.typeC().ordinal()) {
-                launch.set(TensorCoreGemmKernels.PARAM_C + type, placeholders[type]);
+                launch.set(TensorCoreGemmKernels.PARAM_C + type, placeholders.of(type));
             }
             if (type != biasType) {
-                launch.set(TensorCoreGemmKernels.PARAM_BIAS + type, placeholders[type]);
+                launch.set(TensorCoreGemmKernels.PARAM_BIAS + type, placeholders.of(type));
             }
         }
         return launch;
@@ -163,15 +156,7 @@ public final class TensorCoreGemm implements Gemm {
                 launches[i] = null;
             }
         }
-        closePlaceholders();
-    }
-
-    private void closePlaceholders() {
-        for (DeviceArray placeholder : placeholders) {
-            if (placeholder != null) {
-                placeholder.close();
-            }
-        }
+        placeholders.close();
     }
 
     @Override

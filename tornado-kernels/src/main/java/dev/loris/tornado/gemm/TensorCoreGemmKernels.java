@@ -1,7 +1,6 @@
 package dev.loris.tornado.gemm;
 
 import dev.loris.tornado.api.KernelContext;
-import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.tiles.WarpTiles;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
@@ -32,15 +31,14 @@ import dev.loris.tornado.api.types.arrays.HalfFloatArray;
  * {@code aligned == false} copies element by element instead.
  *
  * <p>Grid: global = {tilesM * 256, tilesN, min(batch, 65535)}, local = {256, 1, 1}; batches beyond the grid's
- * z loop. Arithmetic: tensor-core products and f32 sums; then {@code fma(beta, c, alpha * acc) + bias} in
- * f32, rounded once to C's type.
+ * z loop. Arithmetic: tensor-core products and f32 sums; then {@link GemmEpilogue}.
  */
 public final class TensorCoreGemmKernels {
     /** Type codes, the order of {@link GemmType}; inputs are F16 or BF16. */
-    public static final int F32 = 0;
-    public static final int F16 = 1;
-    public static final int BF16 = 2;
-    public static final int NO_BIAS = 3;
+    public static final int F32 = GemmEpilogue.F32;
+    public static final int F16 = GemmEpilogue.F16;
+    public static final int BF16 = GemmEpilogue.BF16;
+    public static final int NO_BIAS = GemmEpilogue.NO_BIAS;
 
     public static final int GROUP = 256;
     public static final int BM = 128;
@@ -203,41 +201,11 @@ public final class TensorCoreGemmKernels {
                     int row = row0 + 16 * i + WarpTiles.accRow(ctx, e);
                     int col = col0 + 8 * j + WarpTiles.accCol(ctx, e);
                     if (row < m && col < n) {
-                        store(acc[4 * (i * TILES_N + j) + e], baseC + row * ldc + col, col, alpha, beta, typeC,
-                                cF32, cF16, cBf16, typeBias, biasF32, biasF16, biasBf16);
+                        GemmEpilogue.store(acc[4 * (i * TILES_N + j) + e], baseC + row * ldc + col, col, alpha,
+                                beta, typeC, cF32, cF16, cBf16, typeBias, biasF32, biasF16, biasBf16);
                     }
                 }
             }
         }
-    }
-
-    /** One element of C: scaled, plus beta * C only when beta is not 0 (C may hold NaN then), plus bias. */
-    private static void store(float acc, long at, int col, float alpha, float beta, int typeC, FloatArray cF32,
-                              HalfFloatArray cF16, BFloat16Array cBf16, int typeBias, FloatArray biasF32,
-                              HalfFloatArray biasF16, BFloat16Array biasBf16) {
-        float value = alpha * acc;
-        if (beta != 0f) {
-            value = TornadoMath.fma(beta, load(typeC, cF32, cF16, cBf16, at), value);
-        }
-        if (typeBias != NO_BIAS) {
-            value += load(typeBias, biasF32, biasF16, biasBf16, col);
-        }
-        if (typeC == F16) {
-            cF16.setFloat(at, value);
-        } else if (typeC == BF16) {
-            cBf16.setFloat(at, value);
-        } else {
-            cF32.set(at, value);
-        }
-    }
-
-    private static float load(int type, FloatArray f32, HalfFloatArray f16, BFloat16Array bf16, long i) {
-        if (type == F16) {
-            return f16.getFloat(i);
-        }
-        if (type == BF16) {
-            return bf16.getFloat(i);
-        }
-        return f32.get(i);
     }
 }

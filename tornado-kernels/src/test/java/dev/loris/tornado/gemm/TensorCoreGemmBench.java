@@ -1,8 +1,5 @@
 package dev.loris.tornado.gemm;
 
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
-import dev.loris.tornado.api.types.arrays.FloatArray;
-import dev.loris.tornado.api.types.arrays.HalfFloatArray;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -52,8 +49,8 @@ public final class TensorCoreGemmBench {
     private static void compare(String name, GemmShape shape, Gemm vendor, Gemm ours, int runs) {
         Accelerator acc = ours.accelerator();
         Random random = new Random(42);
-        try (DeviceArray a = acc.upload(random(shape.typeA(), shape.extentA(), random));
-             DeviceArray b = acc.upload(random(shape.typeB(), shape.extentB(), random));
+        try (DeviceArray a = acc.upload(GemmData.host(shape.typeA(), GemmData.random(random, shape.typeA(), shape.extentA())));
+             DeviceArray b = acc.upload(GemmData.host(shape.typeB(), GemmData.random(random, shape.typeB(), shape.extentB())));
              DeviceArray c1 = acc.allocate(shape.typeC().arrayType, shape.extentC());
              DeviceArray c2 = acc.allocate(shape.typeC().arrayType, shape.extentC())) {
             double vendorMs = time(vendor, shape, a, b, c1, runs);
@@ -113,17 +110,4 @@ public final class TensorCoreGemmBench {
     private static GemmType type(String name) {
         return GemmType.valueOf(name.toUpperCase(Locale.ROOT));
     }
-
-    private static TornadoNativeArray random(GemmType type, long n, Random random) {
-        float[] values = new float[Math.toIntExact(n)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = random.nextFloat() * 2 - 1;
-        }
-        return switch (type) {
-            case F32 -> FloatArray.fromArray(values);
-            case F16 -> HalfFloatArray.fromFloats(values);
-            case BF16 -> BFloat16Array.fromFloats(values);
-        };
-    }
-
 }

@@ -1,7 +1,10 @@
 package dev.loris.tornado.api;
 
+import dev.loris.tornado.api.tiles.PortableTiles;
 import dev.loris.tornado.api.types.HalfFloat;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.HalfFloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 import java.lang.foreign.ValueLayout;
@@ -41,6 +44,13 @@ import java.util.Arrays;
  * execute), as CUDA reports its errors, so the results of that launch are undefined. The check costs a compare
  * per division whose divisor is not a non-zero constant; divisions by constants cost nothing.
  *
+ * <p>Tensor-core operations ({@link #mmaBf16}, {@link #loadMatrix}, {@link #copyAsync} and the async groups)
+ * are warp-wide like the simd operations and follow PTX's {@code mma.sync}, {@code ldmatrix} and
+ * {@code cp.async} exactly; their fragments are a work-item's own arrays ({@code new float[4]}) indexed by
+ * compile-time constants. {@link dev.loris.tornado.api.tiles.WarpTiles} builds warp tiles from them and
+ * documents the layouts; the JVM and OpenCL run {@link PortableTiles}, the same operations written with
+ * {@link #simdShuffle(int, int)}. They need compute capability 8.0 (Ampere) or newer on CUDA.
+ *
  * <p>A context made with {@code new KernelContext()} is a single work-item (grid and group of one), enough
  * to call a kernel directly from Java; runtimes make theirs with {@link #KernelContext(WorkItemHost)}.
  */
@@ -70,6 +80,8 @@ public final class KernelContext {
     public int localGroupSizeZ = 1;
 
     private final WorkItemHost host;
+    /** This work-item's cp.async copies not yet waited for (made on first use). */
+    private AsyncCopies asyncCopies;
 
     /** A single work-item: grid and group of size one. */
     public KernelContext() {
@@ -101,6 +113,11 @@ public final class KernelContext {
 
     public long[] allocateLongLocalArray(int size) {
         return (long[]) host.localArray(this, "long", size, long[]::new);
+    }
+
+    /** 16-bit local memory: bf16 or f16 bits, the operand tiles of tensor-core products. */
+    public short[] allocateShortLocalArray(int size) {
+        return (short[]) host.localArray(this, "short", size, short[]::new);
     }
 
     public HalfFloat[] allocateHalfFloatLocalArray(int size) {
@@ -189,6 +206,98 @@ public final class KernelContext {
     /** Lane 0's value, returned to every lane. */
     public float simdBroadcastFirst(float value) {
         return Float.intBitsToFloat((int) exchange("simdBroadcastFirst", value)[0]);
+    }
+
+    /** The value of lane {@code sourceLane}; a source outside 0..31 gives the lane its own value. */
+    public float simdShuffle(float value, int sourceLane) {
+        long[] lanes = exchange("simdShuffle", value);
+        return sourceLane >= 0 && sourceLane < WARP_SIZE ? Float.intBitsToFloat((int) lanes[sourceLane]) : value;
+    }
+
+    /** The value of lane {@code sourceLane}; a source outside 0..31 gives the lane its own value. */
+    public int simdShuffle(int value, int sourceLane) {
+        long[] lanes = host.simdExchange(this, "simdShuffle", value);
+        return sourceLane >= 0 && sourceLane < WARP_SIZE ? (int) lanes[sourceLane] : value;
+    }
+
+    // ---- tensor cores: warp-wide, all 32 lanes together, fragments in private arrays ----
+
+    /**
+     * {@code mma.sync.m16n8k16} on bf16: the warp's 16 x 8 f32 block D = A (16 x 16) * B (16 x 8) + D, with
+     * this lane's four D values at {@code acc[accAt..accAt+3]}, its four A registers (two bf16 each) at
+     * {@code a[aAt..]} and its two B registers at {@code b[bAt..]}, laid out as PTX's fragments (see
+     * {@link dev.loris.tornado.api.tiles.WarpTiles}). Products are exact, sums in f32.
+     */
+    public void mmaBf16(float[] acc, int accAt, int[] a, int aAt, int[] b, int bAt) {
+        PortableTiles.mmaBf16(this, acc, accAt, a, aAt, b, bAt);
+    }
+
+    /** {@link #mmaBf16} on f16 operands. */
+    public void mmaF16(float[] acc, int accAt, int[] a, int aAt, int[] b, int bAt) {
+        PortableTiles.mmaF16(this, acc, accAt, a, aAt, b, bAt);
+    }
+
+    /**
+     * {@code ldmatrix.m8n8.x{count}}: {@code count} (1, 2 or 4, a constant) 8 x 8 matrices of 16-bit values
+     * from local memory into {@code fragments[at..at+count-1]}. Lane {@code 8j + r} gives in
+     * {@code rowIndex} where row r of matrix j starts (8 consecutive elements, a multiple of 8: rows are 16
+     * bytes, 16-byte aligned); lane l receives of each matrix row l / 4, columns 2(l % 4) and 2(l % 4) + 1,
+     * packed low half first.
+     */
+    public void loadMatrix(int[] fragments, int at, short[] local, int rowIndex, int count) {
+        checkMatrixRow("loadMatrix", rowIndex, count);
+        PortableTiles.loadMatrix(this, fragments, at, local, rowIndex, count);
+    }
+
+    /** {@link #loadMatrix} transposed ({@code .trans}): lane l receives rows 2(l % 4), 2(l % 4) + 1 of column l / 4. */
+    public void loadMatrixTransposed(int[] fragments, int at, short[] local, int rowIndex, int count) {
+        checkMatrixRow("loadMatrixTransposed", rowIndex, count);
+        PortableTiles.loadMatrixTransposed(this, fragments, at, local, rowIndex, count);
+    }
+
+    /**
+     * {@code cp.async} of 16 bytes: starts copying 8 elements from {@code global[globalIndex..]} to
+     * {@code local[localIndex..]}, of which the first {@code count} (0..8) are read and the rest are zeros.
+     * Both indices must be multiples of 8. The copy joins the group {@link #asyncCommit} closes; the local
+     * elements may be read only after {@link #asyncWait} has waited for that group (and a barrier, for other
+     * work-items). On the JVM the copy happens at that wait, so a read before it sees the old values.
+     */
+    public void copyAsync(short[] local, int localIndex, BFloat16Array global, long globalIndex, int count) {
+        copies().issue(local, localIndex, global.getSegment(), globalIndex, count);
+    }
+
+    /** {@link #copyAsync(short[], int, BFloat16Array, long, int)} from f16 data. */
+    public void copyAsync(short[] local, int localIndex, HalfFloatArray global, long globalIndex, int count) {
+        copies().issue(local, localIndex, global.getSegment(), globalIndex, count);
+    }
+
+    /** {@code cp.async.commit_group}: the copies issued since the last commit become one group. */
+    public void asyncCommit() {
+        copies().commit();
+    }
+
+    /** {@code cp.async.wait_group}: waits until at most {@code pendingGroups} (a constant) groups are in flight. */
+    public void asyncWait(int pendingGroups) {
+        copies().waitUntil(pendingGroups);
+    }
+
+    private AsyncCopies copies() {
+        if (asyncCopies == null) {
+            asyncCopies = new AsyncCopies();
+        }
+        return asyncCopies;
+    }
+
+    /** ldmatrix reads 16-byte rows: the supplying lanes' row starts must be multiples of 8 elements. */
+    private void checkMatrixRow(String operation, int rowIndex, int count) {
+        if (count != 1 && count != 2 && count != 4) {
+            throw new KernelMisuseException(operation + "() of " + count + " matrices", "load 1, 2 or 4 matrices");
+        }
+        if (lane() < 8 * count && rowIndex % 8 != 0) {
+            throw new KernelMisuseException(operation + "(): lane " + lane() + " gives row start " + rowIndex
+                    + ", not a multiple of 8 elements (16 bytes)", "align the rows of tiles in local memory to 8 "
+                    + "elements (row strides and offsets that are multiples of 8)");
+        }
     }
 
     /** Position of this work-item in its warp: linear local id modulo 32. */

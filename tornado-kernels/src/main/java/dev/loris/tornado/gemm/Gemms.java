@@ -13,14 +13,15 @@ import java.util.Map;
 /**
  * The GEMM backends Loris knows, in order of preference, and the choice for an accelerator: the first that
  * can serve it, and per shape the next ones for what it lacks. Vendor libraries come first where they load
- * (they are the fastest and never required); our own tiled kernel serves every CUDA and OpenCL device; the
- * Vector API serves the JVM.
+ * (they are the fastest and never required); our tensor-core kernel serves bf16 and f16 on Ampere and newer
+ * GPUs; our own tiled kernel serves every CUDA and OpenCL device; the Vector API serves the JVM.
  */
 public final class Gemms {
     // One backend per line, each with its trailing comma (an array initializer allows it), so that adding a
     // backend adds a line and touches no other.
     private static final List<GemmBackend> BACKENDS = List.of(new GemmBackend[] {
             new CublasLtBackend(),
+            new TensorCoreGemmBackend(),
             new ClBlastBackend(),
             new TiledGemmBackend(),
             new JvmGemmBackend(),

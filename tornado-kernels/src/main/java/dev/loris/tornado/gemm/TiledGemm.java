@@ -30,7 +30,7 @@ public final class TiledGemm implements Gemm {
 
     private final Accelerator accelerator;
     /** One placeholder per slot type, bound to the slots a variant does not read. */
-    private final DeviceArray[] placeholders;
+    private final GemmPlaceholders placeholders;
     /** Launchers by {@link #variant}, made on first use. */
     private final KernelLaunch[] launches = new KernelLaunch[VARIANTS];
 
@@ -45,15 +45,7 @@ public final class TiledGemm implements Gemm {
     TiledGemm(Accelerator accelerator, int maxGroupsZ) {
         this.accelerator = accelerator;
         this.maxGroupsZ = maxGroupsZ;
-        this.placeholders = new DeviceArray[TYPES];
-        try {
-            for (GemmType type : GemmType.values()) {
-                placeholders[type.ordinal()] = accelerator.allocate(type.arrayType, 1);
-            }
-        } catch (RuntimeException e) {
-            closePlaceholders();
-            throw e;
-        }
+        this.placeholders = new GemmPlaceholders(accelerator);
     }
 
     @Override
@@ -126,7 +118,7 @@ public final class TiledGemm implements Gemm {
         for (int operand = 0; operand < slots.length; operand++) {
             for (int type = 0; type < TYPES; type++) {
                 if (type != types[operand]) {
-                    launch.set(slots[operand] + type, placeholders[type]);
+                    launch.set(slots[operand] + type, placeholders.of(type));
                 }
             }
         }
@@ -161,15 +153,7 @@ public final class TiledGemm implements Gemm {
                 launches[i] = null;
             }
         }
-        closePlaceholders();
-    }
-
-    private void closePlaceholders() {
-        for (DeviceArray placeholder : placeholders) {
-            if (placeholder != null) {
-                placeholder.close();
-            }
-        }
+        placeholders.close();
     }
 
     @Override

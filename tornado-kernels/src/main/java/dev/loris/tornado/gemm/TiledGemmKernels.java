@@ -38,11 +38,11 @@ import dev.loris.tornado.api.types.arrays.HalfFloatArray;
  */
 public final class TiledGemmKernels {
     /** Type codes of the {@code type*} parameters: the order of {@link GemmType}. */
-    public static final int F32 = 0;
-    public static final int F16 = 1;
-    public static final int BF16 = 2;
+    public static final int F32 = GemmEpilogue.F32;
+    public static final int F16 = GemmEpilogue.F16;
+    public static final int BF16 = GemmEpilogue.BF16;
     /** The bias type code of a GEMM without bias. */
-    public static final int NO_BIAS = 3;
+    public static final int NO_BIAS = GemmEpilogue.NO_BIAS;
 
     /** Work-items per group, and rows and columns of C per group. */
     public static final int GROUP = 256;
@@ -180,37 +180,18 @@ public final class TiledGemmKernels {
         }
     }
 
-    /** One element of C: scaled, plus beta * C only when beta is not 0 (C may hold NaN then), plus bias. */
+    /** One element of C, when its column is inside n. */
     private static void store(float acc, int col, int n, float alpha, float beta, int typeC, FloatArray cF32,
                               HalfFloatArray cF16, BFloat16Array cBf16, long rowStart, int typeBias,
                               FloatArray biasF32, HalfFloatArray biasF16, BFloat16Array biasBf16) {
         if (col < n) {
-            long at = rowStart + col;
-            float value = alpha * acc;
-            if (beta != 0f) {
-                value = TornadoMath.fma(beta, load(typeC, cF32, cF16, cBf16, at), value);
-            }
-            if (typeBias != NO_BIAS) {
-                value += load(typeBias, biasF32, biasF16, biasBf16, col);
-            }
-            if (typeC == F16) {
-                cF16.setFloat(at, value);
-            } else if (typeC == BF16) {
-                cBf16.setFloat(at, value);
-            } else {
-                cF32.set(at, value);
-            }
+            GemmEpilogue.store(acc, rowStart + col, col, alpha, beta, typeC, cF32, cF16, cBf16, typeBias, biasF32,
+                    biasF16, biasBf16);
         }
     }
 
     /** Element {@code i} of the slot {@code type} names, as f32. */
     private static float load(int type, FloatArray f32, HalfFloatArray f16, BFloat16Array bf16, long i) {
-        if (type == F16) {
-            return f16.getFloat(i);
-        }
-        if (type == BF16) {
-            return bf16.getFloat(i);
-        }
-        return f32.get(i);
+        return GemmEpilogue.load(type, f32, f16, bf16, i);
     }
 }

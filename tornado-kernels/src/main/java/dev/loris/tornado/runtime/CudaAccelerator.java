@@ -1,5 +1,6 @@
 package dev.loris.tornado.runtime;
 
+import dev.loris.LorisException;
 import dev.loris.tornado.compiler.KernelCompiler;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
@@ -91,10 +92,20 @@ final class CudaAccelerator extends Accelerator {
                                 KernelSignature signature) {
         String entry = graph.name;
         String ptx = PtxEmitter.emit(graph, new PtxEmitter.Options(ptxTarget(), false));
+        int dynamicShared = PtxEmitter.dynamicSharedBytes(graph);
         CudaModule module = device.load(ptx);
         CudaFunction function = module.function(entry);
+        if (dynamicShared > 0) {
+            int limit = device.properties().sharedBytesPerBlockOptin() - function.staticSharedBytes();
+            if (dynamicShared > limit) {
+                throw new LorisException("kernel " + signature.kernelName + " needs " + dynamicShared + " bytes of "
+                        + "local memory per work-group; " + device.name() + " gives a block at most " + limit,
+                        "make the kernel's local arrays smaller (fewer pipeline stages or smaller tiles)");
+            }
+            function.setMaxDynamicSharedBytes(dynamicShared);
+        }
         return new CompiledKernel(this, kernel, constants, signature, ptx,
-                compiled -> new CudaKernelLaunch(compiled, function));
+                compiled -> new CudaKernelLaunch(compiled, function, dynamicShared));
     }
 
     @Override

@@ -13,10 +13,13 @@ import dev.loris.tornado.runtime.cuda.PackedKernelArgs;
 final class CudaKernelLaunch extends KernelLaunch {
     private final CudaFunction function;
     private final PackedKernelArgs arguments;
+    /** Dynamic shared memory per block: the kernel's local arrays when they pass the 48 KiB static limit. */
+    private final int dynamicSharedBytes;
 
-    CudaKernelLaunch(CompiledKernel kernel, CudaFunction function) {
+    CudaKernelLaunch(CompiledKernel kernel, CudaFunction function, int dynamicSharedBytes) {
         super(kernel);
         this.function = function;
+        this.dynamicSharedBytes = dynamicSharedBytes;
         this.arguments = new PackedKernelArgs(layout(signature));
     }
 
@@ -77,7 +80,7 @@ final class CudaKernelLaunch extends KernelLaunch {
 
     @Override
     void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
-        function.launch(blocks(gx, lx), blocks(gy, ly), blocks(gz, lz), lx, ly, lz, 0,
+        function.launch(blocks(gx, lx), blocks(gy, ly), blocks(gz, lz), lx, ly, lz, dynamicSharedBytes,
                 ((CudaDeviceStream) stream).cudaStream(), arguments);
     }
 

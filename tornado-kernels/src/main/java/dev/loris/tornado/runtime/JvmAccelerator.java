@@ -84,7 +84,7 @@ final class JvmAccelerator extends Accelerator {
                 compiled -> new JvmKernelLaunch(compiled, handle, mode));
     }
 
-    /** Whether any work-item may wait for another: a barrier, a local array or a simd exchange. */
+    /** Whether any work-item may wait for another: a barrier, a local array, a simd exchange or a tile operation. */
     static boolean needsCooperation(Graph graph) {
         for (Block block : graph.blocks) {
             for (Value value : block.values) {
@@ -93,6 +93,9 @@ final class JvmAccelerator extends Accelerator {
                         return true;
                     }
                     default -> {
+                        if (value.op.isTileOperation()) {
+                            return true; // warp-wide, and async copies keep state in the work-item's context
+                        }
                     }
                 }
             }

@@ -29,6 +29,11 @@ public final class NativeHandles {
         as(CudaAccelerator.class, accelerator, "a CUDA context").device().makeCurrent();
     }
 
+    /** The facts of a CUDA accelerator's device (compute capability, shared memory limits, ...). */
+    public static dev.loris.tornado.runtime.cuda.CudaDeviceProperties cudaDeviceProperties(Accelerator accelerator) {
+        return as(CudaAccelerator.class, accelerator, "CUDA device properties").device().properties();
+    }
+
     /** The cl_mem of an OpenCL array (or view; views start at offset 0 of the same buffer). */
     public static MemorySegment openClBuffer(DeviceArray array) {
         return as(OpenClDeviceArray.class, array, "an OpenCL buffer").buffer().handle();

@@ -3,6 +3,7 @@ package dev.loris.tornado.compiler;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.opencl.OpenClWarps;
 import dev.loris.tornado.runtime.Accelerator;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,6 +48,16 @@ class GoldenTextTest {
         var graph = KernelCompiler.openClGraph(Accelerator.findKernel(SimdKernels.class, "shuffleDownTree"), Map.of(),
                 false);
         check("shuffleDownTree." + lowering + ".cl", OpenClEmitter.emit(graph, false, warps));
+    }
+
+    /**
+     * One small tile kernel (a warp's 16 x 16 bf16 product: ldmatrix, two mma.sync) with both operands
+     * k-contiguous, as PTX; the portable OpenCL lowering is checked by running it (TileKernelsTest).
+     */
+    @Test
+    void tileKernelPtxMatchesGolden() throws IOException {
+        Method kernel = Accelerator.findKernel(dev.loris.tornado.kernels.TileKernels.class, "mmaBlock");
+        check("mmaBlock.ptx", CompilerSmokeTest.ptx(kernel, Map.of(4, true, 5, true)));
     }
 
     private static void check(String file, String actual) throws IOException {

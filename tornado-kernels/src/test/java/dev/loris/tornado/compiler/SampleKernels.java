@@ -70,7 +70,7 @@ final class SampleKernels {
     }
 
     static void allocates(KernelContext ctx, FloatArray x) {
-        float[] scratch = new float[4];
+        float[] scratch = new float[ctx.globalIdx + 1];
         x.set(ctx.globalIdx, scratch[0]);
     }
 }

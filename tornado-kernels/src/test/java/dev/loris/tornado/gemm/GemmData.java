@@ -21,6 +21,24 @@ final class GemmData {
         return values;
     }
 
+    /**
+     * A host array of n values in [-1, 1) of {@code type}, filled in place: for benchmark-sized operands, where
+     * {@link #random} followed by {@link #host} would make a native array per element to round it.
+     */
+    static TornadoNativeArray randomHost(Random random, GemmType type, long n) {
+        TornadoNativeArray array = empty(type, n);
+        for (long i = 0; i < n; i++) {
+            float value = random.nextFloat() * 2 - 1;
+            switch (array) {
+                case FloatArray f -> f.set(i, value);
+                case HalfFloatArray h -> h.setFloat(i, value);
+                case BFloat16Array b -> b.setFloat(i, value);
+                default -> throw new IllegalArgumentException(array.getClass().getName());
+            }
+        }
+        return array;
+    }
+
     static float round(GemmType type, float value) {
         return switch (type) {
             case F32 -> value;

@@ -80,7 +80,12 @@ final class SuiteAccelerator {
      * A kernel this backend cannot compile fails here, before any memory is allocated.
      */
     void run(Method kernel, int[] global, int[] local, Object... hostArgs) {
-        CompiledKernel compiled = accelerator.compile(kernel);
+        run(kernel, java.util.Map.of(), global, local, hostArgs);
+    }
+
+    /** As above with parameters fixed as compile-time constants (Java parameter index to value). */
+    void run(Method kernel, java.util.Map<Integer, Object> constants, int[] global, int[] local, Object... hostArgs) {
+        CompiledKernel compiled = accelerator.compile(kernel, constants);
         Object[] arguments = new Object[hostArgs.length + 1]; // [0] is the KernelContext, which takes nothing
         List<DeviceArray> mirrors = new ArrayList<>();
         try (KernelLaunch launch = compiled.launcher()) {

@@ -115,16 +115,21 @@ final class GraphBuilder {
         Frame frame = known.copy();
         for (int s = 0; s < frame.slotCount(); s++) {
             Value v = known.slot(s);
-            if (v != null && (v.type == Type.PTR_CONST || v.op == Op.LOCAL_ARRAY)
+            if (v != null && (v.type == Type.PTR_CONST || isWorkItemArray(v))
                     && !anyPredecessorDiffers(block, s, v)) {
                 keptReferences.add(new KeptReference(block, s, v));
-            } else if (v != null && v.type != Type.VOID && v.op != Op.LOCAL_ARRAY) {
+            } else if (v != null && v.type != Type.VOID && !isWorkItemArray(v)) {
                 frame.setSlot(s, graph.addPhi(block, v.type));
             } else if (v != null && anyPredecessorDiffers(block, s, v)) {
                 throw method.error(-1, "a KernelContext or array reference that differs between paths");
             }
         }
         return frame;
+    }
+
+    /** Local and private arrays: their identity (and length) is fixed where they are made, never a phi. */
+    private static boolean isWorkItemArray(Value v) {
+        return v.op == Op.LOCAL_ARRAY || v.op == Op.PRIVATE_ARRAY;
     }
 
     private boolean anyPredecessorDiffers(Block block, int slot, Value value) {
@@ -148,9 +153,10 @@ final class GraphBuilder {
                 Frame f = exitFrames.get(pred);
                 Value in = f == null || kept.slot() >= f.slotCount() ? null : f.slot(kept.slot());
                 if (in != null && in.type == kept.reference().type && in != kept.reference()) {
-                    throw method.error(-1, kept.reference().op == Op.LOCAL_ARRAY
-                            ? "a local array reference that differs between paths (allocate one local array per "
-                                    + "use and index it instead of switching arrays)"
+                    throw method.error(-1, isWorkItemArray(kept.reference())
+                            ? "a " + (kept.reference().op == Op.LOCAL_ARRAY ? "local" : "private") + " array reference "
+                                    + "that differs between paths (allocate one array per use and index it instead "
+                                    + "of switching arrays)"
                             : "a variable that holds different static final arrays around a loop; kernels read "
                                     + "tables whose identity is known at compile time");
                 }

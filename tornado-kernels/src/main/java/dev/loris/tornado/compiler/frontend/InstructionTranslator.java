@@ -20,6 +20,7 @@ import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.IncrementInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LoadInstruction;
+import java.lang.classfile.instruction.NewPrimitiveArrayInstruction;
 import java.lang.classfile.instruction.NopInstruction;
 import java.lang.classfile.instruction.OperatorInstruction;
 import java.lang.classfile.instruction.StackInstruction;
@@ -144,14 +145,16 @@ final class InstructionTranslator {
             case FieldInstruction field -> field(field);
             case InvokeInstruction invoke -> invoke(invoke);
             case NopInstruction ignored -> { }
+            case NewPrimitiveArrayInstruction array -> frame.push(privateArray(array));
             default -> throw error(describe(instruction) + " is not supported in kernels");
         }
     }
 
     private static String describe(Instruction instruction) {
         return switch (instruction.opcode()) {
-            case NEW, NEWARRAY, ANEWARRAY, MULTIANEWARRAY -> "allocation (" + instruction.opcode().name().toLowerCase()
-                    + "); use KernelContext.allocate*LocalArray for work-group memory";
+            case NEW, ANEWARRAY, MULTIANEWARRAY -> "allocation (" + instruction.opcode().name().toLowerCase()
+                    + "); use KernelContext.allocate*LocalArray for work-group memory and new float[n] (a "
+                    + "primitive array of constant size) for the work-item's own";
             case ATHROW -> "throwing an exception";
             case MONITORENTER, MONITOREXIT -> "synchronized";
             case CHECKCAST, INSTANCEOF -> "a type check or cast of an object";
@@ -174,6 +177,23 @@ final class InstructionTranslator {
             throw error("null in a kernel");
         }
         return constant(value);
+    }
+
+    /**
+     * {@code new float[n]} and the like: the work-item's own array, zero-filled as Java's. Its size must be a
+     * compile-time constant (devices give it registers or a fixed private array).
+     */
+    private Value privateArray(NewPrimitiveArrayInstruction instruction) {
+        Value size = popValue();
+        if (!size.isConst() || size.longValue() < 0) {
+            throw error("an allocation (new " + instruction.typeKind().name().toLowerCase() + "[n]) whose size is not "
+                    + "a compile-time constant: a work-item's own array needs a literal, a static final, or a kernel "
+                    + "argument marked constant as its size");
+        }
+        Value v = emit(Op.PRIVATE_ARRAY, Type.PTR_PRIVATE);
+        v.mem = memType(instruction.typeKind());
+        v.index = (int) size.longValue();
+        return v;
     }
 
     private static final Map<Opcode, Op> BINARY = Map.ofEntries(
@@ -232,7 +252,7 @@ final class InstructionTranslator {
             throw error("the length of a static final array held in a local variable across a loop or branch; "
                     + "read the field's length directly (Class.FIELD.length), which is a compile-time constant");
         }
-        if (array.op != Op.LOCAL_ARRAY) {
+        if (array.op != Op.LOCAL_ARRAY && array.op != Op.PRIVATE_ARRAY) {
             throw error("the length of this array is not known at compile time (use getSize() on Loris arrays)");
         }
         return constant(array.index);
@@ -376,14 +396,17 @@ final class InstructionTranslator {
         store(array, index, value, memType(kind));
     }
 
-    /** Kernels index two kinds of Java array: work-group local arrays and static final constant tables. */
+    /**
+     * Kernels index three kinds of Java array: work-group local arrays, the work-item's own arrays and static
+     * final constant tables.
+     */
     private void checkJavaArray(Value array, TypeKind kind) {
         if (memType(kind) == null) {
             throw error("arrays of objects");
         }
-        if (array.type != Type.PTR_LOCAL && array.type != Type.PTR_CONST) {
-            throw error("Java arrays other than those from KernelContext.allocate*LocalArray and static final "
-                    + "primitive arrays");
+        if (array.type != Type.PTR_LOCAL && array.type != Type.PTR_CONST && array.type != Type.PTR_PRIVATE) {
+            throw error("Java arrays other than those from KernelContext.allocate*LocalArray, new float[n] (and "
+                    + "other primitive arrays of constant size) and static final primitive arrays");
         }
     }
 

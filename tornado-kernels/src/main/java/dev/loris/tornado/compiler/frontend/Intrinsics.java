@@ -28,6 +28,7 @@ final class Intrinsics {
     static final String ARRAYS = API + "types/arrays/";
     static final String TORNADO_MATH = API + "math/TornadoMath";
     static final String PORTABLE_MATH = API + "math/PortableMath";
+    static final String PORTABLE_TILES = API + "tiles/PortableTiles";
     private static final Set<String> PORTABLE_METHODS = portableMethods();
 
     private static final Map<String, Intrinsic> METHODS = new HashMap<>();
@@ -51,6 +52,7 @@ final class Intrinsics {
     static {
         contextFields();
         contextMethods();
+        tiles();
         arrays();
         math(TORNADO_MATH);
         math("java/lang/Math");
@@ -86,6 +88,7 @@ final class Intrinsics {
         localArray("allocateFloatLocalArray(I)[F", MemType.F32);
         localArray("allocateIntLocalArray(I)[I", MemType.I32);
         localArray("allocateLongLocalArray(I)[J", MemType.I64);
+        localArray("allocateShortLocalArray(I)[S", MemType.I16);
         atomic(ARRAYS + "IntArray", "I", MemType.I32);
         atomic(ARRAYS + "FloatArray", "F", MemType.F32);
         atomic("[I", "I", MemType.I32);
@@ -94,10 +97,84 @@ final class Intrinsics {
             method(CONTEXT, "simdShuffleDown(" + t + "I)" + t, (tr, a) -> tr.emit(Op.SHUFFLE_DOWN, a.get(1).type, a.get(1), a.get(2)));
             method(CONTEXT, "simdShuffleXor(" + t + "I)" + t, (tr, a) -> tr.emit(Op.SHUFFLE_XOR, a.get(1).type, a.get(1), a.get(2)));
             method(CONTEXT, "simdSum(" + t + ")" + t, (tr, a) -> warpReduce(tr, Op.ADD, a.get(1)));
+            method(CONTEXT, "simdShuffle(" + t + "I)" + t, (tr, a) -> tr.emit(Op.SHUFFLE_IDX, a.get(1).type, a.get(1), a.get(2)));
             method(CONTEXT, "simdBroadcastFirst(" + t + ")" + t,
                     (tr, a) -> tr.emit(Op.SHUFFLE_IDX, a.get(1).type, a.get(1), tr.constant(0)));
         }
         method(CONTEXT, "simdMax(F)F", (tr, a) -> warpReduce(tr, Op.MAX, a.get(1)));
+    }
+
+    /**
+     * The tensor-core operations: one IR operation each, which PTX lowers to its instruction; targets without
+     * one (OpenCL) inline the PortableTiles body of the same name instead.
+     */
+    private static void tiles() {
+        tile("mmaBf16([FI[II[II)V", Op.MMA_BF16, -1);
+        tile("mmaF16([FI[II[II)V", Op.MMA_F16, -1);
+        tile("loadMatrix([II[SII)V", Op.LDMATRIX, 5);
+        tile("loadMatrixTransposed([II[SII)V", Op.LDMATRIX_T, 5);
+        for (String array : new String[] {"BFloat16Array", "HalfFloatArray"}) {
+            tile("copyAsync([SIL" + ARRAYS + array + ";JI)V", Op.COPY_ASYNC, -1);
+        }
+        tile("asyncCommit()V", Op.ASYNC_COMMIT, -1);
+        tile("asyncWait(I)V", Op.ASYNC_WAIT, 1);
+    }
+
+    /**
+     * A KernelContext tile method as {@code op} over its arguments (the context dropped); the argument at
+     * {@code constantArgument}, if any, must be a compile-time constant and becomes the op's index.
+     */
+    private static void tile(String nameAndDescriptor, Op op, int constantArgument) {
+        String name = nameAndDescriptor.substring(0, nameAndDescriptor.indexOf('('));
+        String portable = "(L" + CONTEXT + ";" + nameAndDescriptor.substring(nameAndDescriptor.indexOf('(') + 1);
+        method(CONTEXT, nameAndDescriptor, (t, a) -> {
+            if (t.expandsInJava(op)) {
+                return t.inlineCall(PORTABLE_TILES, name, portable, a);
+            }
+            List<Value> operands = new java.util.ArrayList<>(a.subList(1, a.size()));
+            int index = 0;
+            if (constantArgument > 0) {
+                Value constant = operands.remove(constantArgument - 1);
+                if (!constant.isConst()) {
+                    throw t.error(name + "(): its " + (op == Op.ASYNC_WAIT ? "group count" : "matrix count")
+                            + " must be a compile-time constant");
+                }
+                index = (int) constant.longValue();
+            }
+            checkTileOperands(t, op, operands);
+            t.emit(op, Type.VOID, operands.toArray(Value[]::new)).index = index;
+            return null;
+        });
+    }
+
+    /** Fragments must be the work-item's own arrays of the right type, tiles local arrays. */
+    private static void checkTileOperands(InstructionTranslator t, Op op, List<Value> operands) {
+        switch (op) {
+            case MMA_BF16, MMA_F16 -> {
+                requirePrivate(t, operands.get(0), MemType.F32, "the accumulator");
+                requirePrivate(t, operands.get(2), MemType.I32, "the A fragment");
+                requirePrivate(t, operands.get(4), MemType.I32, "the B fragment");
+            }
+            case LDMATRIX, LDMATRIX_T -> {
+                requirePrivate(t, operands.get(0), MemType.I32, "the fragment array");
+                if (operands.get(2).type != Type.PTR_LOCAL) {
+                    throw t.error("loadMatrix() reads a local array (KernelContext.allocateShortLocalArray)");
+                }
+            }
+            case COPY_ASYNC -> {
+                if (operands.get(0).type != Type.PTR_LOCAL) {
+                    throw t.error("copyAsync() writes a local array (KernelContext.allocateShortLocalArray)");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private static void requirePrivate(InstructionTranslator t, Value array, MemType element, String what) {
+        if (array.op != Op.PRIVATE_ARRAY || array.mem != element) {
+            throw t.error(what + " must be the work-item's own " + (element == MemType.F32 ? "float" : "int")
+                    + " array (new " + (element == MemType.F32 ? "float" : "int") + "[n] in the kernel)");
+        }
     }
 
     private static Value barrier(InstructionTranslator t, int kind) {

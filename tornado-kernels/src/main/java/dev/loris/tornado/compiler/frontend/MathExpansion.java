@@ -6,7 +6,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Which math operations each backend compiles from their {@code PortableMath} Java body (inlined by the front
+ * Which math (and tile) operations each backend compiles from their {@code PortableMath} ({@code PortableTiles})
+ * Java body (inlined by the front
  * end) instead of a device instruction or built-in: the set to pass to
  * {@link KernelFrontend#build(java.lang.reflect.Method, java.util.Map, Set)}.
  *
@@ -21,6 +22,12 @@ import java.util.Set;
 public final class MathExpansion {
     private static final Set<Op> ACCURATE = Set.copyOf(EnumSet.of(Op.EXP, Op.LOG, Op.SIN, Op.COS, Op.TANH, Op.POW));
     private static final Set<Op> FAST = Set.of(Op.POW);
+    /**
+     * OpenCL has no portable matrix instructions (the sub-group matrix extensions are vendor-specific and
+     * absent from PoCL), so the tile operations compile from their PortableTiles bodies there.
+     */
+    private static final Set<Op> TILES = Set.copyOf(EnumSet.of(Op.MMA_BF16, Op.MMA_F16, Op.LDMATRIX, Op.LDMATRIX_T,
+            Op.COPY_ASYNC, Op.ASYNC_COMMIT, Op.ASYNC_WAIT));
 
     private MathExpansion() {
     }
@@ -32,6 +39,8 @@ public final class MathExpansion {
 
     /** For OpenCL C: with fast-math, exp/log/sin/cos use native_* and tanh the built-in. */
     public static Set<Op> forOpenCl(boolean fastMath) {
-        return fastMath ? FAST : ACCURATE;
+        Set<Op> expanded = EnumSet.copyOf(TILES);
+        expanded.addAll(fastMath ? FAST : ACCURATE);
+        return expanded;
     }
 }

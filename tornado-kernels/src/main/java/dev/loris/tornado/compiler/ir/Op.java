@@ -36,6 +36,8 @@ public enum Op {
     STORE,          // (ptr, index, value)
     ATOMIC_ADD,     // (ptr, index, value) -> old value
     LOCAL_ARRAY,    // a work-group local array: Value.mem element type, Value.index length -> PTR_LOCAL
+    PRIVATE_ARRAY,  // a work-item's own array, zero-filled where it stands (Java's new float[n]): Value.mem element
+                    // type, Value.index length -> PTR_PRIVATE
     ADDRESS,        // (ptr, index) -> the element's address, Value.mem element type; made by AddressLowering
                     // for PTX only, after which LOAD/STORE/ATOMIC_ADD take (address, constant index).
                     // ADD on a pointer type is (ptr, byte offset I64 / I32 for local): strength reduction.
@@ -43,11 +45,26 @@ public enum Op {
     // Synchronisation and warp exchange
     BARRIER,        // Value.index: 0 = local barrier, 1 = global (both work-group scope)
     SHUFFLE_DOWN, SHUFFLE_XOR, SHUFFLE_IDX, // (value, lane delta, mask or source lane)
+
+    // Tensor-core tiles (warp-wide, see KernelContext): fragments live in private arrays at constant offsets
+    MMA_BF16, MMA_F16, // (acc F32 private, accAt, a I32 private, aAt, b I32 private, bAt): m16n8k16, f32 accumulate
+    LDMATRIX, LDMATRIX_T, // (fragments I32 private, at, local I16 array, row index): Value.index matrices (1, 2, 4)
+    COPY_ASYNC,     // (local I16 array, index, global pointer, index, element count 0..8): 16 bytes, zero-filled
+    ASYNC_COMMIT,   // closes the group of copies issued since the last commit
+    ASYNC_WAIT,     // waits until at most Value.index committed groups are still in flight
     PHI;            // merge: one input per predecessor, in Block.predecessors order
 
     public boolean hasSideEffect() {
         return this == STORE || this == ATOMIC_ADD || this == BARRIER || this == SHUFFLE_DOWN || this == SHUFFLE_XOR
-                || this == SHUFFLE_IDX;
+                || this == SHUFFLE_IDX || isTileOperation();
+    }
+
+    /** The tensor-core tile operations: warp-wide, and writing memory (fragments, local memory). */
+    public boolean isTileOperation() {
+        return switch (this) {
+            case MMA_BF16, MMA_F16, LDMATRIX, LDMATRIX_T, COPY_ASYNC, ASYNC_COMMIT, ASYNC_WAIT -> true;
+            default -> false;
+        };
     }
 
     public boolean isCommutative() {

@@ -15,12 +15,13 @@ public final class Value {
     public Block block;
 
     public Object constant;   // CONST; TABLE: its ConstantTable
-    public int index;         // PARAM number, LOCAL_ARRAY length, BARRIER kind, checked DIV/REM fault site
+    public int index;         // PARAM number, LOCAL/PRIVATE_ARRAY length, BARRIER kind, checked DIV/REM fault site,
+                              // LDMATRIX matrix count, ASYNC_WAIT groups left in flight
     public Special special;   // SPECIAL
     public int dimension;     // SPECIAL
     public Cond cond;         // CMP
     public boolean unordered; // CMP on floats: true when NaN makes the comparison true
-    public MemType mem;       // LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY
+    public MemType mem;       // LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY, PRIVATE_ARRAY
     public int line = -1;     // Java source line, for error messages
     /** Integer DIV and REM: where the division is in Java source, for the division-by-zero report. */
     public StackTraceElement site;
@@ -81,7 +82,8 @@ public final class Value {
             case PARAM -> s.append(' ').append(index);
             case SPECIAL -> s.append(' ').append(special).append('.').append("xyz".charAt(dimension));
             case CMP -> s.append(' ').append(cond).append(unordered ? "u" : "");
-            case LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY -> s.append(' ').append(mem);
+            case LOAD, STORE, ATOMIC_ADD, LOCAL_ARRAY, PRIVATE_ARRAY -> s.append(' ').append(mem);
+            case LDMATRIX, LDMATRIX_T, ASYNC_WAIT -> s.append(' ').append(index);
             case DIV, REM -> s.append(isCheckedDivision() ? " site " + index : "");
             default -> { }
         }

@@ -133,9 +133,9 @@ public final class OpenClEmitter {
         StringBuilder s = new StringBuilder(warps.declaration());
         for (Block b : graph.blocks) {
             for (Value v : b.values) {
-                if (v.op == Op.LOCAL_ARRAY) {
-                    s.append("    __local ").append(OpenClNames.elementType(v.mem)).append(' ').append(names.of(v))
-                            .append('[').append(v.index).append("];\n");
+                if (v.op == Op.LOCAL_ARRAY || v.op == Op.PRIVATE_ARRAY) {
+                    s.append(v.op == Op.LOCAL_ARRAY ? "    __local " : "    ").append(OpenClNames.elementType(v.mem))
+                            .append(' ').append(names.of(v)).append('[').append(Math.max(v.index, 1)).append("];\n");
                 }
             }
         }
@@ -211,6 +211,10 @@ public final class OpenClEmitter {
 
     private void statement(Value v) {
         if (v.op == Op.PARAM || v.op == Op.CONST || v.op == Op.LOCAL_ARRAY || v.op == Op.TABLE) {
+            return;
+        }
+        if (v.op == Op.PRIVATE_ARRAY) { // zeroed where Java's new zeroes it, each time it runs
+            line("for (int loris_i = 0; loris_i < " + v.index + "; loris_i++) " + names.of(v) + "[loris_i] = 0;");
             return;
         }
         String expression = lowering.expression(v);

@@ -7,7 +7,8 @@ import dev.loris.tornado.compiler.ir.Value;
 
 /**
  * C names and types: every value is a variable {@code vN}, except constants (written inline), parameters
- * ({@code p_} and their Java names), local arrays ({@code local_vN}) and constant tables
+ * ({@code p_} and their Java names), local arrays ({@code local_vN}), a work-item's own arrays
+ * ({@code private_vN}) and constant tables
  * ({@code loris_const_N}, at program scope).
  *
  * <p>Names that come from Java (the kernel's, its parameters') carry a prefix, because Java allows names that
@@ -32,6 +33,7 @@ final class OpenClNames {
             case CONST -> literal(v);
             case PARAM -> parameter(graph.params.get(v.index).name());
             case LOCAL_ARRAY -> "local_v" + v.id;
+            case PRIVATE_ARRAY -> "private_v" + v.id;
             case TABLE -> "loris_const_" + v.id;
             default -> "v" + v.id;
         };
@@ -65,7 +67,7 @@ final class OpenClNames {
 
     static boolean isVariable(Value v) {
         return v.op != Op.CONST && v.op != Op.PARAM && v.op != Op.LOCAL_ARRAY && v.op != Op.TABLE
-                && v.type != Type.VOID;
+                && v.op != Op.PRIVATE_ARRAY && v.type != Type.VOID;
     }
 
     static String scalarType(Type t) {

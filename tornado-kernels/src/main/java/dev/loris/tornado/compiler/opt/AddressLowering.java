@@ -13,6 +13,8 @@ import dev.loris.tornado.compiler.ir.Value;
  * (a read-modify-write of y[i] computes &y[i] once), hoisted by loop-invariant motion and strength-reduced
  * by {@link AddressStrengthReduction}. OpenCL C is left alone: its compiler does all of this itself.
  *
+ * <p>A work-item's own arrays are left alone: on PTX they are registers, named by constant indices.
+ *
  * <p>Splitting {@code x[i + k]} into {@code &x[i]} plus k assumes that i + k does not wrap around 2^31,
  * which holds for every in-bounds access of a kernel that also runs correctly on the JVM (a wrapped int
  * index is negative there, and the JVM throws).
@@ -25,7 +27,8 @@ public final class AddressLowering {
         for (Block b : graph.blocks) {
             for (int i = 0; i < b.values.size(); i++) {
                 Value v = b.values.get(i);
-                if ((v.op == Op.LOAD || v.op == Op.STORE || v.op == Op.ATOMIC_ADD) && !v.input(1).isConst()) {
+                if ((v.op == Op.LOAD || v.op == Op.STORE || v.op == Op.ATOMIC_ADD) && !v.input(1).isConst()
+                        && v.input(0).type != Type.PTR_PRIVATE) {
                     Value index = v.input(1);
                     long offset = 0;
                     if (index.op == Op.ADD && index.input(1).isConst()) {

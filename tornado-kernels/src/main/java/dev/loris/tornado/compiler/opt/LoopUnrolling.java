@@ -3,6 +3,7 @@ package dev.loris.tornado.compiler.opt;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ir.Op;
+import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 
 import java.util.ArrayList;
@@ -22,6 +23,13 @@ public final class LoopUnrolling {
     /** At most this many iterations, and at most {@link #MAX_VALUES} values after unrolling. */
     static final int MAX_TRIPS = 64;
     static final int MAX_VALUES = 1500;
+    /**
+     * The limit for a loop that indexes a work-item's own array with a value the loop computes: PTX keeps
+     * such arrays in registers, which exist only under constant indices, so the loop must go (tile kernels'
+     * fragment loops).
+     */
+    static final int MAX_VALUES_INDEXING_PRIVATE = 40000;
+    static final int MAX_TRIPS_INDEXING_PRIVATE = 1024;
 
     private LoopUnrolling() {
     }
@@ -32,12 +40,29 @@ public final class LoopUnrolling {
             if (!hasSimpleShape(loop)) {
                 continue;
             }
-            int trips = tripCount(loop);
+            int trips = tripCount(loop, MAX_TRIPS_INDEXING_PRIVATE);
             int size = loop.blocks().stream().mapToInt(b -> b.values.size() + b.phis.size()).sum();
-            if (trips >= 0 && trips <= MAX_TRIPS && (long) trips * size <= MAX_VALUES) {
+            boolean required = indexesPrivateArray(loop);
+            int maxTrips = required ? MAX_TRIPS_INDEXING_PRIVATE : MAX_TRIPS;
+            int maxValues = required ? MAX_VALUES_INDEXING_PRIVATE : MAX_VALUES;
+            if (trips >= 0 && trips <= maxTrips && (long) trips * size <= maxValues) {
                 Loops.preheader(graph, loop);
                 new LoopCopier(graph, loop).unroll(trips);
                 return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the loop reads, writes or passes a work-item's own array at an index that is not a constant. */
+    private static boolean indexesPrivateArray(Loops.Loop loop) {
+        for (Block b : loop.blocks()) {
+            for (Value v : b.values) {
+                for (int i = 0; i + 1 < v.inputs.size(); i++) {
+                    if (v.input(i).type == Type.PTR_PRIVATE && !v.input(i + 1).isConst()) {
+                        return true;
+                    }
+                }
             }
         }
         return false;
@@ -61,7 +86,7 @@ public final class LoopUnrolling {
     }
 
     /** Iterations of the body, by running the header's condition on constant induction values; -1 if unknown. */
-    static int tripCount(Loops.Loop loop) {
+    static int tripCount(Loops.Loop loop, int maxTrips) {
         Block header = loop.header();
         Block latch = loop.latches().getFirst();
         int latchInput = header.predecessors.indexOf(latch);
@@ -73,7 +98,7 @@ public final class LoopUnrolling {
                 env.put(phi, entry.constant);
             }
         }
-        for (int trips = 0; trips <= MAX_TRIPS; trips++) {
+        for (int trips = 0; trips <= maxTrips; trips++) {
             Object condition = evaluate(header.condition, env, loop, 0);
             if (!(condition instanceof Boolean taken)) {
                 return -1;

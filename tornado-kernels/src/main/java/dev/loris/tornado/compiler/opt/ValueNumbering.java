@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Common subexpression elimination by dominator-scoped value numbering: a pure operation equal to one in a
  * dominating position (same op, type, attributes and operands) is replaced by it. Loads are merged only
- * inside one block with no store, atomic or barrier between them, because another work-item may write
+ * inside one block with no store, atomic, barrier or tile operation between them, because another work-item may write
  * memory across a barrier and this pass knows nothing about aliasing between arrays.
  */
 public final class ValueNumbering {
@@ -64,7 +64,7 @@ public final class ValueNumbering {
         Map<Key, Value> loads = new HashMap<>();
         for (Value v : b.values) {
             v.inputs.replaceAll(in -> Uses.resolve(in, replacements));
-            if (v.op == Op.STORE || v.op == Op.ATOMIC_ADD || v.op == Op.BARRIER) {
+            if (v.op == Op.STORE || v.op == Op.ATOMIC_ADD || v.op == Op.BARRIER || v.op.isTileOperation()) {
                 loads.clear();
                 continue;
             }
@@ -88,7 +88,7 @@ public final class ValueNumbering {
     /** Operations whose result depends only on their operands: no memory, no effects, no identity. */
     static boolean isPure(Op op) {
         return switch (op) {
-            case PARAM, UNDEF, PHI, LOAD, LOCAL_ARRAY -> false;
+            case PARAM, UNDEF, PHI, LOAD, LOCAL_ARRAY, PRIVATE_ARRAY -> false;
             default -> !op.hasSideEffect();
         };
     }

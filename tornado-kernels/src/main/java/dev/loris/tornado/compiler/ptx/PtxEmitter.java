@@ -1,7 +1,9 @@
 package dev.loris.tornado.compiler.ptx;
 
+import dev.loris.tornado.compiler.KernelCompileException;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
+import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
 import dev.loris.tornado.compiler.ir.Value;
 
@@ -27,14 +29,28 @@ public final class PtxEmitter {
     private final PtxLowering lowering;
     private final List<String> sharedArrays = new ArrayList<>();
     private final List<String> tables = new ArrayList<>();
+    /** Whether local arrays live in dynamic shared memory (more than {@link #STATIC_SHARED_LIMIT} in all). */
+    private final boolean dynamicShared;
+    /** The next free byte of dynamic shared memory. */
+    private long dynamicOffset;
+
+    /**
+     * Statically declared shared memory per block is limited to 48 KiB; beyond it, local arrays are carved
+     * out of one {@code .extern .shared} array whose size the launch gives ({@link #dynamicSharedBytes}), after
+     * the function opts in with cuFuncSetAttribute.
+     */
+    public static final int STATIC_SHARED_LIMIT = 48 * 1024;
+    static final String DYNAMIC_SHARED = "loris_dynamic_shared";
 
     private PtxEmitter(Graph graph, Options options) {
         this.graph = graph;
         this.regs = new PtxRegisters(graph.valueCount());
         this.lowering = new PtxLowering(regs, body, options.fastMath());
+        this.dynamicShared = localBytes(graph) > STATIC_SHARED_LIMIT;
     }
 
     public static String emit(Graph graph, Options options) {
+        checkTarget(graph, options.target());
         PtxEmitter emitter = new PtxEmitter(graph, options);
         emitter.blocks();
         StringBuilder module = new StringBuilder();
@@ -42,6 +58,9 @@ public final class PtxEmitter {
         module.append(".version ").append(ISA_VERSION).append('\n');
         module.append(".target ").append(options.target()).append('\n');
         module.append(".address_size 64\n\n");
+        if (emitter.dynamicShared) {
+            module.append(".extern .shared .align 16 .b8 ").append(DYNAMIC_SHARED).append("[];\n\n");
+        }
         emitter.tables.forEach(t -> module.append(t).append('\n'));
         module.append(".visible .entry ").append(graph.name).append('(').append(emitter.parameters()).append(")\n{\n");
         module.append(emitter.regs.declarations());
@@ -49,6 +68,48 @@ public final class PtxEmitter {
         module.append(emitter.body);
         module.append("}\n");
         return module.toString();
+    }
+
+    /**
+     * The dynamic shared memory a launch of this graph's kernel must give: its local arrays' bytes when they
+     * pass the static limit, else 0 (they are declared statically).
+     */
+    public static int dynamicSharedBytes(Graph graph) {
+        long bytes = localBytes(graph);
+        return bytes > STATIC_SHARED_LIMIT ? (int) bytes : 0;
+    }
+
+    /** All local arrays of the kernel, each starting 16-byte aligned. */
+    private static long localBytes(Graph graph) {
+        long bytes = 0;
+        for (Block b : graph.blocks) {
+            for (Value v : b.values) {
+                if (v.op == Op.LOCAL_ARRAY) {
+                    bytes = align16(bytes) + (long) v.index * v.mem.bytes();
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static long align16(long bytes) {
+        return (bytes + 15) / 16 * 16;
+    }
+
+    /** Tile operations need Ampere's instructions; an older target gets a message instead of a JIT error. */
+    private static void checkTarget(Graph graph, String target) {
+        int sm = Integer.parseInt(target.replaceAll("\\D", ""));
+        if (sm >= PtxTiles.MIN_TARGET) {
+            return;
+        }
+        for (Block b : graph.blocks) {
+            for (Value v : b.values) {
+                if (v.op.isTileOperation()) {
+                    throw new KernelCompileException("line " + v.line, "tensor-core operations (mma.sync, ldmatrix, "
+                            + "cp.async) need compute capability 8.0 (Ampere) or newer; the target is " + target);
+                }
+            }
+        }
     }
 
     private String parameters() {
@@ -102,12 +163,39 @@ public final class PtxEmitter {
                 tables.add(PtxTables.declaration(v));
                 lowering.line("mov.u64 " + regs.of(v) + ", " + PtxTables.name(v) + ";");
             }
-            case LOCAL_ARRAY -> {
-                String name = "local_v" + v.id;
-                sharedArrays.add(".shared .align 16 .b8 " + name + "[" + (long) v.index * v.mem.bytes() + "];");
-                lowering.line("mov.u32 " + regs.of(v) + ", " + name + ";");
-            }
+            case LOCAL_ARRAY -> localArray(v);
+            case PRIVATE_ARRAY -> privateArray(v);
             default -> lowering.lower(v);
+        }
+    }
+
+    private void localArray(Value v) {
+        long bytes = (long) v.index * v.mem.bytes();
+        if (dynamicShared) {
+            dynamicOffset = align16(dynamicOffset);
+            lowering.line("mov.u32 " + regs.of(v) + ", " + DYNAMIC_SHARED + ";");
+            if (dynamicOffset != 0) {
+                lowering.line("add.s32 " + regs.of(v) + ", " + regs.of(v) + ", " + dynamicOffset + ";");
+            }
+            dynamicOffset += bytes;
+            return;
+        }
+        String name = "local_v" + v.id;
+        sharedArrays.add(".shared .align 16 .b8 " + name + "[" + bytes + "];");
+        lowering.line("mov.u32 " + regs.of(v) + ", " + name + ";");
+    }
+
+    /** The array's registers, zeroed where Java's new would zero it. */
+    private void privateArray(Value v) {
+        String type = PtxMemory.privateType(v.mem);
+        regs.declarePrivate(v, type);
+        String zero = switch (type) {
+            case "f32" -> "0f00000000";
+            case "f64" -> "0d0000000000000000";
+            default -> "0";
+        };
+        for (int i = 0; i < v.index; i++) {
+            lowering.line("mov." + type + " " + PtxRegisters.element(v, i) + ", " + zero + ";");
         }
     }
 

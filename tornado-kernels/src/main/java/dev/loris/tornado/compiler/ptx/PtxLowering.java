@@ -104,6 +104,8 @@ final class PtxLowering {
             case LOAD, STORE, ATOMIC_ADD -> new PtxMemory(regs, this).lower(v);
             case ADDRESS -> new PtxMemory(regs, this).lowerAddress(v);
             case BARRIER -> line("bar.sync 0;");
+            case MMA_BF16, MMA_F16, LDMATRIX, LDMATRIX_T, COPY_ASYNC, ASYNC_COMMIT, ASYNC_WAIT ->
+                    new PtxTiles(regs, this).lower(v);
             case SHUFFLE_DOWN -> shuffle(v, "down");
             case SHUFFLE_XOR -> shuffle(v, "bfly");
             case SHUFFLE_IDX -> shuffle(v, "idx");
@@ -395,7 +397,7 @@ final class PtxLowering {
         Value lane = v.input(1);
         line("shfl.sync." + mode + ".b32 " + regs.of(v) + ", " + regs.of(v.input(0)) + ", " + regs.of(lane)
                 + ", 0x1f, 0xffffffff;");
-        if (mode.equals("idx") || lane.isConst() && lane.longValue() >= 0 && lane.longValue() < 32) {
+        if (lane.isConst() && lane.longValue() >= 0 && lane.longValue() < 32) {
             return;
         }
         String high = regs.temp(Kind.B32);

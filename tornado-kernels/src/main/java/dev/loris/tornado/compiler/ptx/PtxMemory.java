@@ -1,5 +1,6 @@
 package dev.loris.tornado.compiler.ptx;
 
+import dev.loris.tornado.compiler.KernelCompileException;
 import dev.loris.tornado.compiler.ir.MemType;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
@@ -23,6 +24,10 @@ final class PtxMemory {
 
     void lower(Value v) {
         Value pointer = v.input(0);
+        if (pointer.type == Type.PTR_PRIVATE) {
+            privateAccess(v);
+            return;
+        }
         boolean global = pointer.type != Type.PTR_LOCAL;
         String space = switch (pointer.type) {
             case PTR_CONST -> "global.nc";
@@ -41,6 +46,40 @@ final class PtxMemory {
             }
             default -> throw new IllegalStateException(v.op.toString());
         }
+    }
+
+    /** A private array's element is a register: a load or store is a move, at a constant index only. */
+    private void privateAccess(Value v) {
+        Value index = v.input(1);
+        if (!index.isConst()) {
+            throw new KernelCompileException("line " + v.line, "an index into the work-item's own array (new "
+                    + v.input(0).mem.name().toLowerCase() + "[" + v.input(0).index + "]) that is not a compile-time "
+                    + "constant: on PTX these arrays are registers, so index them with constants or in loops of "
+                    + "constant bounds, which the compiler unrolls");
+        }
+        if (index.longValue() < 0 || index.longValue() >= v.input(0).index) {
+            throw new KernelCompileException("line " + v.line, "index " + index.longValue() + " is outside the "
+                    + "work-item's array of " + v.input(0).index + " elements");
+        }
+        String element = PtxRegisters.element(v.input(0), index.longValue());
+        String move = "mov." + privateType(v.mem);
+        switch (v.op) {
+            case LOAD -> lowering.line(move + " " + regs.of(v) + ", " + element + ";");
+            case STORE -> lowering.line(move + " " + element + ", " + regs.of(v.input(2)) + ";");
+            default -> throw new KernelCompileException("line " + v.line, v.op + " on the work-item's own array");
+        }
+    }
+
+    /** The register type of a private array's elements; arrays of byte, short and char stay off PTX. */
+    static String privateType(MemType mem) {
+        return switch (mem) {
+            case I32 -> "b32";
+            case I64 -> "b64";
+            case F32 -> "f32";
+            case F64 -> "f64";
+            default -> throw new KernelCompileException("PTX", "arrays of " + mem + " made in a kernel (only int, "
+                    + "long, float and double arrays become registers)");
+        };
     }
 
     private static String memType(MemType mem) {

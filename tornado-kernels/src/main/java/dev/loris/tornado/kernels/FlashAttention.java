@@ -1,0 +1,216 @@
+package dev.loris.tornado.kernels;
+
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.tiles.WarpTiles;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
+
+/**
+ * Causal grouped-query attention over packed sequences on tensor cores, forward, in the FlashAttention-2
+ * arrangement: the same inputs, outputs and masking as {@link AttentionForward#forwardBf16} (layout in
+ * {@link AttentionShape}), with Q K^T and P V as mma.sync products and the softmax in registers.
+ *
+ * <p>Work: a work-group of 4 warps takes {@link #QUERY_ROWS} = 64 query rows of one head, each warp 16 rows,
+ * whose Q fragments it keeps in registers for the whole kernel. It walks key tiles of {@link #KEY_ROWS} = 64
+ * from its first row's sequence start to its last row: K and V come to local memory by cp.async as two
+ * groups, so the scores S = Q K^T (a 16 x 64 accumulator per warp) start while V is still arriving; the
+ * online softmax runs on the accumulator itself (each row lives in the 4 lanes of a quad: two shuffles find its
+ * max), the probabilities P are packed to bf16 A fragments without leaving registers (WarpTiles.pack), and
+ * O += P V accumulates a 16 x headDim block per warp. Row sums stay per lane until the end.
+ *
+ * <p>Limits: headDim a multiple of 16 up to {@link #MAX_HEAD_DIM} (128), a compile-time constant (it sizes
+ * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
+ * local = 128. Local memory: three tiles of 64 x (128 + 8) bf16, 52 KiB (dynamic shared memory on CUDA).
+ *
+ * <p>Rounding: S in f32 from exact bf16 products, softmax in f32, P rounded to bf16 for P V (as
+ * FlashAttention-2 does), O accumulated in f32 and rounded to bf16 once. Against the exact result: within
+ * 2^-8 of sum |p v| plus the output's half ulp.
+ */
+public final class FlashAttention {
+    public static final int QUERY_ROWS = 64;
+    public static final int KEY_ROWS = 64;
+    public static final int GROUP = 128;
+    public static final int MAX_HEAD_DIM = 128;
+    /** Row padding of the local tiles (keeps ldmatrix's 8 rows in 8 bank groups). */
+    static final int PAD = 8;
+    static final int TILE = QUERY_ROWS * (MAX_HEAD_DIM + PAD);
+    /** Java parameter index of headDim, which must be fixed as a compile-time constant. */
+    public static final int PARAM_HEAD_DIM = 10;
+
+    private FlashAttention() {
+    }
+
+    /** Work-groups of {@link #forwardBf16}: one per (64 query rows, head). */
+    public static int groups(AttentionShape shape) {
+        return (shape.tokens() + QUERY_ROWS - 1) / QUERY_ROWS * shape.heads();
+    }
+
+    /** Whether {@link #forwardBf16} runs this head size. */
+    public static boolean supports(int headDim) {
+        return headDim % 16 == 0 && headDim <= MAX_HEAD_DIM;
+    }
+
+    public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
+                                   IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
+                                   int heads, int kvHeads, int headDim, float scale) {
+        short[] tileQ = ctx.allocateShortLocalArray(TILE);              // (64 queries, headDim) bf16, padded rows
+        short[] tileK = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
+        short[] tileV = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
+        int[] fragQ = new int[4 * MAX_HEAD_DIM / 16];                   // the warp's 16 rows of Q, as A fragments
+        int[] fragK = new int[4];                                        // two 16 x 8 blocks of K^T
+        int[] fragV = new int[4];                                        // two 16 x 8 blocks of V
+        int[] fragP = new int[4 * KEY_ROWS / 16];                        // P (16 x 64) as A fragments
+        float[] scores = new float[4 * KEY_ROWS / 8];                    // S (16 x 64), then P, f32
+        float[] output = new float[4 * MAX_HEAD_DIM / 8];               // O (16 x headDim), f32
+        int stride = headDim + PAD;
+        int warp = WarpTiles.warp(ctx);
+        int head = ctx.groupIdx % heads;
+        int kvHead = head / (heads / kvHeads);
+        int firstQuery = ctx.groupIdx / heads * QUERY_ROWS;
+        int lastQuery = Math.min(firstQuery + QUERY_ROWS, tokens) - 1;
+        loadRows(ctx, tileQ, q, firstQuery, tokens, heads * headDim, head * headDim, headDim, stride);
+        ctx.asyncWait(0);
+        ctx.localBarrier();
+        for (int d = 0; d < headDim / 16; d++) {
+            WarpTiles.loadA(ctx, fragQ, 4 * d, tileQ, 0, stride, true, 16 * warp, 16 * d);
+        }
+        // This lane's two rows: g and g + 8 of the warp's 16 (accumulator elements 0, 1 and 2, 3).
+        int top = firstQuery + 16 * warp + WarpTiles.accRow(ctx, 0);
+        int bottom = top + 8;
+        int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
+        int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
+        float topMax = Float.NEGATIVE_INFINITY;
+        float bottomMax = Float.NEGATIVE_INFINITY;
+        float topSum = 0f;
+        float bottomSum = 0f;
+        WarpTiles.fill(output, 0f);
+        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += KEY_ROWS) {
+            ctx.localBarrier(); // every warp is done with the previous K and V
+            loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+            loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+            ctx.asyncWait(1); // K has landed; V may still be in flight
+            ctx.localBarrier();
+            WarpTiles.fill(scores, 0f);
+            for (int d = 0; d < headDim / 16; d++) {
+                for (int j = 0; j < KEY_ROWS / 16; j++) {
+                    WarpTiles.loadB(ctx, fragK, 0, tileK, 0, stride, true, 16 * j, 16 * d);
+                    ctx.mmaBf16(scores, 8 * j, fragQ, 4 * d, fragK, 0);
+                    ctx.mmaBf16(scores, 8 * j + 4, fragQ, 4 * d, fragK, 2);
+                }
+            }
+            // Scale and mask; each row's max over this tile, across its quad.
+            float topTileMax = topMax;
+            float bottomTileMax = bottomMax;
+            for (int j = 0; j < KEY_ROWS / 8; j++) {
+                for (int e = 0; e < 4; e++) {
+                    int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
+                    boolean upper = e < 2;
+                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
+                            : AttentionTiles.visible(bottomStart, bottom, key);
+                    float score = seen ? scale * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
+                    scores[4 * j + e] = score;
+                    if (upper) {
+                        topTileMax = Math.max(topTileMax, score);
+                    } else {
+                        bottomTileMax = Math.max(bottomTileMax, score);
+                    }
+                }
+            }
+            topTileMax = quadMax(ctx, topTileMax);
+            bottomTileMax = quadMax(ctx, bottomTileMax);
+            float topRescale = topMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(topMax - topTileMax);
+            float bottomRescale = bottomMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(bottomMax - bottomTileMax);
+            topMax = topTileMax;
+            bottomMax = bottomTileMax;
+            topSum *= topRescale;
+            bottomSum *= bottomRescale;
+            for (int j = 0; j < KEY_ROWS / 8; j++) {
+                for (int e = 0; e < 4; e++) {
+                    boolean upper = e < 2;
+                    float score = scores[4 * j + e];
+                    float p = score == Float.NEGATIVE_INFINITY ? 0f
+                            : TornadoMath.exp(score - (upper ? topMax : bottomMax));
+                    scores[4 * j + e] = p;
+                    if (upper) {
+                        topSum += p;
+                    } else {
+                        bottomSum += p;
+                    }
+                }
+            }
+            for (int j = 0; j < 4 * MAX_HEAD_DIM / 8; j++) {
+                output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
+            }
+            // P as A fragments: key blocks 2c and 2c + 1 of S are the 16 keys of A block c.
+            for (int c = 0; c < KEY_ROWS / 16; c++) {
+                fragP[4 * c] = WarpTiles.pack(scores[8 * c], scores[8 * c + 1], true);
+                fragP[4 * c + 1] = WarpTiles.pack(scores[8 * c + 2], scores[8 * c + 3], true);
+                fragP[4 * c + 2] = WarpTiles.pack(scores[8 * c + 4], scores[8 * c + 5], true);
+                fragP[4 * c + 3] = WarpTiles.pack(scores[8 * c + 6], scores[8 * c + 7], true);
+            }
+            ctx.asyncWait(0);
+            ctx.localBarrier();
+            for (int c = 0; c < KEY_ROWS / 16; c++) {
+                for (int d = 0; d < headDim / 16; d++) {
+                    WarpTiles.loadB(ctx, fragV, 0, tileV, 0, stride, false, 16 * d, 16 * c);
+                    ctx.mmaBf16(output, 8 * d, fragP, 4 * c, fragV, 0);
+                    ctx.mmaBf16(output, 8 * d + 4, fragP, 4 * c, fragV, 2);
+                }
+            }
+        }
+        finish(ctx, output, out, logSumExp, top, topMax, quadSum(ctx, topSum), bottomMax,
+                quadSum(ctx, bottomSum), tokens, heads, head, headDim);
+    }
+
+    /** O divided by the row sums into bf16, and each row's log-sum-exp (from the quad's first lane). */
+    private static void finish(KernelContext ctx, float[] output, BFloat16Array out, FloatArray logSumExp, int top,
+                               float topMax, float topSum, float bottomMax, float bottomSum, int tokens, int heads,
+                               int head, int headDim) {
+        for (int d = 0; d < headDim / 8; d++) {
+            for (int e = 0; e < 4; e++) {
+                boolean upper = e < 2;
+                int row = upper ? top : top + 8;
+                if (row < tokens) {
+                    out.setFloat((long) row * heads * headDim + head * headDim + 8 * d + WarpTiles.accCol(ctx, e),
+                            output[4 * d + e] / (upper ? topSum : bottomSum));
+                }
+            }
+        }
+        if (WarpTiles.lane(ctx) % 4 == 0) {
+            if (top < tokens) {
+                logSumExp.set((long) top * heads + head, topMax + TornadoMath.log(topSum));
+            }
+            if (top + 8 < tokens) {
+                logSumExp.set((long) (top + 8) * heads + head, bottomMax + TornadoMath.log(bottomSum));
+            }
+        }
+    }
+
+    /** 64 rows of one head into a local tile by cp.async (one group); rows past the last token are zeros. */
+    private static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
+                                 int tokenStride, int headOffset, int headDim, int stride) {
+        int chunksPerRow = headDim / 8;
+        for (int c = ctx.localIdx; c < QUERY_ROWS * chunksPerRow; c += GROUP) {
+            int r = c / chunksPerRow;
+            int d = (c % chunksPerRow) * 8;
+            int token = firstToken + r;
+            boolean present = token < tokens;
+            long at = present ? (long) token * tokenStride + headOffset + d : 0;
+            ctx.copyAsync(tile, r * stride + d, source, at, present ? 8 : 0);
+        }
+        ctx.asyncCommit();
+    }
+
+    /** The maximum over the 4 lanes of a quad (the lanes holding one accumulator row). */
+    private static float quadMax(KernelContext ctx, float value) {
+        float m = Math.max(value, ctx.simdShuffleXor(value, 1));
+        return Math.max(m, ctx.simdShuffleXor(m, 2));
+    }
+
+    private static float quadSum(KernelContext ctx, float value) {
+        float s = value + ctx.simdShuffleXor(value, 1);
+        return s + ctx.simdShuffleXor(s, 2);
+    }
+}

@@ -6,8 +6,11 @@ import json
 import os
 import sys
 
-import torch
-from safetensors.torch import save_file
+try:  # the GPU machine has torch; elsewhere numpy and a plain safetensors writer do the same
+    import torch
+    from safetensors.torch import save_file
+except ImportError:
+    torch = None
 
 CONFIG = {
     "architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256, "hidden_size": 4096,
@@ -40,6 +43,27 @@ def shapes():
     yield "lm_head.weight", (v, h)
 
 
+def random_bf16(shape, generator):
+    """N(0, 0.02²) values as bf16 bit patterns (uint16), without torch."""
+    import numpy as np
+    values = (generator.standard_normal(shape, dtype=np.float32) * 0.02).view(np.uint32)
+    return ((values + 0x7FFF + ((values >> 16) & 1)) >> 16).astype(np.uint16)  # round to nearest even
+
+
+def save_numpy(tensors, path):
+    """A safetensors file of bf16 tensors given as uint16 bit arrays."""
+    header, offset = {"__metadata__": {"format": "pt"}}, 0
+    for name, bits in tensors.items():
+        header[name] = {"dtype": "BF16", "shape": list(bits.shape), "data_offsets": [offset, offset + bits.nbytes]}
+        offset += bits.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text)
+        for bits in tensors.values():
+            f.write(bits.tobytes())
+
+
 def main():
     out = sys.argv[1]
     if len(sys.argv) > 2:  # fewer layers (e.g. 1 for per-layer benchmarks), same widths
@@ -47,7 +71,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(CONFIG, f, indent=1)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = "cuda" if torch is not None and torch.cuda.is_available() else "cpu"
+    if torch is None:
+        import numpy as np
+        generator = np.random.default_rng(0)
     names = list(shapes())
     shards = 4
     per = (len(names) + shards - 1) // shards
@@ -56,10 +83,17 @@ def main():
         file = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
         tensors = {}
         for name, shape in names[s * per:(s + 1) * per]:
-            tensors[name] = (torch.randn(shape, device=device, dtype=torch.bfloat16) * 0.02).cpu()
+            if torch is None:
+                tensors[name] = random_bf16(shape, generator)
+                total += tensors[name].nbytes
+            else:
+                tensors[name] = (torch.randn(shape, device=device, dtype=torch.bfloat16) * 0.02).cpu()
+                total += tensors[name].numel() * 2
             weight_map[name] = file
-            total += tensors[name].numel() * 2
-        save_file(tensors, os.path.join(out, file), metadata={"format": "pt"})
+        if torch is None:
+            save_numpy(tensors, os.path.join(out, file))
+        else:
+            save_file(tensors, os.path.join(out, file), metadata={"format": "pt"})
     with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
         json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=1)
     print(f"wrote {total / 1e9:.2f} GB of bf16 weights in {shards} shards to {out}")

@@ -53,8 +53,9 @@ public final class LoadBench {
                 System.out.printf(Locale.ROOT, "loaded %s (%s, %s) onto %s in %.2f s = %.2f GB/s%n", folder,
                         weights.config.architecture(), mode, acc.description(), seconds,
                         weights.bytes() / seconds / 1e9);
-                System.out.printf(Locale.ROOT, "device memory: %s of weights, %s live, %s peak%n",
-                        Units.bytes(weights.bytes()), Units.bytes(stats.currentBytes()), Units.bytes(stats.peakBytes()));
+                System.out.printf(Locale.ROOT, "device memory: %s of weights, %s live, %s peak (%d bytes live, %d peak)%n",
+                        Units.bytes(weights.bytes()), Units.bytes(stats.currentBytes()), Units.bytes(stats.peakBytes()),
+                        stats.currentBytes(), stats.peakBytes());
                 System.out.printf(Locale.ROOT, "java heap used: %s before, %s after (max %s)%n", Units.bytes(heapBefore),
                         Units.bytes(heapAfter), Units.bytes(memory.getHeapMemoryUsage().getMax()));
             }

@@ -19,15 +19,18 @@ import java.util.zip.GZIPInputStream;
 /**
  * Small random models of each exported architecture, written as a Hugging Face folder (config.json,
  * model.safetensors in bf16, a real tokenizer from the model module's test fixtures), so nothing big is
- * committed. Weights are seeded normals; the embedding and the output head share most of their direction
- * (the head is the embedding plus noise) so that next-token distributions are peaked like a trained model's
- * rather than flat, which is what makes top-1 agreement a meaningful measure.
+ * committed. Weights are seeded normals scaled so that the residual stream is led by the layers and the
+ * output head is the embedding plus as much noise (tied models: the embedding itself): next-token
+ * distributions then have logits spread over a few units with a clear but not certain favourite, like a
+ * trained model's, rather than flat (where top-1 would be a coin toss) or one-hot (where it would be trivial).
  *
  * @param modelType   config.json model_type: llama, mistral, qwen2, qwen3
  * @param tokenizer   the fixture tokenizer: llama3, qwen3 or llama2
  */
 public record TinyModel(String modelType, String tokenizer, int vocab, int hidden, int intermediate, int layers,
                         int heads, int kvHeads, int headDim, boolean tied, String ropeScaling) {
+    private static final double EMBEDDING_SIGMA = 0.07;
+    private static final double PEAKED_EMBEDDING_SIGMA = 0.5;
 
     public static TinyModel llama3() {
         return new TinyModel("llama", "llama3", 128256, 256, 512, 2, 4, 2, 64, false,
@@ -55,13 +58,22 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
 
     /** Writes the model folder under {@code parent} and returns it. */
     public Path write(Path parent, long seed) {
+        return write(parent, seed, false);
+    }
+
+    /**
+     * As {@link #write(Path, long)}; {@code peaked} makes the embedding strong in the residual stream, so one
+     * token (most often the current one) leads every next-token distribution by a margin, as in a trained
+     * model, instead of a near tie among the largest of 100k random logits.
+     */
+    public Path write(Path parent, long seed, boolean peaked) {
         try {
-            Path dir = Files.createDirectories(parent.resolve(modelType + "-" + tokenizer));
+            Path dir = Files.createDirectories(parent.resolve(modelType + "-" + tokenizer + (peaked ? "-peaked" : "")));
             Files.writeString(dir.resolve("config.json"), configJson());
             Path fixtures = fixtureFolder();
             Files.write(dir.resolve("tokenizer.json"), gunzip(fixtures.resolve("tokenizer.json.gz")));
             Files.write(dir.resolve("tokenizer_config.json"), gunzip(fixtures.resolve("tokenizer_config.json.gz")));
-            writeWeights(dir.resolve("model.safetensors"), seed);
+            writeWeights(dir.resolve("model.safetensors"), seed, peaked ? PEAKED_EMBEDDING_SIGMA : EMBEDDING_SIGMA);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -117,7 +129,7 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
         return shapes;
     }
 
-    private void writeWeights(Path file, long seed) {
+    private void writeWeights(Path file, long seed, double embeddingSigma) {
         SplittableRandom random = new SplittableRandom(seed);
         SafetensorsWriter writer = new SafetensorsWriter();
         float[] embedding = null;
@@ -132,10 +144,11 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
                 }
             } else if (name.equals("lm_head.weight")) {
                 for (int i = 0; i < n; i++) {
-                    values[i] = embedding[i] + (float) (0.5 * random.nextGaussian());
+                    values[i] = embedding[i] + (float) (EMBEDDING_SIGMA * random.nextGaussian());
                 }
             } else {
-                double sigma = name.contains("embed") ? 1.0 : name.endsWith("bias") ? 0.1 : 1.0 / Math.sqrt(shape[shape.length - 1]);
+                double sigma = name.contains("embed") ? embeddingSigma
+                        : name.endsWith("bias") ? 0.1 : 1.0 / Math.sqrt(shape[shape.length - 1]);
                 for (int i = 0; i < n; i++) {
                     values[i] = (float) (sigma * random.nextGaussian());
                 }

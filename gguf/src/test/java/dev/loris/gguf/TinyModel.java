@@ -94,7 +94,16 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
                 + ", \"max_position_embeddings\": 512, \"rms_norm_eps\": 1e-06, \"rope_theta\": 10000.0, "
                 + ropeScaling + "\"tie_word_embeddings\": " + tied + ", \"hidden_act\": \"silu\", "
                 + (modelType.equals("mistral") ? "\"sliding_window\": null, " : "")
-                + "\"torch_dtype\": \"bfloat16\"}";
+                + specialIds() + "\"torch_dtype\": \"bfloat16\"}";
+    }
+
+    /** bos/eos ids of the fixture tokenizer, as the real models' config.json has them. */
+    private String specialIds() {
+        return switch (tokenizer) {
+            case "llama3" -> "\"bos_token_id\": 128000, \"eos_token_id\": 128001, ";
+            case "qwen3" -> "\"bos_token_id\": 151643, \"eos_token_id\": 151645, ";
+            default -> "\"bos_token_id\": 1, \"eos_token_id\": 2, ";
+        };
     }
 
     /** The HF tensors with their shapes, in checkpoint order. */

@@ -16,10 +16,10 @@ final class KScales {
      */
     static void quantizeSuperBlock(float[] x, int xo, int nmax, float rmin, int nstep, byte[] out, int at,
                                    byte[] levels) {
-        float[] scales = new float[8];
-        float[] mins = new float[8];
-        float[] weights = new float[32];
-        byte[] aux = new byte[32];
+        float[] scales = new float[8];   // (8) sub-block scales
+        float[] mins = new float[8];     // (8) sub-block mins, negated
+        float[] weights = new float[32]; // (32) error weights of one sub-block
+        byte[] aux = new byte[32];       // (32) candidate levels
         float[] theMin = new float[1];
         float maxScale = 0;
         float maxMin = 0;

@@ -14,7 +14,7 @@ final class Q4K implements BlockQuantizer {
 
     @Override
     public void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
-        byte[] levels = new byte[256];
+        byte[] levels = new byte[256]; // (256) levels 0..15 of one super-block
         for (int b = 0; b < n / 256; b++) {
             int at = outOffset + 144 * b;
             KScales.quantizeSuperBlock(x, xOffset + 256 * b, 15, -1.f, 20, out, at, levels);

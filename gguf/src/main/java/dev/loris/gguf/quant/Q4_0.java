@@ -18,15 +18,7 @@ final class Q4_0 implements BlockQuantizer {
         for (int b = 0; b < n / 32; b++) {
             int base = xOffset + 32 * b;
             int at = outOffset + 18 * b;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < 32; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = signedMax(x, base);
             float d = max / -8;
             float id = d != 0 ? 1.0f / d : 0.0f;
             Fp16.putShort(out, at, Fp16.fromFloat(d));
@@ -36,6 +28,23 @@ final class Q4_0 implements BlockQuantizer {
                 out[at + 2 + j] = (byte) (q0 | q1 << 4);
             }
         }
+    }
+
+    /**
+     * The value of largest magnitude among the 32 at {@code x[base]}, with its sign; the first one on ties
+     * (the reference's strict comparison). Q4_0 and Q5_0 scale by it.
+     */
+    static float signedMax(float[] x, int base) {
+        float amax = 0;
+        float max = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = x[base + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
     }
 
     @Override

@@ -14,7 +14,7 @@ final class Q5K implements BlockQuantizer {
 
     @Override
     public void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
-        byte[] levels = new byte[256];
+        byte[] levels = new byte[256]; // (256) levels 0..31 of one super-block
         for (int b = 0; b < n / 256; b++) {
             int at = outOffset + 176 * b;
             KScales.quantizeSuperBlock(x, xOffset + 256 * b, 31, -0.5f, 15, out, at, levels);

@@ -17,15 +17,7 @@ final class Q5_0 implements BlockQuantizer {
         for (int b = 0; b < n / 32; b++) {
             int base = xOffset + 32 * b;
             int at = outOffset + 22 * b;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < 32; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = Q4_0.signedMax(x, base);
             float d = max / -16;
             float id = d != 0 ? 1.0f / d : 0.0f;
             Fp16.putShort(out, at, Fp16.fromFloat(d));

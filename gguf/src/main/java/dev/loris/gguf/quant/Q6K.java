@@ -14,8 +14,8 @@ final class Q6K implements BlockQuantizer {
 
     @Override
     public void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
-        byte[] levels = new byte[256];
-        float[] scales = new float[16];
+        byte[] levels = new byte[256]; // (256) levels 0..63 of one super-block
+        float[] scales = new float[16]; // (16) scale per 16 values
         for (int b = 0; b < n / 256; b++) {
             int xo = xOffset + 256 * b;
             int at = outOffset + 210 * b;

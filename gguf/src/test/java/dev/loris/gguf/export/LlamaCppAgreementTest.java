@@ -1,6 +1,8 @@
 package dev.loris.gguf.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loris.gguf.GgufFile;
+import dev.loris.gguf.GgufTensorInfo;
 import dev.loris.gguf.NodeConsumers;
 import dev.loris.gguf.RequiresNodeConsumers;
 import dev.loris.gguf.TinyModel;
@@ -31,14 +33,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Exported tiny models of each architecture run by llama.cpp itself (node-llama-cpp's CPU build) against
  * Loris' own decoder (JVM backend, f32) on the same token ids:
  * <ul>
- *   <li>F16: llama.cpp's next-token log-probabilities (its logits less their log-sum-exp) at 4 positions
+ *   <li>F16 (and BF16 for qwen2): llama.cpp's next-token log-probabilities (its logits less their log-sum-exp) at 4 positions
  *       match ours within 1e-2 of the largest magnitude, over the whole vocabulary;</li>
  *   <li>Q8_0: the same top-1 token at ≥ 99% of 200 positions, on the peaked variant of each model (on flat
  *       random models the two largest of 100k logits are often closer than Q8_0's rounding, and agreement
  *       drops to about 90-95%, which says nothing about the export);</li>
  *   <li>Q4_K_M: perplexity of a held-out text within 5% of the F16 file's.</li>
  * </ul>
- * Each figure is printed, for the closing notes. Models: llama (Llama 3 tokenizer, llama3 RoPE scaling →
+ * Every file exported here is also read back by our reader and by @huggingface/gguf, which must agree on
+ * every tensor (name, type, shape, offset) and key. Each figure is printed, for the closing notes. Models: llama (Llama 3 tokenizer, llama3 RoPE scaling →
  * rope_freqs), qwen3 (head_dim 128 ≠ hidden / heads, q/k norms, tied), qwen2 (q/k/v biases, tied),
  * mistral (SentencePiece-style Llama 2 tokenizer).
  */
@@ -92,8 +95,31 @@ class LlamaCppAgreementTest {
         Path out = dir.resolve(name + "-" + type.cliName() + ".gguf");
         if (!Files.exists(out)) {
             GgufExporter.export(folder(name), out, GgufExporter.Options.of(type));
+            readsBack(out);
         }
         return out;
+    }
+
+    /** Our reader and @huggingface/gguf read the same tensors (names, types, shapes) and keys back. */
+    static void readsBack(Path file) {
+        JsonNode theirs = NodeConsumers.run("read-gguf.mjs", file.toString());
+        try (GgufFile ours = GgufFile.open(file)) {
+            assertEquals(ours.tensors().size(), theirs.path("tensors").size(), file + ": tensor count");
+            for (int i = 0; i < ours.tensors().size(); i++) {
+                GgufTensorInfo info = ours.tensors().get(i);
+                JsonNode t = theirs.path("tensors").get(i);
+                assertEquals(info.name(), t.path("name").asText());
+                assertEquals(info.type().id(), t.path("dtype").asInt(), info.name());
+                assertEquals(Arrays.toString(info.ne()), t.path("shape").toString().replace("\"", "").replace(",", ", "),
+                        info.name());
+                assertEquals(Long.toString(info.offset()), t.path("offset").asText(), info.name());
+            }
+            JsonNode meta = theirs.path("metadata");
+            assertEquals(ours.metadata().size(), meta.size() + 0, file + ": key count");
+            assertEquals(ours.metadata().string("general.architecture"), meta.path("general.architecture").path("value").asText());
+            assertEquals(((java.util.List<?>) ours.metadata().get("tokenizer.ggml.tokens").value()).size(),
+                    meta.path("tokenizer.ggml.tokens").path("length").asInt());
+        }
     }
 
     private int[] ids(String name, String text, int count) {
@@ -147,11 +173,13 @@ class LlamaCppAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen3", "qwen2", "mistral"})
-    void f16LogitsMatchOurs(String name) {
+    @ValueSource(strings = {"llama", "qwen3", "qwen2", "mistral", "qwen2:bf16"})
+    void f16LogitsMatchOurs(String spec) {
+        String name = spec.replace(":bf16", "");
+        GgufFileType type = spec.endsWith(":bf16") ? GgufFileType.BF16 : GgufFileType.F16;
         int[] ids = ids(name, TEXT, 32);
         List<Integer> positions = List.of(0, 7, 19, 31);
-        JsonNode result = NodeConsumers.llama(Map.of("model", export(name, GgufFileType.F16).toString(),
+        JsonNode result = NodeConsumers.llama(Map.of("model", export(name, type).toString(),
                 "ids", ids, "logProbsAt", positions));
         float[][] ours = ourLogProbs(name, ids);
         double worst = 0;
@@ -167,9 +195,9 @@ class LlamaCppAgreementTest {
             }
             worst = Math.max(worst, error / scale);
         }
-        System.out.printf("%s F16: llama.cpp log-probabilities within %.2e (relative to the largest) of Loris'%n",
-                name, worst);
-        assertTrue(worst <= 1e-2, name + ": llama.cpp's F16 log-probabilities differ from ours by " + worst);
+        System.out.printf("%s %s: llama.cpp log-probabilities within %.2e (relative to the largest) of Loris'%n",
+                name, type, worst);
+        assertTrue(worst <= 1e-2, name + ": llama.cpp's " + type + " log-probabilities differ from ours by " + worst);
     }
 
     @ParameterizedTest

@@ -2,6 +2,7 @@ package dev.loris.gguf.export;
 
 import dev.loris.gguf.GgufFile;
 import dev.loris.gguf.GgufTensorInfo;
+import dev.loris.gguf.LlamaQuantize;
 import dev.loris.gguf.RequiresNodeConsumers;
 import dev.loris.gguf.TinyModel;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,15 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Our quantised exports byte for byte against llama.cpp's own quantiser: a tiny model is exported in F32,
- * quantised by llama_model_quantize (libllama from node-llama-cpp's prebuilt binaries, called through
- * java.lang.foreign, as llama-quantize does without an importance matrix), and every tensor's type and
+ * quantised by llama_model_quantize ({@link LlamaQuantize}: libllama from node-llama-cpp's prebuilt binaries,
+ * through java.lang.foreign, as llama-quantize does without an importance matrix), and every tensor's type and
  * bytes are compared with Loris' direct export to the same type. The model's MLP rows (320) do not split
  * into 256, so the fallbacks (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0) are compared too.
  */
@@ -57,10 +49,10 @@ class LlamaQuantizeTest {
 
     @ParameterizedTest
     @EnumSource(value = GgufFileType.class, names = {"Q8_0", "Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K"})
-    void ourBytesAreLlamaQuantizes(GgufFileType type) throws Throwable {
+    void ourBytesAreLlamaQuantizes(GgufFileType type) {
         Path theirs = dir.resolve("llama-" + type.cliName() + ".gguf");
         Path ours = dir.resolve("loris-" + type.cliName() + ".gguf");
-        quantize(f32, theirs, type.ftype());
+        LlamaQuantize.quantize(f32, theirs, type.ftype(), 2);
         GgufExporter.Result result = GgufExporter.export(folder, ours, GgufExporter.Options.of(type));
         int identical = 0;
         List<String> different = new ArrayList<>();
@@ -82,26 +74,4 @@ class LlamaQuantizeTest {
         assertTrue(different.isEmpty(), "tensors that differ: " + different);
     }
 
-    /** llama_model_quantize(in, out, params) with ftype set, 2 threads, everything else default. */
-    private static void quantize(Path in, Path out, int ftype) throws Throwable {
-        Path bins = Path.of("node", "node_modules", "@node-llama-cpp", "linux-x64", "bins", "linux-x64").toAbsolutePath();
-        Linker linker = Linker.nativeLinker();
-        try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup llama = SymbolLookup.libraryLookup(bins.resolve("libllama.v0.4.0.so"), arena);
-            StructLayout params = MemoryLayout.structLayout(
-                    ValueLayout.JAVA_INT.withName("nthread"), ValueLayout.JAVA_INT.withName("ftype"),
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, MemoryLayout.sequenceLayout(6, ValueLayout.JAVA_BYTE),
-                    MemoryLayout.paddingLayout(2), MemoryLayout.sequenceLayout(4, ValueLayout.ADDRESS),
-                    ValueLayout.JAVA_LONG);
-            MethodHandle defaults = linker.downcallHandle(llama.find("llama_model_quantize_default_params").orElseThrow(),
-                    FunctionDescriptor.of(params));
-            MethodHandle run = linker.downcallHandle(llama.find("llama_model_quantize").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-            MemorySegment p = (MemorySegment) defaults.invokeExact((java.lang.foreign.SegmentAllocator) arena);
-            p.set(ValueLayout.JAVA_INT, 0, 2);
-            p.set(ValueLayout.JAVA_INT, 4, ftype);
-            int status = (int) run.invokeExact(arena.allocateFrom(in.toString()), arena.allocateFrom(out.toString()), p);
-            assertEquals(0, status, "llama_model_quantize failed");
-        }
-    }
 }

@@ -57,6 +57,7 @@ class AdapterGgufTest {
         GgufExporter.export(merged, mergedGguf, GgufExporter.Options.of(GgufFileType.F16));
         AdapterExporter.Result result = AdapterExporter.export(adapter, base, loraGguf);
         assertEquals(rsLora ? ALPHA * Math.sqrt(RANK) : ALPHA, result.ggufAlpha(), 1e-9);
+        LlamaCppAgreementTest.readsBack(loraGguf);
         try (GgufFile lora = GgufFile.open(loraGguf)) {
             assertEquals("adapter", lora.metadata().string("general.type"));
             assertEquals(4 * TARGETS.size(), lora.tensors().size());

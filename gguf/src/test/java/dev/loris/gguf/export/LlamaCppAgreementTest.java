@@ -115,10 +115,10 @@ class LlamaCppAgreementTest {
                 assertEquals(Long.toString(info.offset()), t.path("offset").asText(), info.name());
             }
             JsonNode meta = theirs.path("metadata");
-            assertEquals(ours.metadata().size(), meta.size() + 0, file + ": key count");
+            assertEquals(ours.metadata().size(), meta.size(), file + ": key count");
             assertEquals(ours.metadata().string("general.architecture"), meta.path("general.architecture").path("value").asText());
-            assertEquals(((java.util.List<?>) ours.metadata().get("tokenizer.ggml.tokens").value()).size(),
-                    meta.path("tokenizer.ggml.tokens").path("length").asInt());
+            ours.metadata().find("tokenizer.ggml.tokens").ifPresent(tokens -> assertEquals(
+                    tokens.elements().size(), meta.path("tokenizer.ggml.tokens").path("length").asInt()));
         }
     }
 

@@ -69,8 +69,11 @@ public final class NodeConsumers {
         System.arraycopy(args, 0, command, 2, args.length);
         try {
             Path err = Files.createTempFile("node-stderr", ".txt");
-            Process p = new ProcessBuilder(command).directory(folder.toFile())
-                    .redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile()).redirectError(err.toFile());
+            // node-llama-cpp parses CI as a strict boolean and refuses to start on any other value (an empty one
+            // included); it only changes its console output, so the child runs without it.
+            builder.environment().remove("CI");
+            Process p = builder.start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 String stderr = Files.readString(err);

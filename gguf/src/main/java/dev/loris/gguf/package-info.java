@@ -1,5 +1,7 @@
 /**
- * GGUF v3 export for llama.cpp and Ollama: reader, writer, quantisers (F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)
- * and the Hugging Face to GGUF tensor mapping. Empty until the GGUF issue lands.
+ * GGUF v3 files for llama.cpp and Ollama: {@link dev.loris.gguf.GgufWriter} (streaming, atomic) and
+ * {@link dev.loris.gguf.GgufFile} (memory-mapped reader); the ggml quantisers live in
+ * {@code dev.loris.gguf.quant}, the Hugging Face to GGUF export (names, metadata, tokenizer, quant mixes,
+ * LoRA adapters, Ollama Modelfile) in {@code dev.loris.gguf.export}.
  */
 package dev.loris.gguf;

@@ -8,15 +8,15 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code loris} command line: the entry point a newcomer starts reading from.
  *
- * <p>Subcommands are added as they become real: {@code devices} and {@code kernel} (print the code compiled from a Java kernel) now; {@code train}, {@code generate},
- * {@code export} and {@code info} with their issues. Exit codes: 0 success, 1 a failure (one line saying what
- * went wrong and what to do), 2 bad usage. {@code --debug} adds the stack trace.
+ * <p>Subcommands are added as they become real: {@code devices}, {@code info}, {@code generate}, {@code export}
+ * and {@code kernel} (print the code compiled from a Java kernel) now; {@code train} with its issue. Exit codes:
+ * 0 success, 1 a failure (one line saying what went wrong and what to do), 2 bad usage. {@code --debug} adds the stack trace.
  */
 @Command(name = "loris",
         mixinStandardHelpOptions = true,
         versionProvider = LorisCli.Version.class,
         description = "Fast, memory-efficient fine-tuning of open LLMs in pure Java.",
-        subcommands = {DevicesCommand.class, InfoCommand.class, GenerateCommand.class, KernelCommand.class,
+        subcommands = {DevicesCommand.class, InfoCommand.class, GenerateCommand.class, ExportCommand.class, KernelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LorisCli implements Runnable {
 

@@ -18,11 +18,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * replaces its target: {@link #prepare} writes, {@link #commit} renames, {@link #discard} cleans up. The
  * temporary file is created with the default permissions (not {@code createTempFile}'s owner-only ones), so
  * the final file has the permissions any new file in that folder would have. Names of temporary files start
- * with '.' and end with ".tmp"; {@link SafetensorsCheckpoint} skips hidden files.
+ * with '.' and end with ".tmp"; {@link SafetensorsCheckpoint} skips hidden files. Public for the GGUF
+ * writer, which streams its tensors through the same body.
  */
-final class AtomicFile {
+public final class AtomicFile {
     /** What fills the temporary file. */
-    interface Body {
+    public interface Body {
         void writeTo(FileChannel channel) throws IOException;
     }
 
@@ -35,12 +36,12 @@ final class AtomicFile {
     }
 
     /** Writes and commits {@code target} in one go. */
-    static void write(Path target, Body body) {
+    public static void write(Path target, Body body) {
         prepare(target, body).commit();
     }
 
     /** Writes {@code body} to a temporary file beside {@code target} and flushes it; the target is unchanged. */
-    static AtomicFile prepare(Path target, Body body) {
+    public static AtomicFile prepare(Path target, Body body) {
         Path folder = target.toAbsolutePath().getParent();
         Path temporary = null;
         try {
@@ -60,7 +61,7 @@ final class AtomicFile {
     }
 
     /** Renames the temporary file over the target, atomically, and flushes the folder's entry. */
-    void commit() {
+    public void commit() {
         try {
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -71,7 +72,7 @@ final class AtomicFile {
     }
 
     /** Deletes the temporary file; the target stays as it was. */
-    void discard() {
+    public void discard() {
         deleteQuietly(temporary);
     }
 

@@ -1,0 +1,122 @@
+package dev.loris.cli;
+
+import dev.loris.gguf.GgmlType;
+import dev.loris.gguf.GgufFile;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code loris export} on the model module's tiny qwen3 reference model with a byte-level BPE tokenizer made
+ * here: the GGUF, its Modelfile and the progress and fallback lines; bad input as one-line errors.
+ */
+@Tag("tokenizer")
+class ExportCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new LorisCli());
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int code = commandLine.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path model() throws IOException {
+        Path source = null;
+        for (String root : new String[] {"../model", "model"}) {
+            Path folder = Path.of(root, "src/test/resources/hf-models/qwen3");
+            if (Files.isDirectory(folder)) {
+                source = folder;
+            }
+        }
+        Path model = Files.createDirectories(dir.resolve("tiny-qwen3"));
+        for (String name : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(source.resolve(name), model.resolve(name));
+        }
+        StringBuilder vocab = new StringBuilder();
+        int next = 256;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+            int codePoint = printable ? b : next++;
+            String token = new String(Character.toChars(codePoint)).replace("\\", "\\\\").replace("\"", "\\\"");
+            vocab.append(b == 0 ? "" : ", ").append('"').append(token).append("\": ").append(b);
+        }
+        String split = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}| ?[^\\\\s\\\\p{L}\\\\p{N}]+"
+                + "[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+";
+        Files.writeString(model.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null,"
+                + " \"added_tokens\": [{\"id\": 256, \"content\": \"<|im_end|>\", \"single_word\": false, \"lstrip\": false,"
+                + " \"rstrip\": false, \"normalized\": false, \"special\": true}], \"normalizer\": null,"
+                + " \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \""
+                + split + "\"}, \"behavior\": \"Isolated\", \"invert\": false}, {\"type\": \"ByteLevel\", \"add_prefix_space\": false,"
+                + " \"trim_offsets\": false, \"use_regex\": false}]}, \"post_processor\": null, \"decoder\": {\"type\": \"ByteLevel\","
+                + " \"add_prefix_space\": false, \"trim_offsets\": false, \"use_regex\": false}, \"model\": {\"type\": \"BPE\","
+                + " \"dropout\": null, \"unk_token\": null, \"continuing_subword_prefix\": \"\", \"end_of_word_suffix\": \"\","
+                + " \"fuse_unk\": false, \"byte_fallback\": false, \"ignore_merges\": false, \"vocab\": {" + vocab + "},"
+                + " \"merges\": []}}");
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\", \"chat_template\":"
+                + " \"{% for m in messages %}{{ '<|im_end|>' + m['role'] + ': ' + m['content'] }}{% endfor %}"
+                + "{% if add_generation_prompt %}{{ '<|im_end|>assistant: ' }}{% endif %}\"}");
+        return model;
+    }
+
+    @Test
+    void exportsAGgufWithItsModelfileAndReportsFallbacks() throws IOException {
+        Path model = model();
+        Path out = dir.resolve("tiny.gguf");
+        Result result = run("export", "--model", model.toString(), "--quant", "q4_k_m", "--out", out.toString(),
+                "--threads", "2");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("[1/"), result.out());
+        assertTrue(result.out().contains("fallback: blk.0.attn_q.weight: rows of 64 do not split into Q4_K's blocks "
+                + "of 256, written as Q5_0"), result.out());
+        assertTrue(result.out().contains("wrote " + out), result.out());
+        try (GgufFile gguf = GgufFile.open(out)) {
+            assertEquals("qwen3", gguf.metadata().string("general.architecture"));
+            assertEquals(15, gguf.metadata().integer("general.file_type"));
+            assertEquals(GgmlType.Q8_0, gguf.tensor("token_embd.weight").type(), "tied embeddings take output's rule");
+            assertEquals(GgmlType.F32, gguf.tensor("blk.0.attn_q_norm.weight").type());
+            assertEquals("qwen2", gguf.metadata().string("tokenizer.ggml.pre"));
+        }
+        String modelfile = Files.readString(dir.resolve("tiny.gguf.Modelfile"));
+        assertTrue(modelfile.startsWith("# Ollama Modelfile"), modelfile);
+        assertTrue(modelfile.contains("FROM ./tiny.gguf"), modelfile);
+        assertTrue(modelfile.contains("PARAMETER stop \"<|im_end|>\""), modelfile);
+    }
+
+    @Test
+    void badQuantAndFormatAreOneLineErrors() throws IOException {
+        Path model = model();
+        Path out = dir.resolve("x.gguf");
+        Result quant = run("export", "--model", model.toString(), "--quant", "q3_k_s", "--out", out.toString());
+        assertEquals(1, quant.exitCode());
+        assertTrue(quant.err().contains("--quant q3_k_s is not a GGUF type Loris writes: use one of f32, f16, bf16"),
+                quant.err());
+        Result merged = run("export", "--model", model.toString(), "--format", "merged", "--out", out.toString());
+        assertEquals(1, merged.exitCode());
+        assertTrue(merged.err().contains("--format merged needs the LoRA merge"), merged.err());
+        Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
+                .replace("\"qwen3\"", "\"gemma2\""));
+        Result arch = run("export", "--model", model.toString(), "--out", out.toString());
+        assertEquals(1, arch.exitCode());
+        assertTrue(arch.err().contains("model_type 'gemma2' is not supported"), arch.err());
+        assertFalse(Files.exists(out));
+    }
+}

@@ -5,6 +5,7 @@ import dev.loris.gguf.export.AdapterExporter;
 import dev.loris.gguf.export.GgufExporter;
 import dev.loris.gguf.export.GgufFileType;
 import dev.loris.gguf.export.Modelfile;
+import dev.loris.lora.LoraMerge;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,9 +17,8 @@ import java.nio.file.Path;
 
 /**
  * {@code loris export}: a Hugging Face model folder to one GGUF file for llama.cpp and Ollama (with an Ollama
- * Modelfile beside it), or a PEFT LoRA adapter to a GGUF adapter for llama.cpp's --lora. Merging an adapter
- * into the weights ({@code --adapter} with {@code --format gguf}, {@code --format merged}) waits for the lora
- * module's merge.
+ * Modelfile beside it), a model with a LoRA adapter merged in (to GGUF, or to a 16-bit safetensors folder with
+ * {@code --format merged}), or a PEFT LoRA adapter to a GGUF adapter for llama.cpp's --lora.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Export a model to GGUF (llama.cpp, Ollama) or a LoRA adapter to a GGUF adapter.")
@@ -28,17 +28,21 @@ final class ExportCommand implements Runnable {
             description = "Hugging Face model folder (with --format adapter-gguf: the adapter's base model)")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter folder (with --format adapter-gguf)")
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "LoRA adapter folder (PEFT's or Loris'): merged into the model, or exported alone with "
+                    + "--format adapter-gguf")
     Path adapter;
 
-    @Option(names = "--format", defaultValue = "gguf", description = "gguf or adapter-gguf (${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "gguf",
+            description = "gguf, merged (16-bit safetensors folder) or adapter-gguf (${DEFAULT-VALUE})")
     String format;
 
     @Option(names = "--quant", defaultValue = "q4_k_m",
             description = "f32, f16, bf16, q8_0, q4_0, q4_k_m, q5_k_m or q6_k (${DEFAULT-VALUE})")
     String quant;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The .gguf file to write")
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "The .gguf file to write (with --format merged: the folder)")
     Path out;
 
     @Option(names = "--threads", description = "Quantisation threads (default: every core)")
@@ -57,28 +61,47 @@ final class ExportCommand implements Runnable {
         switch (format) {
             case "gguf" -> exportModel(stdout);
             case "adapter-gguf" -> exportAdapter(stdout);
-            case "merged" -> throw new LorisException("--format merged needs the LoRA merge, which is not in this "
-                    + "build yet", "export the adapter with --format adapter-gguf and apply it with llama.cpp --lora");
+            case "merged" -> exportMerged(stdout);
             default -> throw new LorisException("--format " + format + " is not known",
-                    "use gguf (a model) or adapter-gguf (a LoRA adapter)");
+                    "use gguf (a model), merged (a model with its adapter merged in) or adapter-gguf (an adapter)");
         }
     }
 
     private void exportModel(PrintWriter stdout) {
-        if (adapter != null) {
-            throw new LorisException("--adapter with --format gguf needs the LoRA merge, which is not in this build "
-                    + "yet", "export the base model and the adapter separately (--format adapter-gguf) and load "
-                    + "both with llama.cpp --lora");
+        if (adapter == null) {
+            exportGguf(model, stdout);
+            return;
         }
+        // the merged model goes to a hidden folder beside the output, exported, then removed
+        Path merged = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merged");
+        try {
+            LoraMerge.merge(model, adapter, merged);
+            exportGguf(merged, stdout);
+        } finally {
+            deleteTree(merged);
+        }
+    }
+
+    private void exportMerged(PrintWriter stdout) {
+        if (adapter == null) {
+            throw new LorisException("--format merged needs --adapter DIR", "give the LoRA adapter folder to merge");
+        }
+        long start = System.nanoTime();
+        LoraMerge.merge(model, adapter, out);
+        stdout.printf("wrote %s (%s merged into %s, 16-bit safetensors) in %.1f s%n", out, adapter, model,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private void exportGguf(Path folder, PrintWriter stdout) {
         GgufFileType type = GgufFileType.parse(quant);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
             throw new LorisException("--threads " + n + " must be at least 1", "leave it out to use every core");
         }
         long start = System.nanoTime();
-        GgufExporter.Result result = GgufExporter.export(model, out,
+        GgufExporter.Result result = GgufExporter.export(folder, out,
                 new GgufExporter.Options(type, n, line -> { stdout.println(line); stdout.flush(); }));
-        Path modelfile = Modelfile.write(model, out);
+        Path modelfile = Modelfile.write(folder, out);
         stdout.printf("wrote %s (%s, %d tensors, %.1f MB) in %.1f s%n", out, type.cliName(), result.tensors().size(),
                 sizeMb(out), (System.nanoTime() - start) / 1e9);
         stdout.println("wrote " + modelfile + " (ollama create NAME -f " + modelfile.getFileName() + ")");
@@ -92,6 +115,20 @@ final class ExportCommand implements Runnable {
         AdapterExporter.Result result = AdapterExporter.export(adapter, model, out);
         stdout.printf("wrote %s: LoRA rank %d on %d weights, alpha %s (llama.cpp alpha %s)%n", out, result.rank(),
                 result.adaptedWeights(), result.loraAlpha(), result.ggufAlpha());
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new LorisException("cannot remove the temporary merged model " + root + ": " + e.getMessage(),
+                    "delete it by hand");
+        }
     }
 
     private static double sizeMb(Path file) {

@@ -102,6 +102,37 @@ class ExportCommandTest {
     }
 
     @Test
+    void mergesAnAdapterIntoSafetensorsAndIntoAGguf() throws IOException {
+        Path model = model();
+        Path adapter = adapterFolder();
+        Path merged = dir.resolve("merged");
+        Result folder = run("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format",
+                "merged", "--out", merged.toString());
+        assertEquals(0, folder.exitCode(), folder.err());
+        assertTrue(Files.exists(merged.resolve("model.safetensors")));
+        assertTrue(Files.exists(merged.resolve("tokenizer.json")), "tokenizer files travel with the merge");
+        Path gguf = dir.resolve("merged.gguf");
+        Result file = run("export", "--model", model.toString(), "--adapter", adapter.toString(), "--quant", "f16",
+                "--out", gguf.toString());
+        assertEquals(0, file.exitCode(), file.err());
+        assertFalse(Files.exists(dir.resolve(".merged.gguf.merged")), "the temporary merge is removed");
+        try (GgufFile merged16 = GgufFile.open(gguf)) {
+            assertEquals("qwen3", merged16.metadata().string("general.architecture"));
+        }
+    }
+
+    /** Loris' committed adapter for the qwen3 reference model (lora/src/test/resources/peft/loris). */
+    private static Path adapterFolder() {
+        for (String root : new String[] {"../lora", "lora"}) {
+            Path folder = Path.of(root, "src/test/resources/peft/loris/qwen3/adapter");
+            if (Files.isDirectory(folder)) {
+                return folder;
+            }
+        }
+        throw new IllegalStateException("no lora/src/test/resources/peft/loris/qwen3/adapter");
+    }
+
+    @Test
     void badQuantAndFormatAreOneLineErrors() throws IOException {
         Path model = model();
         Path out = dir.resolve("x.gguf");
@@ -111,7 +142,7 @@ class ExportCommandTest {
                 quant.err());
         Result merged = run("export", "--model", model.toString(), "--format", "merged", "--out", out.toString());
         assertEquals(1, merged.exitCode());
-        assertTrue(merged.err().contains("--format merged needs the LoRA merge"), merged.err());
+        assertTrue(merged.err().contains("--format merged needs --adapter DIR"), merged.err());
         Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
                 .replace("\"qwen3\"", "\"gemma2\""));
         Result arch = run("export", "--model", model.toString(), "--out", out.toString());

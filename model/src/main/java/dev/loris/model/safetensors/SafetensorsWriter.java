@@ -175,9 +175,20 @@ public final class SafetensorsWriter {
         for (Pending tensor : order) {
             MemorySegment data = tensor.bytesToWrite();
             for (long at = 0; at < data.byteSize(); at += WRITE_CHUNK) {
-                writeFully(channel, data.asSlice(at, Math.min(WRITE_CHUNK, data.byteSize() - at)).asByteBuffer());
+                writeFully(channel, byteBuffer(data.asSlice(at, Math.min(WRITE_CHUNK, data.byteSize() - at))));
             }
         }
+    }
+
+    /**
+     * The bytes as a ByteBuffer: the segment itself where it can be one (native memory, a byte[]), else a copy
+     * (a heap segment over a short[], float[] ... cannot be viewed as a ByteBuffer).
+     */
+    private static ByteBuffer byteBuffer(MemorySegment chunk) {
+        if (!chunk.isNative() && !(chunk.heapBase().orElse(null) instanceof byte[])) {
+            return ByteBuffer.wrap(chunk.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+        return chunk.asByteBuffer();
     }
 
     private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {

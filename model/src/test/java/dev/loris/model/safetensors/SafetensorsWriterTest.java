@@ -32,6 +32,19 @@ class SafetensorsWriterTest {
     private final TestTensors random = new TestTensors();
 
     @Test
+    void writesHeapSegmentsOfAnyPrimitiveArray() throws IOException {
+        float[] values = {1.5f, -2f, 3.25f};
+        short[] bits = {0x3FC0, (short) 0xC000, 0x4050};  // the same values in bf16
+        Path file = dir.resolve("heap.safetensors");
+        new SafetensorsWriter().add("f", Dtype.F32, new long[] {3}, MemorySegment.ofArray(values))
+                .add("b", Dtype.BF16, new long[] {3}, MemorySegment.ofArray(bits)).write(file);
+        try (SafetensorsFile read = SafetensorsFile.open(file)) {
+            assertArrayEquals(values, read.readFloats("f"));
+            assertArrayEquals(values, read.readFloats("b"));
+        }
+    }
+
+    @Test
     void writesTheReferenceCratesSerialisations() throws IOException {
         float[] values = {0, 1, 2, 3, 4, 5};
         assertFile(new SafetensorsWriter().addFloats("attn.0", Dtype.F32, new long[] {1, 2, 3}, values),

@@ -68,6 +68,11 @@ public final class DenseProjection implements Projection {
         return weight;
     }
 
+    /** The name the weight's gradient is asked for by (the embedding's for a tied head). */
+    public String weightGradientName() {
+        return weightGradientName;
+    }
+
     /** b (out), or null. */
     public DeviceArray bias() {
         return bias;

@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One forward over a batch and what follows it: the logits, then the loss (which turns the logits buffer into
- * their gradient), then the backward. In that order: {@link #logits()} is only there before {@link #loss()},
- * and {@link #backward} needs the loss. Holds every activation the backward reads (see
+ * One forward over a batch and what follows it: in training, {@link #train} (the loss and every gradient in
+ * one walk back); in tests and evaluation, {@link #logits()}, {@link #loss()}, then {@link #backward}, in that
+ * order. The logits of a training step exist a chunk of tokens at a time ({@link LmHeadLoss}). Holds every activation the backward reads (see
  * {@link LayerActivations}) until {@link #close()}.
  */
 public final class ForwardPass implements AutoCloseable {
@@ -30,7 +30,6 @@ public final class ForwardPass implements AutoCloseable {
     private final DeviceArray scratch;        // (T, H)
     private final DeviceArray finalNormed;    // (T, H)
     private final DeviceArray finalInverseRms; // (T) f32
-    private final DeviceArray logits;         // (T, vocab): the logits, after loss() their gradient
     private final DeviceArray losses;         // (T) f32
     private boolean lossDone;
 
@@ -47,7 +46,6 @@ public final class ForwardPass implements AutoCloseable {
         this.scratch = acc.allocate(p.arrayType, t * h);
         this.finalNormed = acc.allocate(p.arrayType, t * h);
         this.finalInverseRms = acc.allocate(FloatArray.class, t);
-        this.logits = acc.allocate(p.arrayType, (long) t * config.vocabSize());
         this.losses = acc.allocate(FloatArray.class, t);
         for (int l = 0; l <= config.numHiddenLayers(); l++) {
             hidden.add(acc.allocate(p.arrayType, t * h));
@@ -71,44 +69,78 @@ public final class ForwardPass implements AutoCloseable {
         }
         c.kernels().rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
                 (float) config.rmsNormEps());
-        w.lmHead().forward(c, finalNormed, t, logits, null);
     }
 
-    /** The logits (tokens, vocab) as f32 on the host; only before {@link #loss()}, which overwrites them. */
+    /**
+     * All the logits (tokens, vocab) as f32 on the host, for tests and inspection: a training step never holds
+     * them (see {@link LmHeadLoss}). Only before {@link #loss()}.
+     */
     public float[] logits() {
         if (lossDone) {
-            throw new IllegalStateException("the logits became their gradient when the loss was computed");
+            throw new IllegalStateException("ask for the logits before the loss");
         }
-        return HostCopies.floats(logits);
+        int t = batch.tokens();
+        try (DeviceArray logits = decoder.accelerator().allocate(decoder.precision().arrayType,
+                (long) t * config.vocabSize())) { // (T, vocab)
+            decoder.weights.lmHead().forward(decoder.compute, finalNormed, t, logits, null);
+            return HostCopies.floats(logits);
+        }
     }
 
     /**
      * The mean cross-entropy over the labelled tokens, as transformers' causal-LM loss (labels shifted by the
-     * {@link Batch}, f32 maths). Leaves the gradient of that mean in the logits buffer.
+     * {@link Batch}, f32 maths), computed a chunk of tokens at a time ({@link LmHeadLoss}).
      */
     public double loss() {
-        int labelled = batch.host().labelledTokens();
-        if (labelled == 0) {
-            throw new LorisException("the batch has no labelled token", "give at least one sequence of two tokens"
-                    + " with a label that is not -100");
-        }
-        decoder.compute.kernels().crossEntropy(logits, batch.labels(), losses, batch.tokens(), config.vocabSize(),
-                CrossEntropy.meanScale(labelled));
+        int labelled = requireLabels();
+        LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, batch.tokens(), CrossEntropy.meanScale(labelled),
+                null, null);
         lossDone = true;
-        FloatArray host = new FloatArray(batch.tokens());
-        losses.copyTo(host);
-        return CrossEntropy.sumLosses(host) / labelled;
+        return sumLosses() / labelled;
     }
 
     /**
      * Walks the layers back from the loss, adding the f32 gradient of each parameter that {@code sink} gives a
      * slot to (named as the checkpoint names it; see {@link GradientSink}); frozen parameters cost neither time
-     * nor memory. Call once, after {@link #loss()}.
+     * nor memory. Call once, after {@link #loss()} (which this repeats chunk by chunk, now with gradients);
+     * a training step calls {@link #train} instead, which does both at once.
      */
     public void backward(GradientSink sink) {
         if (!lossDone) {
             throw new IllegalStateException("call loss() before backward()");
         }
+        backwardFromLoss(sink, CrossEntropy.meanScale(requireLabels()));
+    }
+
+    /**
+     * One training micro-step after this forward: the loss and every gradient in one walk, the loss gradient
+     * scaled by {@code scale} (1 / the labelled tokens of the whole accumulation window, so that summing the
+     * micro-steps' gradients gives the window's mean). Returns the SUM of this batch's token losses (divide the
+     * window's sum by its labelled tokens for the mean). The logits exist a chunk at a time only.
+     */
+    public double train(GradientSink sink, float scale) {
+        requireLabels();
+        backwardFromLoss(sink, scale);
+        lossDone = true;
+        return sumLosses();
+    }
+
+    private int requireLabels() {
+        int labelled = batch.host().labelledTokens();
+        if (labelled == 0) {
+            throw new LorisException("the batch has no labelled token", "give at least one sequence of two tokens"
+                    + " with a label that is not -100");
+        }
+        return labelled;
+    }
+
+    private double sumLosses() {
+        FloatArray host = new FloatArray(batch.tokens());
+        losses.copyTo(host);
+        return CrossEntropy.sumLosses(host);
+    }
+
+    private void backwardFromLoss(GradientSink sink, float scale) {
         if (!training) {
             throw new IllegalStateException("an evaluation pass keeps nothing for a backward: use Decoder.forward");
         }
@@ -119,7 +151,7 @@ public final class ForwardPass implements AutoCloseable {
         int h = config.hiddenSize();
         try (BackwardScratch scratchBuffers = new BackwardScratch(acc, config, decoder.precision(), t);
              DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h)) { // dy, then dx
-            w.lmHead().backward(decoder.compute, logits, finalNormed, t, scratch, false, null, sink);
+            LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink); // scratch: dNormed
             GradientSink.Slot dFinalNorm = sink.slot("model.norm.weight", h);
             ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient,
                     dFinalNorm == null ? null : dFinalNorm.whole(), scratchBuffers.partials, t, h);
@@ -150,7 +182,7 @@ public final class ForwardPass implements AutoCloseable {
         batch.close();
         activations.forEach(LayerActivations::close);
         hidden.forEach(DeviceArray::close);
-        for (DeviceArray array : new DeviceArray[] {scratch, finalNormed, finalInverseRms, logits, losses}) {
+        for (DeviceArray array : new DeviceArray[] {scratch, finalNormed, finalInverseRms, losses}) {
             array.close();
         }
     }

@@ -22,7 +22,11 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * transformers' mean, counted over the whole gradient-accumulation window ({@link #countTargets}), times any
  * upstream factor. The mean loss is then {@link #sumLosses} / that count, summed in double on the host.
  *
- * <p>Grid: one work-group per token; global = {tokens * L}, local = {L}, L a power of two at most
+ * <p>Chunks: the logits may be rows {@code firstRow ..} of the batch only (the LM head computed a chunk of
+ * tokens at a time, so (tokens x vocab) logits never exist at once): row r of the buffer is token
+ * {@code firstRow + r}, whose label and loss are at that index of {@code labels} and {@code losses}.
+ *
+ * <p>Grid: one work-group per row; global = {rows * L}, local = {L}, L a power of two at most
  * {@link #MAX_GROUP}; any vocab from 1 (up to 2^31 - 1; rows are addressed with long offsets). Each work-item
  * strides over the row keeping an online (max, sum of exp(x - max)), so the row is read once for the
  * statistics, however long; two block reductions merge the work-items' pairs; a second strided pass reads
@@ -44,10 +48,10 @@ public final class CrossEntropy {
     }
 
     public static void forwardBackward(KernelContext ctx, FloatArray logits, IntArray labels, FloatArray losses,
-                                       int vocab, float scale) {
+                                       int firstRow, int vocab, float scale) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * vocab;
-        int label = labels.get(ctx.groupIdx);
+        int label = labels.get(firstRow + ctx.groupIdx);
         boolean target = label >= 0 && label < vocab;
         // Read before the reductions' barriers, so before any work-item overwrites the row.
         float labelLogit = target ? logits.get(rowStart + label) : 0f;
@@ -64,15 +68,15 @@ public final class CrossEntropy {
             logits.set(rowStart + c, target ? gradient(logits.get(rowStart + c), lse, c == label, scale) : 0f);
         }
         if (ctx.localIdx == 0) {
-            losses.set(ctx.groupIdx, target ? lse - labelLogit : 0f);
+            losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);
         }
     }
 
     public static void forwardBackwardBf16(KernelContext ctx, BFloat16Array logits, IntArray labels,
-                                           FloatArray losses, int vocab, float scale) {
+                                           FloatArray losses, int firstRow, int vocab, float scale) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * vocab;
-        int label = labels.get(ctx.groupIdx);
+        int label = labels.get(firstRow + ctx.groupIdx);
         boolean target = label >= 0 && label < vocab;
         // Read before the reductions' barriers, so before any work-item overwrites the row.
         float labelLogit = target ? logits.getFloat(rowStart + label) : 0f;
@@ -89,7 +93,7 @@ public final class CrossEntropy {
             logits.setFloat(rowStart + c, target ? gradient(logits.getFloat(rowStart + c), lse, c == label, scale) : 0f);
         }
         if (ctx.localIdx == 0) {
-            losses.set(ctx.groupIdx, target ? lse - labelLogit : 0f);
+            losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);
         }
     }
 

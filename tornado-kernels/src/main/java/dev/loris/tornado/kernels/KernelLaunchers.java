@@ -241,11 +241,15 @@ public final class KernelLaunchers {
                 .launch(roundUp(hidden, 64), Math.min(segments, MAX_GRID_Y), 64, 1, stream);
     }
 
-    /** Per-token losses (tokens) f32; the logits (tokens, vocab) become scale * (softmax - onehot). */
-    public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int tokens, int vocab,
-                             float scale) {
+    /**
+     * Losses of tokens firstRow .. firstRow + rows (into losses (tokens) f32 at those indexes); the logits of those
+     * rows (rows, vocab) become scale * (softmax - onehot). labels (tokens) int are the whole batch's.
+     */
+    public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
+                             int vocab, float scale) {
         (isBf16(logits) ? crossEntropyBf16 : crossEntropy).get().set(1, logits).set(2, labels).set(3, losses)
-                .set(4, vocab).set(5, scale).launch((long) tokens * reductionGroup, reductionGroup, stream);
+                .set(4, firstRow).set(5, vocab).set(6, scale).launch((long) rows * reductionGroup, reductionGroup,
+                        stream);
     }
 
     /** out (seqs, heads*headDim): each sequence's one query against its cache (seqs, capacity, kvHeads*headDim). */

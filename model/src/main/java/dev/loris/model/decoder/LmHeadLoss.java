@@ -1,0 +1,91 @@
+package dev.loris.model.decoder;
+
+import dev.loris.tornado.gemm.GemmShape;
+import dev.loris.tornado.gemm.GemmType;
+import dev.loris.tornado.runtime.DeviceArray;
+
+/**
+ * The LM head and the cross-entropy fused, a chunk of tokens at a time, so the (tokens, vocab) logits never
+ * exist at once: for each chunk of C rows, logits (C, vocab) = normed · Wᵀ, then the cross-entropy kernel writes
+ * the rows' losses and turns the chunk into the gradient of the logits, then (when asked) dNormed of those rows
+ * = gradient · W and the head's weight gradient += gradientᵀ · normed. The largest extra buffer is one chunk:
+ * {@link #CHUNK_BYTES} at most (256 MiB: 1,024 tokens of Llama 3's 128,256-word vocabulary in bf16, where the
+ * whole logits of 4,096 tokens would take 1 GiB, and their f32 gradient 2 GiB more in a naive step).
+ *
+ * <p>Chunks address the head's weight and the batch rows through GEMM offsets, so the head must be a
+ * {@link DenseProjection} (it always is when loaded); any other head projection runs as one chunk.
+ */
+final class LmHeadLoss {
+    static final long CHUNK_BYTES = 256L << 20;
+    /** Tests set a small chunk to exercise several chunks on tiny models; 0 chooses from {@link #CHUNK_BYTES}. */
+    static int testChunkRows;
+
+    private LmHeadLoss() {
+    }
+
+    /** Rows per chunk for a batch of {@code tokens} (at least 1, at most tokens). */
+    static int chunkRows(int tokens, int vocab, int elementBytes) {
+        if (testChunkRows > 0) {
+            return Math.min(tokens, testChunkRows);
+        }
+        return (int) Math.max(1, Math.min(tokens, CHUNK_BYTES / ((long) vocab * elementBytes)));
+    }
+
+    /**
+     * Losses (tokens) f32 of the batch, the gradient's scale {@code scale} (1 / the labelled tokens of the
+     * accumulation window); dNormed (tokens, hidden) written when not null, the head's gradient added to the
+     * sink's slot when it has one.
+     */
+    static void run(Decoder decoder, DeviceArray normed, DeviceArray labels, DeviceArray losses, int tokens,
+                    float scale, DeviceArray dNormed, GradientSink sink) {
+        Compute c = decoder.compute;
+        Projection head = decoder.weights.lmHead();
+        int vocab = decoder.config().vocabSize();
+        int hidden = decoder.config().hiddenSize();
+        Precision p = decoder.precision();
+        int rows = head instanceof DenseProjection ? chunkRows(tokens, vocab, elementBytes(p)) : tokens;
+        try (DeviceArray chunk = decoder.accelerator().allocate(p.arrayType, (long) rows * vocab)) { // (C, vocab)
+            for (int first = 0; first < tokens; first += rows) {
+                int n = Math.min(rows, tokens - first);
+                if (head instanceof DenseProjection dense) {
+                    denseChunk(c, dense, normed, labels, losses, first, n, chunk, scale, dNormed, sink, hidden, vocab);
+                } else {
+                    head.forward(c, normed, tokens, chunk, null);
+                    c.kernels().crossEntropy(chunk, labels, losses, 0, tokens, vocab, scale);
+                    if (dNormed != null) {
+                        head.backward(c, chunk, normed, tokens, dNormed, false, null, sink);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void denseChunk(Compute c, DenseProjection head, DeviceArray normed, DeviceArray labels,
+                                   DeviceArray losses, int first, int n, DeviceArray chunk, float scale,
+                                   DeviceArray dNormed, GradientSink sink, int hidden, int vocab) {
+        GemmType t = Compute.gemmType(head.weight());
+        long rowOffset = (long) first * hidden;
+        GemmShape logits = GemmShape.of(n, vocab, hidden, false, true, t, t, t);
+        c.gemm().multiply(head.bias() == null ? logits : logits.withBias(), 1f, normed, rowOffset, head.weight(), 0,
+                0f, chunk, 0, head.bias(), c.stream());
+        c.kernels().crossEntropy(chunk, labels, losses, first, n, vocab, scale);
+        if (dNormed == null) {
+            return;
+        }
+        c.gemm().multiply(GemmShape.of(n, hidden, vocab, false, false, t, t, t), 1f, chunk, 0, head.weight(), 0, 0f,
+                dNormed, rowOffset, null, c.stream());
+        GradientSink.Slot dWeight = sink.slot(head.weightGradientName(), (long) vocab * hidden);
+        if (dWeight != null) {
+            c.gemm().multiply(GemmShape.of(vocab, hidden, n, true, false, t, t, GemmType.F32), 1f, chunk, 0, normed,
+                    rowOffset, 1f, dWeight.array(), dWeight.offset(), null, c.stream());
+        }
+        GradientSink.Slot dBias = head.bias() == null ? null : sink.slot(head.name() + ".bias", vocab);
+        if (dBias != null) {
+            c.kernels().columnSums(chunk, dBias.whole(), n, vocab, true);
+        }
+    }
+
+    private static int elementBytes(Precision p) {
+        return p == Precision.BF16 ? 2 : 4;
+    }
+}

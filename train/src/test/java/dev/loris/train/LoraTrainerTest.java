@@ -1,0 +1,78 @@
+package dev.loris.train;
+
+import dev.loris.LorisException;
+import dev.loris.lora.LoraAdapter;
+import dev.loris.lora.LoraConfig;
+import dev.loris.model.decoder.Batch;
+import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.HfFixture;
+import dev.loris.model.decoder.Precision;
+import dev.loris.train.optim.LearningRateSchedule;
+import dev.loris.train.optim.Optimizer;
+import dev.loris.tornado.runtime.Accelerator;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The LoRA step end to end on the JVM backend: on a tiny reference model, 30 AdamW steps on a few fixed
+ * sequences take the loss well below where it started (the adapter learns them); the same seed gives the same
+ * losses bit for bit; a window whose labels are all masked stops with one clear error.
+ */
+class LoraTrainerTest {
+    @Test
+    void lossFallsAndRunsRepeatExactly() {
+        double[] first = run();
+        double[] second = run();
+        assertTrue(first[first.length - 1] < 0.5 * first[0], "loss went from " + first[0] + " to "
+                + first[first.length - 1]);
+        for (int i = 0; i < first.length; i++) {
+            assertEquals(first[i], second[i], 0.0, "step " + (i + 1) + " differs between two identical runs");
+        }
+    }
+
+    @Test
+    void aWindowWithEveryLabelMaskedIsAClearError() {
+        try (Accelerator acc = Accelerator.open("jvm");
+             Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
+             LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
+             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings(10))) {
+            int[] ids = {5, 6, 7, 8};
+            int[] masked = {-100, -100, -100, -100};
+            Batch batch = Batch.of(new int[][] {ids}, new int[][] {masked});
+            LorisException e = assertThrows(LorisException.class, () -> trainer.step(List.of(batch)));
+            assertTrue(e.getMessage().contains("masked"), e.getMessage());
+        }
+    }
+
+    private static double[] run() {
+        Random random = new Random(8);
+        int[][] sequences = new int[3][];
+        for (int s = 0; s < 3; s++) {
+            sequences[s] = random.ints(12, 3, 301).toArray();
+        }
+        int steps = 30;
+        double[] losses = new double[steps];
+        try (Accelerator acc = Accelerator.open("jvm");
+             Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
+             LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(8, 16)
+                     .withDropout(0.05).withSeed(1));
+             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings(steps))) {
+            for (int step = 0; step < steps; step++) {
+                List<Batch> window = List.of(Batch.of(sequences[0], sequences[1]), Batch.of(sequences[2]));
+                losses[step] = trainer.step(window).loss();
+            }
+        }
+        return losses;
+    }
+
+    private static LoraTrainer.Settings settings(int steps) {
+        return new LoraTrainer.Settings(new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, 5e-3, 3, steps),
+                Optimizer.AdamW.defaults(), 1.0, 42);
+    }
+}

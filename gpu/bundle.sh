@@ -14,10 +14,12 @@ cd "$ROOT"
 JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 JUNIT_PLATFORM=1.14.1
 # The jars the GPU runs load, by artifact name prefix (our own classes travel as classes/).
-DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- picocli-)
+DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- picocli- progressbar- jline- jfreechart-)
 
-if [ ! -x .jre/bin/java ]; then
-  "$JDK/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.jfr \
+# java.desktop: the loss curve PNG (JFreeChart, headless). Delete .jre to rebuild it after changing the list.
+if [ ! -x .jre/bin/java ] || ! grep -q java.desktop .jre/release; then
+  rm -rf .jre
+  "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.jfr \
     --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output .jre
 fi
 

@@ -78,7 +78,7 @@ final class TokenCacheWriter implements AutoCloseable {
             trained.close();
             examples.close();
             TokenCache.Meta meta = new TokenCache.Meta(TokenCache.VERSION, fingerprint,
-                    files.stream().map(p -> p.toAbsolutePath().toString()).toList(), stats);
+                    files.stream().map(Path::toString).toList(), stats);
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(temp.resolve("meta.json").toFile(), meta);
             if (Files.exists(target)) {
                 deleteTree(target); // a stale or damaged cache of the same fingerprint

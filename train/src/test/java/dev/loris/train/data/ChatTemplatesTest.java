@@ -6,6 +6,7 @@ import dev.loris.LorisException;
 import dev.loris.model.TestResources;
 import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.model.tokenizer.TokenizerConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The named chat templates render as transformers renders them (templates_rendered.json.gz, recorded by
  * make_data_fixtures.py with transformers' Jinja2 renderer), and the Gemma one is Gemma 3's own.
  */
+@Tag("tokenizer") // Arrow, Parquet, Jackson CSV and Jinjava stay home with the tokenizer libraries (gpu/bundle.sh)
 class ChatTemplatesTest {
     private static final TokenizerConfig SPECIAL =
             TokenizerConfig.parse("{\"bos_token\": \"<BOS>\", \"eos_token\": \"<EOS>\"}", null, "test");

@@ -1,6 +1,7 @@
 package dev.loris.train.data;
 
 import dev.loris.LorisException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every file format read from the committed fixtures: fields as plain Java values and each row's origin
  * (line for JSON and CSV, row index for Parquet and Arrow).
  */
+@Tag("tokenizer") // Arrow, Parquet, Jackson CSV and Jinjava stay home with the tokenizer libraries (gpu/bundle.sh)
 class DatasetReadersTest {
     private static final Map<String, Object> TRANSLATE =
             Map.of("instruction", "Translate to English.", "input", "bonjour", "output", "hello");

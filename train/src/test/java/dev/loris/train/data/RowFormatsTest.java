@@ -1,6 +1,7 @@
 package dev.loris.train.data;
 
 import dev.loris.LorisException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Format detection per file, the conversion of each format to examples, and bad rows named by file and line. */
+@Tag("tokenizer") // Arrow, Parquet, Jackson CSV and Jinjava stay home with the tokenizer libraries (gpu/bundle.sh)
 class RowFormatsTest {
 
     private static DataFormat detect(String file) {

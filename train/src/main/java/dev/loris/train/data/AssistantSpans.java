@@ -29,7 +29,8 @@ import java.util.Map;
  *       the whole rendering repeats them.</li>
  * </ul>
  *
- * <p>Costs two renderings and tokenizations per assistant turn on the fast path, four otherwise.
+ * <p>Costs one rendering and tokenization for the whole conversation, one per assistant turn for its start,
+ * and for a turn that is not the last one, one more on the fast path or three otherwise.
  */
 final class AssistantSpans {
     /** Appended to a turn's content to see where the content ends; any printable change works. */
@@ -85,6 +86,9 @@ final class AssistantSpans {
     }
 
     private int end(List<Map<String, Object>> messages, int i, String full, int[] ids, RowOrigin origin) {
+        if (i == messages.size() - 1) {
+            return ids.length; // the conversation ends with this turn: the rest of the rendering is its closing
+        }
         List<Map<String, Object>> upTo = messages.subList(0, i + 1);
         String turn = render(upTo, false, origin);
         int[] turnIds = tokenizer.encode(turn, false);

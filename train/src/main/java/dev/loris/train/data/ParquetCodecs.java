@@ -37,7 +37,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
     private record Decompressor(CompressionCodecName codec) implements BytesInputDecompressor {
         @Override
         public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
-            return BytesInput.from(decompress(bytes.toByteArray(), uncompressedSize));
+            return BytesInput.from(decompress(bytes.toInputStream().readAllBytes(), uncompressedSize));
         }
 
         @Override

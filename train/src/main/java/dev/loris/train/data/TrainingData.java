@@ -57,7 +57,15 @@ public final class TrainingData implements AutoCloseable {
             }
             root = temporaryRoot;
         }
-        TokenCache cache = new DatasetPreparer(source, tokenizer, options).prepare(root);
+        TokenCache cache;
+        try {
+            cache = new DatasetPreparer(source, tokenizer, options).prepare(root);
+        } catch (RuntimeException e) {
+            if (temporaryRoot != null) {
+                TokenCacheWriter.deleteTree(temporaryRoot);
+            }
+            throw e;
+        }
         try {
             String template = cache.stats().template() == null ? "raw text (no chat template)" : cache.stats().template();
             int[] usable = usable(cache, template);

@@ -67,8 +67,12 @@ public final class Packer {
     }
 
     private LorisException allMasked(RowOrigin row, int sequences) {
-        return new LorisException("every label of a batch of " + sequences + " sequence(s) is masked (-100), so "
-                + "there is nothing to learn from it; with " + template + ", e.g. " + row,
+        return allMasked("every label of a batch of " + sequences + " sequence(s) is masked (-100)", template, row);
+    }
+
+    /** The error for data whose every label is masked: what was found, the template, a row, and what to check. */
+    static LorisException allMasked(String what, String template, RowOrigin row) {
+        return new LorisException(what + ", so there is nothing to learn from it; with " + template + ", e.g. " + row,
                 "check that the rows have assistant turns, that --max-seq-length leaves room for the responses "
                         + "after the prompt, and that the template marks assistant turns (try another "
                         + "--chat-template), or train on whole conversations");

@@ -93,11 +93,7 @@ public final class TrainingData implements AutoCloseable {
             }
         }
         if (count == 0) {
-            throw new LorisException("every label of every example is masked (-100): nothing to train on; with "
-                    + template + ", e.g. " + cache.origin(0),
-                    "check that the rows have assistant turns, that --max-seq-length leaves room for the responses, "
-                            + "and that the template marks assistant turns (try another --chat-template), or train "
-                            + "on whole conversations");
+            throw Packer.allMasked("every label of every example is masked (-100)", template, cache.origin(0));
         }
         return java.util.Arrays.copyOf(usable, count);
     }

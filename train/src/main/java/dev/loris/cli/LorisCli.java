@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = LorisCli.Version.class,
         description = "Fast, memory-efficient fine-tuning of open LLMs in pure Java.",
-        subcommands = {DevicesCommand.class, InfoCommand.class, GenerateCommand.class, ExportCommand.class, KernelCommand.class,
+        subcommands = {DevicesCommand.class, InfoCommand.class, GenerateCommand.class, TrainCommand.class, ExportCommand.class, KernelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LorisCli implements Runnable {
 

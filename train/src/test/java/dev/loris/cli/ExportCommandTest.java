@@ -26,19 +26,6 @@ class ExportCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new LorisCli());
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     private Path model() throws IOException {
         return TinyByteLevelModel.write(dir.resolve("tiny-qwen3"));
     }
@@ -47,7 +34,7 @@ class ExportCommandTest {
     void exportsAGgufWithItsModelfileAndReportsFallbacks() throws IOException {
         Path model = model();
         Path out = dir.resolve("tiny.gguf");
-        Result result = run("export", "--model", model.toString(), "--quant", "q4_k_m", "--out", out.toString(),
+        CliRun result = CliRun.of("export", "--model", model.toString(), "--quant", "q4_k_m", "--out", out.toString(),
                 "--threads", "2");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("[1/"), result.out());
@@ -72,13 +59,13 @@ class ExportCommandTest {
         Path model = model();
         Path adapter = adapterFolder();
         Path merged = dir.resolve("merged");
-        Result folder = run("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format",
+        CliRun folder = CliRun.of("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format",
                 "merged", "--out", merged.toString());
         assertEquals(0, folder.exitCode(), folder.err());
         assertTrue(Files.exists(merged.resolve("model.safetensors")));
         assertTrue(Files.exists(merged.resolve("tokenizer.json")), "tokenizer files travel with the merge");
         Path gguf = dir.resolve("merged.gguf");
-        Result file = run("export", "--model", model.toString(), "--adapter", adapter.toString(), "--quant", "f16",
+        CliRun file = CliRun.of("export", "--model", model.toString(), "--adapter", adapter.toString(), "--quant", "f16",
                 "--out", gguf.toString());
         assertEquals(0, file.exitCode(), file.err());
         assertFalse(Files.exists(dir.resolve(".merged.gguf.merged")), "the temporary merge is removed");
@@ -102,16 +89,16 @@ class ExportCommandTest {
     void badQuantAndFormatAreOneLineErrors() throws IOException {
         Path model = model();
         Path out = dir.resolve("x.gguf");
-        Result quant = run("export", "--model", model.toString(), "--quant", "q3_k_s", "--out", out.toString());
+        CliRun quant = CliRun.of("export", "--model", model.toString(), "--quant", "q3_k_s", "--out", out.toString());
         assertEquals(1, quant.exitCode());
         assertTrue(quant.err().contains("--quant q3_k_s is not a GGUF type Loris writes: use one of f32, f16, bf16"),
                 quant.err());
-        Result merged = run("export", "--model", model.toString(), "--format", "merged", "--out", out.toString());
+        CliRun merged = CliRun.of("export", "--model", model.toString(), "--format", "merged", "--out", out.toString());
         assertEquals(1, merged.exitCode());
         assertTrue(merged.err().contains("--format merged needs --adapter DIR"), merged.err());
         Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
                 .replace("\"qwen3\"", "\"gemma2\""));
-        Result arch = run("export", "--model", model.toString(), "--out", out.toString());
+        CliRun arch = CliRun.of("export", "--model", model.toString(), "--out", out.toString());
         assertEquals(1, arch.exitCode());
         assertTrue(arch.err().contains("model_type 'gemma2' is not supported"), arch.err());
         assertFalse(Files.exists(out));

@@ -16,24 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LorisCliTest {
 
-    /** Runs a command line over {@code root}, capturing stdout and stderr. */
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(Object root, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(root);
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsDevicesAndExitsZero() {
-        Result result = run(new LorisCli(), "--help");
+        CliRun result = CliRun.over(new LorisCli(), "--help");
         assertEquals(0, result.exitCode());
         assertTrue(result.out().contains("devices"), result.out());
     }
@@ -44,7 +29,7 @@ class LorisCliTest {
             if (sub.equals("help")) {
                 continue; // `help --help` is picocli's own
             }
-            Result result = run(new LorisCli(), sub, "--help");
+            CliRun result = CliRun.over(new LorisCli(), sub, "--help");
             assertEquals(0, result.exitCode(), sub);
             assertTrue(result.out().startsWith("Usage: loris " + sub), result.out());
         }
@@ -52,37 +37,37 @@ class LorisCliTest {
 
     @Test
     void kernelPrintsPtxAndOpenClWithConstantsFolded() {
-        Result ptx = run(new LorisCli(), "kernel", "dev.loris.tornado.kernels.Axpy", "axpy");
+        CliRun ptx = CliRun.over(new LorisCli(), "kernel", "dev.loris.tornado.kernels.Axpy", "axpy");
         assertEquals(0, ptx.exitCode(), ptx.err());
         assertTrue(ptx.out().contains(".entry axpy("), ptx.out());
-        Result cl = run(new LorisCli(), "kernel", "--target", "opencl", "--constant", "5=1000",
+        CliRun cl = CliRun.over(new LorisCli(), "kernel", "--target", "opencl", "--constant", "5=1000",
                 "dev.loris.tornado.kernels.RmsNorm", "forwardBf16Packed");
         assertEquals(0, cl.exitCode(), cl.err());
         assertTrue(cl.out().contains("__kernel void"), cl.out());
-        Result unspecialised = run(new LorisCli(), "kernel", "--target", "opencl",
+        CliRun unspecialised = CliRun.over(new LorisCli(), "kernel", "--target", "opencl",
                 "dev.loris.tornado.kernels.RmsNorm", "forwardBf16Packed");
         assertFalse(cl.out().equals(unspecialised.out()), "fixing cols to 1000 changed nothing");
     }
 
     @Test
     void kernelNamesAMissingClassAndAWrongConstant() {
-        Result missing = run(new LorisCli(), "kernel", "no.such.Kernels", "axpy");
+        CliRun missing = CliRun.over(new LorisCli(), "kernel", "no.such.Kernels", "axpy");
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("no class no.such.Kernels"), missing.err());
-        Result wrong = run(new LorisCli(), "kernel", "--constant", "2=3", "dev.loris.tornado.kernels.Axpy", "axpy");
+        CliRun wrong = CliRun.over(new LorisCli(), "kernel", "--constant", "2=3", "dev.loris.tornado.kernels.Axpy", "axpy");
         assertEquals(1, wrong.exitCode());
         assertTrue(wrong.err().contains("parameter 2 is a FloatArray"), wrong.err());
     }
 
     @Test
     void infoDescribesAShardedCheckpointAndNamesAMissingFolder() {
-        Result info = run(new LorisCli(), "info", referenceModel("qwen2").toString());
+        CliRun info = CliRun.over(new LorisCli(), "info", referenceModel("qwen2").toString());
         assertEquals(0, info.exitCode(), info.err());
         assertTrue(info.out().contains("(QWEN2)"), info.out());
         assertTrue(info.out().contains("parameters  335,872"), info.out());
         assertTrue(info.out().contains("4 files, BF16 335,872"), info.out());
         assertTrue(info.out().contains("tied to the LM head"), info.out());
-        Result missing = run(new LorisCli(), "info", "no-such-folder");
+        CliRun missing = CliRun.over(new LorisCli(), "info", "no-such-folder");
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("no-such-folder does not exist"), missing.err());
     }
@@ -107,7 +92,7 @@ class LorisCliTest {
                 + " {\"type\": \"WhitespaceSplit\"}, \"post_processor\": null, \"decoder\": null, \"model\":"
                 + " {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "}, \"unk_token\": \"<unk>\"}}");
         java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"unk_token\": \"<unk>\"}");
-        Result result = run(new LorisCli(), "generate", "--model", dir.toString(), "--prompt", "w5 w7 w9 w11",
+        CliRun result = CliRun.over(new LorisCli(), "generate", "--model", dir.toString(), "--prompt", "w5 w7 w9 w11",
                 "--max-new-tokens", "6", "--device", "jvm", "--precision", "f32");
         assertEquals(0, result.exitCode(), result.err());
         int[] expected;
@@ -143,15 +128,15 @@ class LorisCliTest {
 
     @Test
     void badUsageExitsTwo() {
-        Result unknown = run(new LorisCli(), "no-such-command");
+        CliRun unknown = CliRun.over(new LorisCli(), "no-such-command");
         assertEquals(2, unknown.exitCode());
         assertTrue(unknown.err().contains("no-such-command"), unknown.err());
-        assertEquals(2, run(new LorisCli(), "devices", "--no-such-option").exitCode());
+        assertEquals(2, CliRun.over(new LorisCli(), "devices", "--no-such-option").exitCode());
     }
 
     @Test
     void devicesListsEveryBackend() {
-        Result result = run(new LorisCli(), "devices");
+        CliRun result = CliRun.over(new LorisCli(), "devices");
         assertEquals(0, result.exitCode(), result.err());
         for (String backend : new String[] {"JVM", "OpenCL", "CUDA"}) {
             assertTrue(result.out().lines().anyMatch(l -> l.startsWith(backend + " ")), result.out());
@@ -198,7 +183,7 @@ class LorisCliTest {
 
     @Test
     void userErrorIsOneLineWithHintAndExitOne() {
-        Result result = run(new FailingCommand());
+        CliRun result = CliRun.over(new FailingCommand());
         assertEquals(1, result.exitCode());
         assertEquals("loris: model.safetensors is truncated at byte 1024: download the file again",
                 result.err().lines().findFirst().orElseThrow());
@@ -207,14 +192,14 @@ class LorisCliTest {
 
     @Test
     void debugAddsTheStackTrace() {
-        Result result = run(new FailingCommand(), "--debug");
+        CliRun result = CliRun.over(new FailingCommand(), "--debug");
         assertEquals(1, result.exitCode());
         assertTrue(result.err().contains("\tat dev.loris.cli.LorisCliTest$FailingCommand.run"), result.err());
     }
 
     @Test
     void unexpectedExceptionIsReportedAsABug() {
-        Result result = run(new FailingCommand(), "--bug");
+        CliRun result = CliRun.over(new FailingCommand(), "--bug");
         assertEquals(1, result.exitCode());
         assertTrue(result.err().startsWith("loris: internal error: java.lang.IllegalStateException: index out of step"),
                 result.err());

@@ -36,14 +36,14 @@ class TrainCommandTest {
         }
         Files.writeString(data, rows);
         Path out = dir.resolve("out");
-        String[] result = run("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+        CliRun result = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
                 "--device", "jvm", "--precision", "f32", "--max-steps", "6", "--batch-size", "2", "--max-seq-length", "64",
                 "--grad-accum", "1", "--warmup-steps", "1",
                 "--lr", "5e-3", "--lora-r", "4", "--eval-fraction", "0.2", "--no-progress");
-        assertEquals("0", result[0], result[2]);
-        assertTrue(result[1].contains("6 steps"), result[1]);
-        assertTrue(result[1].matches("(?s).*eval loss ([0-9.]+) -> ([0-9.]+).*"), result[1]);
-        assertTrue(result[1].contains("eval loss"), result[1]);
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("6 steps"), result.out());
+        assertTrue(result.out().matches("(?s).*eval loss ([0-9.]+) -> ([0-9.]+).*"), result.out());
+        assertTrue(result.out().contains("eval loss"), result.out());
         assertTrue(Files.exists(out.resolve("adapter/adapter_model.safetensors")));
         assertTrue(Files.exists(out.resolve("loss.png")));
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
@@ -55,22 +55,10 @@ class TrainCommandTest {
         Path model = TinyByteLevelModel.write(dir.resolve("model"));
         Path data = dir.resolve("text.jsonl");
         Files.writeString(data, "{\"text\": \"hello world\"}\n");
-        String[] targets = run("train", "--model", model.toString(), "--data", data.toString(), "--out",
+        CliRun targets = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o").toString(), "--device", "jvm", "--targets", "qkv_proj", "--no-progress");
-        assertEquals("1", targets[0]);
-        assertTrue(targets[2].startsWith("loris: LoRA target module 'qkv_proj'"), targets[2]);
-        assertTrue(!targets[2].contains("\tat "), "no stack trace: " + targets[2]);
-    }
-
-    /** exit code, stdout, stderr. */
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new LorisCli());
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        assertEquals(1, targets.exitCode());
+        assertTrue(targets.err().startsWith("loris: LoRA target module 'qkv_proj'"), targets.err());
+        assertTrue(!targets.err().contains("\tat "), "no stack trace: " + targets.err());
     }
 }

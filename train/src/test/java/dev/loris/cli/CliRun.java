@@ -1,0 +1,26 @@
+package dev.loris.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** A command line run in-process for CLI tests, as the launcher runs it (one-line failures), capturing both streams. */
+record CliRun(int exitCode, String out, String err) {
+    /** Runs {@code args} over the {@code loris} command. */
+    static CliRun of(String... args) {
+        return over(new LorisCli(), args);
+    }
+
+    /** Runs {@code args} over {@code root} (a command object). */
+    static CliRun over(Object root, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int code = commandLine.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+}

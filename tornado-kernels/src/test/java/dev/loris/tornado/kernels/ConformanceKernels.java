@@ -1,7 +1,9 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.IntArray;
+import dev.loris.tornado.api.types.arrays.LongArray;
 
 /**
  * Kernels for {@link JavaConformanceTest}, one per defect found by conformance testing (issue 16). Each
@@ -55,6 +57,73 @@ final class ConformanceKernels {
             out.set(1, breakLoopSteps(0, 4));
             out.set(2, doWhileSteps(0, 100));
             out.set(3, breakLoopSteps(1, 11));
+        }
+    }
+
+    /** Conversion results per input pair, in {@link #conversions}' output rows. */
+    static final int INT_RESULTS = 8;
+    static final int LONG_RESULTS = 5;
+
+    /**
+     * Every float/double to int/long conversion, Math.round, f16 and bf16 rounding of float {@code f}, and
+     * the sign-bit operations abs and negation, as raw bits: NaN must give 0, NaN bits must survive as Java's.
+     */
+    static void conversions(KernelContext ctx, IntArray floatBits, LongArray doubleBits, IntArray ints,
+                            LongArray longs, int n) {
+        int i = ctx.globalIdx;
+        if (i < n) {
+            float f = Float.intBitsToFloat(floatBits.get(i));
+            double d = Double.longBitsToDouble(doubleBits.get(i));
+            for (int k = 0; k < INT_RESULTS; k++) {
+                ints.set(i * INT_RESULTS + k, intConversion(k, f, d));
+            }
+            for (int k = 0; k < LONG_RESULTS; k++) {
+                longs.set(i * LONG_RESULTS + k, longConversion(k, f, d));
+            }
+        }
+    }
+
+    /** Conversion {@code k} (a constant once the kernel's loop is unrolled) of f or d. */
+    static int intConversion(int k, float f, double d) {
+        if (k == 0) {
+            return (int) f;
+        } else if (k == 1) {
+            return (int) d;
+        } else if (k == 2) {
+            return Math.round(f);
+        } else if (k == 3) {
+            return TornadoMath.floatToHalf(f);
+        } else if (k == 4) {
+            return TornadoMath.floatToBfloat16(f);
+        } else if (k == 5) {
+            return Float.floatToRawIntBits(TornadoMath.halfToFloat((short) Float.floatToRawIntBits(f)));
+        } else if (k == 6) {
+            return Float.floatToRawIntBits(Math.abs(f));
+        }
+        return Float.floatToRawIntBits(-f);
+    }
+
+    static long longConversion(int k, float f, double d) {
+        if (k == 0) {
+            return (long) f;
+        } else if (k == 1) {
+            return (long) d;
+        } else if (k == 2) {
+            return Math.round(d);
+        } else if (k == 3) {
+            return Double.doubleToRawLongBits(Math.abs(d));
+        }
+        return Double.doubleToRawLongBits(-d);
+    }
+
+    /** Math.min and Math.max of doubles (given as bits), as bits: NaN and signed zeros as Java has them. */
+    static void doubleMinMax(KernelContext ctx, LongArray a, LongArray b, LongArray out, int n) {
+        int i = ctx.globalIdx;
+        if (i < n) {
+            double x = Double.longBitsToDouble(a.get(i));
+            double y = Double.longBitsToDouble(b.get(i));
+            out.set(2 * i, Double.doubleToRawLongBits(Math.min(x, y)));
+            out.set(2 * i + 1, Double.doubleToRawLongBits(Math.max(x, y)));
         }
     }
 }

@@ -68,6 +68,8 @@ final class OpenClLowering {
         }
         row(Op.MIN, Type.F32, "loris_minf({a}, {b})");
         row(Op.MAX, Type.F32, "loris_maxf({a}, {b})");
+        row(Op.MIN, Type.F64, "loris_mind({a}, {b})");
+        row(Op.MAX, Type.F64, "loris_maxd({a}, {b})");
         row(Op.NOT, Type.PRED, "(!{a})");
         row(Op.SELECT, Type.I32, "({a} ? {b} : {c})");
         row(Op.SELECT, Type.I64, "({a} ? {b} : {c})");

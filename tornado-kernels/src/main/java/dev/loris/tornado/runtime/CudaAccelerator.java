@@ -90,7 +90,7 @@ final class CudaAccelerator extends Accelerator {
     @Override
     CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                 KernelSignature signature) {
-        String entry = graph.name;
+        String entry = PtxEmitter.entryName(graph.name);
         String ptx = PtxEmitter.emit(graph, new PtxEmitter.Options(ptxTarget(), false));
         int dynamicShared = PtxEmitter.dynamicSharedBytes(graph);
         CudaModule module = device.load(ptx);

@@ -2,6 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
@@ -124,6 +125,25 @@ final class ConformanceKernels {
             double y = Double.longBitsToDouble(b.get(i));
             out.set(2 * i, Double.doubleToRawLongBits(Math.min(x, y)));
             out.set(2 * i + 1, Double.doubleToRawLongBits(Math.max(x, y)));
+        }
+    }
+
+    /**
+     * A parameter named like the array a's hidden length parameter: out[i] = a[i] + a.getSize() * 1000 +
+     * a_length, for i < min(a_length, a's size). The OpenCL build and the PTX declared a_length twice.
+     */
+    static void lengthNameClash(KernelContext ctx, FloatArray a, int a_length, FloatArray out) {
+        int i = ctx.globalIdx;
+        if (i < a_length && i < a.getSize()) {
+            out.set(i, a.get(i) + a.getSize() * 1000 + a_length);
+        }
+    }
+
+    /** Non-ASCII names (legal Java): ptxas rejected the PTX, which used them as identifiers. */
+    static void größe(KernelContext ctx, FloatArray wärme, int länge, FloatArray 出力) {
+        int i = ctx.globalIdx;
+        if (i < länge) {
+            出力.set(i, wärme.get(i) * 2f);
         }
     }
 }

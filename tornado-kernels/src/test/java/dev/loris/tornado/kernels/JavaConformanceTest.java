@@ -1,5 +1,6 @@
 package dev.loris.tornado.kernels;
 
+import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
@@ -133,6 +134,27 @@ class JavaConformanceTest {
             String where = in.at(backend, "min/max of 0x" + Long.toHexString(a.get(i)) + ", 0x" + Long.toHexString(b.get(i)));
             assertEquals(Long.toHexString(Double.doubleToRawLongBits(Math.min(x, y))), Long.toHexString(out.get(2L * i)), where);
             assertEquals(Long.toHexString(Double.doubleToRawLongBits(Math.max(x, y))), Long.toHexString(out.get(2L * i + 1)), where);
+        }
+    }
+
+    /** Parameters named like hidden ones and non-ASCII names compile and run on every backend. */
+    @AcrossBackends
+    void clashingAndNonAsciiNamesCompile(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int n = in.between(10, 300);
+        FloatArray a = FloatArray.fromArray(in.floats(n, 10f));
+        int aLength = n - in.between(0, 5);
+        FloatArray out = SuiteInputs.poisonedFloats(n);
+        backend.run(SuiteInputs.kernel(ConformanceKernels.class, "lengthNameClash"), new int[] {(n + 63) / 64 * 64},
+                new int[] {64}, a, aLength, out);
+        for (int i = 0; i < aLength; i++) {
+            assertEquals(a.get(i) + n * 1000 + aLength, out.get(i), in.at(backend, "lengthNameClash " + i));
+        }
+        FloatArray doubled = SuiteInputs.poisonedFloats(n);
+        backend.run(SuiteInputs.kernel(ConformanceKernels.class, "größe"), new int[] {(n + 63) / 64 * 64},
+                new int[] {64}, a, n, doubled);
+        for (int i = 0; i < n; i++) {
+            assertEquals(a.get(i) * 2f, doubled.get(i), in.at(backend, "größe " + i));
         }
     }
 }

@@ -84,13 +84,14 @@ public final class OpenClEmitter {
 
     private String parameters() {
         List<String> params = new ArrayList<>();
-        for (Graph.Param p : graph.params) {
+        for (int i = 0; i < graph.params.size(); i++) {
+            Graph.Param p = graph.params.get(i);
             if (p.isContext()) {
                 continue;
             }
             params.add(p.type() == Type.PTR_GLOBAL
-                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + OpenClNames.parameter(p.name())
-                    : OpenClNames.scalarType(p.type()) + " " + OpenClNames.parameter(p.name()));
+                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + names.parameter(i)
+                    : OpenClNames.scalarType(p.type()) + " " + names.parameter(i));
         }
         return String.join(", ", params);
     }

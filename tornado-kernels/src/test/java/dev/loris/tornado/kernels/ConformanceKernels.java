@@ -2,6 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
+import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
@@ -144,6 +145,27 @@ final class ConformanceKernels {
         int i = ctx.globalIdx;
         if (i < länge) {
             出力.set(i, wärme.get(i) * 2f);
+        }
+    }
+
+    /** out[0] = a.getSize(): Java throws for 2^31 elements or more, so launches refuse such an a. */
+    static void sizeAsInt(KernelContext ctx, ByteArray a, IntArray out) {
+        if (ctx.globalIdx == 0) {
+            out.set(0, a.getSize());
+        }
+    }
+
+    /** out[0] = a.length(), a long: fine for any size. */
+    static void sizeAsLong(KernelContext ctx, ByteArray a, LongArray out) {
+        if (ctx.globalIdx == 0) {
+            out.set(0, a.length());
+        }
+    }
+
+    /** Nothing: for grids that must be refused before anything runs. */
+    static void nothing(KernelContext ctx, IntArray out) {
+        if (ctx.globalIdx < 0) {
+            out.set(0, ctx.globalIdx);
         }
     }
 }

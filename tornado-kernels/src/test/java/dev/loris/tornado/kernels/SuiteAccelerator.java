@@ -61,6 +61,11 @@ final class SuiteAccelerator {
         return List.copyOf(accelerators);
     }
 
+    /** The accelerator itself, for tests that drive launches directly. */
+    Accelerator accelerator() {
+        return accelerator;
+    }
+
     Accelerator.Backend backend() {
         return accelerator.backend();
     }

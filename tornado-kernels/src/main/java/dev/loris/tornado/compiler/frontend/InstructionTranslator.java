@@ -25,10 +25,13 @@ import java.lang.classfile.instruction.NopInstruction;
 import java.lang.classfile.instruction.OperatorInstruction;
 import java.lang.classfile.instruction.StackInstruction;
 import java.lang.classfile.instruction.StoreInstruction;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Abstract interpretation of one basic block's instructions: pops SSA values from the {@link Frame}, appends
@@ -93,6 +96,23 @@ final class InstructionTranslator {
     /** The length (I64) of a Loris array (see {@link GraphBuilder#arrayLength}), or null when undefined. */
     Value arrayLengthOf(Value array) {
         return builder.arrayLength(array);
+    }
+
+    /** Notes the length parameters {@code length} may be (through phis): their arrays' getSize() is called. */
+    void recordIntSized(Value length) {
+        ArrayDeque<Value> work = new ArrayDeque<>(List.of(length));
+        Set<Value> seen = new HashSet<>();
+        while (!work.isEmpty()) {
+            Value v = work.poll();
+            if (!seen.add(v)) {
+                continue;
+            }
+            if (v.op == Op.PARAM) {
+                builder.graph.intSizedLengths.add(v.index);
+            } else if (v.op == Op.PHI) {
+                work.addAll(v.inputs);
+            }
+        }
     }
 
     int line() {

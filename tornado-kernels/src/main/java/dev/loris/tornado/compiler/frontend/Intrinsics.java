@@ -260,7 +260,11 @@ final class Intrinsics {
     }
 
     private static void sizeMethods(String owner) {
-        method(owner, "getSize()I", (t, a) -> t.emit(Op.CONVERT, Type.I32, arrayLength(t, a.get(0))));
+        method(owner, "getSize()I", (t, a) -> {
+            Value length = arrayLength(t, a.get(0));
+            t.recordIntSized(length);
+            return t.emit(Op.CONVERT, Type.I32, length);
+        });
         method(owner, "length()J", (t, a) -> arrayLength(t, a.get(0)));
     }
 

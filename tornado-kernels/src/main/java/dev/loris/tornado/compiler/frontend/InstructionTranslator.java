@@ -64,6 +64,7 @@ final class InstructionTranslator {
     Value emit(Op op, Type type, Value... inputs) {
         Value v = builder.graph.append(block, op, type, inputs);
         v.line = line();
+        v.site = builder.method.site(at);
         return v;
     }
 
@@ -193,8 +194,9 @@ final class InstructionTranslator {
 
     private Value constantOf(ConstantInstruction c) {
         Object value = c.constantValue();
-        if (value == null) {
-            throw error("null in a kernel");
+        if (value == null || c.opcode() == Opcode.ACONST_NULL) {
+            throw error("null in a kernel (arrays come from parameters, KernelContext.allocate*LocalArray or "
+                    + "new with a constant size)");
         }
         return constant(value);
     }
@@ -520,10 +522,29 @@ final class InstructionTranslator {
             throw error("calling " + owner.replace('/', '.') + "." + name + " (only static helper methods, "
                     + "KernelContext, Loris arrays and TornadoMath can be called)");
         }
+        if ((owner.equals("java/lang/Math") || owner.equals("java/lang/StrictMath")) && name.endsWith("Exact")) {
+            throw error(owner.replace('/', '.') + "." + name + " throws ArithmeticException on overflow, which a "
+                    + "kernel cannot: use the plain operator (which wraps) and check the range where it matters");
+        }
         Value result = inlineCall(owner, name, descriptor, args);
         if (result != null) {
             frame.push(result);
         }
+    }
+
+    /**
+     * An error inside an inlined method, restated at this call: the kernel's (or the outer helper's) method
+     * and line first, then where in the callee it failed. A JDK method that cannot be compiled is named as the
+     * call the kernel made, whatever went wrong deep inside it.
+     */
+    private dev.loris.tornado.compiler.KernelCompileException calledFromHere(
+            dev.loris.tornado.compiler.KernelCompileException inner, String callee) {
+        String here = builder.method.where(at);
+        boolean jdk = callee.startsWith("java.") && !here.startsWith("java.");
+        String problem = jdk ? "calling " + callee.substring(0, callee.indexOf('(')) + ", which kernels cannot use ("
+                + inner.where() + ": " + inner.problem() + "); kernels may call the math in TornadoMath"
+                : "in " + inner.where() + ": " + inner.problem();
+        return new dev.loris.tornado.compiler.KernelCompileException(here, problem);
     }
 
     /** Whether the target wants {@code op} compiled from its PortableMath Java body (see MathExpansion). */
@@ -547,7 +568,12 @@ final class InstructionTranslator {
             }
             Block continuation = builder.graph.newBlock();
             GraphBuilder nested = new GraphBuilder(builder.graph, callee, builder.inline, continuation);
-            Value result = nested.build(block, calleeFrame);
+            Value result;
+            try {
+                result = nested.build(block, calleeFrame);
+            } catch (dev.loris.tornado.compiler.KernelCompileException inner) {
+                throw calledFromHere(inner, key);
+            }
             block = continuation;
             return result;
         } catch (ClassNotFoundException e) {

@@ -43,6 +43,7 @@ public final class KernelFrontend {
         String descriptor = MethodType.methodType(void.class, kernel.getParameterTypes()).toMethodDescriptorString();
         BytecodeMethod method = BytecodeMethod.load(kernel.getDeclaringClass(), kernel.getName(), descriptor);
         Graph graph = new Graph(kernel.getName());
+        graph.kernel = kernel.getDeclaringClass().getName() + "." + kernel.getName();
         InlineContext inline = new InlineContext(kernel.getDeclaringClass().getClassLoader(), expandInJava);
         Block start = graph.newBlock();
         Frame frame = new Frame(method.maxLocals);

@@ -16,6 +16,8 @@ public final class Graph {
     }
 
     public final String name;
+    /** The kernel as errors name it, "package.Class.method" (the front end sets it; {@link #name} before). */
+    public String kernel;
     public final List<Param> params = new ArrayList<>();
     public final List<Block> blocks = new ArrayList<>();
     /**
@@ -35,6 +37,7 @@ public final class Graph {
 
     public Graph(String name) {
         this.name = name;
+        this.kernel = name;
     }
 
     public Block newBlock() {

@@ -131,7 +131,7 @@ final class OpenClLowering {
             case SHUFFLE_DOWN, SHUFFLE_XOR, SHUFFLE_IDX -> warps.expression(v);
             case BARRIER -> v.index == 0 ? "barrier(CLK_LOCAL_MEM_FENCE)"
                     : "barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE)";
-            default -> throw new KernelCompileException("line " + v.line,
+            default -> throw KernelCompileException.at(v,
                     "the operation " + v.op + " on " + v.type + " is not available on OpenCL yet");
         };
     }

@@ -54,6 +54,14 @@ public final class PtxEmitter {
     }
 
     public static String emit(Graph graph, Options options) {
+        try {
+            return module(graph, options);
+        } catch (KernelCompileException e) {
+            throw e.inKernel(graph.kernel);
+        }
+    }
+
+    private static String module(Graph graph, Options options) {
         checkTarget(graph, options.target());
         PtxEmitter emitter = new PtxEmitter(graph, options);
         emitter.blocks();
@@ -109,7 +117,7 @@ public final class PtxEmitter {
         for (Block b : graph.blocks) {
             for (Value v : b.values) {
                 if (v.op.isTileOperation()) {
-                    throw new KernelCompileException("line " + v.line, "tensor-core operations (mma.sync, ldmatrix, "
+                    throw KernelCompileException.at(v, "tensor-core operations (mma.sync, ldmatrix, "
                             + "cp.async) need compute capability 8.0 (Ampere) or newer; the target is " + target);
                 }
             }
@@ -201,7 +209,7 @@ public final class PtxEmitter {
 
     /** The array's registers, zeroed where Java's new would zero it. */
     private void privateArray(Value v) {
-        String type = PtxMemory.privateType(v.mem);
+        String type = PtxMemory.privateType(v);
         regs.declarePrivate(v, type);
         String zero = switch (type) {
             case "f32" -> "0f00000000";

@@ -112,7 +112,7 @@ final class PtxLowering {
             case SHUFFLE_DOWN -> shuffle(v, "down");
             case SHUFFLE_XOR -> shuffle(v, "bfly");
             case SHUFFLE_IDX -> shuffle(v, "idx");
-            default -> throw new KernelCompileException(v.block == null ? "?" : "line " + v.line,
+            default -> throw KernelCompileException.at(v,
                     "the operation " + v.op + " on " + v.type + " is not available on PTX yet");
         }
     }
@@ -315,7 +315,7 @@ final class PtxLowering {
      */
     private void exp(Value v) {
         if (v.type != Type.F32) {
-            throw new KernelCompileException("line " + v.line, "double-precision exp is not available on PTX yet");
+            throw KernelCompileException.at(v, "double-precision exp is not available on PTX yet");
         }
         String x = regs.of(v.input(0));
         if (fastMath) {
@@ -350,12 +350,11 @@ final class PtxLowering {
      * (MathExpansion.forPtx), because PTX has no accurate instruction for them.
      */
     private void approximateMath(Value v) {
-        String where = "line " + v.line;
         if (v.type != Type.F32) {
-            throw new KernelCompileException(where, "double-precision " + v.op + " is not available on PTX yet");
+            throw KernelCompileException.at(v, "double-precision " + v.op + " is not available on PTX yet");
         }
         if (!fastMath) {
-            throw new KernelCompileException(where, v.op + " reached the PTX emitter without fast-math; build "
+            throw KernelCompileException.at(v, v.op + " reached the PTX emitter without fast-math; build "
                     + "the graph with MathExpansion.forPtx(false) so that the accurate PortableMath version is inlined");
         }
         String d = regs.of(v);

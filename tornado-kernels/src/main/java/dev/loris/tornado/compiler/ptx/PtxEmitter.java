@@ -20,8 +20,16 @@ public final class PtxEmitter {
     /** PTX ISA 8.0: understood by CUDA 12.0+ drivers, enough for sm_80 and sm_90. */
     public static final String ISA_VERSION = "8.0";
 
+    /** The newest target of the PTX ISA written here; newer GPUs get it and the driver's JIT goes forward. */
+    public static final int NEWEST_TARGET = 90;
+
     public record Options(String target, boolean fastMath) {
         public static final Options DEFAULT = new Options("sm_80", false);
+    }
+
+    /** The target a device of compute capability major.minor gets ("sm_90" for an H100). */
+    public static String targetFor(int major, int minor) {
+        return "sm_" + Math.min(major * 10 + minor, NEWEST_TARGET);
     }
 
     private final Graph graph;

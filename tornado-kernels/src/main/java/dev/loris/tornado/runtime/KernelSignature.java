@@ -68,11 +68,16 @@ final class KernelSignature {
         boolean[] intSized = new boolean[n];
         int graphParam = 0;
         int slot = 0;
+        Class<?>[] javaTypes = types.clone();
         for (int p = 0; p < n; p++) {
             Graph.Param param = graph.params.get(graphParam);
             names[p] = param.name();
             kinds[p] = kindOf(types[p]);
             constants[p] = constantValues.get(p);
+            if (kinds[p] == Kind.ARRAY && constants[p] instanceof Class<?> specialised) {
+                javaTypes[p] = specialised; // a FloatingPointArray compiled for this array class
+                constants[p] = null;
+            }
             boolean agrees;
             if (kinds[p] == Kind.CONTEXT) {
                 agrees = param.isContext();
@@ -105,7 +110,7 @@ final class KernelSignature {
             throw new IllegalStateException("kernel " + kernelName + ": the compiled graph has " + graph.params.size()
                     + " parameters, the Java method accounts for " + graphParam);
         }
-        return new KernelSignature(kernelName, types, names, kinds, slots, slot, constants, intSized, faultSlot,
+        return new KernelSignature(kernelName, javaTypes, names, kinds, slots, slot, constants, intSized, faultSlot,
                 faultCodeBase);
     }
 

@@ -4,6 +4,7 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
@@ -167,5 +168,21 @@ final class ConformanceKernels {
         if (ctx.globalIdx < 0) {
             out.set(0, ctx.globalIdx);
         }
+    }
+
+    /**
+     * One source for every floating-point element type: out[i] = round(x[i] * factor) + y[i] (rounded to out's
+     * type), summed over the row of x[i]'s length; compiled once per combination of array classes.
+     */
+    static void generic(KernelContext ctx, FloatingPointArray x, FloatingPointArray y, FloatingPointArray out,
+                        float factor) {
+        int i = ctx.globalIdx;
+        if (i < out.length()) {
+            genericAt(x, y, out, factor, i);
+        }
+    }
+
+    static void genericAt(FloatingPointArray x, FloatingPointArray y, FloatingPointArray out, float factor, int i) {
+        out.setFloat(i, out.round(x.getFloat(i) * factor) + y.getFloat((long) i) + x.getSize() % 3);
     }
 }

@@ -32,14 +32,20 @@ class ConformancePtxTest {
 
     /** The PTX a CUDA accelerator builds for {@code kernel} on an H100 (division checks included). */
     static String devicePtx(Method kernel, String arch) {
-        return PtxEmitter.emit(KernelCompiler.devicePtxGraph(kernel, Map.of()), new PtxEmitter.Options(arch, false));
+        return devicePtx(kernel, Map.of(), arch);
+    }
+
+    static String devicePtx(Method kernel, Map<Integer, Object> constants, String arch) {
+        return PtxEmitter.emit(KernelCompiler.devicePtxGraph(kernel, constants), new PtxEmitter.Options(arch, false));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void assemblesForSm80AndSm90(Method kernel) {
-        for (String arch : new String[] {"sm_80", "sm_90"}) {
-            Ptxas.assertAssembles(devicePtx(kernel, arch), arch);
+        for (Map<Integer, Object> specialisation : Specialisations.of(kernel)) {
+            for (String arch : new String[] {"sm_80", "sm_90"}) {
+                Ptxas.assertAssembles(devicePtx(kernel, specialisation, arch), arch);
+            }
         }
     }
 

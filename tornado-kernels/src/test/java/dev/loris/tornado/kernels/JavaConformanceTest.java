@@ -1,6 +1,9 @@
 package dev.loris.tornado.kernels;
 
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
+import dev.loris.tornado.api.types.arrays.HalfFloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
@@ -155,6 +158,39 @@ class JavaConformanceTest {
                 new int[] {64}, a, n, doubled);
         for (int i = 0; i < n; i++) {
             assertEquals(a.get(i) * 2f, doubled.get(i), in.at(backend, "größe " + i));
+        }
+    }
+
+    /** A FloatingPointArray kernel specialised for every combination of f32, bf16 and f16 arrays matches Java. */
+    @AcrossBackends
+    void floatingPointArrayKernelsMatchJavaForEveryElementType(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int n = in.between(50, 500);
+        float factor = in.random.nextFloat() * 3;
+        float[] values = in.floats(n, 100f);
+        List<java.util.function.IntFunction<FloatingPointArray>> makers = List.of(FloatArray::new,
+                BFloat16Array::new, HalfFloatArray::new);
+        for (var makeX : makers) {
+            for (var makeOut : makers) {
+                FloatingPointArray x = makeX.apply(n);
+                FloatingPointArray y = makeOut.apply(n);
+                for (int i = 0; i < n; i++) {
+                    x.setFloat(i, values[i]);
+                    y.setFloat(i, values[n - 1 - i] / 7);
+                }
+                FloatingPointArray out = makeOut.apply(n);
+                FloatingPointArray expected = makeOut.apply(n);
+                for (int i = 0; i < n; i++) {
+                    out.setFloat(i, Float.NaN);
+                    ConformanceKernels.genericAt(x, y, expected, factor, i);
+                }
+                backend.run(SuiteInputs.kernel(ConformanceKernels.class, "generic"), new int[] {(n + 63) / 64 * 64},
+                        new int[] {64}, x, y, out, factor);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(expected.getFloat(i), out.getFloat(i), in.at(backend, x.getClass().getSimpleName()
+                            + " to " + out.getClass().getSimpleName() + " at " + i));
+                }
+            }
         }
     }
 }

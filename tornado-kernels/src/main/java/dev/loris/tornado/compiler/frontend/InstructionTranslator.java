@@ -99,6 +99,35 @@ final class InstructionTranslator {
         return builder.arrayLength(array);
     }
 
+    /**
+     * The array class a FloatingPointArray value was specialised to: its parameter's, or for a phi of such
+     * parameters, theirs when they agree.
+     */
+    String arrayClassOf(Value array) {
+        Set<String> classes = new HashSet<>();
+        ArrayDeque<Value> work = new ArrayDeque<>(List.of(array));
+        Set<Value> seen = new HashSet<>();
+        while (!work.isEmpty()) {
+            Value v = work.poll();
+            if (!seen.add(v)) {
+                continue;
+            }
+            if (v.op == Op.PHI) {
+                work.addAll(v.inputs);
+            } else if (v.op != Op.UNDEF) {
+                String specialised = builder.inline.arrayClasses.get(v);
+                if (specialised == null) {
+                    throw error("a FloatingPointArray that is not a kernel parameter (specialised by the caller)");
+                }
+                classes.add(specialised);
+            }
+        }
+        if (classes.size() != 1) {
+            throw error("choosing at run time between FloatingPointArrays specialised to " + classes);
+        }
+        return classes.iterator().next();
+    }
+
     /** Notes the length parameters {@code length} may be (through phis): their arrays' getSize() is called. */
     void recordIntSized(Value length) {
         ArrayDeque<Value> work = new ArrayDeque<>(List.of(length));

@@ -100,32 +100,15 @@ final class InstructionTranslator {
     }
 
     /**
-     * The array class a FloatingPointArray value was specialised to: its parameter's, or for a phi of such
-     * parameters, theirs when they agree.
+     * The array class of a floating-point array value ("BFloat16Array"): its parameter's (declared, or
+     * specialised by the caller), kept by the phis that merge it (GraphBuilder.mergeFrame).
      */
     String arrayClassOf(Value array) {
-        Set<String> classes = new HashSet<>();
-        ArrayDeque<Value> work = new ArrayDeque<>(List.of(array));
-        Set<Value> seen = new HashSet<>();
-        while (!work.isEmpty()) {
-            Value v = work.poll();
-            if (!seen.add(v)) {
-                continue;
-            }
-            if (v.op == Op.PHI) {
-                work.addAll(v.inputs);
-            } else if (v.op != Op.UNDEF) {
-                String specialised = builder.inline.arrayClasses.get(v);
-                if (specialised == null) {
-                    throw error("a FloatingPointArray that is not a kernel parameter (specialised by the caller)");
-                }
-                classes.add(specialised);
-            }
+        String arrayClass = builder.inline.arrayClasses.get(array);
+        if (arrayClass == null) {
+            throw error("a FloatingPointArray whose element type is not known here (an undefined variable?)");
         }
-        if (classes.size() != 1) {
-            throw error("choosing at run time between FloatingPointArrays specialised to " + classes);
-        }
-        return classes.iterator().next();
+        return arrayClass;
     }
 
     /** Notes the length parameters {@code length} may be (through phis): their arrays' getSize() is called. */

@@ -77,8 +77,8 @@ public final class KernelFrontend {
             Value pointer = param(graph, start, new Graph.Param(name, Type.PTR_GLOBAL, element, false));
             Value length = param(graph, start, new Graph.Param(name + "_length", Type.I64, null, false));
             inline.arrayLengths.put(pointer, length);
-            if (arrayClass != type) {
-                inline.arrayClasses.put(pointer, arrayClass.getSimpleName());
+            if (Intrinsics.floatingPointArrayClasses().contains(arrayClass.getSimpleName())) {
+                inline.arrayClasses.put(pointer, arrayClass.getSimpleName()); // for FloatingPointArray calls
             }
             return pointer;
         }

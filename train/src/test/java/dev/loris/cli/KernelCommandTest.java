@@ -6,10 +6,6 @@ import dev.loris.tornado.compiler.ptx.PtxEmitter;
 import dev.loris.tornado.kernels.Axpy;
 import dev.loris.tornado.runtime.Accelerator;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,30 +16,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * H100 compiles sm_90, and took {@code --constant 2=200} for a byte parameter that no accelerator takes).
  */
 class KernelCommandTest {
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new LorisCli());
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int code = commandLine.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void ptxIsWhatAnH100CompilesByDefaultAndAnotherArchOnRequest() {
-        Result h100 = run("kernel", Axpy.class.getName(), "axpy");
+        CliRun h100 = run("kernel", Axpy.class.getName(), "axpy");
         assertEquals(0, h100.exitCode(), h100.err());
         String expected = PtxEmitter.emit(KernelCompiler.devicePtxGraph(Accelerator.findKernel(Axpy.class, "axpy"),
                 Map.of()), new PtxEmitter.Options(PtxEmitter.targetFor(9, 0), false));
         assertEquals(expected, h100.out());
-        Result a100 = run("kernel", "--arch", "sm_80", Axpy.class.getName(), "axpy");
+        CliRun a100 = run("kernel", "--arch", "sm_80", Axpy.class.getName(), "axpy");
         assertTrue(a100.out().contains(".target sm_80"), a100.out());
-        Result bad = run("kernel", "--arch", "sm_100", Axpy.class.getName(), "axpy");
+        CliRun bad = run("kernel", "--arch", "sm_100", Axpy.class.getName(), "axpy");
         assertEquals(1, bad.exitCode());
         assertTrue(bad.err().contains("--arch sm_100"), bad.err());
     }
@@ -52,11 +38,11 @@ class KernelCommandTest {
     void constantsOutsideTheirTypeAreRefusedAsAcceleratorsRefuseThem() {
         String kernels = CliTestKernels.class.getName();
         for (String wrong : new String[] {"2=200", "3=40000", "4=70000", "5=yes", "2=1.5"}) {
-            Result result = run("kernel", "--constant", wrong, kernels, "scalars");
+            CliRun result = run("kernel", "--constant", wrong, kernels, "scalars");
             assertEquals(1, result.exitCode(), wrong + ": " + result.out());
             assertTrue(result.err().contains("--constant " + wrong), wrong + ": " + result.err());
         }
-        Result fixed = run("kernel", "--constant", "2=-128", "--constant", "3=-32768", "--constant", "4=x",
+        CliRun fixed = run("kernel", "--constant", "2=-128", "--constant", "3=-32768", "--constant", "4=x",
                 "--constant", "5=true", "--constant", "6=5000000000", kernels, "scalars");
         assertEquals(0, fixed.exitCode(), fixed.err());
         String expected = PtxEmitter.emit(KernelCompiler.devicePtxGraph(Accelerator.findKernel(CliTestKernels.class,
@@ -68,8 +54,8 @@ class KernelCommandTest {
     @Test
     @RequiresOpenCl
     void openClTextIsWhatTheDeviceBuilds() {
-        Result local = run("kernel", "--target", "opencl", Axpy.class.getName(), "axpy");
-        Result device = run("kernel", "--device", "opencl", Axpy.class.getName(), "axpy");
+        CliRun local = run("kernel", "--target", "opencl", Axpy.class.getName(), "axpy");
+        CliRun device = run("kernel", "--device", "opencl", Axpy.class.getName(), "axpy");
         assertEquals(0, device.exitCode(), device.err());
         assertEquals(device.out(), local.out());
     }

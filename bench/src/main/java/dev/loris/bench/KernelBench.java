@@ -49,7 +49,7 @@ public final class KernelBench {
                 KernelBench bench = new KernelBench(accelerator, runs);
                 double copy = bench.copyBandwidth();
                 bench.swiglu(copy);
-                bench.rmsNorm(copy, "forwardBf16");
+                bench.rmsNorm(copy, "forward");
                 bench.rmsNorm(copy, "forwardBf16Packed");
                 bench.rmsNorm(copy, "forwardBf16Packed", Map.of(5, COLS));
             }
@@ -79,13 +79,14 @@ public final class KernelBench {
         long n = SWIGLU_ELEMENTS;
         try (DeviceArray gate = random(n); DeviceArray up = random(n);
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n)) {
-            try (KernelLaunch plain = compile(SwiGlu.class, "forwardBf16").launcher();
+            try (KernelLaunch plain = accelerator.compile(SwiGlu.class, "forward",
+                    Map.of(1, BFloat16Array.class, 2, BFloat16Array.class, 3, BFloat16Array.class)).launcher();
                  KernelLaunch packed = compile(SwiGlu.class, "forwardBf16Packed").launcher()) {
                 plain.setArguments(null, gate, up, out, n);
                 packed.setArguments(null, gate.view(LongArray.class), up.view(LongArray.class),
                         out.view(LongArray.class), n / 4);
                 double bytes = 3.0 * 2 * n;
-                time("swiglu bf16 64M forwardBf16", () -> plain.launch(n, 256, stream), bytes, copy);
+                time("swiglu bf16 64M forward (bf16)", () -> plain.launch(n, 256, stream), bytes, copy);
                 for (long perThread : new long[] {1, 2, 4}) {
                     long global = n / 4 / perThread;
                     time("swiglu bf16 64M forwardBf16Packed, " + perThread + " longs per work-item",
@@ -106,7 +107,8 @@ public final class KernelBench {
         try (DeviceArray x = random(n); DeviceArray weight = random(COLS);
              DeviceArray out = accelerator.allocate(BFloat16Array.class, n);
              DeviceArray inverseRms = accelerator.allocate(FloatArray.class, ROWS);
-             KernelLaunch launch = accelerator.compile(RmsNorm.class, variant, constants).launcher()) {
+             KernelLaunch launch = accelerator.compile(RmsNorm.class, variant, packed ? constants
+                     : withBf16Arrays(constants)).launcher()) {
             if (packed) {
                 launch.setArguments(null, x.view(LongArray.class), weight.view(LongArray.class),
                         out.view(LongArray.class), inverseRms, COLS, 1e-5f);
@@ -120,6 +122,15 @@ public final class KernelBench {
                         () -> launch.launch((long) ROWS * local, local, stream), bytes, copy);
             }
         }
+    }
+
+    /** {@code constants} with RmsNorm.forward's x, weight and out specialised to bf16. */
+    private static Map<Integer, Object> withBf16Arrays(Map<Integer, Object> constants) {
+        Map<Integer, Object> all = new java.util.HashMap<>(constants);
+        for (int p = 1; p <= 3; p++) {
+            all.put(p, BFloat16Array.class);
+        }
+        return all;
     }
 
     private CompiledKernel compile(Class<?> owner, String name) {

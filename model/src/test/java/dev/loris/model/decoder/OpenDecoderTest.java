@@ -90,8 +90,8 @@ class OpenDecoderTest {
                     "SwiGluBackward.backwardBf16Packed"}) {
                 assertTrue(launched.containsKey(packed), packed + " not among " + launched.keySet());
             }
-            assertFalse(launched.containsKey("RmsNorm.forwardBf16"), "the 2-byte RMSNorm ran: " + launched);
-            assertFalse(launched.containsKey("SwiGlu.forwardBf16"), "the 2-byte SwiGLU ran: " + launched);
+            assertFalse(launched.containsKey("RmsNorm.forward(bf16)"), "the 2-byte RMSNorm ran: " + launched);
+            assertFalse(launched.containsKey("SwiGlu.forward(bf16)"), "the 2-byte SwiGLU ran: " + launched);
         }
     }
 

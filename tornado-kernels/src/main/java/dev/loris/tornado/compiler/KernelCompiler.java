@@ -55,8 +55,12 @@ public final class KernelCompiler {
     /** As above, compiling the TornadoMath calls whose ops are in {@code expandInJava} from PortableMath. */
     public static Graph graph(Method kernel, Map<Integer, Object> constants, Set<Op> expandInJava) {
         Graph graph = KernelFrontend.build(kernel, constants, expandInJava);
-        SsaCleanup.run(graph);
-        optimise(graph);
+        try {
+            SsaCleanup.run(graph);
+            optimise(graph);
+        } catch (KernelCompileException e) {
+            throw e.inKernel(graph.kernel);
+        }
         return graph;
     }
 

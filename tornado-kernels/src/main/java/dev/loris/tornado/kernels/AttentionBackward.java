@@ -1,8 +1,8 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -50,21 +50,9 @@ public final class AttentionBackward {
     private AttentionBackward() {
     }
 
-    public static void rowDots(KernelContext ctx, FloatArray out, FloatArray dOut, FloatArray delta, int heads,
-                               int headDim) {
-        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
-        for (int head = 0; head < heads; head++) {
-            long row = ((long) ctx.groupIdx * heads + head) * headDim;
-            float sum = 0f;
-            for (int d = ctx.localIdx; d < headDim; d += ctx.localGroupSizeX) {
-                sum += out.get(row + d) * dOut.get(row + d);
-            }
-            storeRowDot(ctx, delta, heads, head, BlockReductions.sum(ctx, partial, sum));
-        }
-    }
-
-    public static void rowDotsBf16(KernelContext ctx, BFloat16Array out, BFloat16Array dOut, FloatArray delta,
-                                   int heads, int headDim) {
+    /** One source for f32 and bf16 out and dOut (FloatingPointArray); delta is f32. */
+    public static void rowDots(KernelContext ctx, FloatingPointArray out, FloatingPointArray dOut, FloatArray delta,
+                               int heads, int headDim) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         for (int head = 0; head < heads; head++) {
             long row = ((long) ctx.groupIdx * heads + head) * headDim;
@@ -76,10 +64,12 @@ public final class AttentionBackward {
         }
     }
 
-    public static void keyValueGradients(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v,
-                                         FloatArray dOut, FloatArray logSumExp, FloatArray delta,
-                                         IntArray sequenceStart, FloatArray dK, FloatArray dV, int tokens, int heads,
-                                         int kvHeads, int headDim, float scale) {
+    /** One source for f32 and bf16 Q, K, V, dOut, dK, dV (FloatingPointArray); f32 statistics. */
+    public static void keyValueGradients(KernelContext ctx, FloatingPointArray q, FloatingPointArray k,
+                                         FloatingPointArray v, FloatingPointArray dOut, FloatArray logSumExp,
+                                         FloatArray delta, IntArray sequenceStart, FloatingPointArray dK,
+                                         FloatingPointArray dV, int tokens, int heads, int kvHeads, int headDim,
+                                         float scale) {
         float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] keyGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
@@ -128,102 +118,11 @@ public final class AttentionBackward {
                 headDim);
     }
 
-    public static void keyValueGradientsBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
-                                             BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
-                                             IntArray sequenceStart, BFloat16Array dK, BFloat16Array dV, int tokens,
-                                             int heads, int kvHeads, int headDim, float scale) {
-        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
-        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
-        float[] keyGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
-        float[] valueGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
-        float[] queries = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
-        float[] outGradients = ctx.allocateFloatLocalArray(SMALL_QUERY_TILE);
-        float[] probabilities = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
-        float[] scoreGradients = ctx.allocateFloatLocalArray(SMALL_SCORE_TILE);
-        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
-        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_SMALL_ROWS);
-        int[] rowStart = ctx.allocateIntLocalArray(MAX_SMALL_ROWS);
-        int keyRows = AttentionShape.keyValueKeyRows(headDim);
-        int rows = AttentionShape.keyValueQueryRows(headDim);
-        int kvHead = ctx.groupIdx % kvHeads;
-        int group = heads / kvHeads;
-        int firstKey = ctx.groupIdx / kvHeads * keyRows;
-        int lastKey = Math.min(firstKey + keyRows, tokens) - 1;
-        int kvOffset = kvHead * headDim;
-        AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset, headDim);
-        AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
-                headDim);
-        AttentionTiles.fill(ctx, keyGradients, keyRows * headDim, 0f);
-        AttentionTiles.fill(ctx, valueGradients, keyRows * headDim, 0f);
-        for (int head = kvHead * group; head < kvHead * group + group; head++) {
-            int qOffset = head * headDim;
-            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey;
-                 firstQuery += rows) {
-                ctx.localBarrier();
-                AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, qOffset,
-                        headDim);
-                AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
-                        qOffset, headDim);
-                loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows,
-                        tokens, heads, head);
-                ctx.localBarrier();
-                pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, probabilities,
-                        scoreGradients, firstQuery, firstKey, rows, keyRows, headDim, scale);
-                ctx.localBarrier();
-                accumulateKeyValues(ctx, probabilities, scoreGradients, queries, outGradients, keyGradients,
-                        valueGradients, rows, keyRows, headDim);
-            }
-        }
-        AttentionTiles.store(ctx, keyGradients, scale, dK, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
-                headDim);
-        AttentionTiles.store(ctx, valueGradients, 1f, dV, firstKey, keyRows, tokens, kvHeads * headDim, kvOffset,
-                headDim);
-    }
-
-    public static void queryGradients(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v, FloatArray dOut,
-                                      FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, FloatArray dQ,
-                                      int tokens, int heads, int kvHeads, int headDim, float scale) {
-        float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
-        float[] outGradients = ctx.allocateFloatLocalArray(QUERY_TILE);
-        float[] queryGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
-        float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
-        float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
-        float[] scoreGradients = ctx.allocateFloatLocalArray(SCORE_TILE);
-        float[] rowLogSumExp = ctx.allocateFloatLocalArray(MAX_ROWS);
-        float[] rowDelta = ctx.allocateFloatLocalArray(MAX_ROWS);
-        int[] rowStart = ctx.allocateIntLocalArray(MAX_ROWS);
-        int rows = AttentionShape.queryGradientRows(headDim);
-        int head = ctx.groupIdx % heads;
-        int kvOffset = head / (heads / kvHeads) * headDim;
-        int firstQuery = ctx.groupIdx / heads * rows;
-        int lastQuery = Math.min(firstQuery + rows, tokens) - 1;
-        AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, head * headDim,
-                headDim);
-        AttentionTiles.load(ctx, dOut, outGradients, headDim + 1, firstQuery, rows, tokens, heads * headDim,
-                head * headDim, headDim);
-        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows, tokens,
-                heads, head);
-        AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
-            ctx.localBarrier();
-            AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
-                    headDim);
-            AttentionTiles.load(ctx, v, values, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
-                    headDim);
-            ctx.localBarrier();
-            pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, scoreGradients,
-                    scoreGradients, firstQuery, firstKey, rows, rows, headDim, scale);
-            ctx.localBarrier();
-            accumulateQueries(ctx, scoreGradients, keys, queryGradients, rows, rows, headDim);
-        }
-        AttentionTiles.store(ctx, queryGradients, scale, dQ, firstQuery, rows, tokens, heads * headDim, head * headDim,
-                headDim);
-    }
-
-    public static void queryGradientsBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
-                                          BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
-                                          IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads,
-                                          int kvHeads, int headDim, float scale) {
+    /** One source for f32 and bf16 Q, K, V, dOut, dQ (FloatingPointArray); f32 statistics. */
+    public static void queryGradients(KernelContext ctx, FloatingPointArray q, FloatingPointArray k,
+                                      FloatingPointArray v, FloatingPointArray dOut, FloatArray logSumExp,
+                                      FloatArray delta, IntArray sequenceStart, FloatingPointArray dQ, int tokens,
+                                      int heads, int kvHeads, int headDim, float scale) {
         float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] outGradients = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] queryGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);

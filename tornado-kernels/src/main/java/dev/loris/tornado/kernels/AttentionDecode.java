@@ -2,8 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
-import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -33,64 +32,13 @@ public final class AttentionDecode {
     private AttentionDecode() {
     }
 
-    public static void decode(KernelContext ctx, FloatArray q, FloatArray kCache, FloatArray vCache,
-                              IntArray lengths, FloatArray out, int heads, int kvHeads, int headDim, int capacity,
-                              float scale) {
-        float[] query = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
-        float[] accumulator = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
-        float[] probabilities = ctx.allocateFloatLocalArray(GROUP);
-        float[] partial = ctx.allocateFloatLocalArray(GROUP);
-        int lid = ctx.localIdx;
-        int seq = ctx.groupIdx / heads;
-        int head = ctx.groupIdx - seq * heads;
-        long queryRow = ((long) seq * heads + head) * headDim;
-        for (int d = lid; d < headDim; d += GROUP) {
-            query[d] = q.get(queryRow + d);
-            accumulator[d] = 0f;
-        }
-        ctx.localBarrier();
-        int length = lengths.get(seq);
-        long cacheBase = (long) seq * capacity * kvHeads * headDim + (long) (head / (heads / kvHeads)) * headDim;
-        long cacheRow = (long) kvHeads * headDim;
-        float runningMax = Float.NEGATIVE_INFINITY;
-        float runningSum = 0f;
-        for (int tile = 0; tile < length; tile += GROUP) {
-            int key = tile + lid;
-            float score = Float.NEGATIVE_INFINITY;
-            if (key < length) {
-                float dot = 0f;
-                long row = cacheBase + key * cacheRow;
-                for (int d = 0; d < headDim; d++) {
-                    dot += query[d] * kCache.get(row + d);
-                }
-                score = dot * scale;
-            }
-            float newMax = Math.max(runningMax, BlockReductions.max(ctx, partial, score));
-            float p = key < length ? TornadoMath.exp(score - newMax) : 0f;
-            probabilities[lid] = p;
-            float rescale = TornadoMath.exp(runningMax - newMax);
-            runningSum = runningSum * rescale + BlockReductions.sum(ctx, partial, p);
-            runningMax = newMax;
-            int keys = Math.min(GROUP, length - tile);
-            for (int d = lid; d < headDim; d += GROUP) {
-                float acc = accumulator[d] * rescale;
-                long row = cacheBase + (long) tile * cacheRow + d;
-                for (int j = 0; j < keys; j++) {
-                    acc += probabilities[j] * vCache.get(row + j * cacheRow);
-                }
-                accumulator[d] = acc;
-            }
-            ctx.localBarrier();
-        }
-        for (int d = lid; d < headDim; d += GROUP) {
-            out.set(queryRow + d, accumulator[d] / runningSum);
-        }
-    }
-
-    /** {@link #decode} on bf16 storage: q, caches and out bf16, maths in f32, the output rounded once. */
-    public static void decodeBf16(KernelContext ctx, BFloat16Array q, BFloat16Array kCache, BFloat16Array vCache,
-                                  IntArray lengths, BFloat16Array out, int heads, int kvHeads, int headDim,
-                                  int capacity, float scale) {
+    /**
+     * One source for f32 and bf16 storage (FloatingPointArray): q, caches and out of one element type, maths
+     * in f32, the output rounded once.
+     */
+    public static void decode(KernelContext ctx, FloatingPointArray q, FloatingPointArray kCache,
+                              FloatingPointArray vCache, IntArray lengths, FloatingPointArray out, int heads,
+                              int kvHeads, int headDim, int capacity, float scale) {
         float[] query = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
         float[] accumulator = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
         float[] probabilities = ctx.allocateFloatLocalArray(GROUP);

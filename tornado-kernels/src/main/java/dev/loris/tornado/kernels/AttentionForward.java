@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -46,48 +46,10 @@ public final class AttentionForward {
     private AttentionForward() {
     }
 
-    public static void forward(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v, IntArray sequenceStart,
-                               FloatArray out, FloatArray logSumExp, int tokens, int heads, int kvHeads, int headDim,
-                               float scale) {
-        float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
-        float[] keysThenValues = ctx.allocateFloatLocalArray(KEY_TILE);
-        float[] scores = ctx.allocateFloatLocalArray(SCORE_TILE);
-        float[] output = ctx.allocateFloatLocalArray(OUTPUT_TILE);
-        float[] rowMax = ctx.allocateFloatLocalArray(MAX_ROWS);
-        float[] rowSum = ctx.allocateFloatLocalArray(MAX_ROWS);
-        float[] rowRescale = ctx.allocateFloatLocalArray(MAX_ROWS);
-        int[] rowStart = ctx.allocateIntLocalArray(MAX_ROWS);
-        int rows = AttentionShape.forwardQueryRows(headDim);
-        int keys = AttentionShape.forwardKeyRows(headDim);
-        int head = ctx.groupIdx % heads;
-        int kvHead = head / (heads / kvHeads);
-        int firstQuery = ctx.groupIdx / heads * rows;
-        int lastQuery = Math.min(firstQuery + rows, tokens) - 1;
-        AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, head * headDim,
-                headDim);
-        start(ctx, sequenceStart, rowStart, rowMax, rowSum, output, firstQuery, rows, tokens, headDim);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += keys) {
-            ctx.localBarrier();
-            AttentionTiles.load(ctx, k, keysThenValues, headDim + 1, firstKey, keys, tokens, kvHeads * headDim,
-                    kvHead * headDim, headDim);
-            ctx.localBarrier();
-            score(ctx, queries, keysThenValues, scores, rowStart, firstQuery, firstKey, rows, keys, headDim, scale);
-            ctx.localBarrier();
-            AttentionTiles.load(ctx, v, keysThenValues, headDim + 1, firstKey, keys, tokens, kvHeads * headDim,
-                    kvHead * headDim, headDim);
-            updateRows(ctx, scores, rowMax, rowSum, rowRescale, rows, keys);
-            ctx.localBarrier();
-            accumulate(ctx, scores, keysThenValues, output, rowRescale, rows, keys, headDim);
-        }
-        ctx.localBarrier();
-        finish(ctx, output, rowMax, rowSum, logSumExp, firstQuery, rows, tokens, heads, head, headDim);
-        AttentionTiles.store(ctx, output, 1f, out, firstQuery, rows, tokens, heads * headDim, head * headDim, headDim);
-    }
-
-    /** {@link #forward} with bf16 Q, K, V and output; f32 maths and log-sum-exp. */
-    public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
-                                   IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
-                                   int heads, int kvHeads, int headDim, float scale) {
+    /** One source for f32 and bf16 Q, K, V and output (FloatingPointArray); f32 maths and log-sum-exp. */
+    public static void forward(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, FloatingPointArray v,
+                               IntArray sequenceStart, FloatingPointArray out, FloatArray logSumExp, int tokens,
+                               int heads, int kvHeads, int headDim, float scale) {
         float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] keysThenValues = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] scores = ctx.allocateFloatLocalArray(SCORE_TILE);

@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -27,19 +27,8 @@ final class AttentionTiles {
     }
 
     /** Copies {@code rows} tokens' head rows of {@code source} into {@code tile}, zeros past the last token. */
-    static void load(KernelContext ctx, FloatArray source, float[] tile, int localStride, int firstToken, int rows,
-                     int tokens, int tokenStride, int headOffset, int headDim) {
-        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
-            int r = e / headDim;
-            int d = e - r * headDim;
-            int token = firstToken + r;
-            tile[r * localStride + d] = token < tokens ? source.get(at(token, tokenStride, headOffset, d)) : 0f;
-        }
-    }
-
-    /** {@link #load(KernelContext, FloatArray, float[], int, int, int, int, int, int, int)} from bf16. */
-    static void load(KernelContext ctx, BFloat16Array source, float[] tile, int localStride, int firstToken, int rows,
-                     int tokens, int tokenStride, int headOffset, int headDim) {
+    static void load(KernelContext ctx, FloatingPointArray source, float[] tile, int localStride, int firstToken,
+                     int rows, int tokens, int tokenStride, int headOffset, int headDim) {
         for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
             int r = e / headDim;
             int d = e - r * headDim;
@@ -48,21 +37,12 @@ final class AttentionTiles {
         }
     }
 
-    /** Stores {@code factor * tile} (unpadded, rows * headDim) into the tokens' head rows of {@code target}. */
-    static void store(KernelContext ctx, float[] tile, float factor, FloatArray target, int firstToken, int rows,
-                      int tokens, int tokenStride, int headOffset, int headDim) {
-        for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
-            int r = e / headDim;
-            int token = firstToken + r;
-            if (token < tokens) {
-                target.set(at(token, tokenStride, headOffset, e - r * headDim), factor * tile[e]);
-            }
-        }
-    }
-
-    /** {@link #store(KernelContext, float[], float, FloatArray, int, int, int, int, int, int)}, rounded to bf16. */
-    static void store(KernelContext ctx, float[] tile, float factor, BFloat16Array target, int firstToken, int rows,
-                      int tokens, int tokenStride, int headOffset, int headDim) {
+    /**
+     * Stores {@code factor * tile} (unpadded, rows * headDim) into the tokens' head rows of {@code target},
+     * rounded to its element type.
+     */
+    static void store(KernelContext ctx, float[] tile, float factor, FloatingPointArray target, int firstToken,
+                      int rows, int tokens, int tokenStride, int headOffset, int headDim) {
         for (int e = ctx.localIdx; e < rows * headDim; e += ctx.localGroupSizeX) {
             int r = e / headDim;
             int token = firstToken + r;

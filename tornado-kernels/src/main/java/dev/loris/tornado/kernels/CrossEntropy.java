@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -47,33 +47,9 @@ public final class CrossEntropy {
     private CrossEntropy() {
     }
 
-    public static void forwardBackward(KernelContext ctx, FloatArray logits, IntArray labels, FloatArray losses,
-                                       int firstRow, int vocab, float scale) {
-        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
-        long rowStart = (long) ctx.groupIdx * vocab;
-        int label = labels.get(firstRow + ctx.groupIdx);
-        boolean target = label >= 0 && label < vocab;
-        // Read before the reductions' barriers, so before any work-item overwrites the row.
-        float labelLogit = target ? logits.get(rowStart + label) : 0f;
-        float max = Float.NEGATIVE_INFINITY;
-        float sum = 0f;
-        int statisticsEnd = target ? vocab : 0;
-        for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
-            float x = logits.get(rowStart + c);
-            sum = onlineSum(sum, max, x);
-            max = Math.max(max, x);
-        }
-        float lse = logSumExp(ctx, partial, max, sum);
-        for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
-            logits.set(rowStart + c, target ? gradient(logits.get(rowStart + c), lse, c == label, scale) : 0f);
-        }
-        if (ctx.localIdx == 0) {
-            losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);
-        }
-    }
-
-    public static void forwardBackwardBf16(KernelContext ctx, BFloat16Array logits, IntArray labels,
-                                           FloatArray losses, int firstRow, int vocab, float scale) {
+    /** One source for f32 and bf16 logits (FloatingPointArray); losses are f32. */
+    public static void forwardBackward(KernelContext ctx, FloatingPointArray logits, IntArray labels,
+                                       FloatArray losses, int firstRow, int vocab, float scale) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * vocab;
         int label = labels.get(firstRow + ctx.groupIdx);

@@ -1,9 +1,9 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
-import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -26,36 +26,20 @@ public final class Elementwise {
     private Elementwise() {
     }
 
-    /** out = a + b over n elements; out may be a or b. */
-    public static void add(KernelContext ctx, FloatArray a, FloatArray b, FloatArray out, long n) {
+    /** out = a + b over n elements (f32 or bf16), rounded once; out may be a or b. */
+    public static void add(KernelContext ctx, FloatingPointArray a, FloatingPointArray b, FloatingPointArray out,
+                           long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.set(i, a.get(i) + b.get(i));
+            out.setFloat(i, a.getFloat(i) + b.getFloat(i));
         }
     }
 
-    /** out = a + b over n bf16 elements, rounded once; out may be a or b. */
-    public static void addBf16(KernelContext ctx, BFloat16Array a, BFloat16Array b, BFloat16Array out, long n) {
-        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.set(i, TornadoMath.floatToBfloat16(a.getFloat(i) + b.getFloat(i)));
-        }
-    }
-
-    /** sums[c] = (accumulate ? sums[c] : 0) + the sum over rows of x[r][c], for an f32 (rows, cols) matrix. */
-    public static void columnSums(KernelContext ctx, FloatArray x, FloatArray sums, int rows, int cols,
+    /**
+     * sums[c] = (accumulate ? sums[c] : 0) + the sum over rows of x[r][c], for an f32 or bf16 (rows, cols)
+     * matrix, summed in f32 into f32 sums.
+     */
+    public static void columnSums(KernelContext ctx, FloatingPointArray x, FloatArray sums, int rows, int cols,
                                   int accumulate) {
-        int c = ctx.globalIdx;
-        if (c < cols) {
-            float sum = accumulate != 0 ? sums.get(c) : 0f;
-            for (int r = 0; r < rows; r++) {
-                sum += x.get((long) r * cols + c);
-            }
-            sums.set(c, sum);
-        }
-    }
-
-    /** {@link #columnSums} of a bf16 matrix, summed in f32 into f32 sums. */
-    public static void columnSumsBf16(KernelContext ctx, BFloat16Array x, FloatArray sums, int rows, int cols,
-                                      int accumulate) {
         int c = ctx.globalIdx;
         if (c < cols) {
             float sum = accumulate != 0 ? sums.get(c) : 0f;
@@ -67,36 +51,20 @@ public final class Elementwise {
     }
 
     /**
-     * dst row {@code rowIndex[r]} = src row r, for rows of {@code width} values (copied exactly). Grid:
-     * global {rows * L}, local {L}: a work-group per row.
+     * dst row {@code rowIndex[r]} = src row r, for f32 or bf16 rows of {@code width} values (copied exactly,
+     * but for a signalling NaN, which comes out quiet). Grid: global {rows * L}, local {L}: a work-group per row.
      */
-    public static void scatterRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray rowIndex, int width) {
+    public static void scatterRows(KernelContext ctx, FloatingPointArray src, FloatingPointArray dst,
+                                   IntArray rowIndex, int width) {
         long from = (long) ctx.groupIdx * width;
         long to = (long) rowIndex.get(ctx.groupIdx) * width;
         for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
-            dst.set(to + c, src.get(from + c));
+            dst.setFloat(to + c, src.getFloat(from + c));
         }
     }
 
-    /** {@link #scatterRows} for bf16 rows. */
-    public static void scatterRowsBf16(KernelContext ctx, BFloat16Array src, BFloat16Array dst, IntArray rowIndex,
-                                       int width) {
-        long from = (long) ctx.groupIdx * width;
-        long to = (long) rowIndex.get(ctx.groupIdx) * width;
-        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
-            dst.set(to + c, src.get(from + c));
-        }
-    }
-
-    /** x *= factor over n elements, in place. */
-    public static void scale(KernelContext ctx, FloatArray x, float factor, long n) {
-        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            x.set(i, x.get(i) * factor);
-        }
-    }
-
-    /** {@link #scale} on bf16: the f32 product rounded once, as PyTorch's bf16 multiply by a scalar. */
-    public static void scaleBf16(KernelContext ctx, BFloat16Array x, float factor, long n) {
+    /** x *= factor over n elements, in place; in bf16 the f32 product rounded once, as PyTorch's. */
+    public static void scale(KernelContext ctx, FloatingPointArray x, float factor, long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
             x.setFloat(i, x.getFloat(i) * factor);
         }
@@ -114,16 +82,8 @@ public final class Elementwise {
      * hash of (seed, i), not stored: the backward calls this again with the same seed on the gradient. out
      * may be x.
      */
-    public static void dropout(KernelContext ctx, FloatArray x, FloatArray out, long seed, float p, long n) {
-        float keptScale = 1f / (1f - p);
-        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.set(i, dropoutKeeps(seed, i, p) ? x.get(i) * keptScale : 0f);
-        }
-    }
-
-    /** {@link #dropout} on bf16: the kept values' f32 product rounded once. */
-    public static void dropoutBf16(KernelContext ctx, BFloat16Array x, BFloat16Array out, long seed, float p,
-                                   long n) {
+    public static void dropout(KernelContext ctx, FloatingPointArray x, FloatingPointArray out, long seed, float p,
+                               long n) {
         float keptScale = 1f / (1f - p);
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
             out.setFloat(i, dropoutKeeps(seed, i, p) ? x.getFloat(i) * keptScale : 0f);
@@ -145,21 +105,12 @@ public final class Elementwise {
     }
 
     /** dst row r = src row {@code rowIndex[r]}, the inverse of {@link #scatterRows}; same grid. */
-    public static void gatherRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray rowIndex, int width) {
+    public static void gatherRows(KernelContext ctx, FloatingPointArray src, FloatingPointArray dst,
+                                  IntArray rowIndex, int width) {
         long from = (long) rowIndex.get(ctx.groupIdx) * width;
         long to = (long) ctx.groupIdx * width;
         for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
-            dst.set(to + c, src.get(from + c));
-        }
-    }
-
-    /** {@link #gatherRows} for bf16 rows. */
-    public static void gatherRowsBf16(KernelContext ctx, BFloat16Array src, BFloat16Array dst, IntArray rowIndex,
-                                      int width) {
-        long from = (long) rowIndex.get(ctx.groupIdx) * width;
-        long to = (long) ctx.groupIdx * width;
-        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
-            dst.set(to + c, src.get(from + c));
+            dst.setFloat(to + c, src.getFloat(from + c));
         }
     }
 

@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.LorisException;
 import dev.loris.tornado.api.KernelContext;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 import java.util.Arrays;
@@ -33,24 +33,17 @@ public final class Embedding {
     private Embedding() {
     }
 
-    public static void forwardBf16(KernelContext ctx, IntArray ids, BFloat16Array weight, BFloat16Array out,
-                                   int tokens, int hidden) {
+    /**
+     * One source for f32 and bf16 (FloatingPointArray): a row copy through float, exact for every value (a
+     * signalling NaN comes out quiet).
+     */
+    public static void forward(KernelContext ctx, IntArray ids, FloatingPointArray weight, FloatingPointArray out,
+                               int tokens, int hidden) {
         for (int t = ctx.globalIdy; t < tokens; t += ctx.globalGroupSizeY) {
             long from = (long) ids.get(t) * hidden;
             long to = (long) t * hidden;
             for (int c = ctx.globalIdx; c < hidden; c += ctx.globalGroupSizeX) {
-                out.set(to + c, weight.get(from + c));
-            }
-        }
-    }
-
-    public static void forward(KernelContext ctx, IntArray ids, FloatArray weight, FloatArray out, int tokens,
-                               int hidden) {
-        for (int t = ctx.globalIdy; t < tokens; t += ctx.globalGroupSizeY) {
-            long from = (long) ids.get(t) * hidden;
-            long to = (long) t * hidden;
-            for (int c = ctx.globalIdx; c < hidden; c += ctx.globalGroupSizeX) {
-                out.set(to + c, weight.get(from + c));
+                out.setFloat(to + c, weight.getFloat(from + c));
             }
         }
     }
@@ -58,9 +51,10 @@ public final class Embedding {
     /**
      * dWeight[id] += sum of dOut rows of the id's tokens, for the {@code segments} segments of
      * {@link Segments}: {@code order} and {@code starts} are its arrays, {@code ids} the batch's token ids.
+     * dOut is f32 or bf16 (FloatingPointArray), dWeight f32.
      */
-    public static void backwardBf16(KernelContext ctx, BFloat16Array dOut, IntArray ids, IntArray order,
-                                    IntArray starts, FloatArray dWeight, int segments, int hidden) {
+    public static void backward(KernelContext ctx, FloatingPointArray dOut, IntArray ids, IntArray order,
+                                IntArray starts, FloatArray dWeight, int segments, int hidden) {
         for (int s = ctx.globalIdy; s < segments; s += ctx.globalGroupSizeY) {
             int start = starts.get(s);
             int end = starts.get(s + 1);
@@ -69,23 +63,6 @@ public final class Embedding {
                 float sum = 0f;
                 for (int k = start; k < end; k++) {
                     sum += dOut.getFloat((long) order.get(k) * hidden + c);
-                }
-                dWeight.set(row + c, dWeight.get(row + c) + sum);
-            }
-        }
-    }
-
-    /** {@link #backwardBf16} with an f32 output gradient. */
-    public static void backward(KernelContext ctx, FloatArray dOut, IntArray ids, IntArray order, IntArray starts,
-                                FloatArray dWeight, int segments, int hidden) {
-        for (int s = ctx.globalIdy; s < segments; s += ctx.globalGroupSizeY) {
-            int start = starts.get(s);
-            int end = starts.get(s + 1);
-            long row = (long) ids.get(order.get(start)) * hidden;
-            for (int c = ctx.globalIdx; c < hidden; c += ctx.globalGroupSizeX) {
-                float sum = 0f;
-                for (int k = start; k < end; k++) {
-                    sum += dOut.get((long) order.get(k) * hidden + c);
                 }
                 dWeight.set(row + c, dWeight.get(row + c) + sum);
             }

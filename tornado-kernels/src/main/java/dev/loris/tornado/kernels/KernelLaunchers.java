@@ -3,6 +3,7 @@ package dev.loris.tornado.kernels;
 import dev.loris.LorisException;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * The kernels of this package as typed calls on one accelerator's stream, for every module (the decoder,
  * LoRA, the trainer). Each method takes device arrays and sizes, picks the kernel form by the arrays' element
- * type (f32 or bf16; never by building a method name), sets the arguments through {@link KernelLaunch#set}
+ * type (f32 or bf16; never by building a method name): the specialisation of a kernel written once against
+ * FloatingPointArray, or a kernel of one element type. It sets the arguments through {@link KernelLaunch#set}
  * and launches: after the first call of each kernel (which compiles it) a launch allocates nothing on the
  * Java heap on CUDA and OpenCL.
  *
@@ -43,52 +45,31 @@ public final class KernelLaunchers {
     private final List<Variant> variants = new ArrayList<>();
 
     private final Variant rmsNorm = variant(RmsNorm.class, "forward");
-    private final Variant rmsNormBf16 = variant(RmsNorm.class, "forwardBf16");
     private final Variant rmsNormBf16Packed = variant(RmsNorm.class, "forwardBf16Packed");
     private final Variant rmsNormBackward = variant(RmsNormBackward.class, "backward");
-    private final Variant rmsNormBackwardBf16 = variant(RmsNormBackward.class, "backwardBf16");
     private final Variant rmsNormPartials = variant(RmsNormBackward.class, "weightGradientPartials");
-    private final Variant rmsNormPartialsBf16 = variant(RmsNormBackward.class, "weightGradientPartialsBf16");
     private final Variant rmsNormSumPartials = variant(RmsNormBackward.class, "sumPartials");
     private final Variant swiGlu = variant(SwiGlu.class, "forward");
-    private final Variant swiGluBf16 = variant(SwiGlu.class, "forwardBf16");
     private final Variant swiGluBf16Packed = variant(SwiGlu.class, "forwardBf16Packed");
     private final Variant swiGluBackward = variant(SwiGluBackward.class, "backward");
-    private final Variant swiGluBackwardBf16 = variant(SwiGluBackward.class, "backwardBf16");
     private final Variant swiGluBackwardBf16Packed = variant(SwiGluBackward.class, "backwardBf16Packed");
     private final Variant ropeForward = variant(Rope.class, "forward");
-    private final Variant ropeForwardBf16 = variant(Rope.class, "forwardBf16");
     private final Variant ropeBackward = variant(Rope.class, "backward");
-    private final Variant ropeBackwardBf16 = variant(Rope.class, "backwardBf16");
     private final Variant attention = variant(AttentionForward.class, "forward");
-    private final Variant attentionBf16 = variant(AttentionForward.class, "forwardBf16");
     private final Variant rowDots = variant(AttentionBackward.class, "rowDots");
-    private final Variant rowDotsBf16 = variant(AttentionBackward.class, "rowDotsBf16");
     private final Variant keyValueGradients = variant(AttentionBackward.class, "keyValueGradients");
-    private final Variant keyValueGradientsBf16 = variant(AttentionBackward.class, "keyValueGradientsBf16");
     private final Variant queryGradients = variant(AttentionBackward.class, "queryGradients");
-    private final Variant queryGradientsBf16 = variant(AttentionBackward.class, "queryGradientsBf16");
     private final Variant embedding = variant(Embedding.class, "forward");
-    private final Variant embeddingBf16 = variant(Embedding.class, "forwardBf16");
     private final Variant embeddingBackward = variant(Embedding.class, "backward");
-    private final Variant embeddingBackwardBf16 = variant(Embedding.class, "backwardBf16");
     private final Variant crossEntropy = variant(CrossEntropy.class, "forwardBackward");
-    private final Variant crossEntropyBf16 = variant(CrossEntropy.class, "forwardBackwardBf16");
     private final Variant decode = variant(AttentionDecode.class, "decode");
-    private final Variant decodeBf16 = variant(AttentionDecode.class, "decodeBf16");
     private final Variant scatterRows = variant(Elementwise.class, "scatterRows");
-    private final Variant scatterRowsBf16 = variant(Elementwise.class, "scatterRowsBf16");
     private final Variant gatherRows = variant(Elementwise.class, "gatherRows");
-    private final Variant gatherRowsBf16 = variant(Elementwise.class, "gatherRowsBf16");
     private final Variant columnSums = variant(Elementwise.class, "columnSums");
-    private final Variant columnSumsBf16 = variant(Elementwise.class, "columnSumsBf16");
     private final Variant add = variant(Elementwise.class, "add");
-    private final Variant addBf16 = variant(Elementwise.class, "addBf16");
     private final Variant scale = variant(Elementwise.class, "scale");
-    private final Variant scaleBf16 = variant(Elementwise.class, "scaleBf16");
     private final Variant toBf16 = variant(Elementwise.class, "toBf16");
     private final Variant dropout = variant(Elementwise.class, "dropout");
-    private final Variant dropoutBf16 = variant(Elementwise.class, "dropoutBf16");
 
     public KernelLaunchers(Accelerator accelerator) {
         this.accelerator = accelerator;
@@ -107,13 +88,14 @@ public final class KernelLaunchers {
         return stream;
     }
 
-    /** How often each kernel method ran ("RmsNorm.forwardBf16Packed" -> n), for tests and profiles. */
+    /**
+     * How often each kernel ran, for tests and profiles: "RmsNorm.forwardBf16Packed" -> n for a kernel of one
+     * element type, "RmsNorm.forward(bf16)" -> n for a specialisation of a FloatingPointArray kernel.
+     */
     public Map<String, Long> launchCounts() {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Variant v : variants) {
-            if (v.launches > 0) {
-                counts.put(v.owner.getSimpleName() + "." + v.method, v.launches);
-            }
+            v.countInto(counts);
         }
         return counts;
     }
@@ -123,13 +105,13 @@ public final class KernelLaunchers {
                         float eps) {
         long global = (long) rows * reductionGroup;
         if (!isBf16(x)) {
-            rmsNorm.get().set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
+            rmsNorm.get(x).set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
                     .launch(global, reductionGroup, stream);
         } else if (cols % 4 == 0 && packable(x) && packable(weight) && packable(out)) {
             rmsNormBf16Packed.get().set(1, packed(x)).set(2, packed(weight)).set(3, packed(out)).set(4, inverseRms)
                     .set(5, cols).set(6, eps).launch(global, reductionGroup, stream);
         } else {
-            rmsNormBf16.get().set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
+            rmsNorm.get(x).set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
                     .launch(global, reductionGroup, stream);
         }
     }
@@ -140,13 +122,12 @@ public final class KernelLaunchers {
      */
     public void rmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
                                 DeviceArray dX, DeviceArray dWeight, DeviceArray partials, int rows, int cols) {
-        boolean bf16 = isBf16(x);
-        (bf16 ? rmsNormBackwardBf16 : rmsNormBackward).get().set(1, x).set(2, weight).set(3, dOut)
+        rmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut)
                 .set(4, inverseRms).set(5, dX).set(6, cols).launch((long) rows * reductionGroup, reductionGroup, stream);
         if (dWeight != null) {
             int blocks = rmsNormPartialBlocks(rows);
             int rowsPerBlock = (rows + blocks - 1) / blocks;
-            (bf16 ? rmsNormPartialsBf16 : rmsNormPartials).get().set(1, x).set(2, dOut).set(3, inverseRms)
+            rmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
                     .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
                     .launch(roundUp(cols, 64), blocks, 64, 1, stream);
             rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, blocks).set(4, cols).set(5, 1)
@@ -162,12 +143,12 @@ public final class KernelLaunchers {
     /** out = silu(gate) * up over n elements. */
     public void swiGlu(DeviceArray gate, DeviceArray up, DeviceArray out, long n) {
         if (!isBf16(gate)) {
-            swiGlu.get().set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
+            swiGlu.get(gate).set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
         } else if (n % 4 == 0 && packable(gate) && packable(up) && packable(out)) {
             swiGluBf16Packed.get().set(1, packed(gate)).set(2, packed(up)).set(3, packed(out)).set(4, n / 4)
                     .launch(strideGrid(n / 4), 256, stream);
         } else {
-            swiGluBf16.get().set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
+            swiGlu.get(gate).set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
         }
     }
 
@@ -175,13 +156,13 @@ public final class KernelLaunchers {
     public void swiGluBackward(DeviceArray gate, DeviceArray up, DeviceArray dOut, DeviceArray dGate, DeviceArray dUp,
                                long n) {
         if (!isBf16(gate)) {
-            swiGluBackward.get().set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
+            swiGluBackward.get(gate).set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
                     .launch(strideGrid(n), 256, stream);
         } else if (n % 4 == 0 && packable(gate) && packable(up) && packable(dOut) && packable(dGate) && packable(dUp)) {
             swiGluBackwardBf16Packed.get().set(1, packed(gate)).set(2, packed(up)).set(3, packed(dOut))
                     .set(4, packed(dGate)).set(5, packed(dUp)).set(6, n / 4).launch(strideGrid(n / 4), 256, stream);
         } else {
-            swiGluBackwardBf16.get().set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
+            swiGluBackward.get(gate).set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
                     .launch(strideGrid(n), 256, stream);
         }
     }
@@ -193,9 +174,7 @@ public final class KernelLaunchers {
     public void rope(boolean backward, DeviceArray q, DeviceArray k, DeviceArray positions, DeviceArray cos,
                      DeviceArray sin, int tokens, int heads, int kvHeads, int headDim) {
         long pairs = (long) tokens * (heads + kvHeads) * headDim / 2;
-        boolean bf16 = isBf16(q);
-        Variant v = backward ? (bf16 ? ropeBackwardBf16 : ropeBackward) : (bf16 ? ropeForwardBf16 : ropeForward);
-        v.get().set(1, q).set(2, k).set(3, positions).set(4, cos).set(5, sin).set(6, tokens).set(7, heads)
+        (backward ? ropeBackward : ropeForward).get(q).set(1, q).set(2, k).set(3, positions).set(4, cos).set(5, sin).set(6, tokens).set(7, heads)
                 .set(8, kvHeads).set(9, headDim).launch(strideGrid(pairs), 256, stream);
     }
 
@@ -203,7 +182,7 @@ public final class KernelLaunchers {
     public void attention(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v, DeviceArray sequenceStarts,
                           DeviceArray out, DeviceArray logSumExp) {
         int g = attentionGroup;
-        (isBf16(q) ? attentionBf16 : attention).get().set(1, q).set(2, k).set(3, v).set(4, sequenceStarts)
+        attention.get(q).set(1, q).set(2, k).set(3, v).set(4, sequenceStarts)
                 .set(5, out).set(6, logSumExp).set(7, shape.tokens()).set(8, shape.heads()).set(9, shape.kvHeads())
                 .set(10, shape.headDim()).set(11, shape.defaultScale())
                 .launch((long) shape.forwardGroups() * g, g, stream);
@@ -214,14 +193,13 @@ public final class KernelLaunchers {
                                   DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
                                   DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK, DeviceArray dV) {
         int g = attentionGroup;
-        boolean bf16 = isBf16(q);
-        (bf16 ? rowDotsBf16 : rowDots).get().set(1, out).set(2, dOut).set(3, delta).set(4, shape.heads())
+        rowDots.get(q).set(1, out).set(2, dOut).set(3, delta).set(4, shape.heads())
                 .set(5, shape.headDim()).launch((long) shape.rowDotGroups() * g, g, stream);
-        (bf16 ? keyValueGradientsBf16 : keyValueGradients).get().set(1, q).set(2, k).set(3, v).set(4, dOut)
+        keyValueGradients.get(q).set(1, q).set(2, k).set(3, v).set(4, dOut)
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dK).set(9, dV).set(10, shape.tokens())
                 .set(11, shape.heads()).set(12, shape.kvHeads()).set(13, shape.headDim())
                 .set(14, shape.defaultScale()).launch((long) shape.keyValueGroups() * g, g, stream);
-        (bf16 ? queryGradientsBf16 : queryGradients).get().set(1, q).set(2, k).set(3, v).set(4, dOut)
+        queryGradients.get(q).set(1, q).set(2, k).set(3, v).set(4, dOut)
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dQ).set(9, shape.tokens())
                 .set(10, shape.heads()).set(11, shape.kvHeads()).set(12, shape.headDim())
                 .set(13, shape.defaultScale()).launch((long) shape.queryGroups() * g, g, stream);
@@ -229,14 +207,14 @@ public final class KernelLaunchers {
 
     /** out (tokens, hidden) = the rows of weight (vocab, hidden) at ids (tokens, int). */
     public void embedding(DeviceArray ids, DeviceArray weight, DeviceArray out, int tokens, int hidden) {
-        (isBf16(weight) ? embeddingBf16 : embedding).get().set(1, ids).set(2, weight).set(3, out).set(4, tokens)
+        embedding.get(weight).set(1, ids).set(2, weight).set(3, out).set(4, tokens)
                 .set(5, hidden).launch(roundUp(hidden, 64), Math.min(tokens, MAX_GRID_Y), 64, 1, stream);
     }
 
     /** dWeight (vocab, hidden) f32 += the rows of dOut (tokens, hidden) per id, by host-sorted id segments. */
     public void embeddingBackward(DeviceArray dOut, DeviceArray ids, DeviceArray order, DeviceArray starts,
                                   DeviceArray dWeight, int segments, int hidden) {
-        (isBf16(dOut) ? embeddingBackwardBf16 : embeddingBackward).get().set(1, dOut).set(2, ids).set(3, order)
+        embeddingBackward.get(dOut).set(1, dOut).set(2, ids).set(3, order)
                 .set(4, starts).set(5, dWeight).set(6, segments).set(7, hidden)
                 .launch(roundUp(hidden, 64), Math.min(segments, MAX_GRID_Y), 64, 1, stream);
     }
@@ -247,46 +225,45 @@ public final class KernelLaunchers {
      */
     public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
                              int vocab, float scale) {
-        (isBf16(logits) ? crossEntropyBf16 : crossEntropy).get().set(1, logits).set(2, labels).set(3, losses)
-                .set(4, firstRow).set(5, vocab).set(6, scale).launch((long) rows * reductionGroup, reductionGroup,
-                        stream);
+        crossEntropy.get(logits).set(1, logits).set(2, labels).set(3, losses).set(4, firstRow).set(5, vocab)
+                .set(6, scale).launch((long) rows * reductionGroup, reductionGroup, stream);
     }
 
     /** out (seqs, heads*headDim): each sequence's one query against its cache (seqs, capacity, kvHeads*headDim). */
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, int seqs, int heads, int kvHeads, int headDim, int capacity) {
         int g = AttentionDecode.GROUP;
-        (isBf16(q) ? decodeBf16 : decode).get().set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
+        decode.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
                 .set(10, (float) (1 / Math.sqrt(headDim))).launch((long) seqs * heads * g, g, stream);
     }
 
     /** dst row rowIndex[r] = src row r, for rows (rows, width). */
     public void scatterRows(DeviceArray src, DeviceArray dst, DeviceArray rowIndex, int rows, int width) {
-        (isBf16(src) ? scatterRowsBf16 : scatterRows).get().set(1, src).set(2, dst).set(3, rowIndex).set(4, width)
+        scatterRows.get(src).set(1, src).set(2, dst).set(3, rowIndex).set(4, width)
                 .launch((long) rows * 64, 64, stream);
     }
 
     /** dst row r = src row rowIndex[r], for rows (rows, width) of dst. */
     public void gatherRows(DeviceArray src, DeviceArray dst, DeviceArray rowIndex, int rows, int width) {
-        (isBf16(src) ? gatherRowsBf16 : gatherRows).get().set(1, src).set(2, dst).set(3, rowIndex).set(4, width)
+        gatherRows.get(src).set(1, src).set(2, dst).set(3, rowIndex).set(4, width)
                 .launch((long) rows * 64, 64, stream);
     }
 
     /** sums (cols) f32 = the column sums of x (rows, cols), added to what sums holds when {@code accumulate}. */
     public void columnSums(DeviceArray x, DeviceArray sums, int rows, int cols, boolean accumulate) {
-        (isBf16(x) ? columnSumsBf16 : columnSums).get().set(1, x).set(2, sums).set(3, rows).set(4, cols)
+        columnSums.get(x).set(1, x).set(2, sums).set(3, rows).set(4, cols)
                 .set(5, accumulate ? 1 : 0).launch(roundUp(cols, 64), 64, stream);
     }
 
     /** out = a + b over n elements (out may be a or b). */
     public void add(DeviceArray a, DeviceArray b, DeviceArray out, long n) {
-        (isBf16(a) ? addBf16 : add).get().set(1, a).set(2, b).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
+        add.get(a).set(1, a).set(2, b).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
     }
 
     /** x *= factor over n elements, in place. */
     public void scale(DeviceArray x, float factor, long n) {
-        (isBf16(x) ? scaleBf16 : scale).get().set(1, x).set(2, factor).set(3, n).launch(strideGrid(n), 256, stream);
+        scale.get(x).set(1, x).set(2, factor).set(3, n).launch(strideGrid(n), 256, stream);
     }
 
     /** out (n) bf16 = the f32 values of x (n) rounded to nearest even. */
@@ -301,7 +278,7 @@ public final class KernelLaunchers {
      * instead of storing it (see {@link Elementwise#dropout}).
      */
     public void dropout(DeviceArray x, DeviceArray out, long seed, float p, long n) {
-        (isBf16(x) ? dropoutBf16 : dropout).get().set(1, x).set(2, out).set(3, seed).set(4, p).set(5, n)
+        dropout.get(x).set(1, x).set(2, out).set(3, seed).set(4, p).set(5, n)
                 .launch(strideGrid(n), 256, stream);
     }
 
@@ -311,24 +288,76 @@ public final class KernelLaunchers {
         return v;
     }
 
-    /** One kernel method, compiled on its first launch and kept; launches counted. */
+    /**
+     * One kernel method, compiled on its first launch and kept; launches counted. A method with
+     * FloatingPointArray parameters is compiled once per element type, all of them fixed to the type of the
+     * array {@link #get(DeviceArray)} is given (f32 or bf16); the others compile once.
+     */
     private final class Variant {
         final Class<?> owner;
         final String method;
+        private final int[] floatingPointParameters;
         KernelLaunch launch;
         long launches;
+        /** The f32 and bf16 specialisations of a FloatingPointArray kernel, compiled on first use. */
+        KernelLaunch f32;
+        KernelLaunch bf16;
+        long f32Launches;
+        long bf16Launches;
 
         Variant(Class<?> owner, String method) {
             this.owner = owner;
             this.method = method;
+            Class<?>[] types = Accelerator.findKernel(owner, method).getParameterTypes();
+            this.floatingPointParameters = java.util.stream.IntStream.range(0, types.length)
+                    .filter(p -> types[p] == FloatingPointArray.class).toArray();
         }
 
+        /** A kernel without FloatingPointArray parameters. */
         KernelLaunch get() {
             if (launch == null) {
                 launch = accelerator.compile(owner, method, Map.of()).launcher();
             }
             launches++;
             return launch;
+        }
+
+        /** The specialisation for {@code typed}'s element type (f32 or bf16; checked). */
+        KernelLaunch get(DeviceArray typed) {
+            if (isBf16(typed)) {
+                if (bf16 == null) {
+                    bf16 = compile(BFloat16Array.class);
+                }
+                bf16Launches++;
+                return bf16;
+            }
+            if (f32 == null) {
+                f32 = compile(FloatArray.class);
+            }
+            f32Launches++;
+            return f32;
+        }
+
+        private KernelLaunch compile(Class<?> elementType) {
+            Map<Integer, Object> types = new java.util.HashMap<>();
+            for (int p : floatingPointParameters) {
+                types.put(p, elementType);
+            }
+            return accelerator.compile(owner, method, types).launcher();
+        }
+
+        /** Counts by name: "SwiGlu.forwardBf16Packed", or "SwiGlu.forward(bf16)" per specialisation. */
+        void countInto(Map<String, Long> counts) {
+            String name = owner.getSimpleName() + "." + method;
+            if (launches > 0) {
+                counts.put(name, launches);
+            }
+            if (f32Launches > 0) {
+                counts.put(name + "(f32)", f32Launches);
+            }
+            if (bf16Launches > 0) {
+                counts.put(name + "(bf16)", bf16Launches);
+            }
         }
     }
 

@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
 /**
@@ -13,7 +13,7 @@ import dev.loris.tornado.api.types.arrays.LongArray;
  *
  * <p>Written for GPU speed: one work-group per row; each work-item strides over the row (consecutive
  * work-items read consecutive elements, so loads coalesce), squaring and summing in f32 registers; one block
- * reduction; then a second strided pass writes the output. {@link #forwardBf16} is the plain form (the row
+ * reduction; then a second strided pass writes the output. {@link #forward} is the plain form (f32 or bf16) (the row
  * is read twice, the second time mostly from cache); {@link #forwardBf16Packed} is tuned for bandwidth:
  * 8-byte accesses (four bf16 values) and the row kept in registers between the passes.
  *
@@ -34,16 +34,8 @@ public final class RmsNorm {
     private RmsNorm() {
     }
 
-    public static void forwardBf16(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array out,
-                                   FloatArray inverseRms, int cols, float eps) {
-        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
-        long rowStart = (long) ctx.groupIdx * cols;
-        float sumSquares = BlockReductions.sum(ctx, partial, squaresBf16(ctx, x, rowStart, cols));
-        writeBf16(ctx, x, weight, out, inverseRms, rowStart, cols, inverseRms(sumSquares, cols, eps));
-    }
-
     /**
-     * {@link #forwardBf16} reading and writing four bf16 values per 8-byte access: x, weight and out are
+     * {@link #forward} on bf16, reading and writing four bf16 values per 8-byte access: x, weight and out are
      * LongArray views of the bf16 data (see {@link SwiGlu#forwardBf16Packed}); cols must be a multiple of 4.
      * A row of at most {@code 16 * group} values (4096 with groups of 256) is read once: each work-item loads
      * its four longs at once and keeps them in registers until it writes the output. Longer rows are streamed
@@ -135,18 +127,22 @@ public final class RmsNorm {
         return result;
     }
 
-    public static void forward(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray out,
-                               FloatArray inverseRms, int cols, float eps) {
+    /**
+     * One source for f32 and bf16 (FloatingPointArray): out = w * round(x * inv), the rounding being bf16's
+     * ({@code .to(input_dtype)}) or none in f32, and the product rounded by the store.
+     */
+    public static void forward(KernelContext ctx, FloatingPointArray x, FloatingPointArray weight,
+                               FloatingPointArray out, FloatArray inverseRms, int cols, float eps) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * cols;
         float squares = 0f;
         for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            float v = x.get(rowStart + c);
+            float v = x.getFloat(rowStart + c);
             squares += v * v;
         }
         float inv = inverseRms(BlockReductions.sum(ctx, partial, squares), cols, eps);
         for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            out.set(rowStart + c, weight.get(c) * (x.get(rowStart + c) * inv));
+            out.setFloat(rowStart + c, weight.getFloat(c) * out.round(x.getFloat(rowStart + c) * inv));
         }
         if (ctx.localIdx == 0) {
             inverseRms.set(ctx.groupIdx, inv);
@@ -162,26 +158,6 @@ public final class RmsNorm {
     private static short normaliseBf16(float x, float inv, float w) {
         float h = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(x * inv));
         return TornadoMath.floatToBfloat16(w * h);
-    }
-
-    /** This work-item's share of the row's sum of squares. */
-    private static float squaresBf16(KernelContext ctx, BFloat16Array x, long rowStart, int cols) {
-        float squares = 0f;
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            float v = x.getFloat(rowStart + c);
-            squares += v * v;
-        }
-        return squares;
-    }
-
-    private static void writeBf16(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array out,
-                                  FloatArray inverseRms, long rowStart, int cols, float inv) {
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            out.set(rowStart + c, normaliseBf16(x.getFloat(rowStart + c), inv, weight.getFloat(c)));
-        }
-        if (ctx.localIdx == 0) {
-            inverseRms.set(ctx.groupIdx, inv);
-        }
     }
 
     /** The exact inverse RMS of each row (double sums, rounded once), what the kernels' f32 one approximates. */

@@ -2,8 +2,8 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 
 /**
  * RMSNorm backward for {@link RmsNorm}'s forward out = w * (x * inv), inv = 1 / sqrt(mean(x^2) + eps) the f32
@@ -24,10 +24,10 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
  *
  * <p>Kernels and grids:
  * <ul>
- * <li>{@link #backward}, {@link #backwardBf16}: dX, one work-group per row. global = {rows * L}, local = {L},
+ * <li>{@link #backward} (f32 or bf16): dX, one work-group per row. global = {rows * L}, local = {L},
  *     L a power of two at most {@link #MAX_GROUP}; any cols from 1. Reads x, dOut and w twice per row (the
  *     second time mostly from cache), one block reduction.</li>
- * <li>{@link #weightGradientPartials}, {@link #weightGradientPartialsBf16}: per-column sums over a block of
+ * <li>{@link #weightGradientPartials} (f32 or bf16): per-column sums over a block of
  *     {@code rowsPerBlock} rows, into partials (blocks, cols) with blocks = ceil(rows / rowsPerBlock). 2D grid:
  *     global = {C, blocks}, local = {L, 1}, C = cols rounded up to a multiple of L; consecutive work-items
  *     own consecutive columns, so every row read coalesces. With blocks = 1 the partials are dW itself.</li>
@@ -48,39 +48,25 @@ public final class RmsNormBackward {
     private RmsNormBackward() {
     }
 
-    public static void backward(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray dOut,
-                                FloatArray inverseRms, FloatArray dX, int cols) {
+    /** One source for f32 and bf16 (FloatingPointArray): g = round(dOut * w), bf16's rounding or none. */
+    public static void backward(KernelContext ctx, FloatingPointArray x, FloatingPointArray weight,
+                                FloatingPointArray dOut, FloatArray inverseRms, FloatingPointArray dX, int cols) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * cols;
         float dot = 0f;
         for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            dot += dOut.get(rowStart + c) * weight.get(c) * x.get(rowStart + c);
+            dot += dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c)) * x.getFloat(rowStart + c);
         }
         float inv = inverseRms.get(ctx.groupIdx);
         float correction = meanCorrection(inv, BlockReductions.sum(ctx, partial, dot), cols);
         for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            float g = dOut.get(rowStart + c) * weight.get(c);
-            dX.set(rowStart + c, inv * g - x.get(rowStart + c) * correction);
-        }
-    }
-
-    public static void backwardBf16(KernelContext ctx, BFloat16Array x, BFloat16Array weight, BFloat16Array dOut,
-                                    FloatArray inverseRms, BFloat16Array dX, int cols) {
-        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
-        long rowStart = (long) ctx.groupIdx * cols;
-        float dot = 0f;
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            dot += roundedProduct(dOut.getFloat(rowStart + c), weight.getFloat(c)) * x.getFloat(rowStart + c);
-        }
-        float inv = inverseRms.get(ctx.groupIdx);
-        float correction = meanCorrection(inv, BlockReductions.sum(ctx, partial, dot), cols);
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
-            float g = roundedProduct(dOut.getFloat(rowStart + c), weight.getFloat(c));
+            float g = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
             dX.setFloat(rowStart + c, inv * g - x.getFloat(rowStart + c) * correction);
         }
     }
 
-    public static void weightGradientPartials(KernelContext ctx, FloatArray x, FloatArray dOut,
+    /** Per-column partial sums of dOut * h, h = round(x * inv) in x's element type. */
+    public static void weightGradientPartials(KernelContext ctx, FloatingPointArray x, FloatingPointArray dOut,
                                               FloatArray inverseRms, FloatArray partials, int rows, int cols,
                                               int rowsPerBlock) {
         int c = ctx.globalIdx;
@@ -90,23 +76,7 @@ public final class RmsNormBackward {
             float sum = 0f;
             for (int r = first; r < end; r++) {
                 long i = (long) r * cols + c;
-                sum += dOut.get(i) * (x.get(i) * inverseRms.get(r));
-            }
-            partials.set((long) ctx.globalIdy * cols + c, sum);
-        }
-    }
-
-    public static void weightGradientPartialsBf16(KernelContext ctx, BFloat16Array x, BFloat16Array dOut,
-                                                  FloatArray inverseRms, FloatArray partials, int rows, int cols,
-                                                  int rowsPerBlock) {
-        int c = ctx.globalIdx;
-        if (c < cols) {
-            int first = ctx.globalIdy * rowsPerBlock;
-            int end = TornadoMath.min(rows, first + rowsPerBlock);
-            float sum = 0f;
-            for (int r = first; r < end; r++) {
-                long i = (long) r * cols + c;
-                sum += dOut.getFloat(i) * roundedProduct(x.getFloat(i), inverseRms.get(r));
+                sum += dOut.getFloat(i) * x.round(x.getFloat(i) * inverseRms.get(r));
             }
             partials.set((long) ctx.globalIdy * cols + c, sum);
         }
@@ -130,11 +100,6 @@ public final class RmsNormBackward {
     /** inv^3 * dot / cols: the factor of x in the gradient's path through the row's statistic. */
     private static float meanCorrection(float inv, float dot, int cols) {
         return inv * inv * inv * dot / cols;
-    }
-
-    /** a * b rounded to bf16, back as a float: a bf16 tensor product. */
-    private static float roundedProduct(float a, float b) {
-        return TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(a * b));
     }
 
     /**

@@ -3,8 +3,8 @@ package dev.loris.tornado.kernels;
 import dev.loris.LorisException;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
@@ -40,35 +40,26 @@ public final class Rope {
     private Rope() {
     }
 
-    public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, IntArray positions,
-                                   FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotateBf16(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
-    }
-
-    /** In place: dq and dk hold the gradients of the rotated Q and K on entry, of Q and K on exit. */
-    public static void backwardBf16(KernelContext ctx, BFloat16Array dq, BFloat16Array dk, IntArray positions,
-                                    FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotateBf16(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
-    }
-
-    public static void forward(KernelContext ctx, FloatArray q, FloatArray k, IntArray positions, FloatArray cos,
-                               FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+    /** One source for f32 and bf16 (FloatingPointArray), q and k of one element type. */
+    public static void forward(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
+                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
         rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
     }
 
-    /** In place, as {@link #backwardBf16}. */
-    public static void backward(KernelContext ctx, FloatArray dq, FloatArray dk, IntArray positions, FloatArray cos,
-                                FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
+    /** In place: dq and dk hold the gradients of the rotated Q and K on entry, of Q and K on exit. */
+    public static void backward(KernelContext ctx, FloatingPointArray dq, FloatingPointArray dk, IntArray positions,
+                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
         rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
     }
 
     /**
      * Pair p of the grid is (token, head, i) with i fastest and Q's heads before K's. sinSign is exact (+-1), so
-     * s * sinSign is the table's sin or its negation.
+     * s * sinSign is the table's sin or its negation; both are rounded to the element type (HF's
+     * {@code .to(x.dtype)}).
      */
-    private static void rotateBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, IntArray positions,
-                                   FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
-                                   float sinSign) {
+    private static void rotate(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
+                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                               float sinSign) {
         int half = headDim / 2;
         int headsPerToken = heads + kvHeads;
         long pairs = (long) tokens * headsPerToken * half;
@@ -78,29 +69,8 @@ public final class Rope {
             int head = (pair / half) % headsPerToken;
             int token = pair / half / headsPerToken;
             long angle = (long) positions.get(token) * half + i;
-            float c = roundToBf16(cos.get(angle));
-            float s = roundToBf16(sin.get(angle) * sinSign);
-            if (head < heads) {
-                rotatePairBf16(q, ((long) token * heads + head) * headDim + i, half, c, s);
-            } else {
-                rotatePairBf16(k, ((long) token * kvHeads + head - heads) * headDim + i, half, c, s);
-            }
-        }
-    }
-
-    private static void rotate(KernelContext ctx, FloatArray q, FloatArray k, IntArray positions, FloatArray cos,
-                               FloatArray sin, int tokens, int heads, int kvHeads, int headDim, float sinSign) {
-        int half = headDim / 2;
-        int headsPerToken = heads + kvHeads;
-        long pairs = (long) tokens * headsPerToken * half;
-        for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
-            int pair = (int) p;
-            int i = pair % half;
-            int head = (pair / half) % headsPerToken;
-            int token = pair / half / headsPerToken;
-            long angle = (long) positions.get(token) * half + i;
-            float c = cos.get(angle);
-            float s = sin.get(angle) * sinSign;
+            float c = q.round(cos.get(angle));
+            float s = q.round(sin.get(angle) * sinSign);
             if (head < heads) {
                 rotatePair(q, ((long) token * heads + head) * headDim + i, half, c, s);
             } else {
@@ -109,19 +79,12 @@ public final class Rope {
         }
     }
 
-    /** HF's bf16 chain on the pair (at, at + half); c and s are bf16 values. */
-    private static void rotatePairBf16(BFloat16Array x, long at, int half, float c, float s) {
+    /** HF's chain on the pair (at, at + half): each product rounded to the element type, then the sum. */
+    private static void rotatePair(FloatingPointArray x, long at, int half, float c, float s) {
         float x1 = x.getFloat(at);
         float x2 = x.getFloat(at + half);
-        x.set(at, TornadoMath.floatToBfloat16(roundToBf16(x1 * c) + roundToBf16(-x2 * s)));
-        x.set(at + half, TornadoMath.floatToBfloat16(roundToBf16(x2 * c) + roundToBf16(x1 * s)));
-    }
-
-    private static void rotatePair(FloatArray x, long at, int half, float c, float s) {
-        float x1 = x.get(at);
-        float x2 = x.get(at + half);
-        x.set(at, x1 * c + -x2 * s);
-        x.set(at + half, x2 * c + x1 * s);
+        x.setFloat(at, x.round(x1 * c) + x.round(-x2 * s));
+        x.setFloat(at + half, x.round(x2 * c) + x.round(x1 * s));
     }
 
     private static float roundToBf16(float v) {

@@ -2,8 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
-import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
 /**
@@ -25,25 +24,19 @@ public final class SwiGlu {
     private SwiGlu() {
     }
 
-    public static void forward(KernelContext ctx, FloatArray gate, FloatArray up, FloatArray out, long n) {
+    /** One source for f32 and bf16 (FloatingPointArray): silu is rounded to the element type, as HF's bf16 does. */
+    public static void forward(KernelContext ctx, FloatingPointArray gate, FloatingPointArray up,
+                               FloatingPointArray out, long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            out.set(i, silu(gate.get(i)) * up.get(i));
-        }
-    }
-
-    public static void forwardBf16(KernelContext ctx, BFloat16Array gate, BFloat16Array up, BFloat16Array out,
-                                   long n) {
-        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            float roundedSilu = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(silu(gate.getFloat(i))));
-            out.setFloat(i, roundedSilu * up.getFloat(i));
+            out.setFloat(i, out.round(silu(gate.getFloat(i))) * up.getFloat(i));
         }
     }
 
     /**
-     * {@link #forwardBf16} four elements at a time, for bandwidth: each bf16 array is passed as a LongArray
+     * {@link #forward} on bf16 four elements at a time, for bandwidth: each bf16 array is passed as a LongArray
      * view of the same memory ({@code DeviceArray.view(LongArray.class)}), so a work-item moves 8 bytes per
      * load and store instead of 2. Little-endian: element 4k is the low 16 bits of long k. Same rounding
-     * chain; {@code packedLength} = n / 4, so n must be a multiple of 4 (use {@link #forwardBf16} otherwise).
+     * chain; {@code packedLength} = n / 4, so n must be a multiple of 4 (use {@link #forward} otherwise).
      */
     public static void forwardBf16Packed(KernelContext ctx, LongArray gate, LongArray up, LongArray out,
                                          long packedLength) {

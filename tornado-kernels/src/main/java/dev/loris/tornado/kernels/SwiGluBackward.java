@@ -2,8 +2,7 @@ package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.math.TornadoMath;
-import dev.loris.tornado.api.types.arrays.BFloat16Array;
-import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
 
 /**
@@ -31,32 +30,21 @@ public final class SwiGluBackward {
     private SwiGluBackward() {
     }
 
-    public static void backward(KernelContext ctx, FloatArray gate, FloatArray up, FloatArray dOut,
-                                FloatArray dGate, FloatArray dUp, long n) {
-        for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
-            float g = gate.get(i);
-            float u = up.get(i);
-            float dy = dOut.get(i);
-            float e = TornadoMath.exp(-g);
-            dUp.set(i, dy * (g / (1f + e)));
-            dGate.set(i, gateGradient(dy * u, g, e));
-        }
-    }
-
-    public static void backwardBf16(KernelContext ctx, BFloat16Array gate, BFloat16Array up, BFloat16Array dOut,
-                                    BFloat16Array dGate, BFloat16Array dUp, long n) {
+    /** One source for f32 and bf16 (FloatingPointArray); the roundings are bf16's, identities in f32. */
+    public static void backward(KernelContext ctx, FloatingPointArray gate, FloatingPointArray up,
+                                FloatingPointArray dOut, FloatingPointArray dGate, FloatingPointArray dUp, long n) {
         for (long i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
             float g = gate.getFloat(i);
             float u = up.getFloat(i);
             float dy = dOut.getFloat(i);
             float e = TornadoMath.exp(-g);
-            dUp.set(i, upGradientBf16(dy, g, e));
-            dGate.set(i, gateGradientBf16(dy, u, g, e));
+            dUp.setFloat(i, dy * dUp.round(g / (1f + e)));
+            dGate.setFloat(i, gateGradient(dGate.round(dy * u), g, e));
         }
     }
 
     /**
-     * {@link #backwardBf16} four elements per 8-byte access: every array is a LongArray view of bf16 memory
+     * {@link #backward} on bf16 four elements per 8-byte access: every array is a LongArray view of bf16 memory
      * (see {@link SwiGlu#forwardBf16Packed}); {@code packedLength} = n / 4, so n must be a multiple of 4.
      */
     public static void backwardBf16Packed(KernelContext ctx, LongArray gate, LongArray up, LongArray dOut,

@@ -143,6 +143,15 @@ public abstract class Accelerator implements AutoCloseable {
         return compiled;
     }
 
+    /**
+     * {@code constants} checked against {@code kernel}'s parameters and boxed as {@link #compile} uses them:
+     * each index a scalar parameter, each value of that parameter's type (an Integer for an int, a Byte for
+     * a byte...); a LorisException naming the parameter otherwise. For tools that compile as accelerators do.
+     */
+    public static Map<Integer, Object> checkedConstants(Method kernel, Map<Integer, Object> constants) {
+        return KernelConstants.normalise(kernel, constants);
+    }
+
     /** The compiler's graph for this backend (PTX and OpenCL each add their own lowering). */
     Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
         return KernelCompiler.graph(kernel, fixed);

@@ -35,8 +35,10 @@ final class ArrayTypes {
                 "use FloatArray, IntArray, LongArray, ShortArray, ByteArray, HalfFloatArray or BFloat16Array");
     }
 
+    /** A Loris array class, or FloatingPointArray (a parameter compiled for one of its classes). */
     static boolean isArrayType(Class<?> type) {
-        return TornadoNativeArray.class.isAssignableFrom(type) && type != TornadoNativeArray.class;
+        return TornadoNativeArray.class.isAssignableFrom(type) && type != TornadoNativeArray.class
+                || type == dev.loris.tornado.api.types.arrays.FloatingPointArray.class;
     }
 
     /** {@code segment} viewed as an array of {@code type}, without copying. */

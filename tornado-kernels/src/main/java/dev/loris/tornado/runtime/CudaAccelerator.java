@@ -23,8 +23,6 @@ import java.util.Map;
  * writes (8.0); newer GPUs get sm_90 code, which the driver's JIT compiles forward for them.
  */
 final class CudaAccelerator extends Accelerator {
-    private static final int NEWEST_TARGET = 90;
-
     private final CudaDevice device;
     private final CachingAllocator<CudaBuffer> allocator;
     private final CudaDeviceStream defaultStream;
@@ -67,8 +65,7 @@ final class CudaAccelerator extends Accelerator {
 
     /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */
     String ptxTarget() {
-        int capability = device.computeCapabilityMajor() * 10 + device.computeCapabilityMinor();
-        return "sm_" + Math.min(capability, NEWEST_TARGET);
+        return PtxEmitter.targetFor(device.computeCapabilityMajor(), device.computeCapabilityMinor());
     }
 
     @Override
@@ -90,7 +87,7 @@ final class CudaAccelerator extends Accelerator {
     @Override
     CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
                                 KernelSignature signature) {
-        String entry = graph.name;
+        String entry = PtxEmitter.entryName(graph.name);
         String ptx = PtxEmitter.emit(graph, new PtxEmitter.Options(ptxTarget(), false));
         int dynamicShared = PtxEmitter.dynamicSharedBytes(graph);
         CudaModule module = device.load(ptx);

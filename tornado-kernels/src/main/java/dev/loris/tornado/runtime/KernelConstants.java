@@ -1,6 +1,10 @@
 package dev.loris.tornado.runtime;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.api.types.arrays.BFloat16Array;
+import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
+import dev.loris.tornado.api.types.arrays.HalfFloatArray;
 
 import java.lang.reflect.Method;
 import java.util.HashMap;
@@ -9,7 +13,8 @@ import java.util.Map;
 /**
  * Checks the values a caller fixes kernel parameters to and boxes each as the compiler folds it (an int
  * parameter as Integer, a long as Long...), so that equal constants make equal cache keys and a wrong one is
- * an error naming the parameter instead of a broken kernel.
+ * an error naming the parameter instead of a broken kernel. A {@code FloatingPointArray} parameter's
+ * "constant" is the array class the kernel is specialised to.
  */
 final class KernelConstants {
     private KernelConstants() {
@@ -30,15 +35,23 @@ final class KernelConstants {
             Object boxed = boxed(types[p], value);
             if (boxed == null) {
                 throw wrong(kernel, p, value, "parameter " + p + " is a " + types[p].getSimpleName()
-                        + "; only scalar parameters can be fixed, to a value of their own type");
+                        + (types[p] == FloatingPointArray.class ? ", fixed to FloatArray.class, BFloat16Array.class "
+                        + "or HalfFloatArray.class" : "; only scalar parameters can be fixed, to a value of their own type"));
             }
             normalised.put(p, boxed);
         }
         return Map.copyOf(normalised);
     }
 
-    /** {@code value} boxed as the compiler expects for a parameter of {@code type}, or null if it cannot be. */
+    /**
+     * {@code value} boxed as the compiler expects for a parameter of {@code type}, or null if it cannot be. A
+     * FloatingPointArray parameter is fixed to the array class it is compiled for.
+     */
     private static Object boxed(Class<?> type, Object value) {
+        if (type == FloatingPointArray.class) {
+            return value == FloatArray.class || value == BFloat16Array.class || value == HalfFloatArray.class
+                    ? value : null;
+        }
         if (type == int.class && value instanceof Integer) {
             return value;
         }

@@ -2,6 +2,7 @@ package dev.loris.tornado.runtime;
 
 import dev.loris.LorisException;
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.types.arrays.NativeArrayException;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
 
 /**
@@ -58,6 +59,12 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (array.isClosed()) {
             throw new LorisException(signature.describe(parameter) + " cannot take " + array + ", which is closed",
                     "set the parameter to a live array");
+        }
+        if (signature.intSized[parameter] && array.length() > Integer.MAX_VALUE) {
+            // Java's getSize() throws for such an array; a device would truncate its length to a negative int.
+            throw new NativeArrayException(signature.describe(parameter) + " cannot take " + array + " of "
+                    + array.length() + " elements: the kernel calls its getSize(), which is limited to "
+                    + Integer.MAX_VALUE + " elements", "call length() (a long) in the kernel instead");
         }
         arrays[parameter] = array;
         bindArray(parameter, signature.slots[parameter], array);
@@ -233,6 +240,11 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (global < 0 || local < 1) {
             throw gridError("global size " + global + " and local size " + local + " in " + axis,
                     "global sizes are at least 0, local sizes at least 1");
+        }
+        if (global > Integer.MAX_VALUE) {
+            // KernelContext's ids and sizes are ints: beyond this, devices would give negative globalIdx.
+            throw gridError("global size " + global + " in " + axis + " exceeds " + Integer.MAX_VALUE
+                    + ", the largest int work-item id", "split the work over another dimension or a loop in the kernel");
         }
         if (global % local != 0) {
             throw gridError("global size " + global + " in " + axis + " is not a multiple of local size " + local,

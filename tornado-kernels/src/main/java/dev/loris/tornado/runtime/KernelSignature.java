@@ -30,13 +30,15 @@ final class KernelSignature {
     final int slotCount;
     /** The value a parameter was fixed to at compile time, or null. */
     final Object[] constants;
+    /** Whether the kernel calls getSize() on the array parameter (which limits it to 2^31-1 elements). */
+    final boolean[] intSized;
     /** The fault word's slot (the code base's is the next), or -1 for a kernel without division checks. */
     final int faultSlot;
     /** What the kernel adds its division site number to when it records a fault. */
     final int faultCodeBase;
 
     private KernelSignature(String kernelName, Class<?>[] javaTypes, String[] names, Kind[] kinds, int[] slots,
-                            int slotCount, Object[] constants, int faultSlot, int faultCodeBase) {
+                            int slotCount, Object[] constants, boolean[] intSized, int faultSlot, int faultCodeBase) {
         this.kernelName = kernelName;
         this.javaTypes = javaTypes;
         this.names = names;
@@ -44,6 +46,7 @@ final class KernelSignature {
         this.slots = slots;
         this.slotCount = slotCount;
         this.constants = constants;
+        this.intSized = intSized;
         this.faultSlot = faultSlot;
         this.faultCodeBase = faultCodeBase;
     }
@@ -62,13 +65,19 @@ final class KernelSignature {
         Kind[] kinds = new Kind[n];
         int[] slots = new int[n];
         Object[] constants = new Object[n];
+        boolean[] intSized = new boolean[n];
         int graphParam = 0;
         int slot = 0;
+        Class<?>[] javaTypes = types.clone();
         for (int p = 0; p < n; p++) {
             Graph.Param param = graph.params.get(graphParam);
             names[p] = param.name();
             kinds[p] = kindOf(types[p]);
             constants[p] = constantValues.get(p);
+            if (kinds[p] == Kind.ARRAY && constants[p] instanceof Class<?> specialised) {
+                javaTypes[p] = specialised; // a FloatingPointArray compiled for this array class
+                constants[p] = null;
+            }
             boolean agrees;
             if (kinds[p] == Kind.CONTEXT) {
                 agrees = param.isContext();
@@ -76,6 +85,7 @@ final class KernelSignature {
                 graphParam++;
             } else if (kinds[p] == Kind.ARRAY) {
                 agrees = param.type() == Type.PTR_GLOBAL && graph.params.get(graphParam + 1).type() == Type.I64;
+                intSized[p] = graph.intSizedLengths.contains(graphParam + 1);
                 slots[p] = slot;
                 graphParam += 2;
                 slot += 2;
@@ -100,7 +110,7 @@ final class KernelSignature {
             throw new IllegalStateException("kernel " + kernelName + ": the compiled graph has " + graph.params.size()
                     + " parameters, the Java method accounts for " + graphParam);
         }
-        return new KernelSignature(kernelName, types, names, kinds, slots, slot, constants, faultSlot,
+        return new KernelSignature(kernelName, javaTypes, names, kinds, slots, slot, constants, intSized, faultSlot,
                 faultCodeBase);
     }
 

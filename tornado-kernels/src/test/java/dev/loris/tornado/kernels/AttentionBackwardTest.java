@@ -106,7 +106,7 @@ class AttentionBackwardTest {
     }
 
     private static void run(SuiteAccelerator backend, AttentionProblem p, String name, int groups, Object... args) {
-        Method kernel = SuiteInputs.kernel(AttentionBackward.class, p.bf16() ? name + "Bf16" : name);
+        Method kernel = SuiteInputs.kernel(AttentionBackward.class, name);
         backend.run(kernel, new int[] {groups * p.local()}, new int[] {p.local()}, args);
     }
 

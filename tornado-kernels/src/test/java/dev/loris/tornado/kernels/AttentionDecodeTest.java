@@ -60,7 +60,7 @@ class AttentionDecodeTest {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in, true);
         BFloat16Array out = SuiteInputs.poisonedBf16(p.q.length);
-        backend.run(SuiteInputs.kernel(AttentionDecode.class, "decodeBf16"),
+        backend.run(SuiteInputs.kernel(AttentionDecode.class, "decode"),
                 new int[] {p.seqs * p.heads * AttentionDecode.GROUP}, new int[] {AttentionDecode.GROUP},
                 BFloat16Array.fromFloats(p.q), BFloat16Array.fromFloats(p.k), BFloat16Array.fromFloats(p.v),
                 IntArray.fromArray(p.lengths), out, p.heads, p.kvHeads, p.headDim, p.capacity, p.scale);

@@ -55,7 +55,7 @@ class AttentionForwardTest {
         IntToDoubleFunction actual;
         if (bf16) {
             BFloat16Array out = SuiteInputs.poisonedBf16(p.q().length);
-            backend.run(SuiteInputs.kernel(AttentionForward.class, "forwardBf16"), global, local,
+            backend.run(SuiteInputs.kernel(AttentionForward.class, "forward"), global, local,
                     concat(new Object[] {BFloat16Array.fromFloats(p.q()), BFloat16Array.fromFloats(p.k()),
                             BFloat16Array.fromFloats(p.v()), p.sequenceStarts(), out, logSumExp}, sizes));
             actual = out::getFloat;

@@ -85,7 +85,7 @@ class CrossEntropyTest {
         Problem p = Problem.draw(in, true);
         BFloat16Array logits = BFloat16Array.fromFloats(p.logits);
         FloatArray losses = SuiteInputs.poisonedFloats(p.tokens);
-        backend.run(SuiteInputs.kernel(CrossEntropy.class, "forwardBackwardBf16"), new int[] {p.tokens * p.local},
+        backend.run(SuiteInputs.kernel(CrossEntropy.class, "forwardBackward"), new int[] {p.tokens * p.local},
                 new int[] {p.local}, logits, IntArray.fromArray(p.labels), losses, 0, p.vocab, p.scale);
         check(in, backend, p, losses, logits::getFloat, true);
     }

@@ -30,7 +30,7 @@ class ElementwiseTest {
         short[] a = in.bf16(n, 10f);
         short[] b = in.bf16(n, 10f);
         BFloat16Array out = SuiteInputs.poisonedBf16(n);
-        backend.run(SuiteInputs.kernel(Elementwise.class, "addBf16"), in.strideGrid(n, 256), new int[] {256},
+        backend.run(SuiteInputs.kernel(Elementwise.class, "add"), in.strideGrid(n, 256), new int[] {256},
                 BFloat16Array.fromArray(a), BFloat16Array.fromArray(b), out, (long) n);
         for (int i = 0; i < n; i++) {
             short expected = TornadoMath.floatToBfloat16(TornadoMath.bfloat16ToFloat(a[i]) + TornadoMath.bfloat16ToFloat(b[i]));
@@ -51,7 +51,7 @@ class ElementwiseTest {
         FloatArray sums = accumulate ? FloatArray.fromArray(start) : SuiteInputs.poisonedFloats(cols);
         int[] global = {(cols + 63) / 64 * 64};
         if (bf16) {
-            backend.run(SuiteInputs.kernel(Elementwise.class, "columnSumsBf16"), global, new int[] {64},
+            backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},
                     BFloat16Array.fromArray(bits), sums, rows, cols, accumulate ? 1 : 0);
         } else {
             backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},

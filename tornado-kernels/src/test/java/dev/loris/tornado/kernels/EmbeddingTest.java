@@ -64,7 +64,7 @@ class EmbeddingTest {
         FloatArray outF32 = SuiteInputs.poisonedFloats(n);
         BFloat16Array outBf16 = SuiteInputs.poisonedBf16(n);
         int[] grid = p.grid(in, 32, p.ids.length);
-        backend.run(SuiteInputs.kernel(Embedding.class, bf16 ? "forwardBf16" : "forward"), grid, new int[] {32, 1},
+        backend.run(SuiteInputs.kernel(Embedding.class, "forward"), grid, new int[] {32, 1},
                 IntArray.fromArray(p.ids), bf16 ? BFloat16Array.fromArray(weightBits) : FloatArray.fromArray(weight),
                 bf16 ? outBf16 : outF32, p.ids.length, p.hidden);
         float[] expectedF32 = Embedding.forwardReference(p.ids, weight, p.hidden);
@@ -100,7 +100,7 @@ class EmbeddingTest {
         IntArray ids = IntArray.fromArray(p.ids);
         Embedding.Segments segments = Embedding.segments(ids, p.vocab);
         int[] grid = p.grid(in, 32, segments.count());
-        backend.run(SuiteInputs.kernel(Embedding.class, bf16 ? "backwardBf16" : "backward"), grid,
+        backend.run(SuiteInputs.kernel(Embedding.class, "backward"), grid,
                 new int[] {32, 1}, bf16 ? BFloat16Array.fromArray(dOutBits) : FloatArray.fromArray(dOut), ids,
                 segments.order(), segments.starts(), dWeight, segments.count(), p.hidden);
         float[] expected = Embedding.backwardReference(dOut, p.ids, initial, p.hidden);

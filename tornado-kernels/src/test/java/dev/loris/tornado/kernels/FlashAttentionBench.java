@@ -55,7 +55,7 @@ public final class FlashAttentionBench {
             Object[] args2 = {null, q, k, v, starts, out2, lse, tokens, heads, kvHeads, headDim, shape.defaultScale()};
             double cores;
             double tensor;
-            try (KernelLaunch plain = acc.compile(AttentionForward.class, "forwardBf16", Map.of()).launcher();
+            try (KernelLaunch plain = acc.compile(AttentionForward.class, "forward", Map.of(1, BFloat16Array.class, 2, BFloat16Array.class, 3, BFloat16Array.class, 5, BFloat16Array.class)).launcher();
                  KernelLaunch flash = acc.compile(FlashAttention.class, "forwardBf16",
                          Map.of(FlashAttention.PARAM_HEAD_DIM, headDim)).launcher()) {
                 plain.setArguments(args1);

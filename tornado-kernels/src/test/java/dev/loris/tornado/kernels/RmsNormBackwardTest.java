@@ -51,7 +51,7 @@ class RmsNormBackwardTest {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in, true);
         BFloat16Array dX = SuiteInputs.poisonedBf16(p.x.length);
-        backend.run(SuiteInputs.kernel(RmsNormBackward.class, "backwardBf16"), new int[] {p.rows * p.local},
+        backend.run(SuiteInputs.kernel(RmsNormBackward.class, "backward"), new int[] {p.rows * p.local},
                 new int[] {p.local}, BFloat16Array.fromFloats(p.x), BFloat16Array.fromFloats(p.weight),
                 BFloat16Array.fromFloats(p.dOut), FloatArray.fromArray(p.inverseRms), dX, p.cols);
         checkInputGradient(in, backend, p, true, dX::getFloat);
@@ -136,7 +136,7 @@ class RmsNormBackwardTest {
         FloatArray dW = SuiteInputs.poisonedFloats(p.cols);
         FloatArray inverseRms = FloatArray.fromArray(p.inverseRms);
         if (bf16) {
-            backend.run(SuiteInputs.kernel(RmsNormBackward.class, "weightGradientPartialsBf16"),
+            backend.run(SuiteInputs.kernel(RmsNormBackward.class, "weightGradientPartials"),
                     new int[] {columnsCovered, blocks}, new int[] {p.local, 1}, BFloat16Array.fromFloats(p.x),
                     BFloat16Array.fromFloats(p.dOut), inverseRms, partials, p.rows, p.cols, rowsPerBlock);
         } else {

@@ -36,7 +36,7 @@ class RmsNormTest {
 
     @AcrossBackends
     void bf16ByTreeFollowsTheHuggingFaceChain(SuiteAccelerator backend) {
-        checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forwardBf16"), p -> true);
+        checkBf16(backend, SuiteInputs.kernel(RmsNorm.class, "forward"), p -> true);
     }
 
     /**

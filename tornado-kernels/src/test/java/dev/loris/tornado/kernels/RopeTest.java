@@ -91,12 +91,12 @@ class RopeTest {
 
     @AcrossBackends
     void bf16ForwardFollowsTheHuggingFaceChainBitForBit(SuiteAccelerator backend) {
-        checkBf16(backend, "forwardBf16");
+        checkBf16(backend, "forward");
     }
 
     @AcrossBackends
     void bf16BackwardFollowsTheAutogradChainBitForBit(SuiteAccelerator backend) {
-        checkBf16(backend, "backwardBf16");
+        checkBf16(backend, "backward");
     }
 
     private static void checkF32(SuiteAccelerator backend, String kernel) {
@@ -124,7 +124,7 @@ class RopeTest {
         BFloat16Array qArray = BFloat16Array.fromArray(q);
         BFloat16Array kArray = BFloat16Array.fromArray(k);
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
-        boolean forward = kernel.equals("forwardBf16");
+        boolean forward = kernel.equals("forward");
         assertSameBf16(in, backend, p, "Q", p.heads, forward ? Rope.forwardBf16Reference(q, p.heads, p.headDim,
                 p.positions, p.cos, p.sin) : Rope.backwardBf16Reference(q, p.heads, p.headDim, p.positions, p.cos,
                 p.sin), qArray);

@@ -1,5 +1,6 @@
 package dev.loris.tornado.kernels;
 
+import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.BackendStatus;
@@ -61,6 +62,11 @@ final class SuiteAccelerator {
         return List.copyOf(accelerators);
     }
 
+    /** The accelerator itself, for tests that drive launches directly. */
+    Accelerator accelerator() {
+        return accelerator;
+    }
+
     Accelerator.Backend backend() {
         return accelerator.backend();
     }
@@ -85,7 +91,7 @@ final class SuiteAccelerator {
 
     /** As above with parameters fixed as compile-time constants (Java parameter index to value). */
     void run(Method kernel, java.util.Map<Integer, Object> constants, int[] global, int[] local, Object... hostArgs) {
-        CompiledKernel compiled = accelerator.compile(kernel, constants);
+        CompiledKernel compiled = accelerator.compile(kernel, specialised(kernel, constants, hostArgs));
         Object[] arguments = new Object[hostArgs.length + 1]; // [0] is the KernelContext, which takes nothing
         List<DeviceArray> mirrors = new ArrayList<>();
         try (KernelLaunch launch = compiled.launcher()) {
@@ -108,6 +114,19 @@ final class SuiteAccelerator {
         } finally {
             mirrors.forEach(DeviceArray::close);
         }
+    }
+
+    /** {@code constants} plus, for each FloatingPointArray parameter, the class of the host array passed. */
+    static java.util.Map<Integer, Object> specialised(Method kernel, java.util.Map<Integer, Object> constants,
+                                                      Object[] hostArgs) {
+        java.util.Map<Integer, Object> all = new java.util.HashMap<>(constants);
+        Class<?>[] types = kernel.getParameterTypes();
+        for (int i = 0; i < hostArgs.length; i++) {
+            if (types[i + 1] == FloatingPointArray.class) {
+                all.put(i + 1, hostArgs[i].getClass());
+            }
+        }
+        return all;
     }
 
     private static long[] sizes(int[] dims) {

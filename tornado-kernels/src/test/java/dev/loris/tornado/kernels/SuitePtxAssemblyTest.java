@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every suite kernel compiles to PTX that ptxas assembles for sm_80 (A100) and sm_90 (H100). */
+/** Every suite kernel (each specialisation) compiles to PTX that ptxas assembles for sm_80 (A100) and sm_90 (H100). */
 class SuitePtxAssemblyTest {
     static Stream<Method> kernels() {
         return SuiteKernels.all();
@@ -22,8 +22,10 @@ class SuitePtxAssemblyTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
     void assemblesForSm80AndSm90(Method kernel) {
-        for (String arch : new String[] {"sm_80", "sm_90"}) {
-            Ptxas.assertAssembles(KernelCompiler.ptx(kernel, Map.of(), new PtxEmitter.Options(arch, false)), arch);
+        for (Map<Integer, Object> specialisation : Specialisations.of(kernel)) {
+            for (String arch : new String[] {"sm_80", "sm_90"}) {
+                Ptxas.assertAssembles(KernelCompiler.ptx(kernel, specialisation, new PtxEmitter.Options(arch, false)), arch);
+            }
         }
     }
 

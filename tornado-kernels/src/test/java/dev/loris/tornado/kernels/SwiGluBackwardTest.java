@@ -84,7 +84,7 @@ class SwiGluBackwardTest {
             }
         }
         long length = packed ? n / 4 : n;
-        backend.run(SuiteInputs.kernel(SwiGluBackward.class, packed ? "backwardBf16Packed" : "backwardBf16"),
+        backend.run(SuiteInputs.kernel(SwiGluBackward.class, packed ? "backwardBf16Packed" : "backward"),
                 in.strideGrid(length, 256), new int[] {256}, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4],
                 length);
         float[] g = SuiteInputs.widen(gate);

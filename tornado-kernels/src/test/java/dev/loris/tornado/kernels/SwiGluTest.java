@@ -59,7 +59,7 @@ class SwiGluTest {
                     new int[] {256}, LongArray.wrap(g.getSegment()), LongArray.wrap(upArray.getSegment()),
                     LongArray.wrap(out.getSegment()), (long) n / 4);
         } else {
-            backend.run(SuiteInputs.kernel(SwiGlu.class, "forwardBf16"), in.strideGrid(n, 256),
+            backend.run(SuiteInputs.kernel(SwiGlu.class, "forward"), in.strideGrid(n, 256),
                     new int[] {256}, g, upArray, out, (long) n);
         }
         short[] expected = SwiGlu.forwardBf16Reference(gate, up);

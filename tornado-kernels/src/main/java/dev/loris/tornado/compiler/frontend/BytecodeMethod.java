@@ -59,12 +59,13 @@ final class BytecodeMethod {
         this.maxLocals = ((java.lang.classfile.attribute.CodeAttribute) code).maxLocals();
         int line = -1;
         List<Label> pendingLabels = new ArrayList<>();
+        List<ExceptionCatch> catches = new ArrayList<>();
         for (CodeElement element : code) {
             switch (element) {
                 case LabelTarget target -> pendingLabels.add(target.label());
                 case LineNumber number -> line = number.line();
                 case LocalVariable variable -> variableNames.putIfAbsent(variable.slot(), variable.name().stringValue());
-                case ExceptionCatch ignored -> throw error(line, "try/catch is not supported in kernels");
+                case ExceptionCatch handler -> catches.add(handler);
                 case Instruction instruction -> {
                     for (Label label : pendingLabels) {
                         labelIndex.put(label, instructions.size());
@@ -75,6 +76,17 @@ final class BytecodeMethod {
                 }
                 default -> { } // local variable tables, stack maps: not needed
             }
+        }
+        for (int i = 0; i < instructions.size(); i++) {
+            if (instructions.get(i).opcode() == java.lang.classfile.Opcode.MONITORENTER) {
+                throw error(lines.get(i), "synchronized is not supported in kernels (work-items coordinate through "
+                        + "KernelContext barriers and atomics)");
+            }
+        }
+        if (!catches.isEmpty()) {
+            Integer tryStart = labelIndex.get(catches.getFirst().tryStart());
+            throw error(tryStart == null ? -1 : lines.get(tryStart), "try/catch and try/finally are not supported "
+                    + "in kernels (a kernel cannot throw; Loris reports division by zero after the launch)");
         }
         findBlocks();
     }

@@ -119,7 +119,12 @@ final class GraphBuilder {
                     && !anyPredecessorDiffers(block, s, v)) {
                 keptReferences.add(new KeptReference(block, s, v));
             } else if (v != null && v.type != Type.VOID && !isWorkItemArray(v)) {
-                frame.setSlot(s, graph.addPhi(block, v.type));
+                Value phi = graph.addPhi(block, v.type);
+                String arrayClass = inline.arrayClasses.get(v);
+                if (arrayClass != null) { // a floating-point array: the phi keeps its class (checked in fillPhis)
+                    inline.arrayClasses.put(phi, arrayClass);
+                }
+                frame.setSlot(s, phi);
             } else if (v != null && anyPredecessorDiffers(block, s, v)) {
                 throw method.error(-1, "a KernelContext or array reference that differs between paths");
             }
@@ -176,6 +181,12 @@ final class GraphBuilder {
                 Frame f = exitFrames.get(pred);
                 Value in = f == null || s >= f.slotCount() ? null : f.slot(s);
                 phi.inputs.add(in != null && in.type == phi.type ? in : undefined(phi.type));
+                String arrayClass = inline.arrayClasses.get(phi);
+                if (arrayClass != null && in != null && inline.arrayClasses.containsKey(in)
+                        && !arrayClass.equals(inline.arrayClasses.get(in))) {
+                    throw method.error(-1, "a variable that holds floating-point arrays of different element types ("
+                            + arrayClass + ", " + inline.arrayClasses.get(in) + ") on different paths");
+                }
             }
             Value lengthPhi = inline.arrayLengths.get(phi);
             if (lengthPhi != null) { // getSize() met this phi before its inputs were known

@@ -22,6 +22,8 @@ final class InlineContext {
     final Set<Op> expandInJava;
     /** The length of each array parameter (its hidden parameter) and array phi (a phi of lengths), for getSize(). */
     final Map<Value, Value> arrayLengths = new HashMap<>();
+    /** The array class ("BFloat16Array") of each floating-point array parameter, specialised or declared. */
+    final Map<Value, String> arrayClasses = new HashMap<>();
     /** The TABLE value of each static final array read so far ("Class.FIELD"), so each is snapshotted once. */
     final Map<String, Value> tables = new HashMap<>();
     private final Deque<String> callChain = new ArrayDeque<>();

@@ -25,10 +25,13 @@ import java.lang.classfile.instruction.NopInstruction;
 import java.lang.classfile.instruction.OperatorInstruction;
 import java.lang.classfile.instruction.StackInstruction;
 import java.lang.classfile.instruction.StoreInstruction;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Abstract interpretation of one basic block's instructions: pops SSA values from the {@link Frame}, appends
@@ -61,6 +64,7 @@ final class InstructionTranslator {
     Value emit(Op op, Type type, Value... inputs) {
         Value v = builder.graph.append(block, op, type, inputs);
         v.line = line();
+        v.site = builder.method.site(at);
         return v;
     }
 
@@ -93,6 +97,35 @@ final class InstructionTranslator {
     /** The length (I64) of a Loris array (see {@link GraphBuilder#arrayLength}), or null when undefined. */
     Value arrayLengthOf(Value array) {
         return builder.arrayLength(array);
+    }
+
+    /**
+     * The array class of a floating-point array value ("BFloat16Array"): its parameter's (declared, or
+     * specialised by the caller), kept by the phis that merge it (GraphBuilder.mergeFrame).
+     */
+    String arrayClassOf(Value array) {
+        String arrayClass = builder.inline.arrayClasses.get(array);
+        if (arrayClass == null) {
+            throw error("a FloatingPointArray whose element type is not known here (an undefined variable?)");
+        }
+        return arrayClass;
+    }
+
+    /** Notes the length parameters {@code length} may be (through phis): their arrays' getSize() is called. */
+    void recordIntSized(Value length) {
+        ArrayDeque<Value> work = new ArrayDeque<>(List.of(length));
+        Set<Value> seen = new HashSet<>();
+        while (!work.isEmpty()) {
+            Value v = work.poll();
+            if (!seen.add(v)) {
+                continue;
+            }
+            if (v.op == Op.PARAM) {
+                builder.graph.intSizedLengths.add(v.index);
+            } else if (v.op == Op.PHI) {
+                work.addAll(v.inputs);
+            }
+        }
     }
 
     int line() {
@@ -173,8 +206,9 @@ final class InstructionTranslator {
 
     private Value constantOf(ConstantInstruction c) {
         Object value = c.constantValue();
-        if (value == null) {
-            throw error("null in a kernel");
+        if (value == null || c.opcode() == Opcode.ACONST_NULL) {
+            throw error("null in a kernel (arrays come from parameters, KernelContext.allocate*LocalArray or "
+                    + "new with a constant size)");
         }
         return constant(value);
     }
@@ -500,10 +534,29 @@ final class InstructionTranslator {
             throw error("calling " + owner.replace('/', '.') + "." + name + " (only static helper methods, "
                     + "KernelContext, Loris arrays and TornadoMath can be called)");
         }
+        if ((owner.equals("java/lang/Math") || owner.equals("java/lang/StrictMath")) && name.endsWith("Exact")) {
+            throw error(owner.replace('/', '.') + "." + name + " throws ArithmeticException on overflow, which a "
+                    + "kernel cannot: use the plain operator (which wraps) and check the range where it matters");
+        }
         Value result = inlineCall(owner, name, descriptor, args);
         if (result != null) {
             frame.push(result);
         }
+    }
+
+    /**
+     * An error inside an inlined method, restated at this call: the kernel's (or the outer helper's) method
+     * and line first, then where in the callee it failed. A JDK method that cannot be compiled is named as the
+     * call the kernel made, whatever went wrong deep inside it.
+     */
+    private dev.loris.tornado.compiler.KernelCompileException calledFromHere(
+            dev.loris.tornado.compiler.KernelCompileException inner, String callee) {
+        String here = builder.method.where(at);
+        boolean jdk = callee.startsWith("java.") && !here.startsWith("java.");
+        String problem = jdk ? "calling " + callee.substring(0, callee.indexOf('(')) + ", which kernels cannot use ("
+                + inner.where() + ": " + inner.problem() + "); kernels may call the math in TornadoMath"
+                : "in " + inner.where() + ": " + inner.problem();
+        return new dev.loris.tornado.compiler.KernelCompileException(here, problem);
     }
 
     /** Whether the target wants {@code op} compiled from its PortableMath Java body (see MathExpansion). */
@@ -527,7 +580,12 @@ final class InstructionTranslator {
             }
             Block continuation = builder.graph.newBlock();
             GraphBuilder nested = new GraphBuilder(builder.graph, callee, builder.inline, continuation);
-            Value result = nested.build(block, calleeFrame);
+            Value result;
+            try {
+                result = nested.build(block, calleeFrame);
+            } catch (dev.loris.tornado.compiler.KernelCompileException inner) {
+                throw calledFromHere(inner, key);
+            }
             block = continuation;
             return result;
         } catch (ClassNotFoundException e) {

@@ -218,12 +218,14 @@ final class Intrinsics {
 
     private static void arrays() {
         plainArray("FloatArray", "F", MemType.F32);
+        floatArrayAsFloatingPoint();
         plainArray("IntArray", "I", MemType.I32);
         plainArray("LongArray", "J", MemType.I64);
         plainArray("ByteArray", "B", MemType.I8);
         plainArray("ShortArray", "S", MemType.I16);
         convertedArray("HalfFloatArray", Op.F16_TO_F32, Op.F32_TO_F16);
         convertedArray("BFloat16Array", Op.BF16_TO_F32, Op.F32_TO_BF16);
+        floatingPointArray();
     }
 
     private static void plainArray(String name, String element, MemType mem) {
@@ -238,6 +240,35 @@ final class Intrinsics {
         sizeMethods(owner);
     }
 
+    /** FloatArray's FloatingPointArray methods: plain f32 loads and stores, rounding that does nothing. */
+    private static void floatArrayAsFloatingPoint() {
+        String owner = ARRAYS + "FloatArray";
+        for (String index : new String[] {"I", "J"}) {
+            method(owner, "getFloat(" + index + ")F", (t, a) -> t.load(a.get(0), a.get(1), MemType.F32));
+            method(owner, "setFloat(" + index + "F)V", (t, a) -> {
+                t.store(a.get(0), a.get(1), a.get(2), MemType.F32);
+                return null;
+            });
+        }
+        method(owner, "round(F)F", (t, a) -> a.get(1));
+    }
+
+    /**
+     * FloatingPointArray's methods, on a parameter the caller specialised to one array class (see
+     * KernelFrontend): each call is that class's intrinsic, so a specialised kernel is the hand-written one.
+     */
+    private static void floatingPointArray() {
+        String owner = ARRAYS + "FloatingPointArray";
+        List<String> methods = List.of("getFloat(I)F", "getFloat(J)F", "setFloat(IF)V", "setFloat(JF)V", "round(F)F",
+                "length()J", "getSize()I");
+        for (String nameAndDescriptor : methods) {
+            method(owner, nameAndDescriptor, (t, a) -> {
+                String concrete = t.arrayClassOf(a.get(0));
+                return METHODS.get(ARRAYS + concrete + "." + nameAndDescriptor).expand(t, a);
+            });
+        }
+    }
+
     /** f16 and bf16 arrays: 16-bit storage, float arithmetic. */
     private static void convertedArray(String name, Op toFloat, Op fromFloat) {
         String owner = ARRAYS + name;
@@ -248,6 +279,7 @@ final class Intrinsics {
                 t.store(a.get(0), a.get(1), t.emit(fromFloat, Type.I32, a.get(2)), MemType.I16);
                 return null;
             });
+            method(owner, "round(F)F", (t, a) -> t.emit(toFloat, Type.F32, t.emit(fromFloat, Type.I32, a.get(1))));
             for (String raw : new String[] {"Bits", ""}) { // getBits/setBits and their get/set aliases
                 method(owner, "get" + raw + "(" + index + ")S", (t, a) -> t.load(a.get(0), a.get(1), MemType.I16));
                 method(owner, "set" + raw + "(" + index + "S)V", (t, a) -> {
@@ -260,7 +292,11 @@ final class Intrinsics {
     }
 
     private static void sizeMethods(String owner) {
-        method(owner, "getSize()I", (t, a) -> t.emit(Op.CONVERT, Type.I32, arrayLength(t, a.get(0))));
+        method(owner, "getSize()I", (t, a) -> {
+            Value length = arrayLength(t, a.get(0));
+            t.recordIntSized(length);
+            return t.emit(Op.CONVERT, Type.I32, length);
+        });
         method(owner, "length()J", (t, a) -> arrayLength(t, a.get(0)));
     }
 
@@ -357,6 +393,11 @@ final class Intrinsics {
 
     private static Value isNaN(InstructionTranslator t, Value x) {
         return t.predicateToInt(t.compare(dev.loris.tornado.compiler.ir.Cond.NE, x, x, true));
+    }
+
+    /** The array classes a FloatingPointArray parameter may be specialised to. */
+    static List<String> floatingPointArrayClasses() {
+        return List.of("FloatArray", "BFloat16Array", "HalfFloatArray");
     }
 
     static List<String> supportedArrayClasses() {

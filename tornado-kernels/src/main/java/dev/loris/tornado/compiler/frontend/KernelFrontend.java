@@ -23,6 +23,8 @@ import java.util.Set;
  * kernel (local array sizes, loop bounds, unrolling).
  */
 public final class KernelFrontend {
+    private static final String FLOATING_POINT_ARRAY = Intrinsics.ARRAYS.replace('/', '.') + "FloatingPointArray";
+
     private KernelFrontend() {
     }
 
@@ -43,6 +45,7 @@ public final class KernelFrontend {
         String descriptor = MethodType.methodType(void.class, kernel.getParameterTypes()).toMethodDescriptorString();
         BytecodeMethod method = BytecodeMethod.load(kernel.getDeclaringClass(), kernel.getName(), descriptor);
         Graph graph = new Graph(kernel.getName());
+        graph.kernel = kernel.getDeclaringClass().getName() + "." + kernel.getName();
         InlineContext inline = new InlineContext(kernel.getDeclaringClass().getClassLoader(), expandInJava);
         Block start = graph.newBlock();
         Frame frame = new Frame(method.maxLocals);
@@ -65,11 +68,18 @@ public final class KernelFrontend {
             graph.params.add(new Graph.Param(name, Type.VOID, null, true));
             return graph.append(start, Op.PARAM, Type.VOID);
         }
-        MemType element = arrayElement(type);
+        Class<?> arrayClass = type;
+        if (type.getName().equals(FLOATING_POINT_ARRAY)) {
+            arrayClass = specialisation(name, constant, where);
+        }
+        MemType element = arrayElement(arrayClass);
         if (element != null) {
             Value pointer = param(graph, start, new Graph.Param(name, Type.PTR_GLOBAL, element, false));
             Value length = param(graph, start, new Graph.Param(name + "_length", Type.I64, null, false));
             inline.arrayLengths.put(pointer, length);
+            if (Intrinsics.floatingPointArrayClasses().contains(arrayClass.getSimpleName())) {
+                inline.arrayClasses.put(pointer, arrayClass.getSimpleName()); // for FloatingPointArray calls
+            }
             return pointer;
         }
         Type scalar = scalarType(type);
@@ -90,6 +100,17 @@ public final class KernelFrontend {
             default -> constant;
         };
         return folded;
+    }
+
+    /** The array class a FloatingPointArray parameter is compiled for: the caller gives it as its constant. */
+    private static Class<?> specialisation(String name, Object constant, String where) {
+        if (constant instanceof Class<?> c && c.getName().startsWith(Intrinsics.ARRAYS.replace('/', '.'))
+                && Intrinsics.floatingPointArrayClasses().contains(c.getSimpleName())) {
+            return c;
+        }
+        throw new KernelCompileException(where, "parameter " + name + " is a FloatingPointArray, compiled once per "
+                + "element type: fix its array class (FloatArray.class, BFloat16Array.class or HalfFloatArray.class) "
+                + "as that parameter's constant" + (constant == null ? "" : ", not " + constant));
     }
 
     private static Value param(Graph graph, Block start, Graph.Param param) {

@@ -30,7 +30,10 @@ final class StaticConstants {
             if (!type.isPrimitive() && !(type.isArray() && type.getComponentType().isPrimitive())) {
                 throw at.error("the static field " + name + " is neither a primitive constant nor a primitive array");
             }
-            field.setAccessible(true);
+            if (!field.trySetAccessible()) {
+                throw at.error("cannot read the static constant " + qualified + ": it is private to "
+                        + field.getDeclaringClass().getModule() + ", which does not open it to Loris");
+            }
             Object value = field.get(null);
             return switch (value) {
                 case null -> throw at.error("the static final array " + qualified + " is null");

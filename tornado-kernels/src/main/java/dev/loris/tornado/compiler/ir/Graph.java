@@ -1,7 +1,9 @@
 package dev.loris.tornado.compiler.ir;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One kernel in SSA form: its parameters, its blocks (the first is the entry) and the factory for values,
@@ -14,6 +16,8 @@ public final class Graph {
     }
 
     public final String name;
+    /** The kernel as errors name it, "package.Class.method" (the front end sets it; {@link #name} before). */
+    public String kernel;
     public final List<Param> params = new ArrayList<>();
     public final List<Block> blocks = new ArrayList<>();
     /**
@@ -22,11 +26,18 @@ public final class Graph {
      * that {@code DivisionChecks} added.
      */
     public final List<StackTraceElement> faultSites = new ArrayList<>();
+    /**
+     * The indexes of the hidden length parameters of arrays whose {@code getSize()} the kernel calls. Java
+     * throws there for an array of 2^31 elements or more, which a device cannot; launches refuse such arrays
+     * for these parameters instead, on every backend.
+     */
+    public final Set<Integer> intSizedLengths = new HashSet<>();
     private int nextValue;
     private int nextBlock;
 
     public Graph(String name) {
         this.name = name;
+        this.kernel = name;
     }
 
     public Block newBlock() {

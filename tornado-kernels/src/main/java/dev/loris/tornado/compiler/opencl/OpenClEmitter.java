@@ -32,7 +32,7 @@ public final class OpenClEmitter {
     private OpenClEmitter(Graph graph, boolean fastMath, OpenClWarps warps) {
         this.graph = graph;
         this.names = new OpenClNames(graph);
-        this.warps = new OpenClWarpLowering(warps, names, helpersUsed, graph.name);
+        this.warps = new OpenClWarpLowering(warps, names, helpersUsed);
         this.lowering = new OpenClLowering(names, helpersUsed, fastMath, this.warps);
     }
 
@@ -58,6 +58,14 @@ public final class OpenClEmitter {
      * operations that the chosen way cannot run correctly is a KernelCompileException naming the line.
      */
     public static String emit(Graph graph, boolean fastMath, OpenClWarps warps) {
+        try {
+            return program(graph, fastMath, warps);
+        } catch (KernelCompileException e) {
+            throw e.inKernel(graph.kernel);
+        }
+    }
+
+    private static String program(Graph graph, boolean fastMath, OpenClWarps warps) {
         OpenClEmitter emitter = new OpenClEmitter(graph, fastMath, warps);
         emitter.warps.prepare(graph);
         emitter.blocks();
@@ -84,13 +92,14 @@ public final class OpenClEmitter {
 
     private String parameters() {
         List<String> params = new ArrayList<>();
-        for (Graph.Param p : graph.params) {
+        for (int i = 0; i < graph.params.size(); i++) {
+            Graph.Param p = graph.params.get(i);
             if (p.isContext()) {
                 continue;
             }
             params.add(p.type() == Type.PTR_GLOBAL
-                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + OpenClNames.parameter(p.name())
-                    : OpenClNames.scalarType(p.type()) + " " + OpenClNames.parameter(p.name()));
+                    ? "__global " + OpenClNames.elementType(p.element()) + " *" + names.parameter(i)
+                    : OpenClNames.scalarType(p.type()) + " " + names.parameter(i));
         }
         return String.join(", ", params);
     }
@@ -163,7 +172,7 @@ public final class OpenClEmitter {
      */
     private String variableType(Value v) {
         if (v.type == Type.PTR_LOCAL) {
-            throw new KernelCompileException("line " + v.line, "choosing between local arrays at run time is not "
+            throw KernelCompileException.at(v, "choosing between local arrays at run time is not "
                     + "supported on OpenCL yet");
         }
         if (v.type != Type.PTR_GLOBAL) {
@@ -172,7 +181,7 @@ public final class OpenClEmitter {
         Set<MemType> elements = new HashSet<>();
         collectElements(v, new HashSet<>(), elements);
         if (elements.size() > 1) {
-            throw new KernelCompileException("line " + v.line, "choosing at run time between arrays of different "
+            throw KernelCompileException.at(v, "choosing at run time between arrays of different "
                     + "element types " + elements + " is not supported on OpenCL");
         }
         return "__global " + (elements.isEmpty() ? "void" : OpenClNames.elementType(elements.iterator().next()))

@@ -68,6 +68,8 @@ final class OpenClLowering {
         }
         row(Op.MIN, Type.F32, "loris_minf({a}, {b})");
         row(Op.MAX, Type.F32, "loris_maxf({a}, {b})");
+        row(Op.MIN, Type.F64, "loris_mind({a}, {b})");
+        row(Op.MAX, Type.F64, "loris_maxd({a}, {b})");
         row(Op.NOT, Type.PRED, "(!{a})");
         row(Op.SELECT, Type.I32, "({a} ? {b} : {c})");
         row(Op.SELECT, Type.I64, "({a} ? {b} : {c})");
@@ -129,7 +131,7 @@ final class OpenClLowering {
             case SHUFFLE_DOWN, SHUFFLE_XOR, SHUFFLE_IDX -> warps.expression(v);
             case BARRIER -> v.index == 0 ? "barrier(CLK_LOCAL_MEM_FENCE)"
                     : "barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE)";
-            default -> throw new KernelCompileException("line " + v.line,
+            default -> throw KernelCompileException.at(v,
                     "the operation " + v.op + " on " + v.type + " is not available on OpenCL yet");
         };
     }

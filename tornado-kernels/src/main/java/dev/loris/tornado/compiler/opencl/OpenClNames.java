@@ -1,9 +1,13 @@
 package dev.loris.tornado.compiler.opencl;
 
+import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ir.MemType;
 import dev.loris.tornado.compiler.ir.Op;
 import dev.loris.tornado.compiler.ir.Type;
+import dev.loris.tornado.compiler.ir.TargetNames;
 import dev.loris.tornado.compiler.ir.Value;
+
+import java.util.List;
 
 /**
  * C names and types: every value is a variable {@code vN}, except constants (written inline), parameters
@@ -15,23 +19,24 @@ import dev.loris.tornado.compiler.ir.Value;
  * OpenCL C reserves or defines: a kernel called {@code mix} or {@code exp} would clash with the built-in
  * function (PoCL renames such a kernel, other drivers reject it), a parameter called {@code global} is an
  * address-space keyword, and one called {@code v3} would be a value's variable. Helpers are {@code loris_*},
- * the entry point {@code loris_kernel_*}: the prelude's names never start with that.
+ * the entry point {@code loris_kernel_*}: the prelude's names never start with that. Parameters are unique
+ * even where Java names clash with hidden ones ({@link TargetNames}).
  */
 final class OpenClNames {
     /** Prefix of every __kernel function Loris emits. */
     static final String KERNEL_PREFIX = "loris_kernel_";
     private static final String PARAMETER_PREFIX = "p_";
 
-    private final dev.loris.tornado.compiler.ir.Graph graph;
+    private final List<String> parameters;
 
-    OpenClNames(dev.loris.tornado.compiler.ir.Graph graph) {
-        this.graph = graph;
+    OpenClNames(Graph graph) {
+        this.parameters = TargetNames.parameters(graph, PARAMETER_PREFIX);
     }
 
     String of(Value v) {
         return switch (v.op) {
             case CONST -> literal(v);
-            case PARAM -> parameter(graph.params.get(v.index).name());
+            case PARAM -> parameters.get(v.index);
             case LOCAL_ARRAY -> "local_v" + v.id;
             case PRIVATE_ARRAY -> "private_v" + v.id;
             case TABLE -> "loris_const_" + v.id;
@@ -41,28 +46,12 @@ final class OpenClNames {
 
     /** The C name of the __kernel function for the Java kernel method {@code javaName}. */
     static String entry(String javaName) {
-        return KERNEL_PREFIX + identifier(javaName);
+        return KERNEL_PREFIX + TargetNames.identifier(javaName);
     }
 
-    /** The C name of the kernel parameter {@code javaName} (or of a hidden one, such as {@code x_length}). */
-    static String parameter(String javaName) {
-        return PARAMETER_PREFIX + identifier(javaName);
-    }
-
-    /**
-     * {@code javaName} as a C identifier: ASCII letters, digits and underscores stay, anything else Java
-     * allows (a dollar sign, a non-ASCII letter) becomes {@code _u} and its code point in hex.
-     */
-    private static String identifier(String javaName) {
-        StringBuilder s = new StringBuilder(javaName.length());
-        javaName.codePoints().forEach(c -> {
-            if (c < 128 && (Character.isLetterOrDigit(c) || c == '_')) {
-                s.appendCodePoint(c);
-            } else {
-                s.append("_u").append(Integer.toHexString(c));
-            }
-        });
-        return s.toString();
+    /** The C name of parameter {@code index} (see {@link TargetNames#parameters}). */
+    String parameter(int index) {
+        return parameters.get(index);
     }
 
     static boolean isVariable(Value v) {

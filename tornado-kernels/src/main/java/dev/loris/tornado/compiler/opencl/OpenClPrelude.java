@@ -21,13 +21,31 @@ final class OpenClPrelude {
                 static inline float loris_maxf(float a, float b) {
                     return isnan(a) ? a : isnan(b) ? b : a > b ? a : b > a ? b : as_float(as_int(a) & as_int(b));
                 }""");
+        HELPERS.put("loris_mind", """
+                static inline double loris_mind(double a, double b) {
+                    return isnan(a) ? a : isnan(b) ? b : a < b ? a : b < a ? b : as_double(as_long(a) | as_long(b));
+                }""");
+        HELPERS.put("loris_maxd", """
+                static inline double loris_maxd(double a, double b) {
+                    return isnan(a) ? a : isnan(b) ? b : a > b ? a : b > a ? b : as_double(as_long(a) & as_long(b));
+                }""");
+        // vload_half / vstore_half give a canonical NaN (PoCL: 0x7FFF); HotSpot keeps the sign and the leading
+        // payload bits, made quiet (see PtxJavaFloat).
         HELPERS.put("loris_half_to_float", """
                 static inline float loris_half_to_float(int bits) {
-                    ushort h = (ushort) bits;
+                    uint u = (uint) bits & 0xFFFFu;
+                    if ((u & 0x7FFFu) > 0x7C00u) {
+                        return as_float(((u & 0x8000u) << 16) | 0x7FC00000u | ((u & 0x3FFu) << 13));
+                    }
+                    ushort h = (ushort) u;
                     return vload_half(0, (const __private half *) &h);
                 }""");
         HELPERS.put("loris_float_to_half", """
                 static inline int loris_float_to_half(float f) {
+                    if (isnan(f)) {
+                        uint u = as_uint(f);
+                        return (int) (short) (((u >> 16) & 0x8000u) | 0x7E00u | ((u >> 13) & 0x3FFu));
+                    }
                     ushort h;
                     vstore_half_rte(f, 0, (__private half *) &h);
                     return (int) (short) h;

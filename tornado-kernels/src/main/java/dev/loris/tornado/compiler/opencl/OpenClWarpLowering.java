@@ -36,17 +36,15 @@ final class OpenClWarpLowering {
     private final OpenClWarps warps;
     private final OpenClNames names;
     private final Set<String> helpersUsed;
-    private final String kernel;
     /** Whether the kernel exchanges at all, known after {@link #prepare}. */
     private boolean exchanges;
     /** Whether a built-in of cl_khr_subgroup_shuffle (not only of _relative) was written. */
     private boolean usesShuffleExtension;
 
-    OpenClWarpLowering(OpenClWarps warps, OpenClNames names, Set<String> helpersUsed, String kernel) {
+    OpenClWarpLowering(OpenClWarps warps, OpenClNames names, Set<String> helpersUsed) {
         this.warps = warps;
         this.names = names;
         this.helpersUsed = helpersUsed;
-        this.kernel = kernel;
     }
 
     static boolean isExchange(Value v) {
@@ -153,6 +151,6 @@ final class OpenClWarpLowering {
     }
 
     private KernelCompileException error(Value v, String problem) {
-        return new KernelCompileException(kernel + (v.line >= 0 ? " (line " + v.line + ")" : ""), problem);
+        return KernelCompileException.at(v, problem);
     }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  * header phis replaced by the values copy k-1 produced (the preheader's values for k = 0); copy k's latch
  * jumps to copy k+1's header; the last header copy, whose condition is known false, jumps to the exit. Values
  * used after the loop can only be defined in the header (it alone dominates the exit), so they are redirected
- * to the last header copy. The original blocks are then dropped.
+ * to the last header copy. The original blocks are then dropped. A loop of one block (a do-while, or
+ * {@code while (true)} with one break) is its own header, latch and body: each copy jumps to the next.
  */
 final class LoopCopier {
     private final Graph graph;
@@ -58,7 +59,13 @@ final class LoopCopier {
                 exit.predecessors.replaceAll(p -> p == header ? headerCopy : p);
                 break;
             }
-            headerCopy.successors.add(blocks.get(bodyStart));
+            if (bodyStart == header) {
+                // A one-block loop (do-while, or while (true) with a break): the header is its own latch and
+                // body, so its copy jumps to the next iteration's copy, wired like any latch above.
+                headerCopy.successors.add(header);
+            } else {
+                headerCopy.successors.add(blocks.get(bodyStart));
+            }
             previousLatch = blocks.get(latch);
             Map<Value, Value> next = new HashMap<>(values);
             for (Value phi : header.phis) {

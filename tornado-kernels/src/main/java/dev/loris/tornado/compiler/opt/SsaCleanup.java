@@ -174,7 +174,7 @@ public final class SsaCleanup {
             }
         }
         if (!undefined.isEmpty()) {
-            throw new KernelCompileException(graph.name, "a variable is used on a path where it has no value "
+            throw new KernelCompileException(graph.kernel, "a variable is used on a path where it has no value "
                     + "(compiler bug or unsupported bytecode):\n" + graph.dump());
         }
     }

@@ -45,8 +45,6 @@ final class PtxLowering {
             row(Op.SUB, t, "sub.rn." + f + " {d}, {a}, {b};");
             row(Op.MUL, t, "mul.rn." + f + " {d}, {a}, {b};");
             row(Op.DIV, t, "div.rn." + f + " {d}, {a}, {b};");
-            row(Op.NEG, t, "neg." + f + " {d}, {a};");
-            row(Op.ABS, t, "abs." + f + " {d}, {a};");
             row(Op.SQRT, t, "sqrt.rn." + f + " {d}, {a};");
             row(Op.FMA, t, "fma.rn." + f + " {d}, {a}, {b}, {c};");
             row(Op.FLOOR, t, "cvt.rmi." + f + "." + f + " {d}, {a};");
@@ -97,7 +95,12 @@ final class PtxLowering {
             case DIV, REM -> javaDivision(v);
             case SHL, SHR, USHR -> shift(v);
             case CONVERT -> convert(v);
-            case F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16 -> halfConvert(v);
+            case F16_TO_F32 -> new PtxJavaFloat(regs, this).halfToFloat(v);
+            case F32_TO_F16 -> new PtxJavaFloat(regs, this).floatToHalf(v);
+            case F32_TO_BF16 -> new PtxJavaFloat(regs, this).floatToBfloat16(v);
+            case BF16_TO_F32 -> bfloat16ToFloat(v);
+            case ABS, NEG -> new PtxJavaFloat(regs, this).signBit(v, v.op == Op.NEG);
+            case MIN, MAX -> new PtxJavaFloat(regs, this).doubleMinMax(v, v.op == Op.MIN);
             case RSQRT -> rsqrt(v);
             case EXP -> exp(v);
             case LOG, SIN, COS, TANH -> approximateMath(v);
@@ -109,7 +112,7 @@ final class PtxLowering {
             case SHUFFLE_DOWN -> shuffle(v, "down");
             case SHUFFLE_XOR -> shuffle(v, "bfly");
             case SHUFFLE_IDX -> shuffle(v, "idx");
-            default -> throw new KernelCompileException(v.block == null ? "?" : "line " + v.line,
+            default -> throw KernelCompileException.at(v,
                     "the operation " + v.op + " on " + v.type + " is not available on PTX yet");
         }
     }
@@ -272,43 +275,26 @@ final class PtxLowering {
             case "I64>F32" -> "cvt.rn.f32.s64";
             case "I32>F64" -> "cvt.rn.f64.s32";
             case "I64>F64" -> "cvt.rn.f64.s64";
-            // Float to integer: PTX's rzi conversions saturate and turn NaN into 0, exactly Java's rules.
-            case "F32>I32" -> "cvt.rzi.s32.f32";
-            case "F32>I64" -> "cvt.rzi.s64.f32";
-            case "F64>I32" -> "cvt.rzi.s32.f64";
-            case "F64>I64" -> "cvt.rzi.s64.f64";
             case "F32>F64" -> "cvt.f64.f32";
             case "F64>F32" -> "cvt.rn.f32.f64";
             case "I32>I32", "I64>I64", "F32>F32", "F64>F64" -> "mov." + bits(to);
+            // Float to integer: rzi saturates like Java; NaN needs care (see PtxJavaFloat).
+            case "F32>I32", "F32>I64", "F64>I32", "F64>I64" -> null;
             default -> throw new IllegalStateException("conversion " + from + " to " + to);
         };
+        if (instruction == null) {
+            String rzi = "cvt.rzi." + (to == Type.I32 ? "s32" : "s64") + "." + (from == Type.F32 ? "f32" : "f64");
+            new PtxJavaFloat(regs, this).toInteger(v, rzi, !(from == Type.F32 && to == Type.I32));
+            return;
+        }
         line(instruction + " " + regs.of(v) + ", " + regs.of(v.input(0)) + ";");
     }
 
-    /** f16 and bf16 travel as 16-bit patterns in the low half of an int, sign-extended like Java's short. */
-    private void halfConvert(Value v) {
-        String h = regs.temp(Kind.B16);
-        String d = regs.of(v);
-        String a = regs.of(v.input(0));
-        switch (v.op) {
-            case F16_TO_F32 -> {
-                line("cvt.u16.u32 " + h + ", " + a + ";");
-                line("cvt.f32.f16 " + d + ", " + h + ";");
-            }
-            case F32_TO_F16 -> {
-                line("cvt.rn.f16.f32 " + h + ", " + a + ";");
-                line("cvt.s32.s16 " + d + ", " + h + ";");
-            }
-            case BF16_TO_F32 -> {
-                String t = regs.temp(Kind.B32);
-                line("shl.b32 " + t + ", " + a + ", 16;");
-                line("mov.b32 " + d + ", " + t + ";");
-            }
-            default -> {
-                line("cvt.rn.bf16.f32 " + h + ", " + a + ";");
-                line("cvt.s32.s16 " + d + ", " + h + ";");
-            }
-        }
+    /** bf16 bits (the low half of an int) to f32: exactly the top half of the float's bits. */
+    private void bfloat16ToFloat(Value v) {
+        String t = regs.temp(Kind.B32);
+        line("shl.b32 " + t + ", " + regs.of(v.input(0)) + ", 16;");
+        line("mov.b32 " + regs.of(v) + ", " + t + ";");
     }
 
     private void rsqrt(Value v) {
@@ -329,7 +315,7 @@ final class PtxLowering {
      */
     private void exp(Value v) {
         if (v.type != Type.F32) {
-            throw new KernelCompileException("line " + v.line, "double-precision exp is not available on PTX yet");
+            throw KernelCompileException.at(v, "double-precision exp is not available on PTX yet");
         }
         String x = regs.of(v.input(0));
         if (fastMath) {
@@ -364,12 +350,11 @@ final class PtxLowering {
      * (MathExpansion.forPtx), because PTX has no accurate instruction for them.
      */
     private void approximateMath(Value v) {
-        String where = "line " + v.line;
         if (v.type != Type.F32) {
-            throw new KernelCompileException(where, "double-precision " + v.op + " is not available on PTX yet");
+            throw KernelCompileException.at(v, "double-precision " + v.op + " is not available on PTX yet");
         }
         if (!fastMath) {
-            throw new KernelCompileException(where, v.op + " reached the PTX emitter without fast-math; build "
+            throw KernelCompileException.at(v, v.op + " reached the PTX emitter without fast-math; build "
                     + "the graph with MathExpansion.forPtx(false) so that the accurate PortableMath version is inlined");
         }
         String d = regs.of(v);

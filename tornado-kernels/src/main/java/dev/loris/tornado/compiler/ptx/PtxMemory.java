@@ -52,32 +52,32 @@ final class PtxMemory {
     private void privateAccess(Value v) {
         Value index = v.input(1);
         if (!index.isConst()) {
-            throw new KernelCompileException("line " + v.line, "an index into the work-item's own array (new "
+            throw KernelCompileException.at(v, "an index into the work-item's own array (new "
                     + v.input(0).mem.name().toLowerCase() + "[" + v.input(0).index + "]) that is not a compile-time "
                     + "constant: on PTX these arrays are registers, so index them with constants or in loops of "
                     + "constant bounds, which the compiler unrolls");
         }
         if (index.longValue() < 0 || index.longValue() >= v.input(0).index) {
-            throw new KernelCompileException("line " + v.line, "index " + index.longValue() + " is outside the "
+            throw KernelCompileException.at(v, "index " + index.longValue() + " is outside the "
                     + "work-item's array of " + v.input(0).index + " elements");
         }
         String element = PtxRegisters.element(v.input(0), index.longValue());
-        String move = "mov." + privateType(v.mem);
+        String move = "mov." + privateType(v.input(0));
         switch (v.op) {
             case LOAD -> lowering.line(move + " " + regs.of(v) + ", " + element + ";");
             case STORE -> lowering.line(move + " " + element + ", " + regs.of(v.input(2)) + ";");
-            default -> throw new KernelCompileException("line " + v.line, v.op + " on the work-item's own array");
+            default -> throw KernelCompileException.at(v, v.op + " on the work-item's own array");
         }
     }
 
     /** The register type of a private array's elements; arrays of byte, short and char stay off PTX. */
-    static String privateType(MemType mem) {
-        return switch (mem) {
+    static String privateType(Value array) {
+        return switch (array.mem) {
             case I32 -> "b32";
             case I64 -> "b64";
             case F32 -> "f32";
             case F64 -> "f64";
-            default -> throw new KernelCompileException("PTX", "arrays of " + mem + " made in a kernel (only int, "
+            default -> throw KernelCompileException.at(array, "arrays of " + array.mem + " made in a kernel (only int, "
                     + "long, float and double arrays become registers)");
         };
     }

@@ -92,13 +92,13 @@ final class PtxTiles {
         Value array = v.input(arrayInput);
         Value offset = v.input(arrayInput + 1);
         if (!offset.isConst()) {
-            throw new KernelCompileException("line " + v.line, "a fragment offset that is not a compile-time "
+            throw KernelCompileException.at(v, "a fragment offset that is not a compile-time "
                     + "constant: fragments are registers on PTX, so compute offsets from constants or in loops of "
                     + "constant bounds (which the compiler unrolls)");
         }
         long first = offset.longValue();
         if (first < 0 || first + count > array.index) {
-            throw new KernelCompileException("line " + v.line, "fragment registers " + first + ".."
+            throw KernelCompileException.at(v, "fragment registers " + first + ".."
                     + (first + count - 1) + " lie outside the work-item's array of " + array.index + " elements");
         }
         List<String> names = new ArrayList<>();

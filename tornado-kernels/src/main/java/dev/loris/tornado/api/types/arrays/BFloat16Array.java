@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #set(int, short)} move the raw bits; {@link #getFloat(int)} and {@link #setFloat(int, float)}
  * convert, rounding to nearest even on the way in.
  */
-public final class BFloat16Array extends TornadoNativeArray {
+public final class BFloat16Array extends TornadoNativeArray implements FloatingPointArray {
     public static final int ELEMENT_SIZE = 2;
 
     /** {@code length} zeros. */
@@ -114,5 +114,11 @@ public final class BFloat16Array extends TornadoNativeArray {
             values[i] = getFloat(i);
         }
         return values;
+    }
+
+    /** {@code value} rounded to the nearest bf16 (ties to even) and widened back, exactly as a store and load. */
+    @Override
+    public float round(float value) {
+        return TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(value));
     }
 }

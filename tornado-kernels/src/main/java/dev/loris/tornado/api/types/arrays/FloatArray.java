@@ -3,7 +3,7 @@ package dev.loris.tornado.api.types.arrays;
 import java.lang.foreign.MemorySegment;
 
 /** An off-heap array of 32-bit IEEE floats (see {@link TornadoNativeArray} for layout and limits). */
-public final class FloatArray extends TornadoNativeArray {
+public final class FloatArray extends TornadoNativeArray implements FloatingPointArray {
     public static final int ELEMENT_SIZE = 4;
 
     /** {@code length} zeros. */
@@ -37,6 +37,33 @@ public final class FloatArray extends TornadoNativeArray {
 
     public void set(int index, float value) {
         segment.setAtIndex(FLOAT, index, value);
+    }
+
+    /** Element {@code index} (the {@link FloatingPointArray} name of {@link #get(int)}). */
+    @Override
+    public float getFloat(int index) {
+        return get(index);
+    }
+
+    @Override
+    public float getFloat(long index) {
+        return get(index);
+    }
+
+    @Override
+    public void setFloat(int index, float value) {
+        set(index, value);
+    }
+
+    @Override
+    public void setFloat(long index, float value) {
+        set(index, value);
+    }
+
+    /** f32 is the precision kernels compute in: nothing to round. */
+    @Override
+    public float round(float value) {
+        return value;
     }
 
     public void set(long index, float value) {

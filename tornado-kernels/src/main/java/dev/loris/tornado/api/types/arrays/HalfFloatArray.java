@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * {@link TornadoNativeArray} for layout and limits). {@link #get(int)} returns a {@link HalfFloat} as
  * TornadoVM does; {@link #getFloat(int)} and {@link #getBits(int)} avoid the object where it matters.
  */
-public final class HalfFloatArray extends TornadoNativeArray {
+public final class HalfFloatArray extends TornadoNativeArray implements FloatingPointArray {
     public static final int ELEMENT_SIZE = 2;
 
     /** {@code length} zeros. */
@@ -122,5 +122,11 @@ public final class HalfFloatArray extends TornadoNativeArray {
             values[i] = getFloat(i);
         }
         return values;
+    }
+
+    /** {@code value} rounded to the nearest f16 (ties to even) and widened back, exactly as a store and load. */
+    @Override
+    public float round(float value) {
+        return Float.float16ToFloat(Float.floatToFloat16(value));
     }
 }

@@ -48,11 +48,15 @@ final class JsonRows implements RowCursor {
     static JsonRows open(Path file, int fileIndex) {
         BufferedReader reader = TextFiles.open(file);
         try {
+            reader.mark(1);
+            if (reader.read() != '\uFEFF') {
+                reader.reset(); // a byte-order mark is dropped, anything else read again
+            }
             reader.mark(1 << 16);
             int first;
             do {
                 first = reader.read();
-            } while (first == '\uFEFF' || (first >= 0 && Character.isWhitespace(first)));
+            } while (first >= 0 && Character.isWhitespace(first));
             reader.reset();
             if (first == '[') {
                 JsonParser parser = JSON.createParser(reader);
@@ -119,9 +123,6 @@ final class JsonRows implements RowCursor {
             }
         } while (line.isBlank());
         RowOrigin origin = RowOrigin.line(file, fileIndex, lineNumber);
-        if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
-            line = line.substring(1);
-        }
         try {
             pending = new DataRow(JSON.readValue(line, ROW), origin);
         } catch (JsonProcessingException e) {

@@ -56,6 +56,14 @@ class DatasetReadersTest {
     }
 
     @Test
+    void aByteOrderMarkIsIgnored(@TempDir Path dir) throws IOException {
+        Path lines = Files.writeString(dir.resolve("bom.jsonl"), "\uFEFF{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
+        assertEquals(List.of("a", "b"), DataFixtures.rows(lines).stream().map(r -> r.fields().get("text")).toList());
+        Path array = Files.writeString(dir.resolve("bom.json"), "\uFEFF [{\"text\": \"a\"}]");
+        assertEquals(List.of("a"), DataFixtures.rows(array).stream().map(r -> r.fields().get("text")).toList());
+    }
+
+    @Test
     void csvWithQuotedMultiLineCellsAndEscapedQuotes() {
         List<DataRow> rows = DataFixtures.rows("text.csv");
         assertEquals(3, rows.size());
@@ -66,6 +74,25 @@ class DatasetReadersTest {
         List<DataRow> alpaca = DataFixtures.rows("alpaca.csv");
         assertEquals(TRANSLATE, alpaca.get(0).fields());
         assertEquals("", alpaca.get(1).fields().get("input"));
+    }
+
+    @Test
+    void aCsvRowWithTooManyValuesIsABadRowAndTheReaderGoesOn(@TempDir Path dir) throws IOException {
+        Path csv = Files.writeString(dir.resolve("extra.csv"), "text\nfine\ntoo,many\nalso fine\n");
+        List<Object> seen = new java.util.ArrayList<>();
+        try (RowCursor rows = DatasetSource.open(csv, "train").rows()) {
+            while (rows.hasNext()) {
+                try {
+                    seen.add(rows.next().fields().get("text"));
+                } catch (BadRowException e) {
+                    seen.add(e.getMessage());
+                }
+            }
+        }
+        assertEquals(3, seen.size(), seen.toString());
+        assertEquals("fine", seen.get(0));
+        assertTrue(seen.get(1).toString().contains("extra.csv line 3"), seen.get(1).toString());
+        assertEquals("also fine", seen.get(2));
     }
 
     @Test

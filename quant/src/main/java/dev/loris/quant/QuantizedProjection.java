@@ -54,7 +54,7 @@ public final class QuantizedProjection implements Projection {
     @Override
     public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
         requireBf16(x);
-        DenseProjection.multiply(c, dequantized(c), bias, in, out, x, tokens, y);
+        DenseProjection.multiply(c, dequantized(c), bias, in, out, x, 0, tokens, y);
     }
 
     @Override
@@ -65,12 +65,9 @@ public final class QuantizedProjection implements Projection {
                     "train it with LoRA, or load the model in 16 bits for full fine-tuning");
         }
         if (dx != null) {
-            DenseProjection.multiplyBack(c, dequantized(c), in, out, dy, tokens, dx, accumulateDx);
+            DenseProjection.multiplyBack(c, dequantized(c), in, out, dy, tokens, dx, 0, accumulateDx);
         }
-        GradientSink.Slot dBias = bias == null ? null : sink.slot(name + ".bias", out);
-        if (dBias != null) {
-            c.kernels().columnSums(dy, dBias.whole(), tokens, out, true);
-        }
+        DenseProjection.addBiasGradient(c, sink, bias == null ? null : name + ".bias", dy, tokens, out);
     }
 
     private DeviceArray dequantized(Compute c) {

@@ -68,11 +68,6 @@ public final class DenseProjection implements Projection {
         return weight;
     }
 
-    /** The name the weight's gradient is asked for by (the embedding's for a tied head). */
-    public String weightGradientName() {
-        return weightGradientName;
-    }
-
     /** b (out), or null. */
     public DeviceArray bias() {
         return bias;
@@ -80,41 +75,79 @@ public final class DenseProjection implements Projection {
 
     @Override
     public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
-        multiply(c, weight, bias, in, out, x, tokens, y);
-    }
-
-    /**
-     * y (tokens, out) = x (tokens, in) · Wᵀ (+ b) for a weight (out, in) in x's precision: the product of every
-     * projection that holds or makes a dense weight (quantised ones dequantise first).
-     */
-    public static void multiply(Compute c, DeviceArray weight, DeviceArray bias, int in, int out, DeviceArray x,
-                                int tokens, DeviceArray y) {
-        GemmType t = Compute.gemmType(weight);
-        GemmShape shape = GemmShape.of(tokens, out, in, false, true, t, t, t);
-        c.gemm().multiply(bias == null ? shape : shape.withBias(), 1f, x, 0, weight, 0, 0f, y, 0, bias, c.stream());
-    }
-
-    /** dx (tokens, in) = dy (tokens, out) · W, added to what dx holds when {@code accumulate}. */
-    public static void multiplyBack(Compute c, DeviceArray weight, int in, int out, DeviceArray dy, int tokens,
-                                    DeviceArray dx, boolean accumulate) {
-        GemmType t = Compute.gemmType(weight);
-        c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, t, t, t), 1f, dy, 0, weight, 0,
-                accumulate ? 1f : 0f, dx, 0, null, c.stream());
+        forwardRows(c, x, 0, tokens, y);
     }
 
     @Override
     public void backward(Compute c, DeviceArray dy, DeviceArray x, int tokens, DeviceArray dx, boolean accumulateDx,
                          Saved saved, GradientSink sink) {
-        GemmType t = Compute.gemmType(weight);
         if (dx != null) {
-            multiplyBack(c, weight, in, out, dy, tokens, dx, accumulateDx);
+            multiplyBack(c, weight, in, out, dy, tokens, dx, 0, accumulateDx);
         }
+        addParameterGradients(c, dy, x, 0, tokens, sink);
+    }
+
+    /**
+     * The forward of rows {@code firstRow ..} of x: y (rows, out) = x[firstRow .. + rows] · Wᵀ (+ b). For a loss
+     * that runs the LM head a chunk of tokens at a time.
+     */
+    void forwardRows(Compute c, DeviceArray x, int firstRow, int rows, DeviceArray y) {
+        multiply(c, weight, bias, in, out, x, firstRow, rows, y);
+    }
+
+    /**
+     * The backward of {@link #forwardRows}: dy (rows, out) holds those rows' gradient only; dx rows
+     * {@code firstRow ..} are written (not added to), and the trained parameters' gradients added to the sink.
+     */
+    void backwardRows(Compute c, DeviceArray dy, DeviceArray x, int firstRow, int rows, DeviceArray dx,
+                      GradientSink sink) {
+        multiplyBack(c, weight, in, out, dy, rows, dx, firstRow, false);
+        addParameterGradients(c, dy, x, firstRow, rows, sink);
+    }
+
+    /**
+     * y (tokens, out) = x[firstRow .. firstRow + tokens] (rows of in) · Wᵀ (+ b) for a weight (out, in) in x's
+     * precision: the product of every projection that holds or makes a dense weight (quantised ones dequantise
+     * first).
+     */
+    public static void multiply(Compute c, DeviceArray weight, DeviceArray bias, int in, int out, DeviceArray x,
+                                int firstRow, int tokens, DeviceArray y) {
+        GemmType t = Compute.gemmType(weight);
+        GemmShape shape = GemmShape.of(tokens, out, in, false, true, t, t, t);
+        c.gemm().multiply(bias == null ? shape : shape.withBias(), 1f, x, (long) firstRow * in, weight, 0, 0f, y, 0,
+                bias, c.stream());
+    }
+
+    /**
+     * dx[firstRow .. firstRow + tokens] (rows of in) = dy (tokens, out) · W, added to what dx holds when
+     * {@code accumulate}.
+     */
+    public static void multiplyBack(Compute c, DeviceArray weight, int in, int out, DeviceArray dy, int tokens,
+                                    DeviceArray dx, int firstRow, boolean accumulate) {
+        GemmType t = Compute.gemmType(weight);
+        c.gemm().multiply(GemmShape.of(tokens, in, out, false, false, t, t, t), 1f, dy, 0, weight, 0,
+                accumulate ? 1f : 0f, dx, (long) firstRow * in, null, c.stream());
+    }
+
+    /** dW (out, in) f32 += dyᵀ · x[firstRow ..] and db += the column sums of dy, where the sink trains them. */
+    private void addParameterGradients(Compute c, DeviceArray dy, DeviceArray x, int firstRow, int tokens,
+                                       GradientSink sink) {
         GradientSink.Slot dWeight = sink.slot(weightGradientName, (long) out * in);
-        if (dWeight != null) { // dW (out, in) f32 += dyᵀ · x
-            c.gemm().multiply(GemmShape.of(out, in, tokens, true, false, t, t, GemmType.F32), 1f, dy, 0, x, 0, 1f,
-                    dWeight.array(), dWeight.offset(), null, c.stream());
+        if (dWeight != null) {
+            GemmType t = Compute.gemmType(weight);
+            c.gemm().multiply(GemmShape.of(out, in, tokens, true, false, t, t, GemmType.F32), 1f, dy, 0, x,
+                    (long) firstRow * in, 1f, dWeight.array(), dWeight.offset(), null, c.stream());
         }
-        GradientSink.Slot dBias = bias == null ? null : sink.slot(name + ".bias", out);
+        addBiasGradient(c, sink, bias == null ? null : name + ".bias", dy, tokens, out);
+    }
+
+    /**
+     * db (out) f32 += the column sums of dy (tokens, out) when the sink trains the bias {@code biasName} (null:
+     * there is no bias). Shared with projections whose weight is not dense.
+     */
+    public static void addBiasGradient(Compute c, GradientSink sink, String biasName, DeviceArray dy, int tokens,
+                                       int out) {
+        GradientSink.Slot dBias = biasName == null ? null : sink.slot(biasName, out);
         if (dBias != null) {
             c.kernels().columnSums(dy, dBias.whole(), tokens, out, true);
         }

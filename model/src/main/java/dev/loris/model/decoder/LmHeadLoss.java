@@ -1,7 +1,5 @@
 package dev.loris.model.decoder;
 
-import dev.loris.tornado.gemm.GemmShape;
-import dev.loris.tornado.gemm.GemmType;
 import dev.loris.tornado.runtime.DeviceArray;
 
 /**
@@ -12,8 +10,8 @@ import dev.loris.tornado.runtime.DeviceArray;
  * {@link #CHUNK_BYTES} at most (256 MiB: 1,024 tokens of Llama 3's 128,256-word vocabulary in bf16, where the
  * whole logits of 4,096 tokens would take 1 GiB, and their f32 gradient 2 GiB more in a naive step).
  *
- * <p>Chunks address the head's weight and the batch rows through GEMM offsets, so the head must be a
- * {@link DenseProjection} (it always is when loaded); any other head projection runs as one chunk.
+ * <p>Chunks are rows of the batch ({@link DenseProjection#forwardRows} / {@code backwardRows}, GEMM offsets), so
+ * the head must be a {@link DenseProjection} (it always is when loaded); any other head runs as one chunk.
  */
 final class LmHeadLoss {
     static final long CHUNK_BYTES = 256L << 20;
@@ -41,14 +39,13 @@ final class LmHeadLoss {
         Compute c = decoder.compute;
         Projection head = decoder.weights.lmHead();
         int vocab = decoder.config().vocabSize();
-        int hidden = decoder.config().hiddenSize();
         Precision p = decoder.precision();
         int rows = head instanceof DenseProjection ? chunkRows(tokens, vocab, elementBytes(p)) : tokens;
         try (DeviceArray chunk = decoder.accelerator().allocate(p.arrayType, (long) rows * vocab)) { // (C, vocab)
             for (int first = 0; first < tokens; first += rows) {
                 int n = Math.min(rows, tokens - first);
                 if (head instanceof DenseProjection dense) {
-                    denseChunk(c, dense, normed, labels, losses, first, n, chunk, scale, dNormed, sink, hidden, vocab);
+                    denseChunk(c, dense, normed, labels, losses, first, n, chunk, scale, dNormed, sink, vocab);
                 } else {
                     head.forward(c, normed, tokens, chunk, null);
                     c.kernels().crossEntropy(chunk, labels, losses, 0, tokens, vocab, scale);
@@ -62,26 +59,11 @@ final class LmHeadLoss {
 
     private static void denseChunk(Compute c, DenseProjection head, DeviceArray normed, DeviceArray labels,
                                    DeviceArray losses, int first, int n, DeviceArray chunk, float scale,
-                                   DeviceArray dNormed, GradientSink sink, int hidden, int vocab) {
-        GemmType t = Compute.gemmType(head.weight());
-        long rowOffset = (long) first * hidden;
-        GemmShape logits = GemmShape.of(n, vocab, hidden, false, true, t, t, t);
-        c.gemm().multiply(head.bias() == null ? logits : logits.withBias(), 1f, normed, rowOffset, head.weight(), 0,
-                0f, chunk, 0, head.bias(), c.stream());
+                                   DeviceArray dNormed, GradientSink sink, int vocab) {
+        head.forwardRows(c, normed, first, n, chunk);
         c.kernels().crossEntropy(chunk, labels, losses, first, n, vocab, scale);
-        if (dNormed == null) {
-            return;
-        }
-        c.gemm().multiply(GemmShape.of(n, hidden, vocab, false, false, t, t, t), 1f, chunk, 0, head.weight(), 0, 0f,
-                dNormed, rowOffset, null, c.stream());
-        GradientSink.Slot dWeight = sink.slot(head.weightGradientName(), (long) vocab * hidden);
-        if (dWeight != null) {
-            c.gemm().multiply(GemmShape.of(vocab, hidden, n, true, false, t, t, GemmType.F32), 1f, chunk, 0, normed,
-                    rowOffset, 1f, dWeight.array(), dWeight.offset(), null, c.stream());
-        }
-        GradientSink.Slot dBias = head.bias() == null ? null : sink.slot(head.name() + ".bias", vocab);
-        if (dBias != null) {
-            c.kernels().columnSums(chunk, dBias.whole(), n, vocab, true);
+        if (dNormed != null) {
+            head.backwardRows(c, chunk, normed, first, n, dNormed, sink);
         }
     }
 

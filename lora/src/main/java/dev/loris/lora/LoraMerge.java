@@ -1,6 +1,7 @@
 package dev.loris.lora;
 
 import dev.loris.LorisException;
+import dev.loris.model.Folders;
 import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.SafetensorsCheckpoint;
 import dev.loris.model.safetensors.SafetensorsFile;
@@ -13,11 +14,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * Merges a LoRA adapter into its base checkpoint: W' = W + s · B · A for every adapted projection, computed in
@@ -64,7 +63,7 @@ public final class LoraMerge {
     static void merge(Path baseFolder, LoraConfig config, Map<String, float[]> values, Path out, Dtype forcedType) {
         Path temporary = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merging");
         try (SafetensorsCheckpoint base = SafetensorsCheckpoint.open(baseFolder)) {
-            deleteTree(temporary);
+            Folders.deleteTree(temporary);
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
             int merged = 0;
             for (String name : base.names()) {
@@ -98,7 +97,7 @@ public final class LoraMerge {
                     "check free space (a merged model is as large as its base) and permissions");
         } finally {
             try {
-                deleteTree(temporary);
+                Folders.deleteTree(temporary);
             } catch (IOException ignored) {
                 // nothing left behind when it can be removed; a failure to remove is not the error to report
             }
@@ -162,22 +161,11 @@ public final class LoraMerge {
     /** Puts the complete folder {@code ready} where {@code target} is: renames, removing an older one. */
     private static void replace(Path ready, Path target) throws IOException {
         Path old = target.toAbsolutePath().resolveSibling("." + target.getFileName() + ".old");
-        deleteTree(old);
+        Folders.deleteTree(old);
         if (Files.exists(target)) {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(ready, target, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        Folders.deleteTree(old);
     }
 }

@@ -3,6 +3,7 @@ package dev.loris.lora;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loris.LorisException;
+import dev.loris.model.safetensors.AtomicFile;
 import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.SafetensorsException;
 import dev.loris.model.safetensors.SafetensorsFile;
@@ -13,11 +14,11 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -255,19 +256,14 @@ final class PeftAdapterFiles {
                 + " (`loris generate --adapter`).\n";
     }
 
+    /** A text file written atomically (as the weights are: AtomicFile). */
     private static void writeText(Path target, String text) {
-        Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try {
-            Files.writeString(temporary, text, StandardCharsets.UTF_8);
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // the first error is the one to report
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(target, channel -> {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
             }
-            throw new LorisException("cannot write " + target + ": " + e.getMessage(), "check free space and"
-                    + " permissions of the folder");
-        }
+        });
     }
 }

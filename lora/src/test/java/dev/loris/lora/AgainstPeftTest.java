@@ -12,18 +12,15 @@ import dev.loris.model.safetensors.SafetensorsFile;
 import dev.loris.tornado.runtime.Accelerator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,16 +43,6 @@ class AgainstPeftTest {
     @TempDir
     Path temp;
 
-    static Stream<Arguments> cases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (String spec : Accelerator.available()) {
-            for (String model : LoraTestModels.MODELS) {
-                cases.add(Arguments.of(model, spec));
-            }
-        }
-        return cases.stream();
-    }
-
     /** This module's peft/ test resources (on the class path as files). */
     static Path peft(String model) {
         try {
@@ -71,7 +58,7 @@ class AgainstPeftTest {
     }
 
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.loris.lora.LoraTestModels#modelsOnEveryAccelerator")
     void peftAdapterGivesPeftLogitsLossAndGradients(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         try (SafetensorsFile expected = SafetensorsFile.open(peft(model).resolve("expected_lora.safetensors"));
@@ -102,7 +89,7 @@ class AgainstPeftTest {
     }
 
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.loris.lora.LoraTestModels#modelsOnEveryAccelerator")
     void peftAdapterInBf16AndMergedMatchPeft(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         Path merged = temp.resolve("merged");
@@ -129,7 +116,7 @@ class AgainstPeftTest {
     }
 
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.loris.lora.LoraTestModels#modelsOnEveryAccelerator")
     void peftAndTransformersComputeWhatLorisComputesWithItsFiles(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         Path ours = loris(model);

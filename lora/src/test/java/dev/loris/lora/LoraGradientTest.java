@@ -11,13 +11,9 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,18 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to f32 once and sums in another order, which moves small gradient elements by ~1e-4 of the largest.
  */
 class LoraGradientTest {
-    static Stream<Arguments> cases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (String spec : Accelerator.available()) {
-            for (String model : LoraTestModels.MODELS) {
-                cases.add(Arguments.of(model, spec));
-            }
-        }
-        return cases.stream();
-    }
-
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.loris.lora.LoraTestModels#modelsOnEveryAccelerator")
     void adapterGradientsFollowFromTheMergedWeightGradient(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         LoraConfig config = LoraTestModels.config(model.equals("qwen3") ? 8 : 4, 8, model.startsWith("mistral"), 0);
@@ -53,13 +39,11 @@ class LoraGradientTest {
              HostGradients mergedGradients = new HostGradients(acc, n -> n.endsWith("_proj.weight"))) {
             LoraTestModels.randomise(adapter, 17, 0.3);
             Map<String, float[]> values = adapter.read();
-            List<DeviceArray> mergedWeights = new ArrayList<>();
             merged.replaceProjections(p -> {
                 DenseProjection dense = (DenseProjection) p;
                 float[] w = MergeMaths.merged(read(dense.weight()), values.get(p.name() + ".lora_A.weight"),
                         values.get(p.name() + ".lora_B.weight"), p.outFeatures(), p.inFeatures(), config);
                 DeviceArray weight = acc.upload(FloatArray.fromArray(w));
-                mergedWeights.add(weight);
                 DeviceArray bias = dense.bias() == null ? null : copy(acc, dense.bias());
                 return new DenseProjection(p.name(), p.inFeatures(), p.outFeatures(), weight, bias);
             });
@@ -96,7 +80,7 @@ class LoraGradientTest {
      * PEFT's own bf16 run on the GPU machine.)
      */
     @ParameterizedTest(name = "{0} on {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.loris.lora.LoraTestModels#modelsOnEveryAccelerator")
     void bf16AdapterLossStaysCloseToF32(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         LoraConfig config = LoraTestModels.config(4, 8, false, 0);

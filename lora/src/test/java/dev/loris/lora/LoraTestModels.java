@@ -5,9 +5,12 @@ import dev.loris.model.decoder.HfFixture;
 import dev.loris.model.decoder.Precision;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.runtime.Accelerator;
+import org.junit.jupiter.params.provider.Arguments;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /** The reference models with a LoRA adapter whose A and B are random (B not zero, so the adapter matters). */
 final class LoraTestModels {
@@ -19,6 +22,17 @@ final class LoraTestModels {
     /** For parameterised tests. */
     static List<String> models() {
         return MODELS;
+    }
+
+    /** Every reference model on every accelerator here: (model, spec) for parameterised tests. */
+    static Stream<Arguments> modelsOnEveryAccelerator() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String spec : Accelerator.available()) {
+            for (String model : MODELS) {
+                cases.add(Arguments.of(model, spec));
+            }
+        }
+        return cases.stream();
     }
 
     static Decoder open(String model, Accelerator acc, Precision precision) {

@@ -6,6 +6,7 @@ import dev.loris.gguf.export.GgufExporter;
 import dev.loris.gguf.export.GgufFileType;
 import dev.loris.gguf.export.Modelfile;
 import dev.loris.lora.LoraMerge;
+import dev.loris.model.Folders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -118,13 +119,8 @@ final class ExportCommand implements Runnable {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            Folders.deleteTree(root);
         } catch (java.io.IOException e) {
             throw new LorisException("cannot remove the temporary merged model " + root + ": " + e.getMessage(),
                     "delete it by hand");

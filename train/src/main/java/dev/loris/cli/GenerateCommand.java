@@ -6,14 +6,10 @@ import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.Generator;
-import dev.loris.model.decoder.Precision;
-import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.generate.SamplingSettings;
 import dev.loris.model.tokenizer.ChatMessage;
 import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.model.tokenizer.Tokenizer;
-import dev.loris.quant.QuantScheme;
-import dev.loris.quant.QuantizedProjections;
 import dev.loris.tornado.runtime.Accelerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -95,7 +91,8 @@ final class GenerateCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, seed);
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
-             Decoder decoder = Decoder.open(model, acc, precision(), projections());
+             Decoder decoder = Decoder.open(model, acc, ModelLoading.precision(precision),
+                     ModelLoading.projections(loadIn4bit, loadIn8bit));
              LoraAdapter lora = adapter == null ? null : LoraAdapter.load(decoder, adapter)) {
             List<int[]> ids = new ArrayList<>();
             for (String prompt : prompts) {
@@ -117,25 +114,6 @@ final class GenerateCommand implements Runnable {
             spec.commandLine().getErr().printf(Locale.ROOT, "loris: %d tokens in %.2f s (%.1f tokens/s) on %s%n",
                     tokens, seconds, tokens / seconds, acc.description());
         }
-    }
-
-    /** Dense, quantised while loading, or as a bnb-quantised checkpoint stores them. */
-    private ProjectionLoader projections() {
-        if (loadIn4bit && loadIn8bit) {
-            throw new LorisException("--load-in-4bit and --load-in-8bit both given", "choose one");
-        }
-        if (loadIn4bit || loadIn8bit) {
-            return QuantizedProjections.loader(loadIn4bit ? QuantScheme.LOAD_IN_4BIT : QuantScheme.LOAD_IN_8BIT);
-        }
-        return ProjectionLoader.DENSE;
-    }
-
-    private Precision precision() {
-        return switch (precision.toLowerCase(Locale.ROOT)) {
-            case "bf16" -> Precision.BF16;
-            case "f32" -> Precision.F32;
-            default -> throw new LorisException("unknown --precision " + precision, "use bf16 or f32");
-        };
     }
 
     /** The prompt as the model expects it: through its chat template unless --raw or it has none. */

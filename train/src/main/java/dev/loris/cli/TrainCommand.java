@@ -7,8 +7,6 @@ import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.Precision;
 import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.tokenizer.Tokenizer;
-import dev.loris.quant.QuantScheme;
-import dev.loris.quant.QuantizedProjections;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.train.Evaluation;
 import dev.loris.train.LoraTrainer;
@@ -139,12 +137,8 @@ final class TrainCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        Precision p = precision.equalsIgnoreCase("f32") ? Precision.F32 : Precision.BF16;
-        if (!precision.equalsIgnoreCase("f32") && !precision.equalsIgnoreCase("bf16")) {
-            throw new LorisException("unknown --precision " + precision, "use bf16 or f32");
-        }
-        ProjectionLoader projections = loadIn4bit ? QuantizedProjections.loader(QuantScheme.LOAD_IN_4BIT)
-                : ProjectionLoader.DENSE;
+        Precision p = ModelLoading.precision(precision);
+        ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
         DataOptions options = new DataOptions(DataFormat.parse(format), chatTemplate, !allTokens, maxSeqLength,
                 batchSize, true, evalFraction, 0, seed, true, skipBadRows, "train", "text", true,
                 this.out.resolve("data-cache"), Map.of());

@@ -1,6 +1,6 @@
 package dev.loris.train;
 
-import dev.loris.LorisException;
+import dev.loris.model.safetensors.AtomicFile;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -8,10 +8,8 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** The loss curve as a PNG (JFreeChart, headless): training loss per step, eval loss where measured. */
@@ -29,19 +27,8 @@ final class LossPlot {
         }
         JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "loss", data, PlotOrientation.VERTICAL,
                 true, false, false);
-        Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
-        try {
-            ChartUtils.saveChartAsPNG(temporary.toFile(), chart, 900, 540);
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new LorisException("cannot write " + file + ": " + e.getMessage(), "check free space");
-        } finally {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // the write's own error is the one to report
-            }
-        }
+        AtomicFile.write(file, channel -> ChartUtils.writeChartAsPNG(Channels.newOutputStream(channel), chart, 900,
+                540));
     }
 
     private static XYSeries series(String name, List<double[]> points) {

@@ -2,6 +2,7 @@ package dev.loris.train.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loris.LorisException;
+import dev.loris.model.Folders;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -12,9 +13,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Writes a {@link TokenCache}: into a temporary sibling folder, renamed to its final name only when complete,
@@ -110,14 +109,10 @@ final class TokenCacheWriter implements AutoCloseable {
         }
     }
 
+    /** Deletes a temporary or stale cache folder; what cannot be deleted stays, harmless. */
     static void deleteTree(Path folder) {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(folder)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            Folders.deleteTree(folder);
         } catch (IOException ignored) {
             // a leftover temporary folder is harmless
         }

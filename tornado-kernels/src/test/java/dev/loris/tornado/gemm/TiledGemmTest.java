@@ -1,6 +1,6 @@
 package dev.loris.tornado.gemm;
 
-import com.sun.management.ThreadMXBean;
+import dev.loris.testing.SteadyStateAllocation;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import org.junit.jupiter.api.Assumptions;
@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -91,8 +90,6 @@ class TiledGemmTest {
     @MethodSource("specs")
     void steadyStateCallsAllocateNothing(String spec) {
         Assumptions.assumeFalse(spec.equals("jvm"), "JVM launches start virtual threads: they allocate by design");
-        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
         int calls = 200;
         GemmShape shape = GemmShape.of(8, 8, 8, false, true, GemmType.BF16, GemmType.BF16, GemmType.BF16).withBias();
         try (Accelerator acc = Accelerator.open(spec); Gemm gemm = new TiledGemm(acc);
@@ -103,19 +100,8 @@ class TiledGemmTest {
             a.fillBytes((byte) 0);
             b.fillBytes((byte) 0);
             bias.fillBytes((byte) 0);
-            long allocated = 0;
-            for (int round = 0; round < 20; round++) { // the last round counts; earlier ones warm the JIT up
-                acc.synchronize();
-                long before = threads.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < calls; i++) {
-                    gemm.multiply(shape, i, a, 0, b, 0, 0f, c, 0, bias, acc.defaultStream());
-                }
-                allocated = threads.getCurrentThreadAllocatedBytes() - before;
-                if (allocated == 0) {
-                    break;
-                }
-            }
-            acc.synchronize();
+            long allocated = SteadyStateAllocation.lastRoundBytes(acc, calls,
+                    i -> gemm.multiply(shape, i, a, 0, b, 0, 0f, c, 0, bias, acc.defaultStream()));
             // Below a byte per call: a JIT recompilation may allocate once in a round, as in LaunchAllocationTest.
             assertTrue(allocated < calls, spec + ": " + allocated + " bytes allocated over " + calls + " GEMM calls");
         }

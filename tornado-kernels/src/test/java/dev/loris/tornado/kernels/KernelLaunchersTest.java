@@ -1,6 +1,6 @@
 package dev.loris.tornado.kernels;
 
-import com.sun.management.ThreadMXBean;
+import dev.loris.testing.SteadyStateAllocation;
 import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.lang.management.ManagementFactory;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -107,8 +106,6 @@ class KernelLaunchersTest {
     @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
     void steadyStateCallsAllocateNothing(String spec) {
         Assumptions.assumeFalse(spec.equals("jvm"), "the JVM backend allocates per launch by design");
-        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
         int rows = 8;
         int cols = 256;
         try (Accelerator acc = Accelerator.open(spec);
@@ -119,20 +116,10 @@ class KernelLaunchersTest {
             x.fillBytes((byte) 0x3F);
             w.fillBytes((byte) 0x3F);
             KernelLaunchers k = new KernelLaunchers(acc);
-            long allocated = 0;
-            for (int round = 0; round < 20; round++) {
-                acc.synchronize();
-                long before = threads.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 500; i++) {
-                    k.rmsNorm(x, w, out, inv, rows, cols, 1e-6f);
-                    k.swiGlu(x, out, out, (long) rows * cols);
-                }
-                allocated = threads.getCurrentThreadAllocatedBytes() - before;
-                if (allocated == 0) {
-                    break;
-                }
-            }
-            acc.synchronize();
+            long allocated = SteadyStateAllocation.lastRoundBytes(acc, 500, i -> {
+                k.rmsNorm(x, w, out, inv, rows, cols, 1e-6f);
+                k.swiGlu(x, out, out, (long) rows * cols);
+            });
             assertTrue(allocated < 1000, spec + ": " + allocated + " bytes over 1000 calls");
         }
     }

@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) fine-tuning of a Hugging Face model folder on a
@@ -139,9 +138,10 @@ final class TrainCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         Precision p = ModelLoading.precision(precision);
         ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
-        DataOptions options = new DataOptions(DataFormat.parse(format), chatTemplate, !allTokens, maxSeqLength,
-                batchSize, true, evalFraction, 0, seed, true, skipBadRows, "train", "text", true,
-                this.out.resolve("data-cache"), Map.of());
+        DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
+                .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
+                .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
+                .withCacheDir(this.out.resolve("data-cache"));
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
              Decoder decoder = Decoder.open(model, acc, p, projections);
              LoraAdapter lora = adapter != null ? LoraAdapter.load(decoder, adapter)

@@ -14,7 +14,7 @@ cd "$ROOT"
 JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 JUNIT_PLATFORM=1.14.1
 # The jars the GPU runs load, by artifact name prefix (our own classes travel as classes/).
-DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- picocli- progressbar- jline- jfreechart-)
+DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- jackson-dataformat-yaml- snakeyaml- picocli- progressbar- jline- jfreechart-)
 
 # java.desktop: the loss curve PNG (JFreeChart, headless). Delete .jre to rebuild it after changing the list.
 # Uncompressed modules and stripped native libraries: xz then packs the runtime to ~22 MB, where jlink's own

@@ -5,6 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import java.io.PrintWriter;
+
 /**
  * The {@code loris} command line: the entry point a newcomer starts reading from.
  *
@@ -33,9 +35,32 @@ public final class LorisCli implements Runnable {
 
     /** Runs the command line and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** As {@link #run(String...)}, writing to {@code out} and {@code err} where given (tests), else the console. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine commandLine = new CommandLine(new LorisCli());
         commandLine.setExecutionExceptionHandler(new FailureHandler());
-        return commandLine.execute(args);
+        if (out != null) {
+            commandLine.setOut(out);
+        }
+        if (err != null) {
+            commandLine.setErr(err);
+        }
+        CommandLine train = commandLine.getSubcommands().get("train");
+        String[] expanded;
+        try {
+            expanded = TrainConfigFile.expand(args, train.getCommandSpec());
+        } catch (CommandLine.ParameterException | dev.loris.LorisException e) {
+            commandLine.getErr().println(e instanceof dev.loris.LorisException l ? "loris: " + l.userMessage()
+                    : e.getMessage());
+            commandLine.getErr().flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        // The file's settings come first as flags; a flag given again on the command line overrides them.
+        train.setOverwrittenOptionsAllowed(expanded != args);
+        return commandLine.execute(expanded);
     }
 
     @Override

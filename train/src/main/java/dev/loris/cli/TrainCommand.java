@@ -37,6 +37,11 @@ import java.util.Locale;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune a model with LoRA on a dataset; writes an adapter PEFT and Loris load.")
 final class TrainCommand implements Runnable {
+    /** Read before parsing by {@link TrainConfigFile}, which turns the file into flags; listed here for --help. */
+    @Option(names = "--config", paramLabel = "FILE", description = "Settings from a YAML file, keys named as these "
+            + "options without dashes (lora-r: 32); flags given here override it")
+    Path config;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
     Path model;
 

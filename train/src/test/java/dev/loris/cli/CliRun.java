@@ -16,6 +16,10 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun over(Object root, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        if (root instanceof LorisCli) { // the launcher's own path, --config expansion included
+            int code = LorisCli.run(new PrintWriter(out), new PrintWriter(err), args);
+            return new CliRun(code, out.toString(), err.toString());
+        }
         CommandLine commandLine = new CommandLine(root);
         commandLine.setExecutionExceptionHandler(new FailureHandler());
         commandLine.setOut(new PrintWriter(out));

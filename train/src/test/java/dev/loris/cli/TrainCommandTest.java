@@ -61,4 +61,39 @@ class TrainCommandTest {
         assertTrue(targets.err().startsWith("loris: LoRA target module 'qkv_proj'"), targets.err());
         assertTrue(!targets.err().contains("\tat "), "no stack trace: " + targets.err());
     }
+
+    /**
+     * --config: the YAML file's settings train as the flags would (lists joined, flags as booleans), a flag on
+     * the command line overrides the file, and a key that is no setting is a usage error (exit 2) naming it.
+     */
+    @Test
+    void aYamlConfigGivesTheSettingsAndFlagsOverrideIt() throws IOException {
+        Path model = TinyByteLevelModel.write(dir.resolve("model"));
+        Path data = dir.resolve("text.jsonl");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            rows.append("{\"text\": \"counting ").append(i).append(' ').append(i + 1).append("\"}\n");
+        }
+        Files.writeString(data, rows);
+        Path out = dir.resolve("out");
+        Path yaml = dir.resolve("train.yaml");
+        Files.writeString(yaml, String.join("\n", "model: " + model, "data: " + data, "out: " + out,
+                "device: jvm", "precision: f32", "max_steps: 9", "max-seq-length: 32", "grad-accum: 1",
+                "lora-r: 2", "targets: [q_proj, v_proj]", "no-progress: true", "rslora: false", ""));
+        CliRun result = CliRun.of("train", "--config", yaml.toString(), "--max-steps", "3");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("LoRA r 2 on q_proj,v_proj"), result.out());
+        assertTrue(result.out().contains("3 steps"), "the flag overrides the file's 9: " + result.out());
+
+        Files.writeString(yaml, "model: " + model + "\nlora-rank: 8\n");
+        CliRun unknown = CliRun.of("train", "--config", yaml.toString());
+        assertEquals(2, unknown.exitCode(), unknown.err());
+        assertTrue(unknown.err().contains("'lora-rank' is not a setting of loris train; known: "), unknown.err());
+        assertTrue(unknown.err().contains("lora-r,"), unknown.err());
+
+        Files.writeString(yaml, "model: [unclosed\n");
+        CliRun broken = CliRun.of("train", "--config", yaml.toString());
+        assertEquals(2, broken.exitCode(), broken.err());
+        assertTrue(broken.err().startsWith("loris: the --config file " + yaml + " is not valid YAML"), broken.err());
+    }
 }

@@ -10,7 +10,9 @@ import dev.loris.model.tokenizer.Tokenizer;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.train.Evaluation;
 import dev.loris.train.LoraTrainer;
+import dev.loris.train.TrainingCheckpoint;
 import dev.loris.train.TrainingRun;
+import dev.loris.train.data.BatchStream;
 import dev.loris.train.data.DataFormat;
 import dev.loris.train.data.DataOptions;
 import dev.loris.train.data.DataPosition;
@@ -27,6 +29,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) fine-tuning of a Hugging Face model folder on a
@@ -114,8 +118,25 @@ final class TrainCommand implements Runnable {
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: the epochs decide)")
     int maxSteps;
 
-    @Option(names = "--save-steps", defaultValue = "0", description = "Save the adapter every N steps (0: at the end only)")
+    @Option(names = "--save-steps", defaultValue = "0", description = "Write a resumable checkpoint every N steps "
+            + "(0: the adapter at the end only)")
     int saveSteps;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint, exactly as if it"
+            + " had not stopped (same settings required)")
+    boolean resume;
+
+    @Option(names = "--eval-steps", defaultValue = "0", description = "Evaluate the held-out split every N steps "
+            + "(0: before and after training only)")
+    int evalSteps;
+
+    @Option(names = "--early-stopping-patience", defaultValue = "0", description = "Stop after this many evaluations "
+            + "without improvement and keep the best adapter (needs --eval-steps; 0: off)")
+    int patience;
+
+    @Option(names = "--early-stopping-threshold", defaultValue = "0", description = "Smallest fall of the eval loss "
+            + "that counts as an improvement (${DEFAULT-VALUE})")
+    double minImprovement;
 
     @Option(names = "--eval-fraction", defaultValue = "0.05", description = "Share of examples held out (${DEFAULT-VALUE})")
     double evalFraction;
@@ -147,34 +168,65 @@ final class TrainCommand implements Runnable {
                 .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
                 .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
                 .withCacheDir(this.out.resolve("data-cache"));
+        if (patience > 0 && evalSteps <= 0) {
+            throw new LorisException("--early-stopping-patience " + patience + " needs evaluations",
+                    "give --eval-steps N as well");
+        }
+        Optional<Path> checkpoint = resume ? TrainingCheckpoint.latest(this.out) : Optional.empty();
+        if (resume && checkpoint.isEmpty()) {
+            throw new LorisException("--resume: " + this.out + " holds no checkpoint", "a run writes them with"
+                    + " --save-steps N; start without --resume to train from the beginning");
+        }
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
              Decoder decoder = Decoder.open(model, acc, p, projections);
-             LoraAdapter lora = adapter != null ? LoraAdapter.load(decoder, adapter)
-                     : LoraAdapter.attach(decoder, loraConfig());
+             LoraAdapter lora = checkpoint.isPresent() ? LoraAdapter.load(decoder, checkpoint.get())
+                     : adapter != null ? LoraAdapter.load(decoder, adapter) : LoraAdapter.attach(decoder, loraConfig());
              TrainingData dataset = TrainingData.prepare(data, tokenizer, options)) {
             out.printf(Locale.ROOT, "loris: %s on %s (%s%s), LoRA r %d on %s; %s%n", model, acc.description(),
                     p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", lora.config().rank(),
                     String.join(",", lora.config().targetModules()), dataset.stats());
             int steps = totalSteps(dataset);
+            Map<String, String> settings = resumeSettings(steps);
+            TrainingCheckpoint.State state = checkpoint.map(c -> TrainingCheckpoint.read(c, settings)).orElse(null);
             double before = Evaluation.loss(decoder, dataset.evalBatches());
-            LoraTrainer.Settings settings = new LoraTrainer.Settings(
+            LoraTrainer.Settings trainerSettings = new LoraTrainer.Settings(
                     new LearningRateSchedule(LearningRateSchedule.shape(schedule), lr, Math.min(warmupSteps, steps),
                             steps),
                     new Optimizer.AdamW(0.9, 0.999, 1e-8, weightDecay), maxGradNorm, seed);
             TrainingRun.Summary summary;
-            try (LoraTrainer trainer = new LoraTrainer(decoder, lora, settings)) {
-                summary = TrainingRun.run(trainer, lora, dataset.trainBatches(DataPosition.START, epochsFor(steps, dataset)),
-                        new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, model.toString(), !noProgress),
-                        r -> { });
+            try (LoraTrainer trainer = new LoraTrainer(decoder, lora, trainerSettings)) {
+                if (state != null) {
+                    TrainingCheckpoint.restore(checkpoint.get(), trainer, state);
+                    out.printf(Locale.ROOT, "loris: resuming from %s (step %d of %d)%n", checkpoint.get(), state.step(),
+                            steps);
+                }
+                BatchStream stream = dataset.trainBatches(state != null ? state.next() : DataPosition.START,
+                        epochsFor(steps, dataset));
+                summary = TrainingRun.run(trainer, lora, new TrainingRun.Data(stream, stream::position,
+                                dataset.evalBatches()),
+                        new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, model.toString(), !noProgress,
+                                evalSteps, new TrainingRun.EarlyStopping(patience, minImprovement), settings),
+                        state, r -> { });
             }
             double after = Evaluation.loss(decoder, dataset.evalBatches());
             out.println("loris: " + summary);
             if (!Double.isNaN(before)) {
-                out.printf(Locale.ROOT, "loris: eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%n", before, after,
-                        Math.exp(before), Math.exp(after));
+                out.printf(Locale.ROOT, "loris: eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%s%n", before, after,
+                        Math.exp(before), Math.exp(after), summary.stoppedEarly() ? ", the best adapter kept" : "");
             }
             out.flush();
         }
+    }
+
+    /** What a resumed run must share with the one it continues (TrainingCheckpoint refuses a mismatch). */
+    private Map<String, String> resumeSettings(int steps) {
+        return TrainingCheckpoint.settings("model", model.toAbsolutePath().normalize(), "data",
+                data.toAbsolutePath().normalize(), "format", format, "chat-template", chatTemplate,
+                "train-on-all-tokens", allTokens, "lora-r", rank, "lora-alpha", alpha, "lora-dropout", dropout,
+                "rslora", rsLora, "targets", targets, "load-in-4bit", loadIn4bit, "max-seq-length", maxSeqLength,
+                "batch-size", batchSize, "grad-accum", gradAccum, "lr", lr, "schedule", schedule, "warmup-steps",
+                warmupSteps, "weight-decay", weightDecay, "max-grad-norm", maxGradNorm, "steps", steps,
+                "eval-fraction", evalFraction, "seed", seed, "precision", precision);
     }
 
     private LoraConfig loraConfig() {

@@ -105,6 +105,19 @@ public final class LoraTrainer implements AutoCloseable {
         return optimizer;
     }
 
+    /** Every optimizer this trainer steps: the adapter's, then one per module trained in full (checkpoints). */
+    public List<Optimizer> optimizers() {
+        List<Optimizer> all = new ArrayList<>();
+        all.add(optimizer);
+        all.addAll(fullModuleOptimizers);
+        return all;
+    }
+
+    /** Continues a resumed run: the next step is {@code stepsDone + 1} (its rate and dropout seeds follow). */
+    public void resumeAt(int stepsDone) {
+        this.step = stepsDone;
+    }
+
     @Override
     public void close() {
         optimizer.close();

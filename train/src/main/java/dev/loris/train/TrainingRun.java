@@ -1,96 +1,246 @@
 package dev.loris.train;
 
+import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
+import dev.loris.model.Folders;
 import dev.loris.model.decoder.Batch;
+import dev.loris.train.data.DataPosition;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.Units;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * A LoRA training run around {@link LoraTrainer}: takes accumulation windows of batches from a source, steps,
- * shows a progress bar (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, saves the adapter
- * every {@code saveSteps} (checkpoint-N) and at the end (adapter/), draws loss.png, and returns a summary. The
- * caller owns the decoder, adapter and trainer.
+ * A LoRA training run around {@link LoraTrainer}: takes accumulation windows of batches, steps, shows a progress
+ * bar (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, evaluates the held-out batches
+ * every {@code evalSteps} (eval loss and perplexity; early stopping after {@code patience} evaluations without
+ * improvement, keeping the best adapter), writes a resumable checkpoint every {@code saveSteps}
+ * ({@link TrainingCheckpoint}), saves the adapter at the end (adapter/; the best one when early stopping is
+ * on), draws loss.png and returns a summary. The caller owns the decoder, adapter and trainer; to resume it
+ * builds them from the checkpoint and passes the checkpoint's state.
  */
 public final class TrainingRun {
     /** Where and how often; {@code progress} false for tests and logs (no bar). */
     public record Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, String baseModel,
-                          boolean progress) {
+                          boolean progress, int evalSteps, EarlyStopping earlyStopping, Map<String, String> settings) {
+        /** No periodic evaluation, no early stopping, no settings recorded for resume. */
+        public Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, String baseModel,
+                       boolean progress) {
+            this(maxSteps, gradientAccumulation, saveSteps, out, baseModel, progress, 0, EarlyStopping.OFF, Map.of());
+        }
     }
 
-    /** What the run did. */
+    /** Stop when the eval loss has not fallen by more than {@code minImprovement} for {@code patience} evaluations. */
+    public record EarlyStopping(int patience, double minImprovement) {
+        public static final EarlyStopping OFF = new EarlyStopping(0, 0);
+
+        public boolean on() {
+            return patience > 0;
+        }
+    }
+
+    /** The run's batches: training windows come from {@code train}, whose next position {@code position} tells. */
+    public record Data(Iterator<Batch> train, Supplier<DataPosition> position, Iterable<Batch> eval) {
+        /** Lists (tests): the position is (epoch 0, batches taken). */
+        public static Data of(List<Batch> train, List<Batch> eval) {
+            int[] taken = {0};
+            Iterator<Batch> it = train.iterator();
+            Iterator<Batch> counting = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Batch next() {
+                    taken[0]++;
+                    return it.next();
+                }
+            };
+            return new Data(counting, () -> new DataPosition(0, taken[0]), eval);
+        }
+    }
+
+    /** What the run did; {@code bestEvalLoss} NaN without evaluation. */
     public record Summary(int steps, double firstLoss, double lastLoss, double seconds, long tokens,
-                          long peakDeviceBytes, Path adapter, Path metrics, Path lossPlot) {
+                          long peakDeviceBytes, Path adapter, Path metrics, Path lossPlot, double bestEvalLoss,
+                          int bestStep, boolean stoppedEarly) {
         public double tokensPerSecond() {
             return tokens / Math.max(seconds, 1e-9);
         }
 
         @Override
         public String toString() {
+            String eval = Double.isNaN(bestEvalLoss) ? "" : String.format(Locale.ROOT, "; best eval loss %.4f at"
+                    + " step %d%s", bestEvalLoss, bestStep, stoppedEarly ? " (stopped early: no improvement since)" : "");
             return String.format(Locale.ROOT, "%d steps in %.1f s (%.0f tokens/s), loss %.4f -> %.4f, peak device"
-                    + " memory %s; adapter %s, metrics %s, loss curve %s", steps, seconds, tokensPerSecond(),
-                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), adapter, metrics, lossPlot);
+                    + " memory %s%s; adapter %s, metrics %s, loss curve %s", steps, seconds, tokensPerSecond(),
+                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), eval, adapter, metrics, lossPlot);
         }
     }
 
-    private TrainingRun() {
+    private final LoraTrainer trainer;
+    private final LoraAdapter adapter;
+    private final Data data;
+    private final Options options;
+    private final Accelerator acc;
+    private final List<double[]> curve = new ArrayList<>();
+    private final List<double[]> evalCurve = new ArrayList<>();
+    private long tokens;
+    private double first = Double.NaN;
+    private double last = Double.NaN;
+    private double bestEval = Double.NaN;
+    private int bestStep;
+    private int evalsWithoutImprovement;
+
+    private TrainingRun(LoraTrainer trainer, LoraAdapter adapter, Data data, Options options) {
+        this.trainer = trainer;
+        this.adapter = adapter;
+        this.data = data;
+        this.options = options;
+        this.acc = adapter.decoder().accelerator();
     }
 
-    /** Trains until {@code maxSteps} or the source ends; {@code onStep} sees every step (may be a no-op). */
+    /** A new run: trains until {@code maxSteps} or the data ends; {@code onStep} sees every step (may be a no-op). */
     public static Summary run(LoraTrainer trainer, LoraAdapter adapter, Iterator<Batch> batches, Options options,
                               Consumer<LoraTrainer.StepResult> onStep) {
-        Accelerator acc = adapter.decoder().accelerator();
-        Path out = options.out();
-        List<double[]> curve = new ArrayList<>();
-        long tokens = 0;
+        return run(trainer, adapter, Data.of(toList(batches), List.of()), options, null, onStep);
+    }
+
+    /**
+     * A run over {@code data}; with {@code resumed} (the state of the checkpoint the trainer, adapter and data were
+     * restored from) it continues that run: metrics after the checkpoint's step are dropped and logging goes on.
+     */
+    public static Summary run(LoraTrainer trainer, LoraAdapter adapter, Data data, Options options,
+                              TrainingCheckpoint.State resumed, Consumer<LoraTrainer.StepResult> onStep) {
+        return new TrainingRun(trainer, adapter, data, options).go(resumed, onStep);
+    }
+
+    private Summary go(TrainingCheckpoint.State resumed, Consumer<LoraTrainer.StepResult> onStep) {
+        Path out = createFolder(options.out());
+        Path metricsFile = out.resolve("metrics.jsonl");
+        if (resumed != null) {
+            restore(resumed, metricsFile);
+        }
         long start = System.nanoTime();
-        double first = Double.NaN;
-        double last = Double.NaN;
-        try (MetricsLog metrics = new MetricsLog(createFolder(out).resolve("metrics.jsonl"), false);
-             ProgressBar bar = options.progress() ? bar(options.maxSteps()) : null) {
-            while (trainer.stepsDone() < options.maxSteps()) {
-                List<Batch> window = nextWindow(batches, options.gradientAccumulation());
+        boolean stoppedEarly = false;
+        try (MetricsLog metrics = new MetricsLog(metricsFile, resumed != null);
+             ProgressBar bar = options.progress() ? bar(options.maxSteps(), trainer.stepsDone()) : null) {
+            while (trainer.stepsDone() < options.maxSteps() && !stoppedEarly) {
+                List<Batch> window = nextWindow(data.train(), options.gradientAccumulation());
                 if (window.isEmpty()) {
                     break;
                 }
                 long stepStart = System.nanoTime();
                 LoraTrainer.StepResult r = trainer.step(window);
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
-                tokens += r.tokens();
-                first = Double.isNaN(first) ? r.loss() : first;
-                last = r.loss();
-                curve.add(new double[] {r.step(), r.loss()});
+                record(r);
                 long device = acc.memoryStats().currentBytes();
                 metrics.step(r, seconds, device);
+                String message = String.format(Locale.ROOT, "loss %.4f lr %.2e %.0f tok/s %s", r.loss(),
+                        r.learningRate(), r.tokens() / Math.max(seconds, 1e-9), Units.bytes(device));
+                if (options.evalSteps() > 0 && r.step() % options.evalSteps() == 0) {
+                    stoppedEarly = evaluate(r.step(), metrics);
+                    message += String.format(Locale.ROOT, " eval %.4f", evalCurve.getLast()[1]);
+                }
                 if (bar != null) {
                     bar.stepTo(r.step());
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f lr %.2e %.0f tok/s %s", r.loss(),
-                            r.learningRate(), r.tokens() / Math.max(seconds, 1e-9), Units.bytes(device)));
+                    bar.setExtraMessage(message);
                 }
                 onStep.accept(r);
                 if (options.saveSteps() > 0 && r.step() % options.saveSteps() == 0) {
-                    adapter.save(out.resolve("checkpoint-" + r.step()), options.baseModel());
+                    checkpoint(r.step());
                 }
             }
         }
         Path adapterFolder = out.resolve("adapter");
-        adapter.save(adapterFolder, options.baseModel());
+        if (options.earlyStopping().on() && Files.isDirectory(out.resolve("best"))) {
+            replace(out.resolve("best"), adapterFolder);
+        } else {
+            adapter.save(adapterFolder, options.baseModel());
+        }
         Path plot = out.resolve("loss.png");
         if (!curve.isEmpty()) {
-            LossPlot.write(plot, curve, List.of(), "LoRA training loss");
+            LossPlot.write(plot, curve, evalCurve, "LoRA training loss");
         }
         return new Summary(trainer.stepsDone(), first, last, (System.nanoTime() - start) / 1e9, tokens,
-                acc.memoryStats().peakBytes(), adapterFolder, out.resolve("metrics.jsonl"), plot);
+                acc.memoryStats().peakBytes(), adapterFolder, metricsFile, plot, bestEval, bestStep, stoppedEarly);
+    }
+
+    private void record(LoraTrainer.StepResult r) {
+        tokens += r.tokens();
+        first = Double.isNaN(first) ? r.loss() : first;
+        last = r.loss();
+        curve.add(new double[] {r.step(), r.loss()});
+    }
+
+    /** Evaluates, logs, keeps the best adapter; true when early stopping says stop. */
+    private boolean evaluate(int step, MetricsLog metrics) {
+        double loss = Evaluation.loss(adapter.decoder(), data.eval());
+        if (Double.isNaN(loss)) {
+            throw new LorisException("--eval-steps " + options.evalSteps() + " asks for evaluations but the"
+                    + " held-out split has no labelled tokens", "raise --eval-fraction, or leave --eval-steps out");
+        }
+        evalCurve.add(new double[] {step, loss});
+        metrics.write(MetricsLog.eval(step, loss));
+        if (Double.isNaN(bestEval) || loss < bestEval - options.earlyStopping().minImprovement()) {
+            bestEval = loss;
+            bestStep = step;
+            evalsWithoutImprovement = 0;
+            if (options.earlyStopping().on()) {
+                Path partial = options.out().resolve("best.partial");
+                adapter.save(partial, options.baseModel());
+                replace(partial, options.out().resolve("best"));
+            }
+            return false;
+        }
+        evalsWithoutImprovement++;
+        return options.earlyStopping().on() && evalsWithoutImprovement >= options.earlyStopping().patience();
+    }
+
+    private void checkpoint(int step) {
+        TrainingCheckpoint.save(options.out(), trainer, adapter, new TrainingCheckpoint.State(step,
+                data.position().get(), tokens, bestEval, bestStep, evalsWithoutImprovement, options.settings()),
+                options.baseModel());
+    }
+
+    /** Picks up a resumed run's counters and curve, and drops metrics logged after its checkpoint. */
+    private void restore(TrainingCheckpoint.State state, Path metricsFile) {
+        tokens = state.tokens();
+        bestEval = state.bestEvalLoss();
+        bestStep = state.bestStep();
+        evalsWithoutImprovement = state.evalsWithoutImprovement();
+        for (MetricsLog.Line line : MetricsLog.truncateAfter(metricsFile, state.step())) {
+            if (line.eval()) {
+                evalCurve.add(new double[] {line.step(), line.loss()});
+            } else {
+                first = Double.isNaN(first) ? line.loss() : first;
+                last = line.loss();
+                curve.add(new double[] {line.step(), line.loss()});
+            }
+        }
+    }
+
+    private static void replace(Path from, Path to) {
+        try {
+            Folders.deleteTree(to);
+            Files.move(from, to);
+        } catch (IOException e) {
+            throw new LorisException("cannot move " + from + " to " + to + ": " + e.getMessage(),
+                    "check the --out folder");
+        }
     }
 
     private static List<Batch> nextWindow(Iterator<Batch> batches, int size) {
@@ -101,16 +251,22 @@ public final class TrainingRun {
         return window;
     }
 
-    private static ProgressBar bar(int steps) {
-        return new ProgressBarBuilder().setTaskName("train").setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250).setUnit(" steps", 1).build();
+    private static List<Batch> toList(Iterator<Batch> batches) {
+        List<Batch> list = new ArrayList<>();
+        batches.forEachRemaining(list::add);
+        return list;
+    }
+
+    private static ProgressBar bar(int steps, int done) {
+        return new ProgressBarBuilder().setTaskName("train").setInitialMax(steps).startsFrom(done, java.time.Duration.ZERO)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1).build();
     }
 
     private static Path createFolder(Path out) {
         try {
             return Files.createDirectories(out);
-        } catch (java.io.IOException e) {
-            throw new dev.loris.LorisException("cannot create " + out + ": " + e.getMessage(),
+        } catch (IOException e) {
+            throw new LorisException("cannot create " + out + ": " + e.getMessage(),
                     "choose an --out folder you can write");
         }
     }

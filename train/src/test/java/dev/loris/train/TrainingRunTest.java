@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,6 +71,107 @@ class TrainingRunTest {
              Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
              LoraAdapter loaded = LoraAdapter.load(decoder, out.resolve("adapter"))) {
             assertEquals(4, loaded.config().rank());
+        }
+    }
+
+    /**
+     * A run stopped after its step-4 checkpoint and resumed from it (a fresh decoder, adapter and trainer built
+     * from the checkpoint) ends with the adapter bit for bit equal to an uninterrupted run's, dropout included;
+     * metrics.jsonl holds each step once.
+     */
+    @Test
+    void resumingFromACheckpointContinuesBitForBit() throws IOException {
+        List<Batch> data = batches(16, 3);
+        LoraConfig config = LoraConfig.defaults().withRank(4, 8).withDropout(0.1);
+        Map<String, float[]> whole = train(out.resolve("whole"), data, config, 8, null);
+        Path resumed = out.resolve("resumed");
+        train(resumed, data, config, 4, null); // the "killed" run: its last checkpoint is step 4
+        Files.writeString(resumed.resolve("metrics.jsonl"), "{\"step\": 5, \"loss\": 9.9}\n{\"step\": 6, \"lo",
+                java.nio.file.StandardOpenOption.APPEND); // lines the killed run logged past it, one cut short
+        Map<String, float[]> continued = train(resumed, data, config, 8, resumed.resolve("checkpoint-4"));
+        assertEquals(whole.keySet(), continued.keySet());
+        for (String name : whole.keySet()) {
+            assertTrue(java.util.Arrays.equals(whole.get(name), continued.get(name)), name + " differs after resume");
+        }
+        List<String> lines = Files.readAllLines(resumed.resolve("metrics.jsonl"));
+        assertEquals(8, lines.size(), String.join("\n", lines));
+        for (int i = 0; i < 8; i++) {
+            assertEquals(i + 1, new ObjectMapper().readTree(lines.get(i)).get("step").asInt());
+        }
+    }
+
+    /**
+     * With an eval split that the training data contradicts, the eval loss rises after its first evaluations:
+     * early stopping ends the run after `patience` evaluations without improvement and adapter/ is the best
+     * evaluation's adapter, not the last.
+     */
+    @Test
+    void earlyStoppingKeepsTheBestAdapter() throws IOException {
+        Random random = new Random(9);
+        List<Batch> train = new ArrayList<>();
+        List<Batch> eval = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int[] seq = random.ints(10, 3, 263).toArray();
+            train.add(Batch.of(seq));
+        }
+        eval.add(Batch.of(random.ints(10, 3, 263).toArray()));
+        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+                new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 2e-2, 0, 40), Optimizer.AdamW.defaults(),
+                1.0, 5);
+        TrainingRun.Summary summary;
+        try (Accelerator acc = Accelerator.open("jvm");
+             Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
+             LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
+             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
+            summary = TrainingRun.run(trainer, adapter, TrainingRun.Data.of(train, eval),
+                    new TrainingRun.Options(40, 1, 0, out, "hf-models/mistral", false, 2,
+                            new TrainingRun.EarlyStopping(2, 0), Map.of()), null, r -> { });
+            assertTrue(summary.stoppedEarly(), summary.toString());
+            assertTrue(summary.steps() < 40 && summary.steps() == summary.bestStep() + 4, summary.toString());
+            try (Decoder fresh = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
+                 LoraAdapter best = LoraAdapter.load(fresh, out.resolve("adapter"))) {
+                assertEquals(summary.bestEvalLoss(), Evaluation.loss(fresh, eval), 1e-6);
+            }
+        }
+        long evals = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("eval_loss")).count();
+        assertEquals(summary.steps() / 2, evals);
+    }
+
+    private static List<Batch> batches(int count, long seed) {
+        Random random = new Random(seed);
+        List<Batch> data = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            data.add(Batch.of(random.ints(10, 3, 263).toArray()));
+        }
+        return data;
+    }
+
+    /** Trains to {@code steps} (2 batches a step, a checkpoint every 2), from {@code checkpoint} when given. */
+    private static Map<String, float[]> train(Path folder, List<Batch> data, LoraConfig config, int steps,
+                                              Path checkpoint) {
+        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+                new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, 5e-3, 2, 8), Optimizer.AdamW.defaults(),
+                1.0, 11);
+        try (Accelerator acc = Accelerator.open("jvm");
+             Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
+             LoraAdapter adapter = checkpoint != null ? LoraAdapter.load(decoder, checkpoint)
+                     : LoraAdapter.attach(decoder, config);
+             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
+            TrainingCheckpoint.State state = null;
+            List<Batch> rest = data;
+            if (checkpoint != null) {
+                state = TrainingCheckpoint.read(checkpoint, Map.of("run", "test"));
+                TrainingCheckpoint.restore(checkpoint, trainer, state);
+                rest = data.subList(state.next().index(), data.size());
+            }
+            TrainingRun.Data source = TrainingRun.Data.of(rest, List.of());
+            int offset = data.size() - rest.size();
+            TrainingRun.run(trainer, adapter, new TrainingRun.Data(source.train(),
+                            () -> new dev.loris.train.data.DataPosition(0, offset + source.position().get().index()),
+                            List.of()),
+                    new TrainingRun.Options(steps, 2, 2, folder, "hf-models/mistral", false, 0,
+                            TrainingRun.EarlyStopping.OFF, Map.of("run", "test")), state, r -> { });
+            return adapter.read();
         }
     }
 }

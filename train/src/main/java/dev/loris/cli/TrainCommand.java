@@ -9,7 +9,10 @@ import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.tokenizer.Tokenizer;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.train.Evaluation;
-import dev.loris.train.LoraTrainer;
+import dev.loris.train.FullFineTuning;
+import dev.loris.train.LoraParameters;
+import dev.loris.train.TrainableParameters;
+import dev.loris.train.Trainer;
 import dev.loris.train.TrainingRun;
 import dev.loris.train.data.DataFormat;
 import dev.loris.train.data.DataOptions;
@@ -29,13 +32,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) fine-tuning of a Hugging Face model folder on a
- * dataset, writing the adapter, checkpoints, metrics.jsonl and loss.png under --out. The steps: open the
- * device, the tokenizer and the model; attach a new adapter (or continue one with --adapter); prepare the
- * dataset (train/data); train (LoraTrainer through TrainingRun); evaluate the held-out split before and after.
+ * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) or full fine-tuning (--method full) of a Hugging Face
+ * model folder on a dataset, writing the adapter (or the whole model), checkpoints, metrics.jsonl and loss.png
+ * under --out. The steps: open the device, the tokenizer and the model; attach a new adapter (or continue one
+ * with --adapter), or make every weight trainable; prepare the dataset (train/data); train (Trainer through
+ * TrainingRun); evaluate the held-out split before and after.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune a model with LoRA on a dataset; writes an adapter PEFT and Loris load.")
+        description = "Fine-tune a model with LoRA (an adapter PEFT and Loris load) or in full (a model folder) on a"
+                + " dataset.")
 final class TrainCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
     Path model;
@@ -56,6 +61,11 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--train-on-all-tokens", description = "Train on prompts too, not only on the assistant's responses")
     boolean allTokens;
+
+    @Option(names = "--method", defaultValue = "lora", description = "lora: train a LoRA adapter (saved to"
+            + " adapter/); full: train every weight with f32 master weights (saved to model/ as a checkpoint like the"
+            + " base; needs about 16 bytes a parameter with adamw, 10 with adamw8bit) (${DEFAULT-VALUE})")
+    String method;
 
     @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank (${DEFAULT-VALUE})")
     int rank;
@@ -91,13 +101,24 @@ final class TrainCommand implements Runnable {
     @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate (${DEFAULT-VALUE})")
     double lr;
 
+    @Option(names = "--embedding-lr", paramLabel = "LR", description = "Learning rate of embed_tokens and lm_head"
+            + " where they train (--method full, or an adapter's modules_to_save); continued pretraining uses 2 to 10"
+            + " times less than --lr (Unsloth's embedding_learning_rate). Default: --lr")
+    Double embeddingLr;
+
+    @Option(names = "--optim", defaultValue = "adamw", description = "adamw; adamw8bit (moments stored as"
+            + " bitsandbytes-style blockwise 8-bit codes: 2 instead of 8 bytes a parameter); sgd (momentum 0.9)"
+            + " (${DEFAULT-VALUE})")
+    String optim;
+
     @Option(names = "--schedule", defaultValue = "linear", description = "constant, linear or cosine (${DEFAULT-VALUE})")
     String schedule;
 
     @Option(names = "--warmup-steps", defaultValue = "5", description = "Linear warm-up steps (${DEFAULT-VALUE})")
     int warmupSteps;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW's decoupled weight decay (${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "Weight decay (AdamW's decoupled one; not"
+            + " applied to norms and biases) (${DEFAULT-VALUE})")
     double weightDecay;
 
     @Option(names = "--max-grad-norm", defaultValue = "1", description = "Clip the gradient norm; 0 turns it off (${DEFAULT-VALUE})")
@@ -109,7 +130,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: the epochs decide)")
     int maxSteps;
 
-    @Option(names = "--save-steps", defaultValue = "0", description = "Save the adapter every N steps (0: at the end only)")
+    @Option(names = "--save-steps", defaultValue = "0", description = "Save the adapter (or model) every N steps (0: at"
+            + " the end only)")
     int saveSteps;
 
     @Option(names = "--eval-fraction", defaultValue = "0.05", description = "Share of examples held out (${DEFAULT-VALUE})")
@@ -137,28 +159,32 @@ final class TrainCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         Precision p = ModelLoading.precision(precision);
+        boolean full = fullFineTuning();
         ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
+        Optimizer.Kind optimizer = Optimizer.named(optim, weightDecay);
+        double embeddingMultiplier = embeddingLr == null ? 1 : embeddingLr / lr;
         DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
                 .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
                 .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
                 .withCacheDir(this.out.resolve("data-cache"));
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
              Decoder decoder = Decoder.open(model, acc, p, projections);
-             LoraAdapter lora = adapter != null ? LoraAdapter.load(decoder, adapter)
-                     : LoraAdapter.attach(decoder, loraConfig());
+             TrainableParameters trained = full ? FullFineTuning.of(decoder, model, embeddingMultiplier)
+                     : LoraParameters.owning(adapter != null ? LoraAdapter.load(decoder, adapter)
+                             : LoraAdapter.attach(decoder, loraConfig()), model.toString(), embeddingMultiplier);
              TrainingData dataset = TrainingData.prepare(data, tokenizer, options)) {
-            out.printf(Locale.ROOT, "loris: %s on %s (%s%s), LoRA r %d on %s; %s%n", model, acc.description(),
-                    p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", lora.config().rank(),
-                    String.join(",", lora.config().targetModules()), dataset.stats());
+            out.printf(Locale.ROOT, "loris: %s on %s (%s%s), %s, %s; %s%n", model, acc.description(),
+                    p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", describe(trained),
+                    optimizer.name(), dataset.stats());
             int steps = totalSteps(dataset);
             double before = Evaluation.loss(decoder, dataset.evalBatches());
-            LoraTrainer.Settings settings = new LoraTrainer.Settings(
+            Trainer.Settings settings = new Trainer.Settings(
                     new LearningRateSchedule(LearningRateSchedule.shape(schedule), lr, Math.min(warmupSteps, steps),
                             steps),
-                    new Optimizer.AdamW(0.9, 0.999, 1e-8, weightDecay), maxGradNorm, seed);
+                    optimizer, maxGradNorm, seed);
             TrainingRun.Summary summary;
-            try (LoraTrainer trainer = new LoraTrainer(decoder, lora, settings)) {
-                summary = TrainingRun.run(trainer, lora, dataset.trainBatches(DataPosition.START, epochsFor(steps, dataset)),
+            try (Trainer trainer = new Trainer(decoder, trained, settings)) {
+                summary = TrainingRun.run(trainer, dataset.trainBatches(DataPosition.START, epochsFor(steps, dataset)),
                         new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, model.toString(), !noProgress),
                         r -> { });
             }
@@ -170,6 +196,33 @@ final class TrainCommand implements Runnable {
             }
             out.flush();
         }
+    }
+
+    /** --method: whether every weight trains; full fine-tuning refuses what only LoRA can do. */
+    private boolean fullFineTuning() {
+        boolean full = switch (method.toLowerCase(Locale.ROOT)) {
+            case "lora" -> false;
+            case "full" -> true;
+            default -> throw new LorisException("--method " + method + " is not known", "use lora or full");
+        };
+        if (full && (loadIn4bit || adapter != null)) {
+            throw new LorisException("--method full trains every weight, so it cannot take "
+                    + (loadIn4bit ? "--load-in-4bit (4-bit weights do not train)" : "--adapter"),
+                    "drop that option, or use --method lora");
+        }
+        if (embeddingLr != null && !(embeddingLr >= 0)) {
+            throw new LorisException("--embedding-lr " + embeddingLr + " is negative", "give a learning rate of 0"
+                    + " or more, e.g. 5e-6");
+        }
+        return full;
+    }
+
+    private static String describe(TrainableParameters trained) {
+        long parameters = trained.groups().stream().mapToLong(TrainableParameters.Group::length).sum();
+        return trained instanceof LoraParameters lora
+                ? String.format(Locale.ROOT, "LoRA r %d on %s (%,d parameters)", lora.adapter().config().rank(),
+                        String.join(",", lora.adapter().config().targetModules()), parameters)
+                : String.format(Locale.ROOT, "full fine-tuning (%,d parameters)", parameters);
     }
 
     private LoraConfig loraConfig() {

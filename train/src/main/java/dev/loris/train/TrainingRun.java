@@ -1,6 +1,5 @@
 package dev.loris.train;
 
-import dev.loris.lora.LoraAdapter;
 import dev.loris.model.decoder.Batch;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.Units;
@@ -17,10 +16,10 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * A LoRA training run around {@link LoraTrainer}: takes accumulation windows of batches from a source, steps,
- * shows a progress bar (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, saves the adapter
- * every {@code saveSteps} (checkpoint-N) and at the end (adapter/), draws loss.png, and returns a summary. The
- * caller owns the decoder, adapter and trainer.
+ * A training run around {@link Trainer}: takes accumulation windows of batches from a source, steps, shows a
+ * progress bar (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, saves what trains (a
+ * LoRA adapter or the whole model) every {@code saveSteps} (checkpoint-N) and at the end (adapter/ or model/),
+ * draws loss.png, and returns a summary. The caller owns the decoder, the trained parameters and the trainer.
  */
 public final class TrainingRun {
     /** Where and how often; {@code progress} false for tests and logs (no bar). */
@@ -47,9 +46,10 @@ public final class TrainingRun {
     }
 
     /** Trains until {@code maxSteps} or the source ends; {@code onStep} sees every step (may be a no-op). */
-    public static Summary run(LoraTrainer trainer, LoraAdapter adapter, Iterator<Batch> batches, Options options,
-                              Consumer<LoraTrainer.StepResult> onStep) {
-        Accelerator acc = adapter.decoder().accelerator();
+    public static Summary run(Trainer trainer, Iterator<Batch> batches, Options options,
+                              Consumer<Trainer.StepResult> onStep) {
+        TrainableParameters parameters = trainer.parameters();
+        Accelerator acc = trainer.decoder().accelerator();
         Path out = options.out();
         List<double[]> curve = new ArrayList<>();
         long tokens = 0;
@@ -64,7 +64,7 @@ public final class TrainingRun {
                     break;
                 }
                 long stepStart = System.nanoTime();
-                LoraTrainer.StepResult r = trainer.step(window);
+                Trainer.StepResult r = trainer.step(window);
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 tokens += r.tokens();
                 first = Double.isNaN(first) ? r.loss() : first;
@@ -79,15 +79,15 @@ public final class TrainingRun {
                 }
                 onStep.accept(r);
                 if (options.saveSteps() > 0 && r.step() % options.saveSteps() == 0) {
-                    adapter.save(out.resolve("checkpoint-" + r.step()), options.baseModel());
+                    parameters.save(out.resolve("checkpoint-" + r.step()));
                 }
             }
         }
-        Path adapterFolder = out.resolve("adapter");
-        adapter.save(adapterFolder, options.baseModel());
+        Path adapterFolder = out.resolve(parameters.savedName());
+        parameters.save(adapterFolder);
         Path plot = out.resolve("loss.png");
         if (!curve.isEmpty()) {
-            LossPlot.write(plot, curve, List.of(), "LoRA training loss");
+            LossPlot.write(plot, curve, List.of(), "training loss");
         }
         return new Summary(trainer.stepsDone(), first, last, (System.nanoTime() - start) / 1e9, tokens,
                 acc.memoryStats().peakBytes(), adapterFolder, out.resolve("metrics.jsonl"), plot);

@@ -42,15 +42,15 @@ class TrainingRunTest {
         for (int i = 0; i < 12; i++) {
             data.add(Batch.of(random.ints(10, 3, 263).toArray()));
         }
-        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+        Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.COSINE, 3e-3, 1, 6), Optimizer.AdamW.defaults(),
                 1.0, 5);
         TrainingRun.Summary summary;
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
-            summary = TrainingRun.run(trainer, adapter, data.iterator(),
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "hf-models/mistral"), settings)) {
+            summary = TrainingRun.run(trainer, data.iterator(),
                     new TrainingRun.Options(6, 2, 3, out, "hf-models/mistral", false), r -> { });
         }
         assertEquals(6, summary.steps());

@@ -6,7 +6,9 @@ import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.DecoderWeights;
 import dev.loris.model.decoder.DenseProjection;
 import dev.loris.model.decoder.LayerWeights;
+import dev.loris.model.decoder.Precision;
 import dev.loris.model.decoder.Projection;
+import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.TensorInfo;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
@@ -217,10 +219,19 @@ public final class FullFineTuning implements TrainableParameters {
         return List.copyOf(tensors.keySet());
     }
 
-    /** The master values of every trained tensor by checkpoint name, on the host (tests, saving). */
+    /** The master values of every trained tensor by checkpoint name, on the host (tests, diagnostics). */
     public Map<String, float[]> read() {
-        FloatArray host = new FloatArray(master.length());
-        master.copyTo(host);
+        return byName(master);
+    }
+
+    /** The gradients by checkpoint name, on the host (tests, diagnostics). */
+    public Map<String, float[]> readGradients() {
+        return byName(gradients);
+    }
+
+    private Map<String, float[]> byName(DeviceArray flat) {
+        FloatArray host = new FloatArray(flat.length());
+        flat.copyTo(host);
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Tensor t : tensors.values()) {
             values.put(t.name(), slice(host, t.offset(), t.length()));
@@ -229,21 +240,24 @@ public final class FullFineTuning implements TrainableParameters {
     }
 
     /**
-     * Writes the trained model to {@code folder} as the base checkpoint is laid out (same tensor names, order and
-     * dtypes, sharded at 5 GB, config and tokenizer files copied), atomically; our decoder and transformers load
-     * it as they load the base. The masters are rounded once to each tensor's stored type.
+     * Writes the trained model to {@code folder} as the base checkpoint is laid out (same tensor names and
+     * order, sharded at 5 GB, config and tokenizer files copied), atomically; our decoder and transformers load
+     * it as they load the base. Trained tensors are stored in the precision the model trained in, as
+     * save_pretrained stores a model's current dtype: bf16 (the masters rounded as the decoder's weights were,
+     * so the saved model computes exactly what the trained one did) or f32 (the masters themselves).
      */
     @Override
     public void save(Path folder) {
         FloatArray host = new FloatArray(master.length());
         master.copyTo(host);
+        Dtype type = decoder.precision() == Precision.F32 ? Dtype.F32 : Dtype.BF16;
         try (CheckpointRewrite rewrite = CheckpointRewrite.of(baseFolder)) {
             List<String> missing = new ArrayList<>(tensors.keySet());
             for (String name : rewrite.names()) {
                 TensorInfo info = rewrite.info(name);
                 Tensor t = tensors.get(name);
                 if (t != null && info.elementCount() == t.length() && info.dtype().readableAsFloat()) {
-                    rewrite.replace(name, info.dtype(), () -> slice(host, t.offset(), t.length()));
+                    rewrite.replace(name, type, () -> slice(host, t.offset(), t.length()));
                     missing.remove(name);
                 } else {
                     rewrite.keep(name, info.dtype());

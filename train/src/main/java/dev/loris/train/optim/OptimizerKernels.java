@@ -59,15 +59,15 @@ public final class OptimizerKernels {
      * momentum never rounds to 0 or flips. Weight decay comes first, as in torch's AdamW (bitsandbytes decays
      * after the step: a difference of order lr²·wd).
      *
-     * <p>Grid: local = {@link #BLOCK}, global = any multiple of it; each work-group strides over the blocks,
-     * one element per work-item.
+     * <p>Grid: local = {@link #BLOCK} (exactly), global = any multiple of it; each work-group strides over the
+     * blocks, one element per work-item; both block maxima come from one tree reduction in local memory.
      */
     public static void adamW8bit(KernelContext ctx, FloatArray params, FloatArray grads, long offset,
                                  ByteArray codes1, ByteArray codes2, FloatArray absmax1, FloatArray absmax2,
                                  FloatArray maps, float lr, float beta1, float beta2, float eps,
                                  float weightDecay, float gradScale, float biasCorrection1, float biasCorrection2Sqrt,
                                  long n) {
-        float[] partial = ctx.allocateFloatLocalArray(BLOCK);
+        float[] partial = ctx.allocateFloatLocalArray(2 * BLOCK);
         float stepSize = lr / biasCorrection1;
         float decay = 1f - lr * weightDecay;
         long blocks = (n + BLOCK - 1) / BLOCK;
@@ -84,8 +84,21 @@ public final class OptimizerKernels {
                 float denominator = TornadoMath.sqrt(vi) / biasCorrection2Sqrt + eps;
                 params.set(offset + i, p - stepSize * (mi / denominator));
             }
-            float maxM = BlockReductions.max(ctx, partial, TornadoMath.abs(mi));
-            float maxV = BlockReductions.max(ctx, partial, vi);
+            // both block maxima in one tree: |m| in partial[0 .. BLOCK), v in partial[BLOCK ..)
+            int lid = ctx.localIdx;
+            partial[lid] = TornadoMath.abs(mi);
+            partial[BLOCK + lid] = vi;
+            for (int stride = BLOCK / 2; stride > 0; stride = stride / 2) {
+                ctx.localBarrier();
+                if (lid < stride) {
+                    partial[lid] = TornadoMath.max(partial[lid], partial[lid + stride]);
+                    partial[BLOCK + lid] = TornadoMath.max(partial[BLOCK + lid], partial[BLOCK + lid + stride]);
+                }
+            }
+            ctx.localBarrier();
+            float maxM = partial[0];
+            float maxV = partial[BLOCK];
+            ctx.localBarrier();
             if (ctx.localIdx == 0) {
                 absmax1.set(block, maxM);
                 absmax2.set(block, maxV);

@@ -5,6 +5,7 @@ import dev.loris.model.CheckpointRewrite;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.DecoderWeights;
 import dev.loris.model.decoder.DenseProjection;
+import dev.loris.model.decoder.HostCopies;
 import dev.loris.model.decoder.LayerWeights;
 import dev.loris.model.decoder.Precision;
 import dev.loris.model.decoder.Projection;
@@ -161,23 +162,12 @@ public final class FullFineTuning implements TrainableParameters {
     private FloatArray initialMaster(long total) {
         FloatArray host = new FloatArray(total);
         for (Tensor t : tensors.values()) {
-            float[] values = floats(t.weight());
+            float[] values = HostCopies.floats(t.weight());
             for (int i = 0; i < values.length; i++) {
                 host.set(t.offset() + i, values[i]);
             }
         }
         return host;
-    }
-
-    private static float[] floats(DeviceArray array) {
-        if (array.arrayType() == BFloat16Array.class) {
-            BFloat16Array host = new BFloat16Array(array.length());
-            array.copyTo(host);
-            return host.toFloatArray();
-        }
-        FloatArray host = new FloatArray(array.length());
-        array.copyTo(host);
-        return host.toHeapArray();
     }
 
     @Override
@@ -234,7 +224,7 @@ public final class FullFineTuning implements TrainableParameters {
         flat.copyTo(host);
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Tensor t : tensors.values()) {
-            values.put(t.name(), slice(host, t.offset(), t.length()));
+            values.put(t.name(), HostCopies.slice(host, t.offset(), t.length()));
         }
         return values;
     }
@@ -257,7 +247,7 @@ public final class FullFineTuning implements TrainableParameters {
                 TensorInfo info = rewrite.info(name);
                 Tensor t = tensors.get(name);
                 if (t != null && info.elementCount() == t.length() && info.dtype().readableAsFloat()) {
-                    rewrite.replace(name, type, () -> slice(host, t.offset(), t.length()));
+                    rewrite.replace(name, type, () -> HostCopies.slice(host, t.offset(), t.length()));
                     missing.remove(name);
                 } else {
                     rewrite.keep(name, info.dtype());
@@ -275,14 +265,6 @@ public final class FullFineTuning implements TrainableParameters {
     @Override
     public String savedName() {
         return "model";
-    }
-
-    private static float[] slice(FloatArray host, long offset, long count) {
-        float[] values = new float[Math.toIntExact(count)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = host.get(offset + i);
-        }
-        return values;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.loris.lora;
 import dev.loris.LorisException;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.GradientSink;
+import dev.loris.model.decoder.HostCopies;
 import dev.loris.model.decoder.LayerWeights;
 import dev.loris.model.decoder.Projection;
 import dev.loris.model.safetensors.SafetensorsFile;
@@ -203,8 +204,8 @@ public final class LoraAdapter implements GradientSink, AutoCloseable {
         flat.copyTo(host);
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Module m : modules) {
-            values.put(m.aName(), slice(host, m.offsetA, (long) config.rank() * m.in));
-            values.put(m.bName(), slice(host, m.offsetB, (long) m.out * config.rank()));
+            values.put(m.aName(), HostCopies.slice(host, m.offsetA, (long) config.rank() * m.in));
+            values.put(m.bName(), HostCopies.slice(host, m.offsetB, (long) m.out * config.rank()));
         }
         return values;
     }
@@ -273,14 +274,6 @@ public final class LoraAdapter implements GradientSink, AutoCloseable {
             Module m = byName.get(p.name());
             return m == null ? p : new LoraProjection(p, this, m.offsetA, m.offsetB);
         });
-    }
-
-    private static float[] slice(FloatArray host, long offset, long count) {
-        float[] values = new float[Math.toIntExact(count)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = host.get(offset + i);
-        }
-        return values;
     }
 
     /** Frees the adapter's buffers (the decoder's projections still refer to it: close the decoder too). */

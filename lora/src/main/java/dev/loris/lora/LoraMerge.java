@@ -1,19 +1,12 @@
 package dev.loris.lora;
 
 import dev.loris.LorisException;
-import dev.loris.model.Folders;
+import dev.loris.model.CheckpointRewrite;
 import dev.loris.model.safetensors.Dtype;
-import dev.loris.model.safetensors.SafetensorsCheckpoint;
 import dev.loris.model.safetensors.SafetensorsFile;
-import dev.loris.model.safetensors.SafetensorsWriter;
 import dev.loris.model.safetensors.TensorInfo;
 
-import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -25,12 +18,10 @@ import java.util.stream.IntStream;
  * result is a checkpoint folder transformers loads as it loads the base: safetensors (sharded at 5 GB as
  * save_pretrained does), with config.json, generation_config.json and the tokenizer files copied.
  *
- * <p>Streaming: each merged tensor is computed when the writer reaches it, so memory holds one tensor at a time.
- * Atomic: the folder is written beside the target under a hidden name and renamed into place when complete.
+ * <p>Streaming and atomic through {@link CheckpointRewrite}: each merged tensor is computed when the writer
+ * reaches it, and the folder appears complete or not at all.
  */
 public final class LoraMerge {
-    private static final long SHARD_BYTES = 5_000_000_000L;
-
     private LoraMerge() {
     }
 
@@ -61,53 +52,36 @@ public final class LoraMerge {
 
     /** {@code forcedType} null: 16-bit output as the base's dtype (bf16 for an f32 base). */
     static void merge(Path baseFolder, LoraConfig config, Map<String, float[]> values, Path out, Dtype forcedType) {
-        Path temporary = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merging");
-        try (SafetensorsCheckpoint base = SafetensorsCheckpoint.open(baseFolder)) {
-            Folders.deleteTree(temporary);
-            SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        try (CheckpointRewrite rewrite = CheckpointRewrite.of(baseFolder)) {
             int merged = 0;
-            for (String name : base.names()) {
-                TensorInfo info = base.info(name);
+            for (String name : rewrite.names()) {
+                TensorInfo info = rewrite.info(name);
                 String module = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : null;
                 float[] a = module == null ? null : values.get(module + ".lora_A.weight");
                 float[] full = values.get(name);
-                Dtype type = forcedType != null ? forcedType : outputType(info.dtype());
+                Dtype type = forcedType != null ? forcedType : CheckpointRewrite.sixteenBit(info.dtype());
                 if (a != null) {
                     float[] b = values.get(module + ".lora_B.weight");
-                    writer.addComputed(name, type, info.shape(), () -> type.encode(mergedWeight(base, info, a, b,
-                            config)));
+                    rewrite.replace(name, type, () -> mergedWeight(rewrite, info, a, b, config));
                     merged++;
                 } else if (full != null) {
-                    writer.addComputed(name, type, info.shape(), () -> type.encode(full));
-                } else if (info.dtype() == type || !info.dtype().readableAsFloat()) {
-                    writer.add(name, info.dtype(), info.shape(), base.data(name));
+                    rewrite.replace(name, type, () -> full);
                 } else {
-                    writer.addComputed(name, type, info.shape(), () -> type.encode(widen(base, info)));
+                    rewrite.keep(name, type);
                 }
             }
             if (merged == 0) {
                 throw new LorisException("none of the adapter's modules is in the checkpoint " + baseFolder,
                         "merge the adapter into the base model it was trained on");
             }
-            writer.writeSharded(temporary, SHARD_BYTES);
-            copyModelFiles(baseFolder, temporary);
-            replace(temporary, out);
-        } catch (IOException e) {
-            throw new LorisException("cannot write the merged model to " + out + ": " + e.getMessage(),
-                    "check free space (a merged model is as large as its base) and permissions");
-        } finally {
-            try {
-                Folders.deleteTree(temporary);
-            } catch (IOException ignored) {
-                // nothing left behind when it can be removed; a failure to remove is not the error to report
-            }
+            rewrite.writeTo(out);
         }
     }
 
     /** W + s · B (out, r) · A (r, in), in f32, rows in parallel. */
-    private static float[] mergedWeight(SafetensorsCheckpoint base, TensorInfo info, float[] a, float[] b,
+    private static float[] mergedWeight(CheckpointRewrite base, TensorInfo info, float[] a, float[] b,
                                         LoraConfig config) {
-        float[] w = widen(base, info);
+        float[] w = base.floats(info.name());
         int out = (int) info.shape()[0];
         int in = (int) info.shape()[1];
         int r = config.rank();
@@ -127,45 +101,5 @@ public final class LoraMerge {
             }
         });
         return w;
-    }
-
-    private static float[] widen(SafetensorsCheckpoint base, TensorInfo info) {
-        MemorySegment data = base.data(info.name());
-        float[] values = new float[Math.toIntExact(info.elementCount())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = info.dtype().floatAt(data, i);
-        }
-        return values;
-    }
-
-    /** 16-bit output: the base's own type, or bf16 for an f32 base. */
-    private static Dtype outputType(Dtype base) {
-        return base == Dtype.F16 ? Dtype.F16 : Dtype.BF16;
-    }
-
-    /** Copies everything of the model folder but weights: config, generation config, tokenizer, chat template. */
-    private static void copyModelFiles(Path from, Path to) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(from)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                boolean weights = name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json")
-                        || name.endsWith(".bin") || name.endsWith(".pt") || name.endsWith(".pth")
-                        || name.endsWith(".gguf") || name.startsWith(".") || name.startsWith("expected");
-                if (!weights && Files.isRegularFile(file)) {
-                    Files.copy(file, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    /** Puts the complete folder {@code ready} where {@code target} is: renames, removing an older one. */
-    private static void replace(Path ready, Path target) throws IOException {
-        Path old = target.toAbsolutePath().resolveSibling("." + target.getFileName() + ".old");
-        Folders.deleteTree(old);
-        if (Files.exists(target)) {
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(ready, target, StandardCopyOption.ATOMIC_MOVE);
-        Folders.deleteTree(old);
     }
 }

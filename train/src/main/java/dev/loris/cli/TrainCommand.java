@@ -9,7 +9,10 @@ import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.tokenizer.Tokenizer;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.train.Evaluation;
-import dev.loris.train.LoraTrainer;
+import dev.loris.train.FullFineTuning;
+import dev.loris.train.LoraParameters;
+import dev.loris.train.TrainableParameters;
+import dev.loris.train.Trainer;
 import dev.loris.train.TrainingCheckpoint;
 import dev.loris.train.TrainingRun;
 import dev.loris.train.data.BatchStream;
@@ -33,13 +36,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) fine-tuning of a Hugging Face model folder on a
- * dataset, writing the adapter, checkpoints, metrics.jsonl and loss.png under --out. The steps: open the
- * device, the tokenizer and the model; attach a new adapter (or continue one with --adapter); prepare the
- * dataset (train/data); train (LoraTrainer through TrainingRun); evaluate the held-out split before and after.
+ * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) or full fine-tuning (--method full) of a Hugging Face
+ * model folder on a dataset, writing the adapter (or the whole model), checkpoints, metrics.jsonl and loss.png
+ * under --out. The steps: open the device, the tokenizer and the model; attach a new adapter (or continue one
+ * with --adapter), or make every weight trainable; prepare the dataset (train/data); train (Trainer through
+ * TrainingRun); evaluate the held-out split before and after.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune a model with LoRA on a dataset; writes an adapter PEFT and Loris load.")
+        description = "Fine-tune a model with LoRA (an adapter PEFT and Loris load) or in full (a model folder) on a"
+                + " dataset.")
 final class TrainCommand implements Runnable {
     /** Read before parsing by {@link TrainConfigFile}, which turns the file into flags; listed here for --help. */
     @Option(names = "--config", paramLabel = "FILE", description = "Settings from a YAML file, keys named as these "
@@ -65,6 +70,11 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--train-on-all-tokens", description = "Train on prompts too, not only on the assistant's responses")
     boolean allTokens;
+
+    @Option(names = "--method", defaultValue = "lora", description = "lora: train a LoRA adapter (saved to"
+            + " adapter/); full: train every weight with f32 master weights (saved to model/ as a checkpoint like the"
+            + " base; needs about 16 bytes a parameter with adamw, 10 with adamw8bit) (${DEFAULT-VALUE})")
+    String method;
 
     @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank (${DEFAULT-VALUE})")
     int rank;
@@ -100,13 +110,24 @@ final class TrainCommand implements Runnable {
     @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate (${DEFAULT-VALUE})")
     double lr;
 
+    @Option(names = "--embedding-lr", paramLabel = "LR", description = "Learning rate of embed_tokens and lm_head"
+            + " where they train (--method full, or an adapter's modules_to_save); continued pretraining uses 2 to 10"
+            + " times less than --lr (Unsloth's embedding_learning_rate). Default: --lr")
+    Double embeddingLr;
+
+    @Option(names = "--optim", defaultValue = "adamw", description = "adamw; adamw8bit (moments stored as"
+            + " bitsandbytes-style blockwise 8-bit codes: 2 instead of 8 bytes a parameter); sgd (momentum 0.9)"
+            + " (${DEFAULT-VALUE})")
+    String optim;
+
     @Option(names = "--schedule", defaultValue = "linear", description = "constant, linear or cosine (${DEFAULT-VALUE})")
     String schedule;
 
     @Option(names = "--warmup-steps", defaultValue = "5", description = "Linear warm-up steps (${DEFAULT-VALUE})")
     int warmupSteps;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW's decoupled weight decay (${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "Weight decay (AdamW's decoupled one; not"
+            + " applied to norms and biases) (${DEFAULT-VALUE})")
     double weightDecay;
 
     @Option(names = "--max-grad-norm", defaultValue = "1", description = "Clip the gradient norm; 0 turns it off (${DEFAULT-VALUE})")
@@ -118,8 +139,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: the epochs decide)")
     int maxSteps;
 
-    @Option(names = "--save-steps", defaultValue = "0", description = "Write a resumable checkpoint every N steps "
-            + "(0: the adapter at the end only)")
+    @Option(names = "--save-steps", defaultValue = "0", description = "Write a resumable checkpoint (with the adapter"
+            + " or model) every N steps (0: save at the end only)")
     int saveSteps;
 
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint, exactly as if it"
@@ -131,7 +152,7 @@ final class TrainCommand implements Runnable {
     int evalSteps;
 
     @Option(names = "--early-stopping-patience", defaultValue = "0", description = "Stop after this many evaluations "
-            + "without improvement and keep the best adapter (needs --eval-steps; 0: off)")
+            + "without improvement and keep the best (needs --eval-steps; 0: off)")
     int patience;
 
     @Option(names = "--early-stopping-threshold", defaultValue = "0", description = "Smallest fall of the eval loss "
@@ -163,7 +184,10 @@ final class TrainCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         Precision p = ModelLoading.precision(precision);
+        boolean full = fullFineTuning();
         ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
+        Optimizer.Kind optimizer = Optimizer.named(optim, weightDecay);
+        double embeddingMultiplier = embeddingLr == null ? 1 : embeddingLr / lr;
         DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
                 .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
                 .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
@@ -179,22 +203,23 @@ final class TrainCommand implements Runnable {
         }
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
              Decoder decoder = Decoder.open(model, acc, p, projections);
-             LoraAdapter lora = checkpoint.isPresent() ? LoraAdapter.load(decoder, checkpoint.get())
-                     : adapter != null ? LoraAdapter.load(decoder, adapter) : LoraAdapter.attach(decoder, loraConfig());
+             TrainableParameters trained = full ? FullFineTuning.of(decoder, model, embeddingMultiplier)
+                     : LoraParameters.owning(adapter != null ? LoraAdapter.load(decoder, adapter)
+                             : LoraAdapter.attach(decoder, loraConfig()), model.toString(), embeddingMultiplier);
              TrainingData dataset = TrainingData.prepare(data, tokenizer, options)) {
-            out.printf(Locale.ROOT, "loris: %s on %s (%s%s), LoRA r %d on %s; %s%n", model, acc.description(),
-                    p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", lora.config().rank(),
-                    String.join(",", lora.config().targetModules()), dataset.stats());
+            out.printf(Locale.ROOT, "loris: %s on %s (%s%s), %s, %s; %s%n", model, acc.description(),
+                    p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", describe(trained),
+                    optimizer.name(), dataset.stats());
             int steps = totalSteps(dataset);
             Map<String, String> settings = resumeSettings(steps);
             TrainingCheckpoint.State state = checkpoint.map(c -> TrainingCheckpoint.read(c, settings)).orElse(null);
             double before = Evaluation.loss(decoder, dataset.evalBatches());
-            LoraTrainer.Settings trainerSettings = new LoraTrainer.Settings(
+            Trainer.Settings trainerSettings = new Trainer.Settings(
                     new LearningRateSchedule(LearningRateSchedule.shape(schedule), lr, Math.min(warmupSteps, steps),
                             steps),
-                    new Optimizer.AdamW(0.9, 0.999, 1e-8, weightDecay), maxGradNorm, seed);
+                    optimizer, maxGradNorm, seed);
             TrainingRun.Summary summary;
-            try (LoraTrainer trainer = new LoraTrainer(decoder, lora, trainerSettings)) {
+            try (Trainer trainer = new Trainer(decoder, trained, trainerSettings)) {
                 if (state != null) {
                     TrainingCheckpoint.restore(checkpoint.get(), trainer, state);
                     out.printf(Locale.ROOT, "loris: resuming from %s (step %d of %d)%n", checkpoint.get(), state.step(),
@@ -202,17 +227,16 @@ final class TrainCommand implements Runnable {
                 }
                 BatchStream stream = dataset.trainBatches(state != null ? state.next() : DataPosition.START,
                         epochsFor(steps, dataset));
-                summary = TrainingRun.run(trainer, lora, new TrainingRun.Data(stream, stream::position,
-                                dataset.evalBatches()),
-                        new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, model.toString(), !noProgress,
-                                evalSteps, new TrainingRun.EarlyStopping(patience, minImprovement), settings),
+                summary = TrainingRun.run(trainer, new TrainingRun.Data(stream, stream::position, dataset.evalBatches()),
+                        new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, !noProgress, evalSteps,
+                                new TrainingRun.EarlyStopping(patience, minImprovement), settings),
                         state, r -> { });
             }
             double after = Evaluation.loss(decoder, dataset.evalBatches());
             out.println("loris: " + summary);
             if (!Double.isNaN(before)) {
                 out.printf(Locale.ROOT, "loris: eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%s%n", before, after,
-                        Math.exp(before), Math.exp(after), summary.stoppedEarly() ? ", the best adapter kept" : "");
+                        Math.exp(before), Math.exp(after), summary.stoppedEarly() ? "; the best was kept" : "");
             }
             out.flush();
         }
@@ -222,11 +246,39 @@ final class TrainCommand implements Runnable {
     private Map<String, String> resumeSettings(int steps) {
         return TrainingCheckpoint.settings("model", model.toAbsolutePath().normalize(), "data",
                 data.toAbsolutePath().normalize(), "format", format, "chat-template", chatTemplate,
-                "train-on-all-tokens", allTokens, "lora-r", rank, "lora-alpha", alpha, "lora-dropout", dropout,
-                "rslora", rsLora, "targets", targets, "load-in-4bit", loadIn4bit, "max-seq-length", maxSeqLength,
-                "batch-size", batchSize, "grad-accum", gradAccum, "lr", lr, "schedule", schedule, "warmup-steps",
-                warmupSteps, "weight-decay", weightDecay, "max-grad-norm", maxGradNorm, "steps", steps,
-                "eval-fraction", evalFraction, "seed", seed, "precision", precision);
+                "train-on-all-tokens", allTokens, "method", method, "lora-r", rank, "lora-alpha", alpha,
+                "lora-dropout", dropout, "rslora", rsLora, "targets", targets, "adapter", adapter, "load-in-4bit",
+                loadIn4bit, "max-seq-length", maxSeqLength, "batch-size", batchSize, "grad-accum", gradAccum, "lr", lr,
+                "embedding-lr", embeddingLr, "optim", optim, "schedule", schedule, "warmup-steps", warmupSteps,
+                "weight-decay", weightDecay, "max-grad-norm", maxGradNorm, "steps", steps, "eval-fraction",
+                evalFraction, "seed", seed, "precision", precision);
+    }
+
+    /** --method: whether every weight trains; full fine-tuning refuses what only LoRA can do. */
+    private boolean fullFineTuning() {
+        boolean full = switch (method.toLowerCase(Locale.ROOT)) {
+            case "lora" -> false;
+            case "full" -> true;
+            default -> throw new LorisException("--method " + method + " is not known", "use lora or full");
+        };
+        if (full && (loadIn4bit || adapter != null)) {
+            throw new LorisException("--method full trains every weight, so it cannot take "
+                    + (loadIn4bit ? "--load-in-4bit (4-bit weights do not train)" : "--adapter"),
+                    "drop that option, or use --method lora");
+        }
+        if (embeddingLr != null && !(embeddingLr >= 0)) {
+            throw new LorisException("--embedding-lr " + embeddingLr + " is negative", "give a learning rate of 0"
+                    + " or more, e.g. 5e-6");
+        }
+        return full;
+    }
+
+    private static String describe(TrainableParameters trained) {
+        long parameters = trained.groups().stream().mapToLong(TrainableParameters.Group::length).sum();
+        return trained instanceof LoraParameters lora
+                ? String.format(Locale.ROOT, "LoRA r %d on %s (%,d parameters)", lora.adapter().config().rank(),
+                        String.join(",", lora.adapter().config().targetModules()), parameters)
+                : String.format(Locale.ROOT, "full fine-tuning (%,d parameters)", parameters);
     }
 
     private LoraConfig loraConfig() {

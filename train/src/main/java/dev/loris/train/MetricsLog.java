@@ -41,7 +41,7 @@ final class MetricsLog implements AutoCloseable {
         }
     }
 
-    void step(LoraTrainer.StepResult r, double seconds, long deviceBytes) {
+    void step(Trainer.StepResult r, double seconds, long deviceBytes) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("step", r.step());
         line.put("loss", r.loss());

@@ -1,7 +1,6 @@
 package dev.loris.train;
 
 import dev.loris.LorisException;
-import dev.loris.lora.LoraAdapter;
 import dev.loris.model.Folders;
 import dev.loris.model.decoder.Batch;
 import dev.loris.train.data.DataPosition;
@@ -23,22 +22,22 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A LoRA training run around {@link LoraTrainer}: takes accumulation windows of batches, steps, shows a progress
- * bar (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, evaluates the held-out batches
- * every {@code evalSteps} (eval loss and perplexity; early stopping after {@code patience} evaluations without
- * improvement, keeping the best adapter), writes a resumable checkpoint every {@code saveSteps}
- * ({@link TrainingCheckpoint}), saves the adapter at the end (adapter/; the best one when early stopping is
- * on), draws loss.png and returns a summary. The caller owns the decoder, adapter and trainer; to resume it
- * builds them from the checkpoint and passes the checkpoint's state.
+ * A training run around {@link Trainer}: takes accumulation windows of batches, steps, shows a progress bar
+ * (tokens/s, loss, learning rate, device memory, ETA), logs metrics.jsonl, evaluates the held-out batches every
+ * {@code evalSteps} (eval loss and perplexity; early stopping after {@code patience} evaluations without
+ * improvement, keeping the best), writes a resumable checkpoint every {@code saveSteps}
+ * ({@link TrainingCheckpoint}), saves what trained at the end (adapter/ or model/; the best when early stopping
+ * is on), draws loss.png and returns a summary. The caller owns the decoder, the trained parameters and the
+ * trainer; to resume it builds them as the run did, restores the checkpoint into the trainer and passes the
+ * checkpoint's state.
  */
 public final class TrainingRun {
     /** Where and how often; {@code progress} false for tests and logs (no bar). */
-    public record Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, String baseModel,
-                          boolean progress, int evalSteps, EarlyStopping earlyStopping, Map<String, String> settings) {
+    public record Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, boolean progress,
+                          int evalSteps, EarlyStopping earlyStopping, Map<String, String> settings) {
         /** No periodic evaluation, no early stopping, no settings recorded for resume. */
-        public Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, String baseModel,
-                       boolean progress) {
-            this(maxSteps, gradientAccumulation, saveSteps, out, baseModel, progress, 0, EarlyStopping.OFF, Map.of());
+        public Options(int maxSteps, int gradientAccumulation, int saveSteps, Path out, boolean progress) {
+            this(maxSteps, gradientAccumulation, saveSteps, out, progress, 0, EarlyStopping.OFF, Map.of());
         }
     }
 
@@ -75,7 +74,7 @@ public final class TrainingRun {
 
     /** What the run did; {@code bestEvalLoss} NaN without evaluation. */
     public record Summary(int steps, double firstLoss, double lastLoss, double seconds, long tokens,
-                          long peakDeviceBytes, Path adapter, Path metrics, Path lossPlot, double bestEvalLoss,
+                          long peakDeviceBytes, Path saved, Path metrics, Path lossPlot, double bestEvalLoss,
                           int bestStep, boolean stoppedEarly) {
         public double tokensPerSecond() {
             return tokens / Math.max(seconds, 1e-9);
@@ -86,13 +85,13 @@ public final class TrainingRun {
             String eval = Double.isNaN(bestEvalLoss) ? "" : String.format(Locale.ROOT, "; best eval loss %.4f at"
                     + " step %d%s", bestEvalLoss, bestStep, stoppedEarly ? " (stopped early: no improvement since)" : "");
             return String.format(Locale.ROOT, "%d steps in %.1f s (%.0f tokens/s), loss %.4f -> %.4f, peak device"
-                    + " memory %s%s; adapter %s, metrics %s, loss curve %s", steps, seconds, tokensPerSecond(),
-                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), eval, adapter, metrics, lossPlot);
+                    + " memory %s%s; saved %s, metrics %s, loss curve %s", steps, seconds, tokensPerSecond(),
+                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), eval, saved, metrics, lossPlot);
         }
     }
 
-    private final LoraTrainer trainer;
-    private final LoraAdapter adapter;
+    private final Trainer trainer;
+    private final TrainableParameters parameters;
     private final Data data;
     private final Options options;
     private final Accelerator acc;
@@ -105,30 +104,30 @@ public final class TrainingRun {
     private int bestStep;
     private int evalsWithoutImprovement;
 
-    private TrainingRun(LoraTrainer trainer, LoraAdapter adapter, Data data, Options options) {
+    private TrainingRun(Trainer trainer, Data data, Options options) {
         this.trainer = trainer;
-        this.adapter = adapter;
+        this.parameters = trainer.parameters();
         this.data = data;
         this.options = options;
-        this.acc = adapter.decoder().accelerator();
+        this.acc = trainer.decoder().accelerator();
     }
 
     /** A new run: trains until {@code maxSteps} or the data ends; {@code onStep} sees every step (may be a no-op). */
-    public static Summary run(LoraTrainer trainer, LoraAdapter adapter, Iterator<Batch> batches, Options options,
-                              Consumer<LoraTrainer.StepResult> onStep) {
-        return run(trainer, adapter, Data.of(toList(batches), List.of()), options, null, onStep);
+    public static Summary run(Trainer trainer, Iterator<Batch> batches, Options options,
+                              Consumer<Trainer.StepResult> onStep) {
+        return run(trainer, Data.of(toList(batches), List.of()), options, null, onStep);
     }
 
     /**
      * A run over {@code data}; with {@code resumed} (the state of the checkpoint the trainer, adapter and data were
      * restored from) it continues that run: metrics after the checkpoint's step are dropped and logging goes on.
      */
-    public static Summary run(LoraTrainer trainer, LoraAdapter adapter, Data data, Options options,
-                              TrainingCheckpoint.State resumed, Consumer<LoraTrainer.StepResult> onStep) {
-        return new TrainingRun(trainer, adapter, data, options).go(resumed, onStep);
+    public static Summary run(Trainer trainer, Data data, Options options, TrainingCheckpoint.State resumed,
+                              Consumer<Trainer.StepResult> onStep) {
+        return new TrainingRun(trainer, data, options).go(resumed, onStep);
     }
 
-    private Summary go(TrainingCheckpoint.State resumed, Consumer<LoraTrainer.StepResult> onStep) {
+    private Summary go(TrainingCheckpoint.State resumed, Consumer<Trainer.StepResult> onStep) {
         Path out = createFolder(options.out());
         Path metricsFile = out.resolve("metrics.jsonl");
         if (resumed != null) {
@@ -144,7 +143,7 @@ public final class TrainingRun {
                     break;
                 }
                 long stepStart = System.nanoTime();
-                LoraTrainer.StepResult r = trainer.step(window);
+                Trainer.StepResult r = trainer.step(window);
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 record(r);
                 long device = acc.memoryStats().currentBytes();
@@ -165,21 +164,21 @@ public final class TrainingRun {
                 }
             }
         }
-        Path adapterFolder = out.resolve("adapter");
+        Path saved = out.resolve(parameters.savedName());
         if (options.earlyStopping().on() && Files.isDirectory(out.resolve("best"))) {
-            replace(out.resolve("best"), adapterFolder);
+            replace(out.resolve("best"), saved);
         } else {
-            adapter.save(adapterFolder, options.baseModel());
+            parameters.save(saved);
         }
         Path plot = out.resolve("loss.png");
         if (!curve.isEmpty()) {
-            LossPlot.write(plot, curve, evalCurve, "LoRA training loss");
+            LossPlot.write(plot, curve, evalCurve, "training loss");
         }
         return new Summary(trainer.stepsDone(), first, last, (System.nanoTime() - start) / 1e9, tokens,
-                acc.memoryStats().peakBytes(), adapterFolder, metricsFile, plot, bestEval, bestStep, stoppedEarly);
+                acc.memoryStats().peakBytes(), saved, metricsFile, plot, bestEval, bestStep, stoppedEarly);
     }
 
-    private void record(LoraTrainer.StepResult r) {
+    private void record(Trainer.StepResult r) {
         tokens += r.tokens();
         first = Double.isNaN(first) ? r.loss() : first;
         last = r.loss();
@@ -188,7 +187,7 @@ public final class TrainingRun {
 
     /** Evaluates, logs, keeps the best adapter; true when early stopping says stop. */
     private boolean evaluate(int step, MetricsLog metrics) {
-        double loss = Evaluation.loss(adapter.decoder(), data.eval());
+        double loss = Evaluation.loss(trainer.decoder(), data.eval());
         if (Double.isNaN(loss)) {
             throw new LorisException("--eval-steps " + options.evalSteps() + " asks for evaluations but the"
                     + " held-out split has no labelled tokens", "raise --eval-fraction, or leave --eval-steps out");
@@ -201,7 +200,7 @@ public final class TrainingRun {
             evalsWithoutImprovement = 0;
             if (options.earlyStopping().on()) {
                 Path partial = options.out().resolve("best.partial");
-                adapter.save(partial, options.baseModel());
+                parameters.save(partial);
                 replace(partial, options.out().resolve("best"));
             }
             return false;
@@ -211,9 +210,8 @@ public final class TrainingRun {
     }
 
     private void checkpoint(int step) {
-        TrainingCheckpoint.save(options.out(), trainer, adapter, new TrainingCheckpoint.State(step,
-                data.position().get(), tokens, bestEval, bestStep, evalsWithoutImprovement, options.settings()),
-                options.baseModel());
+        TrainingCheckpoint.save(options.out(), trainer, new TrainingCheckpoint.State(step, data.position().get(),
+                tokens, bestEval, bestStep, evalsWithoutImprovement, options.settings()));
     }
 
     /** Picks up a resumed run's counters and curve, and drops metrics logged after its checkpoint. */

@@ -1,5 +1,13 @@
 package dev.loris.cli;
 
+import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.Precision;
+import dev.loris.model.tokenizer.Tokenizer;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.train.Evaluation;
+import dev.loris.train.data.DataFormat;
+import dev.loris.train.data.DataOptions;
+import dev.loris.train.data.TrainingData;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +19,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code loris train} end to end on the JVM backend: a tiny model folder with a byte-level tokenizer and a small
  * JSONL dataset of chat messages; the run trains, evaluates the held-out split before and after, and writes
- * the adapter, metrics and loss curve; a bad setting is a one-line error.
+ * the adapter, metrics and loss curve; full fine-tuning lowers the eval loss and saves a model folder whose
+ * eval loss, loaded again, is the one the run printed; a bad setting is a one-line error.
  */
 @Tag("tokenizer")
 class TrainCommandTest {
@@ -28,13 +39,7 @@ class TrainCommandTest {
     @Test
     void trainsAnAdapterOnChatDataAndWritesItsOutputs() throws IOException {
         Path model = TinyByteLevelModel.write(dir.resolve("model"));
-        Path data = dir.resolve("chat.jsonl");
-        StringBuilder rows = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            rows.append("{\"messages\": [{\"role\": \"user\", \"content\": \"add ").append(i).append(" and 1\"},")
-                    .append(" {\"role\": \"assistant\", \"content\": \"").append(i + 1).append("\"}]}\n");
-        }
-        Files.writeString(data, rows);
+        Path data = chatData(dir.resolve("chat.jsonl"));
         Path out = dir.resolve("out");
         CliRun result = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
                 "--device", "jvm", "--precision", "f32", "--max-steps", "6", "--batch-size", "2", "--max-seq-length", "64",
@@ -51,6 +56,35 @@ class TrainCommandTest {
     }
 
     @Test
+    void fullFineTuningLowersTheLossAndSavesAModelThatComputesIt() throws IOException {
+        Path model = TinyByteLevelModel.write(dir.resolve("model"));
+        Path data = chatData(dir.resolve("chat.jsonl"));
+        Path out = dir.resolve("out");
+        CliRun result = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--device", "jvm", "--precision", "f32", "--method", "full", "--optim", "adamw", "--embedding-lr", "1e-4",
+                "--max-steps", "6", "--batch-size", "2", "--max-seq-length", "64", "--grad-accum", "1",
+                "--warmup-steps", "1", "--lr", "1e-3", "--eval-fraction", "0.2", "--no-progress");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("full fine-tuning"), result.out());
+        Matcher eval = Pattern.compile("eval loss ([0-9.]+) -> ([0-9.]+)").matcher(result.out());
+        assertTrue(eval.find(), result.out());
+        double before = Double.parseDouble(eval.group(1));
+        double after = Double.parseDouble(eval.group(2));
+        assertTrue(after < before, result.out());
+        assertTrue(Files.exists(out.resolve("model/config.json")));
+        assertTrue(Files.exists(out.resolve("model/tokenizer.json")));
+        DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse("auto")).withResponsesOnly(true)
+                .withMaxSeqLength(64).withBatchSize(2).withEvalFraction(0.2).withSeed(3407)
+                .withCacheDir(dir.resolve("cache"));
+        try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open("jvm");
+             Decoder saved = Decoder.open(out.resolve("model"), acc, Precision.F32);
+             TrainingData dataset = TrainingData.prepare(data, tokenizer, options)) {
+            assertEquals(after, Evaluation.loss(saved, dataset.evalBatches()), 5.1e-5,
+                    "the saved model's eval loss is the trained model's");
+        }
+    }
+
+    @Test
     void badSettingsAreOneLineErrors() throws IOException {
         Path model = TinyByteLevelModel.write(dir.resolve("model"));
         Path data = dir.resolve("text.jsonl");
@@ -60,6 +94,24 @@ class TrainCommandTest {
         assertEquals(1, targets.exitCode());
         assertTrue(targets.err().startsWith("loris: LoRA target module 'qkv_proj'"), targets.err());
         assertTrue(!targets.err().contains("\tat "), "no stack trace: " + targets.err());
+        CliRun quantised = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
+                dir.resolve("o").toString(), "--device", "jvm", "--method", "full", "--load-in-4bit", "--no-progress");
+        assertEquals(1, quantised.exitCode());
+        assertTrue(quantised.err().startsWith("loris: --method full trains every weight"), quantised.err());
+        CliRun optimizer = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
+                dir.resolve("o").toString(), "--device", "jvm", "--optim", "adam", "--no-progress");
+        assertEquals(1, optimizer.exitCode());
+        assertTrue(optimizer.err().startsWith("loris: optimizer 'adam' is not known"), optimizer.err());
+    }
+
+    private static Path chatData(Path data) throws IOException {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            rows.append("{\"messages\": [{\"role\": \"user\", \"content\": \"add ").append(i).append(" and 1\"},")
+                    .append(" {\"role\": \"assistant\", \"content\": \"").append(i + 1).append("\"}]}\n");
+        }
+        Files.writeString(data, rows);
+        return data;
     }
 
     /**

@@ -52,7 +52,8 @@ class LossCurveAgainstPeftTest {
         try (Accelerator acc = Accelerator.open(spec);
              Decoder decoder = Decoder.open(folder.resolve("model"), acc, precision);
              LoraAdapter adapter = LoraAdapter.load(decoder, folder.resolve("initial-adapter"));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings(s, s.get("lr").asDouble()))) {
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "peft-curve"),
+                     settings(s, s.get("lr").asDouble()))) {
             double[] ours = new double[theirs.size()];
             for (int step = 0; step < ours.length; step++) {
                 ours[step] = trainer.step(window(data.get("windows").get(step))).loss();
@@ -80,9 +81,9 @@ class LossCurveAgainstPeftTest {
         assertTrue(ours[ours.length - 1] < 0.8 * ours[0], report + ": the loss should fall");
     }
 
-    static LoraTrainer.Settings settings(JsonNode s, double lr) {
+    static Trainer.Settings settings(JsonNode s, double lr) {
         int steps = s.get("steps").asInt();
-        return new LoraTrainer.Settings(
+        return new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, lr, s.get("warmup").asInt(), steps),
                 new Optimizer.AdamW(s.get("betas").get(0).asDouble(), s.get("betas").get(1).asDouble(),
                         s.get("eps").asDouble(), s.get("weight_decay").asDouble()),

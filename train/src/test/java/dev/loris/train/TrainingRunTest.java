@@ -43,16 +43,16 @@ class TrainingRunTest {
         for (int i = 0; i < 12; i++) {
             data.add(Batch.of(random.ints(10, 3, 263).toArray()));
         }
-        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+        Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.COSINE, 3e-3, 1, 6), Optimizer.AdamW.defaults(),
                 1.0, 5);
         TrainingRun.Summary summary;
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
-            summary = TrainingRun.run(trainer, adapter, data.iterator(),
-                    new TrainingRun.Options(6, 2, 3, out, "hf-models/mistral", false), r -> { });
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "hf-models/mistral"), settings)) {
+            summary = TrainingRun.run(trainer, data.iterator(),
+                    new TrainingRun.Options(6, 2, 3, out, false), r -> { });
         }
         assertEquals(6, summary.steps());
         assertEquals(120, summary.tokens());
@@ -75,8 +75,8 @@ class TrainingRunTest {
     }
 
     /**
-     * A run stopped after its step-4 checkpoint and resumed from it (a fresh decoder, adapter and trainer built
-     * from the checkpoint) ends with the adapter bit for bit equal to an uninterrupted run's, dropout included;
+     * A run stopped after its step-4 checkpoint and resumed from it (a fresh decoder, adapter and trainer, the
+     * checkpoint restored into them) ends with the adapter bit for bit equal to an uninterrupted run's, dropout included;
      * metrics.jsonl holds each step once.
      */
     @Test
@@ -115,16 +115,16 @@ class TrainingRunTest {
             train.add(Batch.of(seq));
         }
         eval.add(Batch.of(random.ints(10, 3, 263).toArray()));
-        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+        Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 2e-2, 0, 40), Optimizer.AdamW.defaults(),
                 1.0, 5);
         TrainingRun.Summary summary;
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
-            summary = TrainingRun.run(trainer, adapter, TrainingRun.Data.of(train, eval),
-                    new TrainingRun.Options(40, 1, 0, out, "hf-models/mistral", false, 2,
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "hf-models/mistral"), settings)) {
+            summary = TrainingRun.run(trainer, TrainingRun.Data.of(train, eval),
+                    new TrainingRun.Options(40, 1, 0, out, false, 2,
                             new TrainingRun.EarlyStopping(2, 0), Map.of()), null, r -> { });
             assertTrue(summary.stoppedEarly(), summary.toString());
             assertTrue(summary.steps() < 40 && summary.steps() == summary.bestStep() + 4, summary.toString());
@@ -149,14 +149,13 @@ class TrainingRunTest {
     /** Trains to {@code steps} (2 batches a step, a checkpoint every 2), from {@code checkpoint} when given. */
     private static Map<String, float[]> train(Path folder, List<Batch> data, LoraConfig config, int steps,
                                               Path checkpoint) {
-        LoraTrainer.Settings settings = new LoraTrainer.Settings(
+        Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, 5e-3, 2, 8), Optimizer.AdamW.defaults(),
                 1.0, 11);
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(HfFixture.folder("mistral"), acc, Precision.F32);
-             LoraAdapter adapter = checkpoint != null ? LoraAdapter.load(decoder, checkpoint)
-                     : LoraAdapter.attach(decoder, config);
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings)) {
+             LoraAdapter adapter = LoraAdapter.attach(decoder, config);
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "hf-models/mistral"), settings)) {
             TrainingCheckpoint.State state = null;
             List<Batch> rest = data;
             if (checkpoint != null) {
@@ -166,10 +165,10 @@ class TrainingRunTest {
             }
             TrainingRun.Data source = TrainingRun.Data.of(rest, List.of());
             int offset = data.size() - rest.size();
-            TrainingRun.run(trainer, adapter, new TrainingRun.Data(source.train(),
+            TrainingRun.run(trainer, new TrainingRun.Data(source.train(),
                             () -> new dev.loris.train.data.DataPosition(0, offset + source.position().get().index()),
                             List.of()),
-                    new TrainingRun.Options(steps, 2, 2, folder, "hf-models/mistral", false, 0,
+                    new TrainingRun.Options(steps, 2, 2, folder, false, 0,
                             TrainingRun.EarlyStopping.OFF, Map.of("run", "test")), state, r -> { });
             return adapter.read();
         }

@@ -91,8 +91,8 @@ final class DecoderLayer {
         ops.swiGluBackward(a.gate, a.up, b.dIntermediate, b.dGate, b.dUp, (long) t * config.intermediateSize());
         w.gate().backward(c, b.dGate, a.normed2, t, b.dNormed, false, a.savedGate, sink);
         w.up().backward(c, b.dUp, a.normed2, t, b.dNormed, true, a.savedUp, sink);
-        ops.rmsNormBackward(a.middle, w.postAttentionNorm(), b.dNormed, a.inverseRms2, b.dResidualBranch,
-                slot(sink, w.postAttentionNormName(), hidden), b.partials, t, hidden);
+        rmsNormBackward(a.middle, w.postAttentionNorm(), b.dNormed, a.inverseRms2, b.dResidualBranch, sink,
+                w.postAttentionNormName(), b.partials, t, hidden);
         ops.add(gradient, b.dResidualBranch, b.dMiddle, (long) t * hidden);
         // attention: m = x + o(attention(rope(q), rope(k), v))
         w.o().backward(c, b.dMiddle, a.attention, t, b.dAttention, false, a.savedO, sink);
@@ -104,10 +104,10 @@ final class DecoderLayer {
         DeviceArray dK = b.dK;
         if (a.qProjected != null) {
             int headDim = config.headDim();
-            ops.rmsNormBackward(a.qProjected, w.qNorm(), b.dQ, a.qInverseRms, b.dQProjected,
-                    slot(sink, w.qNormName(), headDim), b.partials, t * config.numAttentionHeads(), headDim);
-            ops.rmsNormBackward(a.kProjected, w.kNorm(), b.dK, a.kInverseRms, b.dKProjected,
-                    slot(sink, w.kNormName(), headDim), b.partials, t * config.numKeyValueHeads(), headDim);
+            rmsNormBackward(a.qProjected, w.qNorm(), b.dQ, a.qInverseRms, b.dQProjected, sink, w.qNormName(),
+                    b.partials, t * config.numAttentionHeads(), headDim);
+            rmsNormBackward(a.kProjected, w.kNorm(), b.dK, a.kInverseRms, b.dKProjected, sink, w.kNormName(),
+                    b.partials, t * config.numKeyValueHeads(), headDim);
             dQ = b.dQProjected;
             dK = b.dKProjected;
         }
@@ -115,15 +115,18 @@ final class DecoderLayer {
         w.q().backward(c, dQ, a.normed1, t, b.dNormed, false, a.savedQ, sink);
         w.k().backward(c, dK, a.normed1, t, b.dNormed, true, a.savedK, sink);
         w.v().backward(c, b.dV, a.normed1, t, b.dNormed, true, a.savedV, sink);
-        ops.rmsNormBackward(x, w.inputNorm(), b.dNormed, a.inverseRms1, b.dResidualBranch,
-                slot(sink, w.inputNormName(), hidden), b.partials, t, hidden);
+        rmsNormBackward(x, w.inputNorm(), b.dNormed, a.inverseRms1, b.dResidualBranch, sink, w.inputNormName(),
+                b.partials, t, hidden);
         ops.add(b.dMiddle, b.dResidualBranch, gradient, (long) t * hidden);
     }
 
-    /** The array a norm weight's gradient is added to, or null when the norm is frozen. */
-    private static DeviceArray slot(GradientSink sink, String name, int length) {
-        GradientSink.Slot slot = sink.slot(name, length);
-        return slot == null ? null : slot.whole();
+    /** RMSNorm backward with the norm weight's gradient added to the sink's slot (none when the norm is frozen). */
+    private void rmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
+                                 DeviceArray dX, GradientSink sink, String weightName, DeviceArray partials, int rows,
+                                 int cols) {
+        GradientSink.Slot slot = sink.slot(weightName, cols);
+        ops.rmsNormBackward(x, weight, dOut, inverseRms, dX, slot == null ? null : slot.array(),
+                slot == null ? 0 : slot.offset(), partials, rows, cols);
     }
 
     private AttentionShape shape(int tokens) {

@@ -149,7 +149,7 @@ public final class DenseProjection implements Projection {
                                        int out) {
         GradientSink.Slot dBias = biasName == null ? null : sink.slot(biasName, out);
         if (dBias != null) {
-            c.kernels().columnSums(dy, dBias.whole(), tokens, out, true);
+            c.kernels().columnSums(dy, dBias.array(), dBias.offset(), tokens, out, true);
         }
     }
 

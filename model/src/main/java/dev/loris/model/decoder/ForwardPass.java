@@ -154,25 +154,26 @@ public final class ForwardPass implements AutoCloseable {
             LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink); // scratch: dNormed
             GradientSink.Slot dFinalNorm = sink.slot("model.norm.weight", h);
             ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient,
-                    dFinalNorm == null ? null : dFinalNorm.whole(), scratchBuffers.partials, t, h);
+                    dFinalNorm == null ? null : dFinalNorm.array(), dFinalNorm == null ? 0 : dFinalNorm.offset(),
+                    scratchBuffers.partials, t, h);
             for (int l = decoder.layers.size() - 1; l >= 0; l--) {
                 decoder.layers.get(l).backward(hidden.get(l), gradient, activations.get(l), sink, batch,
                         scratchBuffers);
             }
             GradientSink.Slot dEmbedding = sink.slot("model.embed_tokens.weight", (long) config.vocabSize() * h);
             if (dEmbedding != null) {
-                embeddingBackward(gradient, dEmbedding.whole());
+                embeddingBackward(gradient, dEmbedding);
             }
             acc.synchronize();
         }
     }
 
-    private void embeddingBackward(DeviceArray dHidden, DeviceArray dEmbedding) {
+    private void embeddingBackward(DeviceArray dHidden, GradientSink.Slot dEmbedding) {
         Accelerator acc = decoder.accelerator();
         Embedding.Segments segments = Embedding.segments(IntArray.fromArray(batch.host().ids()), config.vocabSize());
         try (DeviceArray order = acc.upload(segments.order()); DeviceArray starts = acc.upload(segments.starts())) {
-            decoder.compute.kernels().embeddingBackward(dHidden, batch.ids(), order, starts, dEmbedding,
-                    segments.count(), config.hiddenSize());
+            decoder.compute.kernels().embeddingBackward(dHidden, batch.ids(), order, starts, dEmbedding.array(),
+                    dEmbedding.offset(), segments.count(), config.hiddenSize());
             acc.synchronize();
         }
     }

@@ -20,7 +20,7 @@ public interface GradientSink {
 
     /**
      * {@code elements} f32 values from {@code offset} in {@code array}: a whole array, or a view into one flat
-     * buffer that holds many parameters (matrix products write there through offsets).
+     * buffer that holds many parameters (every kernel that writes a gradient takes the offset).
      */
     record Slot(DeviceArray array, long offset, long elements) {
         public Slot {
@@ -33,15 +33,6 @@ public interface GradientSink {
         /** A slot that is a whole array. */
         public static Slot of(DeviceArray array) {
             return new Slot(array, 0, array.length());
-        }
-
-        /** The array, for kernels that take no offset: only for slots that start at 0. */
-        public DeviceArray whole() {
-            if (offset != 0) {
-                throw new IllegalArgumentException("this gradient (" + elements + " values at " + offset + " of "
-                        + array + ") must be an array of its own: the kernel that writes it takes no offset");
-            }
-            return array;
         }
     }
 }

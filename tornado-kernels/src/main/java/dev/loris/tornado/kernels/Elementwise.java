@@ -35,18 +35,18 @@ public final class Elementwise {
     }
 
     /**
-     * sums[c] = (accumulate ? sums[c] : 0) + the sum over rows of x[r][c], for an f32 or bf16 (rows, cols)
-     * matrix, summed in f32 into f32 sums.
+     * sums[offset + c] = (accumulate ? sums[offset + c] : 0) + the sum over rows of x[r][c], for an f32 or bf16
+     * (rows, cols) matrix, summed in f32 into f32 sums (a bias gradient, possibly inside a flat buffer).
      */
-    public static void columnSums(KernelContext ctx, FloatingPointArray x, FloatArray sums, int rows, int cols,
-                                  int accumulate) {
+    public static void columnSums(KernelContext ctx, FloatingPointArray x, FloatArray sums, long offset, int rows,
+                                  int cols, int accumulate) {
         int c = ctx.globalIdx;
         if (c < cols) {
-            float sum = accumulate != 0 ? sums.get(c) : 0f;
+            float sum = accumulate != 0 ? sums.get(offset + c) : 0f;
             for (int r = 0; r < rows; r++) {
                 sum += x.getFloat((long) r * cols + c);
             }
-            sums.set(c, sum);
+            sums.set(offset + c, sum);
         }
     }
 

@@ -50,15 +50,16 @@ public final class Embedding {
 
     /**
      * dWeight[id] += sum of dOut rows of the id's tokens, for the {@code segments} segments of
-     * {@link Segments}: {@code order} and {@code starts} are its arrays, {@code ids} the batch's token ids.
+     * {@link Segments}: {@code order} and {@code starts} are its arrays, {@code ids} the batch's token ids. The
+     * gradient (vocab, hidden) starts at {@code offset} of dWeight (a flat buffer of many parameters, or 0).
      * dOut is f32 or bf16 (FloatingPointArray), dWeight f32.
      */
     public static void backward(KernelContext ctx, FloatingPointArray dOut, IntArray ids, IntArray order,
-                                IntArray starts, FloatArray dWeight, int segments, int hidden) {
+                                IntArray starts, FloatArray dWeight, long offset, int segments, int hidden) {
         for (int s = ctx.globalIdy; s < segments; s += ctx.globalGroupSizeY) {
             int start = starts.get(s);
             int end = starts.get(s + 1);
-            long row = (long) ids.get(order.get(start)) * hidden;
+            long row = offset + (long) ids.get(order.get(start)) * hidden;
             for (int c = ctx.globalIdx; c < hidden; c += ctx.globalGroupSizeX) {
                 float sum = 0f;
                 for (int k = start; k < end; k++) {

@@ -122,6 +122,13 @@ public final class KernelLaunchers {
      */
     public void rmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
                                 DeviceArray dX, DeviceArray dWeight, DeviceArray partials, int rows, int cols) {
+        rmsNormBackward(x, weight, dOut, inverseRms, dX, dWeight, 0, partials, rows, cols);
+    }
+
+    /** As above, the weight gradient at {@code dWeightOffset} of dWeight (a flat buffer of many parameters). */
+    public void rmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
+                                DeviceArray dX, DeviceArray dWeight, long dWeightOffset, DeviceArray partials, int rows,
+                                int cols) {
         rmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut)
                 .set(4, inverseRms).set(5, dX).set(6, cols).launch((long) rows * reductionGroup, reductionGroup, stream);
         if (dWeight != null) {
@@ -130,7 +137,8 @@ public final class KernelLaunchers {
             rmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
                     .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
                     .launch(roundUp(cols, 64), blocks, 64, 1, stream);
-            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, blocks).set(4, cols).set(5, 1)
+            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
+                    .set(5, cols).set(6, 1)
                     .launch(roundUp(cols, 64), 64, stream);
         }
     }
@@ -211,11 +219,14 @@ public final class KernelLaunchers {
                 .set(5, hidden).launch(roundUp(hidden, 64), Math.min(tokens, MAX_GRID_Y), 64, 1, stream);
     }
 
-    /** dWeight (vocab, hidden) f32 += the rows of dOut (tokens, hidden) per id, by host-sorted id segments. */
+    /**
+     * dWeight (vocab, hidden) f32, from {@code dWeightOffset} of its array, += the rows of dOut (tokens, hidden)
+     * per id, by host-sorted id segments.
+     */
     public void embeddingBackward(DeviceArray dOut, DeviceArray ids, DeviceArray order, DeviceArray starts,
-                                  DeviceArray dWeight, int segments, int hidden) {
+                                  DeviceArray dWeight, long dWeightOffset, int segments, int hidden) {
         embeddingBackward.get(dOut).set(1, dOut).set(2, ids).set(3, order)
-                .set(4, starts).set(5, dWeight).set(6, segments).set(7, hidden)
+                .set(4, starts).set(5, dWeight).set(6, dWeightOffset).set(7, segments).set(8, hidden)
                 .launch(roundUp(hidden, 64), Math.min(segments, MAX_GRID_Y), 64, 1, stream);
     }
 
@@ -250,10 +261,13 @@ public final class KernelLaunchers {
                 .launch((long) rows * 64, 64, stream);
     }
 
-    /** sums (cols) f32 = the column sums of x (rows, cols), added to what sums holds when {@code accumulate}. */
-    public void columnSums(DeviceArray x, DeviceArray sums, int rows, int cols, boolean accumulate) {
-        columnSums.get(x).set(1, x).set(2, sums).set(3, rows).set(4, cols)
-                .set(5, accumulate ? 1 : 0).launch(roundUp(cols, 64), 64, stream);
+    /**
+     * sums (cols) f32, from {@code offset} of its array, = the column sums of x (rows, cols), added to what sums
+     * holds when {@code accumulate}.
+     */
+    public void columnSums(DeviceArray x, DeviceArray sums, long offset, int rows, int cols, boolean accumulate) {
+        columnSums.get(x).set(1, x).set(2, sums).set(3, offset).set(4, rows).set(5, cols)
+                .set(6, accumulate ? 1 : 0).launch(roundUp(cols, 64), 64, stream);
     }
 
     /** out = a + b over n elements (out may be a or b). */

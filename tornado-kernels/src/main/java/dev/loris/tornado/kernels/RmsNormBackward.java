@@ -83,17 +83,18 @@ public final class RmsNormBackward {
     }
 
     /**
-     * dWeight (cols) f32 = the sum of the blocks' partials, added to what dWeight holds when {@code accumulate}
-     * is 1: a trainer sums gradients over the micro-batches of an accumulation window.
+     * dWeight[offset ..] (cols) f32 = the sum of the blocks' partials, added to what dWeight holds when
+     * {@code accumulate} is 1: a trainer sums gradients over the micro-batches of an accumulation window. The
+     * offset places the gradient in a flat buffer of many parameters (full fine-tuning).
      */
-    public static void sumPartials(KernelContext ctx, FloatArray partials, FloatArray dWeight, int blocks, int cols,
-                                   int accumulate) {
+    public static void sumPartials(KernelContext ctx, FloatArray partials, FloatArray dWeight, long offset, int blocks,
+                                   int cols, int accumulate) {
         for (int c = ctx.globalIdx; c < cols; c += ctx.globalGroupSizeX) {
-            float sum = accumulate != 0 ? dWeight.get(c) : 0f;
+            float sum = accumulate != 0 ? dWeight.get(offset + c) : 0f;
             for (int b = 0; b < blocks; b++) {
                 sum += partials.get((long) b * cols + c);
             }
-            dWeight.set(c, sum);
+            dWeight.set(offset + c, sum);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Residual sums and column sums, bit for bit against their plain-Java forms (the rounding is fully specified). */
 class ElementwiseTest {
@@ -48,19 +49,26 @@ class ElementwiseTest {
         short[] bits = in.bf16(rows * cols, 3f);
         float[] x = bf16 ? SuiteInputs.widen(bits) : in.floats(rows * cols, 3f);
         float[] start = accumulate ? in.floats(cols, 5f) : null;
-        FloatArray sums = accumulate ? FloatArray.fromArray(start) : SuiteInputs.poisonedFloats(cols);
+        int offset = in.between(0, 40); // the sums' place in a flat buffer; the values before it stay poisoned
+        FloatArray sums = SuiteInputs.poisonedFloats(offset + cols);
+        for (int c = 0; accumulate && c < cols; c++) {
+            sums.set(offset + c, start[c]);
+        }
         int[] global = {(cols + 63) / 64 * 64};
         if (bf16) {
             backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},
-                    BFloat16Array.fromArray(bits), sums, rows, cols, accumulate ? 1 : 0);
+                    BFloat16Array.fromArray(bits), sums, (long) offset, rows, cols, accumulate ? 1 : 0);
         } else {
             backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},
-                    FloatArray.fromArray(x), sums, rows, cols, accumulate ? 1 : 0);
+                    FloatArray.fromArray(x), sums, (long) offset, rows, cols, accumulate ? 1 : 0);
         }
         float[] expected = Elementwise.columnSumsReference(x, start, rows, cols);
         for (int c = 0; c < cols; c++) {
-            assertEquals(Float.floatToIntBits(expected[c]), Float.floatToIntBits(sums.get(c)),
+            assertEquals(Float.floatToIntBits(expected[c]), Float.floatToIntBits(sums.get(offset + c)),
                     in.at(backend, "column " + c + " of " + rows + "x" + cols + (bf16 ? " bf16" : " f32")));
+        }
+        for (int i = 0; i < offset; i++) {
+            assertTrue(Float.isNaN(sums.get(i)), in.at(backend, "value " + i + " before the offset was written"));
         }
     }
 

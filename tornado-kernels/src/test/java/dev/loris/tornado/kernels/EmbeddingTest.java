@@ -96,16 +96,20 @@ class EmbeddingTest {
         short[] dOutBits = in.bf16(n, 2f);
         float[] dOut = bf16 ? SuiteInputs.widen(dOutBits) : in.floats(n, 2f);
         float[] initial = in.floats(p.vocab * p.hidden, 1f);
-        FloatArray dWeight = FloatArray.fromArray(initial);
+        int offset = in.between(0, 40); // the gradient's place in a flat buffer of many parameters
+        FloatArray dWeight = SuiteInputs.poisonedFloats(offset + initial.length);
+        for (int i = 0; i < initial.length; i++) {
+            dWeight.set(offset + i, initial[i]);
+        }
         IntArray ids = IntArray.fromArray(p.ids);
         Embedding.Segments segments = Embedding.segments(ids, p.vocab);
         int[] grid = p.grid(in, 32, segments.count());
         backend.run(SuiteInputs.kernel(Embedding.class, "backward"), grid,
                 new int[] {32, 1}, bf16 ? BFloat16Array.fromArray(dOutBits) : FloatArray.fromArray(dOut), ids,
-                segments.order(), segments.starts(), dWeight, segments.count(), p.hidden);
+                segments.order(), segments.starts(), dWeight, (long) offset, segments.count(), p.hidden);
         float[] expected = Embedding.backwardReference(dOut, p.ids, initial, p.hidden);
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], dWeight.get(i), in.at(backend, p.describe("dW", i, grid)));
+            assertEquals(expected[i], dWeight.get(offset + i), in.at(backend, p.describe("dW", i, grid)));
         }
     }
 

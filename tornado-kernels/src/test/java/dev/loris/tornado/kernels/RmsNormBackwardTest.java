@@ -133,7 +133,8 @@ class RmsNormBackwardTest {
         int blocks = (p.rows + rowsPerBlock - 1) / rowsPerBlock;
         int columnsCovered = (p.cols + p.local - 1) / p.local * p.local;
         FloatArray partials = SuiteInputs.poisonedFloats((long) blocks * p.cols);
-        FloatArray dW = SuiteInputs.poisonedFloats(p.cols);
+        int offset = in.between(0, 40); // the gradient's place in a flat buffer of many parameters
+        FloatArray dW = SuiteInputs.poisonedFloats(offset + p.cols);
         FloatArray inverseRms = FloatArray.fromArray(p.inverseRms);
         if (bf16) {
             backend.run(SuiteInputs.kernel(RmsNormBackward.class, "weightGradientPartials"),
@@ -145,19 +146,19 @@ class RmsNormBackwardTest {
                     FloatArray.fromArray(p.dOut), inverseRms, partials, p.rows, p.cols, rowsPerBlock);
         }
         backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
-                new int[] {p.local}, partials, dW, blocks, p.cols, 0);
+                new int[] {p.local}, partials, dW, (long) offset, blocks, p.cols, 0);
         double[] expected = RmsNormBackward.weightGradientReference(p.x, p.dOut, p.inverseRms, bf16);
         double[] magnitude = RmsNormBackward.weightGradientReference(absolute(p.x), absolute(p.dOut), p.inverseRms,
                 bf16);
         for (int c = 0; c < p.cols; c++) {
             String where = "dW column " + c + " of " + p.rows + "x" + p.cols + ", " + rowsPerBlock + " rows per block";
-            assertWithin(in, backend, where, dW.get(c), expected[c], TOLERANCE * magnitude[c], false);
+            assertWithin(in, backend, where, dW.get(offset + c), expected[c], TOLERANCE * magnitude[c], false);
         }
         // accumulate = 1 adds the same sums again (as a trainer does over an accumulation window)
         backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
-                new int[] {p.local}, partials, dW, blocks, p.cols, 1);
+                new int[] {p.local}, partials, dW, (long) offset, blocks, p.cols, 1);
         for (int c = 0; c < p.cols; c++) {
-            assertWithin(in, backend, "accumulated dW column " + c, dW.get(c), 2 * expected[c],
+            assertWithin(in, backend, "accumulated dW column " + c, dW.get(offset + c), 2 * expected[c],
                     2 * TOLERANCE * magnitude[c], false);
         }
     }

@@ -20,11 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The LoRA step end to end on the JVM backend: on a tiny reference model, 30 AdamW steps on a few fixed
+ * The {@link Trainer} over a LoRA adapter ({@link LoraParameters}) end to end on the JVM backend: on a tiny reference model, 30 AdamW steps on a few fixed
  * sequences take the loss well below where it started (the adapter learns them); the same seed gives the same
  * losses bit for bit; a window whose labels are all masked stops with one clear error.
  */
-class LoraTrainerTest {
+class LoraTrainingTest {
     @Test
     void lossFallsAndRunsRepeatExactly() {
         double[] first = run();
@@ -41,7 +41,7 @@ class LoraTrainerTest {
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings(10))) {
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "llama3"), settings(10))) {
             int[] ids = {5, 6, 7, 8};
             int[] masked = {-100, -100, -100, -100};
             Batch batch = Batch.of(new int[][] {ids}, new int[][] {masked});
@@ -62,7 +62,7 @@ class LoraTrainerTest {
              Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(8, 16)
                      .withDropout(0.05).withSeed(1));
-             LoraTrainer trainer = new LoraTrainer(decoder, adapter, settings(steps))) {
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "llama3"), settings(steps))) {
             for (int step = 0; step < steps; step++) {
                 List<Batch> window = List.of(Batch.of(sequences[0], sequences[1]), Batch.of(sequences[2]));
                 losses[step] = trainer.step(window).loss();
@@ -71,8 +71,8 @@ class LoraTrainerTest {
         return losses;
     }
 
-    private static LoraTrainer.Settings settings(int steps) {
-        return new LoraTrainer.Settings(new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, 5e-3, 3, steps),
+    private static Trainer.Settings settings(int steps) {
+        return new Trainer.Settings(new LearningRateSchedule(LearningRateSchedule.Shape.LINEAR, 5e-3, 3, steps),
                 Optimizer.AdamW.defaults(), 1.0, 42);
     }
 }

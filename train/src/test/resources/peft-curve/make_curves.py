@@ -106,9 +106,14 @@ def train(folder, method, precision):
     else:
         lr = s["full_lr"]
     model.train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, betas=tuple(s["betas"]), eps=s["eps"],
-                                  weight_decay=s["weight_decay"], foreach=False)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    params = [p for _, p in named]
+    # HF Trainer's habit (and Loris'): no weight decay for norms and biases.
+    plain = [p for n, p in named if "norm" in n or n.endswith("bias")]
+    decayed = [p for n, p in named if not ("norm" in n or n.endswith("bias"))]
+    optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": s["weight_decay"]},
+                                   {"params": plain, "weight_decay": 0.0}], lr=lr, betas=tuple(s["betas"]),
+                                  eps=s["eps"], foreach=False)
     schedule = get_linear_schedule_with_warmup(optimizer, s["warmup"], s["steps"])
     losses, norms = [], []
     for window in data["windows"]:

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same 50 windows of right-padded token batches (2 micro-batches of 4 rows each), PEFT's own initial adapter,
  * the same AdamW, linear warm-up schedule and gradient clipping; the per-step losses recorded on the GPU
  * machine (peft-curve/make_curves.py, run by gpu/peft_curve.sh) must be matched at every step within 1% in f32
- * and 2% in bf16 (base in bf16, adapter f32 in both), on every accelerator here.
+ * and 2% in bf16 (base in bf16, adapter f32 in both), on every accelerator here; and full fine-tuning in f32
+ * against transformers' own (AdamW over every weight, none on norms) within 1%.
  */
 class LossCurveAgainstPeftTest {
     static Stream<Arguments> cases() {
@@ -60,6 +61,30 @@ class LossCurveAgainstPeftTest {
             }
             assertTracks(ours, theirs, precision == Precision.F32 ? 0.01 : 0.02, "LoRA " + name + " on " + spec);
         }
+    }
+
+    /** Full fine-tuning in f32: every weight trained as transformers trains them (no decay on norms), 1%. */
+    @ParameterizedTest(name = "full f32 on {0}")
+    @MethodSource("dev.loris.train.LossCurveAgainstPeftTest#accelerators")
+    void fullFineTuningLossCurveTracksTransformers(String spec) throws IOException {
+        Path folder = folder();
+        JsonNode data = new ObjectMapper().readTree(folder.resolve("batches.json").toFile());
+        JsonNode theirs = new ObjectMapper().readTree(folder.resolve("torch-full-f32.json").toFile()).get("losses");
+        JsonNode s = data.get("settings");
+        try (Accelerator acc = Accelerator.open(spec);
+             Decoder decoder = Decoder.open(folder.resolve("model"), acc, Precision.F32);
+             FullFineTuning weights = FullFineTuning.of(decoder, folder.resolve("model"), 1);
+             Trainer trainer = new Trainer(decoder, weights, settings(s, s.get("full_lr").asDouble()))) {
+            double[] ours = new double[theirs.size()];
+            for (int step = 0; step < ours.length; step++) {
+                ours[step] = trainer.step(window(data.get("windows").get(step))).loss();
+            }
+            assertTracks(ours, theirs, 0.01, "full f32 on " + spec);
+        }
+    }
+
+    static List<String> accelerators() {
+        return Accelerator.available();
     }
 
     /** Every step within {@code tolerance} (relative) of the recorded curve; the worst step is reported. */

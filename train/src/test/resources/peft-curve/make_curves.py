@@ -13,8 +13,9 @@ The training loop is written out rather than transformers' Trainer so that every
 visible: a window's loss is the sum of token losses over all its micro-batches divided by the window's labelled
 tokens (what Trainer does with num_items_in_batch), gradient clipping to 1.0 by the global norm, torch's AdamW,
 a linear schedule with warm-up (get_linear_schedule_with_warmup). The data is a noisy affine sequence rule
-(next = (a·prev + b) mod V with some random tokens) so that the loss falls steadily; rows have different
-lengths and are right-padded, as a user's batch would be.
+(next = (5·prev + 17) mod V, a random token one time in ten) so that the loss falls steadily; rows have different
+lengths and are right-padded, as a user's batch would be. The rates are high for LoRA (1e-2) because the
+model is tiny and random: the curve must fall far enough in 50 steps for agreement to mean something.
 """
 import json
 import os
@@ -25,7 +26,7 @@ import torch
 
 SETTINGS = {
     "steps": 50, "micro_batches": 2, "batch_rows": 4, "min_len": 24, "max_len": 64, "vocab": 256,
-    "lr": 1e-3, "full_lr": 1e-4, "warmup": 5, "weight_decay": 0.01, "betas": [0.9, 0.999], "eps": 1e-8,
+    "lr": 1e-2, "full_lr": 2e-3, "warmup": 5, "weight_decay": 0.01, "betas": [0.9, 0.999], "eps": 1e-8,
     "max_grad_norm": 1.0, "rank": 8, "alpha": 16, "seed": 1234,
 }
 CONFIG = {
@@ -56,10 +57,9 @@ def make(folder):
             rows = []
             for _ in range(SETTINGS["batch_rows"]):
                 length = rng.randint(SETTINGS["min_len"], SETTINGS["max_len"])
-                a, b = rng.choice([3, 5, 7]), rng.randrange(vocab)
                 row = [rng.randrange(3, vocab)]
                 while len(row) < length:
-                    row.append(rng.randrange(3, vocab) if rng.random() < 0.1 else (a * row[-1] + b) % vocab)
+                    row.append(rng.randrange(3, vocab) if rng.random() < 0.1 else (5 * row[-1] + 17) % vocab)
                 rows.append(row)
             window.append(rows)
         windows.append(window)

@@ -103,7 +103,7 @@ class LossCurveAgainstPeftTest {
                 theirs.get(ours.length - 1).asDouble(), worstStep, 100 * worst);
         System.out.println(report);
         assertTrue(worst <= tolerance, report + ", allowed " + 100 * tolerance + "%");
-        assertTrue(ours[ours.length - 1] < 0.8 * ours[0], report + ": the loss should fall");
+        assertTrue(ours[ours.length - 1] < 0.9 * ours[0], report + ": the loss should fall by 10% or more");
     }
 
     static Trainer.Settings settings(JsonNode s, double lr) {

@@ -31,7 +31,7 @@ public final class ForwardPass implements AutoCloseable {
     private final LayerInputs hidden;  // L + 1 of (T, H): each layer's input, then the last output
     // One per layer without checkpointing; else one, shared (evaluation too: it keeps nothing for a backward).
     private final List<LayerActivations> activations = new ArrayList<>();
-    private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse, the activations first
+    private final OwnedResources owned = new OwnedResources("a forward pass"); // after the activations
     private final DeviceArray scratch;        // (T, H)
     private final DeviceArray finalNormed;    // (T, H)
     private final DeviceArray finalInverseRms; // (T) f32
@@ -66,8 +66,7 @@ public final class ForwardPass implements AutoCloseable {
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.add(resource);
     }
 
     /** Whether the backward recomputes each layer from its input (one set of activations, shared). */
@@ -242,13 +241,6 @@ public final class ForwardPass implements AutoCloseable {
     public void close() {
         activations.forEach(LayerActivations::close);
         activations.clear();
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                throw new IllegalStateException("closing a forward pass", e);
-            }
-        }
-        owned.clear();
+        owned.close();
     }
 }

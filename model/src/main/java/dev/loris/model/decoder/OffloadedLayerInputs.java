@@ -7,9 +7,6 @@ import dev.loris.tornado.runtime.DeviceEvent;
 import dev.loris.tornado.runtime.DeviceStream;
 import dev.loris.tornado.runtime.PinnedHostArray;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * Layer inputs for {@link GradientCheckpointing#OFFLOAD}: two device buffers used in turn (hidden[l] always in
  * slot l % 2) and, for hidden[0..L-2], pinned host copies. The last two, hidden[L-1] and hidden[L], never
@@ -36,7 +33,7 @@ final class OffloadedLayerInputs implements LayerInputs {
     private final DeviceEvent computeReached;                         // re-recorded before each copy
     private final DeviceEvent[] slotOffloaded = new DeviceEvent[2];  // the slot's copy to the host done
     private final DeviceEvent[] slotFetched = new DeviceEvent[2];    // the slot's copy from the host done
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final OwnedResources owned = new OwnedResources("offloaded layer inputs");
 
     OffloadedLayerInputs(Accelerator acc, DeviceStream compute, Class<? extends TornadoNativeArray> type,
                          long elements, int layers) {
@@ -61,8 +58,7 @@ final class OffloadedLayerInputs implements LayerInputs {
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.add(resource);
     }
 
     private boolean offloaded(int l) {
@@ -121,13 +117,6 @@ final class OffloadedLayerInputs implements LayerInputs {
         if (copies != null) {
             copies.synchronize(); // the compute stream orders its own reuse of the slots
         }
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                throw new IllegalStateException("closing offloaded layer inputs", e);
-            }
-        }
-        owned.clear();
+        owned.close();
     }
 }

@@ -7,7 +7,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,12 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * event), so a wait that does not hold shows as a host copy of the overwritten values.
  */
 class PinnedCopiesTest {
-    static Stream<String> specs() {
-        return Accelerator.available().stream();
-    }
-
     @ParameterizedTest
-    @MethodSource("specs")
+    @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
     void eventsOrderCopiesOnTheCopyStreamWithKernelsOnTheDefaultStream(String spec) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
@@ -70,7 +65,7 @@ class PinnedCopiesTest {
     }
 
     @ParameterizedTest
-    @MethodSource("specs")
+    @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
     void pinnedBytesAreCountedAndFreedAlsoWhenTheAcceleratorCloses(String spec) {
         PinnedHostArray left;
         try (Accelerator acc = Accelerator.open(spec)) {

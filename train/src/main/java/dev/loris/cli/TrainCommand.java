@@ -4,6 +4,7 @@ import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.lora.LoraConfig;
 import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.GradientCheckpointing;
 import dev.loris.model.decoder.Precision;
 import dev.loris.model.decoder.ProjectionLoader;
 import dev.loris.model.tokenizer.Tokenizer;
@@ -159,6 +160,12 @@ final class TrainCommand implements Runnable {
             + "that counts as an improvement (${DEFAULT-VALUE})")
     double minImprovement;
 
+    @Option(names = "--gradient-checkpointing", defaultValue = "none", description = "none; standard (keep only"
+            + " each layer's input, recompute the rest in backward); offload (those inputs copied to pinned host memory"
+            + " while the next layer computes, and back in time for the recompute: the least device memory)"
+            + " (${DEFAULT-VALUE})")
+    String checkpointing;
+
     @Option(names = "--eval-fraction", defaultValue = "0.05", description = "Share of examples held out (${DEFAULT-VALUE})")
     double evalFraction;
 
@@ -187,6 +194,7 @@ final class TrainCommand implements Runnable {
         boolean full = fullFineTuning();
         ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
         Optimizer.Kind optimizer = Optimizer.named(optim, weightDecay);
+        GradientCheckpointing checkpointingMode = GradientCheckpointing.parse(checkpointing);
         double embeddingMultiplier = embeddingLr == null ? 1 : embeddingLr / lr;
         DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
                 .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
@@ -217,7 +225,7 @@ final class TrainCommand implements Runnable {
             Trainer.Settings trainerSettings = new Trainer.Settings(
                     new LearningRateSchedule(LearningRateSchedule.shape(schedule), lr, Math.min(warmupSteps, steps),
                             steps),
-                    optimizer, maxGradNorm, seed);
+                    optimizer, maxGradNorm, seed, checkpointingMode);
             TrainingRun.Summary summary;
             try (Trainer trainer = new Trainer(decoder, trained, trainerSettings)) {
                 if (state != null) {

@@ -4,6 +4,7 @@ import dev.loris.LorisException;
 import dev.loris.model.decoder.Batch;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.ForwardPass;
+import dev.loris.model.decoder.GradientCheckpointing;
 import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.SafetensorsFile;
 import dev.loris.model.safetensors.SafetensorsWriter;
@@ -30,8 +31,16 @@ import java.util.Map;
  * step count, so a resumed run continues bit for bit.
  */
 public final class Trainer implements AutoCloseable {
-    /** How the parameters learn. {@code maxGradNorm} 0 turns clipping off. */
-    public record Settings(LearningRateSchedule schedule, Optimizer.Kind optimizer, double maxGradNorm, long seed) {
+    /**
+     * How the parameters learn. {@code maxGradNorm} 0 turns clipping off; {@code checkpointing} trades
+     * recomputation (and host copies, with offload) for activation memory.
+     */
+    public record Settings(LearningRateSchedule schedule, Optimizer.Kind optimizer, double maxGradNorm, long seed,
+                           GradientCheckpointing checkpointing) {
+        /** Without gradient checkpointing. */
+        public Settings(LearningRateSchedule schedule, Optimizer.Kind optimizer, double maxGradNorm, long seed) {
+            this(schedule, optimizer, maxGradNorm, seed, GradientCheckpointing.NONE);
+        }
     }
 
     /** What one step did: the window's mean loss, the gradient norm before clipping, the rate used. */
@@ -76,7 +85,7 @@ public final class Trainer implements AutoCloseable {
         int tokens = 0;
         for (int micro = 0; micro < microBatches.size(); micro++) {
             Batch batch = microBatches.get(micro);
-            try (ForwardPass pass = decoder.forward(batch, passSeed(micro))) {
+            try (ForwardPass pass = decoder.forward(batch, passSeed(micro), settings.checkpointing())) {
                 lossSum += pass.train(parameters, 1f / labelled);
             }
             tokens += batch.tokens();

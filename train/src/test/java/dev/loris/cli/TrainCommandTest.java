@@ -131,7 +131,8 @@ class TrainCommandTest {
         Path yaml = dir.resolve("train.yaml");
         Files.writeString(yaml, String.join("\n", "model: " + model, "data: " + data, "out: " + out,
                 "device: jvm", "precision: f32", "max_steps: 9", "max-seq-length: 32", "grad-accum: 1",
-                "lora-r: 2", "targets: [q_proj, v_proj]", "no-progress: true", "rslora: false", ""));
+                "lora-r: 2", "targets: [q_proj, v_proj]", "no-progress: true", "rslora: false",
+                "gradient_checkpointing: offload", ""));
         CliRun result = CliRun.of("train", "--config", yaml.toString(), "--max-steps", "3");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("LoRA r 2 on q_proj,v_proj"), result.out());

@@ -38,23 +38,28 @@ final class BackwardScratch implements AutoCloseable {
         long qWidth = (long) config.numAttentionHeads() * config.headDim();
         long kvWidth = (long) config.numKeyValueHeads() * config.headDim();
         long intermediate = config.intermediateSize();
-        dIntermediate = add(acc.allocate(type, t * intermediate));
-        dGate = add(acc.allocate(type, t * intermediate));
-        dUp = add(acc.allocate(type, t * intermediate));
-        dNormed = add(acc.allocate(type, t * hidden));
-        dResidualBranch = add(acc.allocate(type, t * hidden));
-        dMiddle = add(acc.allocate(type, t * hidden));
-        dAttention = add(acc.allocate(type, t * qWidth));
-        dQ = add(acc.allocate(type, t * qWidth));
-        dK = add(acc.allocate(type, t * kvWidth));
-        dV = add(acc.allocate(type, t * kvWidth));
-        boolean qkNorm = config.hasQkNorm();
-        dQProjected = qkNorm ? add(acc.allocate(type, t * qWidth)) : null;
-        dKProjected = qkNorm ? add(acc.allocate(type, t * kvWidth)) : null;
-        delta = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
-        int rows = Math.max(tokens, tokens * config.numAttentionHeads());
-        partials = add(acc.allocate(FloatArray.class,
-                (long) KernelLaunchers.rmsNormPartialBlocks(rows) * Math.max(hidden, config.headDim())));
+        try { // out of memory part way: nothing left allocated
+            dIntermediate = add(acc.allocate(type, t * intermediate));
+            dGate = add(acc.allocate(type, t * intermediate));
+            dUp = add(acc.allocate(type, t * intermediate));
+            dNormed = add(acc.allocate(type, t * hidden));
+            dResidualBranch = add(acc.allocate(type, t * hidden));
+            dMiddle = add(acc.allocate(type, t * hidden));
+            dAttention = add(acc.allocate(type, t * qWidth));
+            dQ = add(acc.allocate(type, t * qWidth));
+            dK = add(acc.allocate(type, t * kvWidth));
+            dV = add(acc.allocate(type, t * kvWidth));
+            boolean qkNorm = config.hasQkNorm();
+            dQProjected = qkNorm ? add(acc.allocate(type, t * qWidth)) : null;
+            dKProjected = qkNorm ? add(acc.allocate(type, t * kvWidth)) : null;
+            delta = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
+            int rows = Math.max(tokens, tokens * config.numAttentionHeads());
+            partials = add(acc.allocate(FloatArray.class,
+                    (long) KernelLaunchers.rmsNormPartialBlocks(rows) * Math.max(hidden, config.headDim())));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     private DeviceArray add(DeviceArray array) {

@@ -99,7 +99,16 @@ public final class Decoder implements AutoCloseable {
      * each step its own.
      */
     public ForwardPass forward(Batch batch, long seed) {
-        return new ForwardPass(this, batch, seed, true);
+        return forward(batch, seed, GradientCheckpointing.NONE);
+    }
+
+    /**
+     * As {@link #forward(Batch, long)}, keeping for the backward what {@code checkpointing} says: everything
+     * (none), the layer inputs on the device (standard) or in pinned host memory (offload); the last two
+     * recompute each layer's forward in the backward. The gradients are the same in every mode.
+     */
+    public ForwardPass forward(Batch batch, long seed, GradientCheckpointing checkpointing) {
+        return new ForwardPass(this, batch, seed, true, checkpointing);
     }
 
     /**
@@ -107,7 +116,7 @@ public final class Decoder implements AutoCloseable {
      * backward (which then refuses to run): for logits and losses of held-out data.
      */
     public ForwardPass evaluate(Batch batch) {
-        return new ForwardPass(this, batch, 0, false);
+        return new ForwardPass(this, batch, 0, false, GradientCheckpointing.NONE);
     }
 
     @Override

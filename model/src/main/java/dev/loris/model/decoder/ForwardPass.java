@@ -16,8 +16,10 @@ import java.util.List;
 /**
  * One forward over a batch and what follows it: in training, {@link #train} (the loss and every gradient in
  * one walk back); in tests and evaluation, {@link #logits()}, {@link #loss()}, then {@link #backward}, in that
- * order. The logits of a training step exist a chunk of tokens at a time ({@link LmHeadLoss}). Holds every activation the backward reads (see
- * {@link LayerActivations}) until {@link #close()}.
+ * order. The logits of a training step exist a chunk of tokens at a time ({@link LmHeadLoss}). What it holds
+ * for the backward until {@link #close()} depends on its {@link GradientCheckpointing}: every layer's
+ * {@link LayerActivations} (none), or only the layer inputs ({@link LayerInputs}, on the device or offloaded
+ * to the host) and one set of activations that the backward refills by recomputing each layer's forward.
  */
 public final class ForwardPass implements AutoCloseable {
     private final Decoder decoder;
@@ -25,49 +27,87 @@ public final class ForwardPass implements AutoCloseable {
     private final PackedBatch batch;
     private final long seed;
     private final boolean training;  // projections keep what backward needs (and apply dropout)
-    private final List<DeviceArray> hidden = new ArrayList<>();   // L + 1 of (T, H): each layer's input, then the last output
+    private final GradientCheckpointing checkpointing;
+    private final LayerInputs hidden;  // L + 1 of (T, H): each layer's input, then the last output
+    // One per layer without checkpointing; else one, shared (evaluation too: it keeps nothing for a backward).
     private final List<LayerActivations> activations = new ArrayList<>();
+    private final OwnedResources owned = new OwnedResources("a forward pass"); // after the activations
     private final DeviceArray scratch;        // (T, H)
     private final DeviceArray finalNormed;    // (T, H)
     private final DeviceArray finalInverseRms; // (T) f32
     private final DeviceArray losses;         // (T) f32
     private boolean lossDone;
 
-    ForwardPass(Decoder decoder, Batch hostBatch, long seed, boolean training) {
+    ForwardPass(Decoder decoder, Batch hostBatch, long seed, boolean training, GradientCheckpointing checkpointing) {
         this.decoder = decoder;
         this.seed = seed;
         this.training = training;
+        this.checkpointing = checkpointing;
         this.config = decoder.config();
         Accelerator acc = decoder.accelerator();
         Precision p = decoder.precision();
         int t = hostBatch.tokens();
         long h = config.hiddenSize();
-        this.batch = new PackedBatch(acc, hostBatch, config);
-        this.scratch = acc.allocate(p.arrayType, t * h);
-        this.finalNormed = acc.allocate(p.arrayType, t * h);
-        this.finalInverseRms = acc.allocate(FloatArray.class, t);
-        this.losses = acc.allocate(FloatArray.class, t);
-        for (int l = 0; l <= config.numHiddenLayers(); l++) {
-            hidden.add(acc.allocate(p.arrayType, t * h));
+        try { // out of device memory part way (a trainer may then retry smaller): free what was taken
+            this.batch = own(new PackedBatch(acc, hostBatch, config));
+            this.scratch = own(acc.allocate(p.arrayType, t * h));
+            this.finalNormed = own(acc.allocate(p.arrayType, t * h));
+            this.finalInverseRms = own(acc.allocate(FloatArray.class, t));
+            this.losses = own(acc.allocate(FloatArray.class, t));
+            int layers = config.numHiddenLayers();
+            this.hidden = own(checkpointing == GradientCheckpointing.OFFLOAD
+                    ? new OffloadedLayerInputs(acc, decoder.compute.stream(), p.arrayType, t * h, layers)
+                    : LayerInputs.Kept.allocate(acc, p.arrayType, t * h, layers + 1));
+            run();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        run();
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        return owned.add(resource);
+    }
+
+    /** Whether the backward recomputes each layer from its input (one set of activations, shared). */
+    private boolean recomputes() {
+        return checkpointing != GradientCheckpointing.NONE;
+    }
+
+    /** Layer l's activations: its own without checkpointing, else the one shared set. */
+    private LayerActivations activations(int l) {
+        boolean shared = recomputes() || !training;
+        if (shared ? activations.isEmpty() : activations.size() == l) {
+            activations.add(new LayerActivations(decoder.accelerator(), config, decoder.precision(), batch.tokens()));
+        }
+        return activations.get(shared ? 0 : l);
+    }
+
+    /** The randomness (dropout) of layer l in this pass: the same in the forward and in its recompute. */
+    private long layerSeed(int l) {
+        return seed * 1_000_003L + l;
     }
 
     private void run() {
         DecoderWeights w = decoder.weights;
         Compute c = decoder.compute;
         int t = batch.tokens();
-        c.kernels().embedding(batch.ids(), w.embedding, hidden.get(0), t, config.hiddenSize());
+        c.kernels().embedding(batch.ids(), w.embedding, hidden.forWriting(0), t, config.hiddenSize());
+        hidden.written(0);
         for (int l = 0; l < decoder.layers.size(); l++) {
             DecoderLayer layer = decoder.layers.get(l);
-            LayerActivations a = new LayerActivations(decoder.accelerator(), config, decoder.precision(), t);
-            activations.add(a);
+            LayerActivations a = activations(l);
             if (training) {
-                a.keepForBackward(layer.weights(), c, t, seed * 1_000_003L + l);
+                a.keepForBackward(layer.weights(), c, t, layerSeed(l));
             }
-            layer.forward(hidden.get(l), hidden.get(l + 1), a, batch, scratch);
+            DeviceArray x = hidden.forForward(l);
+            layer.forward(x, hidden.forWriting(l + 1), a, batch, scratch);
+            hidden.written(l + 1);
+            if (training && recomputes()) {
+                a.releaseSaved();
+            }
         }
-        c.kernels().rmsNorm(hidden.getLast(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
+        c.kernels().rmsNorm(hidden.last(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
                 (float) config.rmsNormEps());
     }
 
@@ -150,21 +190,41 @@ public final class ForwardPass implements AutoCloseable {
         int t = batch.tokens();
         int h = config.hiddenSize();
         try (BackwardScratch scratchBuffers = new BackwardScratch(acc, config, decoder.precision(), t);
-             DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h)) { // dy, then dx
+             DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h); // dy, then dx
+             DeviceArray recomputed = recomputes() ? acc.allocate(decoder.precision().arrayType, (long) t * h)
+                     : null) { // (T, H) a recomputed layer's output, unused
             LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink); // scratch: dNormed
             GradientSink.Slot dFinalNorm = sink.slot("model.norm.weight", h);
-            ops.rmsNormBackward(hidden.getLast(), w.finalNorm, scratch, finalInverseRms, gradient,
+            ops.rmsNormBackward(hidden.last(), w.finalNorm, scratch, finalInverseRms, gradient,
                     dFinalNorm == null ? null : dFinalNorm.array(), dFinalNorm == null ? 0 : dFinalNorm.offset(),
                     scratchBuffers.partials, t, h);
             for (int l = decoder.layers.size() - 1; l >= 0; l--) {
-                decoder.layers.get(l).backward(hidden.get(l), gradient, activations.get(l), sink, batch,
-                        scratchBuffers);
+                layerBackward(l, gradient, recomputed, sink, scratchBuffers);
             }
             GradientSink.Slot dEmbedding = sink.slot("model.embed_tokens.weight", (long) config.vocabSize() * h);
             if (dEmbedding != null) {
                 embeddingBackward(gradient, dEmbedding);
             }
             acc.synchronize();
+        }
+    }
+
+    /**
+     * Layer l's backward from dy in {@code gradient}; with checkpointing, first its forward again from its
+     * input, with the forward's dropout seeds, into the shared activations ({@code scratch} is free by now).
+     */
+    private void layerBackward(int l, DeviceArray gradient, DeviceArray recomputed, GradientSink sink,
+                               BackwardScratch scratchBuffers) {
+        DecoderLayer layer = decoder.layers.get(l);
+        DeviceArray x = hidden.forBackward(l);
+        LayerActivations a = activations(l);
+        if (recomputes()) {
+            a.keepForBackward(layer.weights(), decoder.compute, batch.tokens(), layerSeed(l));
+            layer.forward(x, recomputed, a, batch, scratch);
+        }
+        layer.backward(x, gradient, a, sink, batch, scratchBuffers);
+        if (recomputes()) {
+            a.releaseSaved();
         }
     }
 
@@ -180,11 +240,8 @@ public final class ForwardPass implements AutoCloseable {
 
     @Override
     public void close() {
-        batch.close();
         activations.forEach(LayerActivations::close);
-        hidden.forEach(DeviceArray::close);
-        for (DeviceArray array : new DeviceArray[] {scratch, finalNormed, finalInverseRms, losses}) {
-            array.close();
-        }
+        activations.clear();
+        owned.close();
     }
 }

@@ -10,9 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one layer's forward keeps for its backward (and what each projection saves: {@link #keepForBackward}), for a batch of T tokens (H hidden, I intermediate, heads
- * and kvHeads of headDim): everything, nothing recomputed. That is the plain llm.c choice, right for tests and
- * small models; the trainer's checkpointing will keep only the layer inputs and recompute the rest.
+ * What one layer's forward keeps for its backward (and what each projection saves: {@link #keepForBackward}),
+ * for a batch of T tokens (H hidden, I intermediate, heads and kvHeads of headDim). Without checkpointing a
+ * pass holds one of these per layer; with it, one shared by all layers, refilled by the backward's recompute
+ * of each layer ({@link #releaseSaved} between layers).
  */
 final class LayerActivations implements AutoCloseable {
     final DeviceArray normed1;      // (T, H)            input_layernorm(x)
@@ -41,6 +42,7 @@ final class LayerActivations implements AutoCloseable {
     Projection.Saved savedUp;
     Projection.Saved savedDown;
     private final List<AutoCloseable> all = new ArrayList<>();
+    private final List<Projection.Saved> saved = new ArrayList<>();
 
     LayerActivations(Accelerator acc, ModelConfig config, Precision precision, int tokens) {
         Class<? extends TornadoNativeArray> type = precision.arrayType;
@@ -50,23 +52,28 @@ final class LayerActivations implements AutoCloseable {
         long kvWidth = (long) config.numKeyValueHeads() * config.headDim();
         long intermediate = config.intermediateSize();
         boolean qkNorm = config.hasQkNorm();
-        normed1 = add(acc.allocate(type, t * hidden));
-        inverseRms1 = add(acc.allocate(FloatArray.class, t));
-        q = add(acc.allocate(type, t * qWidth));
-        k = add(acc.allocate(type, t * kvWidth));
-        v = add(acc.allocate(type, t * kvWidth));
-        qProjected = qkNorm ? add(acc.allocate(type, t * qWidth)) : null;
-        kProjected = qkNorm ? add(acc.allocate(type, t * kvWidth)) : null;
-        qInverseRms = qkNorm ? add(acc.allocate(FloatArray.class, t * config.numAttentionHeads())) : null;
-        kInverseRms = qkNorm ? add(acc.allocate(FloatArray.class, t * config.numKeyValueHeads())) : null;
-        attention = add(acc.allocate(type, t * qWidth));
-        logSumExp = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
-        middle = add(acc.allocate(type, t * hidden));
-        normed2 = add(acc.allocate(type, t * hidden));
-        inverseRms2 = add(acc.allocate(FloatArray.class, t));
-        gate = add(acc.allocate(type, t * intermediate));
-        up = add(acc.allocate(type, t * intermediate));
-        activated = add(acc.allocate(type, t * intermediate));
+        try { // out of memory part way: nothing left allocated
+            normed1 = add(acc.allocate(type, t * hidden));
+            inverseRms1 = add(acc.allocate(FloatArray.class, t));
+            q = add(acc.allocate(type, t * qWidth));
+            k = add(acc.allocate(type, t * kvWidth));
+            v = add(acc.allocate(type, t * kvWidth));
+            qProjected = qkNorm ? add(acc.allocate(type, t * qWidth)) : null;
+            kProjected = qkNorm ? add(acc.allocate(type, t * kvWidth)) : null;
+            qInverseRms = qkNorm ? add(acc.allocate(FloatArray.class, t * config.numAttentionHeads())) : null;
+            kInverseRms = qkNorm ? add(acc.allocate(FloatArray.class, t * config.numKeyValueHeads())) : null;
+            attention = add(acc.allocate(type, t * qWidth));
+            logSumExp = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
+            middle = add(acc.allocate(type, t * hidden));
+            normed2 = add(acc.allocate(type, t * hidden));
+            inverseRms2 = add(acc.allocate(FloatArray.class, t));
+            gate = add(acc.allocate(type, t * intermediate));
+            up = add(acc.allocate(type, t * intermediate));
+            activated = add(acc.allocate(type, t * intermediate));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /**
@@ -84,11 +91,18 @@ final class LayerActivations implements AutoCloseable {
     }
 
     private Projection.Saved save(Projection projection, Compute c, int tokens, long seed, int index) {
-        Projection.Saved saved = projection.newSaved(c, tokens, seed * 8 + index);
-        if (saved != null) {
-            all.add(saved);
+        Projection.Saved state = projection.newSaved(c, tokens, seed * 8 + index);
+        if (state != null) {
+            saved.add(state);
         }
-        return saved;
+        return state;
+    }
+
+    /** Frees what the projections saved, so the next layer's {@link #keepForBackward} starts afresh. */
+    void releaseSaved() {
+        saved.forEach(Projection.Saved::close);
+        saved.clear();
+        savedQ = savedK = savedV = savedO = savedGate = savedUp = savedDown = null;
     }
 
     private DeviceArray add(DeviceArray array) {
@@ -98,6 +112,7 @@ final class LayerActivations implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseSaved();
         for (AutoCloseable resource : all) {
             try {
                 resource.close();

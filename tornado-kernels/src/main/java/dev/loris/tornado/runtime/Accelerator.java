@@ -5,12 +5,15 @@ import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.KernelCompiler;
 import dev.loris.tornado.compiler.ir.Graph;
 
+import java.lang.foreign.Arena;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One device to run kernels on, whatever the backend: the JVM (always there), an OpenCL device or a CUDA
@@ -36,6 +39,9 @@ public abstract class Accelerator implements AutoCloseable {
     private volatile boolean closed;
     /** Created with the first kernel that has division checks; null before, and always on the JVM. */
     private FaultWord faultWord;
+    private final Set<PinnedHostArray> pinned = new LinkedHashSet<>();
+    private long pinnedBytes;
+    private long peakPinnedBytes;
 
     Accelerator() {
     }
@@ -179,6 +185,51 @@ public abstract class Accelerator implements AutoCloseable {
         return newStream();
     }
 
+    /**
+     * A new stream for copies that overlap the default stream's kernels: on CUDA a non-blocking stream, which
+     * nothing orders with the default stream but events ({@link DeviceStream#waitFor}; synchronous copies do
+     * not wait for it either); elsewhere as {@link #createStream()}. Close it when done.
+     */
+    public final DeviceStream createCopyStream() {
+        requireOpen();
+        return newCopyStream();
+    }
+
+    /**
+     * {@code length} elements of {@code type} in host memory that asynchronous copies reach directly
+     * (page-locked on CUDA; see {@link PinnedHostArray}); contents undefined. Close it when done.
+     */
+    public final PinnedHostArray allocatePinned(Class<? extends TornadoNativeArray> type, long length) {
+        requireOpen();
+        long bytes = Math.multiplyExact(length, (long) ArrayTypes.elementBytes(type));
+        if (length <= 0) {
+            throw new IllegalArgumentException("a pinned host array needs a positive length, got " + length);
+        }
+        PinnedHostArray array = new PinnedHostArray(this, type, length, allocateHostMemory(bytes));
+        synchronized (this) {
+            pinned.add(array);
+            pinnedBytes += bytes;
+            peakPinnedBytes = Math.max(peakPinnedBytes, pinnedBytes);
+        }
+        return array;
+    }
+
+    /** Bytes of live {@link PinnedHostArray}s (host memory, not in {@link #memoryStats()}). */
+    public final synchronized long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /** The highest {@link #pinnedBytes()} since opening or {@link #resetPeakStats()}. */
+    public final synchronized long peakPinnedBytes() {
+        return peakPinnedBytes;
+    }
+
+    final synchronized void pinnedReleased(PinnedHostArray array) {
+        if (pinned.remove(array)) {
+            pinnedBytes -= array.byteSize();
+        }
+    }
+
     /** A new event, to record into streams; close it when done. */
     public final DeviceEvent createEvent() {
         requireOpen();
@@ -223,6 +274,9 @@ public abstract class Accelerator implements AutoCloseable {
     /** Starts the peak statistics again from the current values. */
     public final void resetPeakStats() {
         allocator().resetPeaks();
+        synchronized (this) {
+            peakPinnedBytes = pinnedBytes;
+        }
     }
 
     /** Returns cached (released, unused) blocks to the device. */
@@ -252,6 +306,13 @@ public abstract class Accelerator implements AutoCloseable {
         }
         closed = true;
         kernels.clear();
+        for (PinnedHostArray array : List.copyOf(pinned)) {
+            try {
+                array.close();
+            } catch (RuntimeException e) {
+                failure = combine(failure, e);
+            }
+        }
         try {
             allocator().close();
         } catch (RuntimeException e) {
@@ -301,6 +362,26 @@ public abstract class Accelerator implements AutoCloseable {
                                          KernelSignature signature);
 
     abstract DeviceStream newStream();
+
+    /** See {@link #createCopyStream()}: streams overlap only where the backend says so. */
+    DeviceStream newCopyStream() {
+        return newStream();
+    }
+
+    /**
+     * {@code bytes} of host memory for a {@link PinnedHostArray}: plain native memory, 64-byte aligned, here;
+     * CUDA gives page-locked memory.
+     */
+    PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            return new PinnedHostArray.HostMemory(arena.allocate(bytes, TornadoNativeArray.ALIGNMENT), arena::close);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new LorisException(description() + " cannot allocate " + Units.bytes(bytes) + " of host memory",
+                    "free host memory, or use fewer tokens per step");
+        }
+    }
 
     /** Waits until all queued work on every stream has finished (the device part of {@link #synchronize}). */
     abstract void waitForDevice();

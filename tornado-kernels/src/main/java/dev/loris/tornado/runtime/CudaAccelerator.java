@@ -115,6 +115,19 @@ final class CudaAccelerator extends Accelerator {
         return new CudaDeviceStream(this, device.createStream());
     }
 
+    /** A non-blocking CUDA stream: its copies overlap kernels on the default stream (events order the two). */
+    @Override
+    DeviceStream newCopyStream() {
+        return new CudaDeviceStream(this, device.createNonBlockingStream());
+    }
+
+    /** Page-locked memory (cuMemHostAlloc), so asynchronous copies run at full speed beside kernels. */
+    @Override
+    PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
+        var segment = device.allocatePinned(bytes);
+        return new PinnedHostArray.HostMemory(segment, () -> device.freePinned(segment));
+    }
+
     @Override
     DeviceEvent newEvent() {
         return new CudaDeviceEvent(this, device.createEvent());

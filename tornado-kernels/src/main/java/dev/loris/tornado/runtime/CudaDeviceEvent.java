@@ -14,6 +14,20 @@ final class CudaDeviceEvent extends DeviceEvent {
         this.event = event;
     }
 
+
+    @Override
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
+    CudaEvent cudaEvent() {
+        return event;
+    }
+
+    boolean isRecorded() {
+        return recorded;
+    }
+
     @Override
     public void record(DeviceStream stream) {
         if (stream.accelerator() != accelerator) {

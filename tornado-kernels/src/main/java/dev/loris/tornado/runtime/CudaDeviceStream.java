@@ -28,6 +28,14 @@ final class CudaDeviceStream extends DeviceStream {
     }
 
     @Override
+    void queueWait(DeviceEvent event) {
+        CudaDeviceEvent cuda = (CudaDeviceEvent) event;
+        if (cuda.isRecorded()) {
+            stream.waitFor(cuda.cudaEvent());
+        }
+    }
+
+    @Override
     public String toString() {
         return stream.toString();
     }

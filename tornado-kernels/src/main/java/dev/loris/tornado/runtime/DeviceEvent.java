@@ -6,6 +6,9 @@ package dev.loris.tornado.runtime;
  * (its work is done when the call that queued it returns).
  */
 public abstract class DeviceEvent implements AutoCloseable {
+    /** The accelerator this event was made by. */
+    public abstract Accelerator accelerator();
+
     /** Records this event at the current end of {@code stream} (replacing an earlier recording). */
     public abstract void record(DeviceStream stream);
 

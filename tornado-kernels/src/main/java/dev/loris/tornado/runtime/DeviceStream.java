@@ -22,6 +22,23 @@ public abstract class DeviceStream implements AutoCloseable {
      */
     public abstract void synchronize();
 
+    /**
+     * Makes the work queued on this stream from now on wait until the work before {@code event}'s latest
+     * recording (on any stream of this accelerator) has finished, without blocking the host. An event not
+     * recorded yet is no wait, as in CUDA. On OpenCL and the JVM streams never overlap, so ordering holds
+     * already and nothing is queued.
+     */
+    public final void waitFor(DeviceEvent event) {
+        if (event.accelerator() != accelerator) {
+            throw new IllegalArgumentException(this + " cannot wait for an event of " + event.accelerator());
+        }
+        accelerator.requireOpen();
+        queueWait(event);
+    }
+
+    /** The backend's part of {@link #waitFor}; the event belongs to this accelerator. */
+    abstract void queueWait(DeviceEvent event);
+
     /** Releases the stream (work already queued still completes); the default stream ignores it. */
     @Override
     public void close() {

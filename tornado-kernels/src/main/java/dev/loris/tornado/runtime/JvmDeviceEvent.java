@@ -13,6 +13,12 @@ final class JvmDeviceEvent extends DeviceEvent {
         this.accelerator = accelerator;
     }
 
+
+    @Override
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
     @Override
     public void record(DeviceStream stream) {
         if (stream.accelerator() != accelerator) {

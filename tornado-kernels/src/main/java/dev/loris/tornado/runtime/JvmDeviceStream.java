@@ -11,6 +11,11 @@ final class JvmDeviceStream extends DeviceStream {
         accelerator().requireOpen();
     }
 
+    /** Every operation finished before it returned: there is nothing to wait for. */
+    @Override
+    void queueWait(DeviceEvent event) {
+    }
+
     @Override
     public String toString() {
         return "JVM stream";

@@ -14,6 +14,12 @@ final class OpenClDeviceEvent extends DeviceEvent {
         this.accelerator = accelerator;
     }
 
+
+    @Override
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
     @Override
     public void record(DeviceStream stream) {
         if (stream.accelerator() != accelerator) {

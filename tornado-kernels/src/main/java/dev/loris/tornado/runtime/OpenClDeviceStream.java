@@ -16,6 +16,11 @@ final class OpenClDeviceStream extends DeviceStream {
         accelerator.checkFaults(this, true);
     }
 
+    /** Every stream is the one in-order queue: what the event marks is already ahead of later work. */
+    @Override
+    void queueWait(DeviceEvent event) {
+    }
+
     @Override
     public String toString() {
         return "queue of " + accelerator.description();

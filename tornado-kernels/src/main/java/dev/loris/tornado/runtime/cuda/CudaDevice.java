@@ -231,6 +231,16 @@ public final class CudaDevice implements AutoCloseable {
         return track(new CudaStream(this, bindings.streams().createStream(), true));
     }
 
+    /**
+     * A new stream with no implicit ordering with the default stream (CU_STREAM_NON_BLOCKING): its copies overlap
+     * the default stream's kernels. Order the two with events ({@link CudaStream#waitFor}); synchronous copies
+     * do not wait for it.
+     */
+    public CudaStream createNonBlockingStream() {
+        makeCurrent();
+        return track(new CudaStream(this, bindings.streams().createNonBlockingStream(), true));
+    }
+
     /** The context's default (NULL) stream; closing it does nothing. */
     public CudaStream defaultStream() {
         return defaultStream;

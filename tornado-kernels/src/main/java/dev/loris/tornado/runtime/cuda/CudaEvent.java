@@ -23,6 +23,11 @@ public final class CudaEvent extends CudaResource {
         device.bindings().streams().record(handle, stream.handle());
     }
 
+    MemorySegment handle() {
+        requireOpen();
+        return handle;
+    }
+
     /** Waits until the work before the recording has finished. */
     public void synchronize() {
         requireOpen();

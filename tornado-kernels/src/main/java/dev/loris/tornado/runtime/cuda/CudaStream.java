@@ -31,6 +31,16 @@ public final class CudaStream extends CudaResource {
         device.bindings().streams().synchronizeStream(stream);
     }
 
+    /** Makes work queued on this stream from now on wait until {@code event}'s latest recording has completed. */
+    public void waitFor(CudaEvent event) {
+        MemorySegment stream = handle();
+        if (event.device() != device) {
+            throw new IllegalArgumentException(event + " belongs to " + event.device() + ", not to " + device);
+        }
+        device.makeCurrent();
+        device.bindings().streams().waitEvent(stream, event.handle());
+    }
+
     /** Destroys the stream; work already queued still completes. Does nothing for the default stream. */
     @Override
     public void close() {

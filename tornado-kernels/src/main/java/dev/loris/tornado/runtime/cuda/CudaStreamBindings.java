@@ -22,6 +22,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 final class CudaStreamBindings {
     /** Streams that synchronise with the legacy default stream, so a synchronous copy waits for them. */
     static final int STREAM_DEFAULT = 0;
+    /**
+     * Streams with no implicit ordering with the legacy default stream (CU_STREAM_NON_BLOCKING): copies on
+     * them overlap the default stream's kernels, and only events order the two.
+     */
+    static final int STREAM_NON_BLOCKING = 1;
     /** Events that record timing (CU_EVENT_DEFAULT); the driver spins while waiting on them. */
     static final int EVENT_DEFAULT = 0;
 
@@ -29,6 +34,7 @@ final class CudaStreamBindings {
     private final MethodHandle cuStreamCreate;
     private final MethodHandle cuStreamSynchronize;
     private final MethodHandle cuStreamDestroy;
+    private final MethodHandle cuStreamWaitEvent;
     private final MethodHandle cuEventCreate;
     private final MethodHandle cuEventRecord;
     private final MethodHandle cuEventSynchronize;
@@ -40,6 +46,8 @@ final class CudaStreamBindings {
         cuStreamCreate = library.function("cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuStreamSynchronize = library.function("cuStreamSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         cuStreamDestroy = library.function("cuStreamDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        cuStreamWaitEvent = library.function("cuStreamWaitEvent",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         cuEventCreate = library.function("cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuEventRecord = library.function("cuEventRecord", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         cuEventSynchronize = library.function("cuEventSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -51,6 +59,15 @@ final class CudaStreamBindings {
 
     MemorySegment createStream() {
         return create("cuStreamCreate", cuStreamCreate, STREAM_DEFAULT);
+    }
+
+    MemorySegment createNonBlockingStream() {
+        return create("cuStreamCreate", cuStreamCreate, STREAM_NON_BLOCKING);
+    }
+
+    /** Work queued on {@code stream} after this call waits for {@code event}'s latest recording (flags 0). */
+    void waitEvent(MemorySegment stream, MemorySegment event) {
+        driver.check("cuStreamWaitEvent", call(() -> (int) cuStreamWaitEvent.invokeExact(stream, event, 0)));
     }
 
     void synchronizeStream(MemorySegment stream) {

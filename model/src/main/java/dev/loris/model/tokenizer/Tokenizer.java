@@ -1,12 +1,11 @@
 package dev.loris.model.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.loris.model.SmallTextFile;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +36,9 @@ public final class Tokenizer implements AutoCloseable {
     private static final Map<String, String> DJL_OPTIONS =
             Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
 
+    /** The largest tokenizer.json read (Gemma 3's, the largest released, is 33 MB). */
+    static final long MAX_FILE_BYTES = 256L << 20;
+
     private final HuggingFaceTokenizer backend;
     private final Vocabulary vocabulary;
     private final TokenizerConfig config;
@@ -55,14 +57,11 @@ public final class Tokenizer implements AutoCloseable {
     /** Loads tokenizer.json (required), tokenizer_config.json and chat_template.jinja (optional) from a model folder. */
     public static Tokenizer load(Path folder) {
         Path file = folder.resolve("tokenizer.json");
-        String json;
-        try {
-            json = Files.readString(file);
-        } catch (NoSuchFileException e) {
+        String json = SmallTextFile.readIfExists(file, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new TokenizerException(file + " " + problem, hint, cause));
+        if (json == null) {
             throw new TokenizerException(file + " does not exist", "Loris needs the fast tokenizer file "
-                    + "tokenizer.json; save the tokenizer with a recent transformers (tokenizer.save_pretrained)", e);
-        } catch (IOException e) {
-            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), "check the file's permissions", e);
+                    + "tokenizer.json; save the tokenizer with a recent transformers (tokenizer.save_pretrained)");
         }
         return fromJson(json, TokenizerConfig.read(folder), file.toString());
     }

@@ -33,9 +33,15 @@ public final class LorisCli implements Runnable {
 
     /** Runs the command line and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
-        CommandLine commandLine = new CommandLine(new LorisCli());
+        return commandLine(new LorisCli()).execute(args);
+    }
+
+    /** The command line over {@code root} with Loris' failure handling ({@link FailureHandler}) installed. */
+    static CommandLine commandLine(Object root) {
+        CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionStrategy(FailureHandler.catchingErrors(new CommandLine.RunLast()));
         commandLine.setExecutionExceptionHandler(new FailureHandler());
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     @Override

@@ -189,13 +189,13 @@ final class TrainCommand implements Runnable {
     /** --max-steps, or enough optimizer steps for the epochs (a last partial window counts). */
     private int totalSteps(TrainingData dataset) {
         if (gradAccum < 1) {
-            throw new LorisException("--grad-accum " + gradAccum + " is below 1", "use 1 or more");
+            throw new dev.loris.InvalidSettingException("--grad-accum " + gradAccum + " is below 1", "use 1 or more");
         }
         if (maxSteps > 0) {
             return maxSteps;
         }
         if (epochs < 1) {
-            throw new LorisException("--epochs " + epochs + " is below 1", "use 1 or more, or give --max-steps");
+            throw new dev.loris.InvalidSettingException("--epochs " + epochs + " is below 1", "use 1 or more, or give --max-steps");
         }
         long batches = 0;
         for (int e = 0; e < epochs; e++) {

@@ -16,8 +16,7 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun over(Object root, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(root);
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        CommandLine commandLine = LorisCli.commandLine(root);
         commandLine.setOut(new PrintWriter(out));
         commandLine.setErr(new PrintWriter(err));
         int code = commandLine.execute(args);

@@ -70,6 +70,7 @@ public final class Tokenizer implements AutoCloseable {
     public static Tokenizer fromJson(String tokenizerJson, TokenizerConfig config, String source) {
         TokenizerJson parsed = TokenizerJson.parse(tokenizerJson, source);
         Vocabulary vocabulary = new Vocabulary(parsed);
+        NativeGuards.check(tokenizerJson, parsed, vocabulary, source);
         String effective = TransformersPipeline.apply(tokenizerJson, parsed, config, vocabulary);
         DjlNatives.configureOffline();
         HuggingFaceTokenizer backend;
@@ -91,10 +92,19 @@ public final class Tokenizer implements AutoCloseable {
      * post-processor adds (Llama 3: BOS; Qwen: nothing). Never truncates or pads.
      */
     public int[] encode(String text, boolean addSpecialTokens) {
-        long[] ids = backend.encode(text, addSpecialTokens, false).getIds();
+        long[] ids;
+        try {
+            ids = backend.encode(text, addSpecialTokens, false).getIds();
+        } catch (RuntimeException e) {
+            throw nativeFailure("encode", e);
+        }
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
+            if (ids[i] < 0 || ids[i] >= TokenizerJson.MAX_ID) {
+                throw new TokenizerException(source + " gave token id " + ids[i] + ", outside [0, " + TokenizerJson.MAX_ID
+                        + ")", "the tokenizer.json is damaged; download it again");
+            }
+            out[i] = (int) ids[i];
         }
         return out;
     }
@@ -105,8 +115,19 @@ public final class Tokenizer implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             wide[i] = ids[i];
         }
-        String text = backend.decode(wide, skipSpecialTokens);
+        String text;
+        try {
+            text = backend.decode(wide, skipSpecialTokens);
+        } catch (RuntimeException e) {
+            throw nativeFailure("decode", e);
+        }
         return cleanUpOnDecode ? cleanUpTokenizationSpaces(text) : text;
+    }
+
+    /** An error the native library reported (it reports some bad files only when used). */
+    private TokenizerException nativeFailure(String what, RuntimeException e) {
+        return new TokenizerException("the tokenizers library could not " + what + " with " + source + ": "
+                + e.getMessage(), "the tokenizer.json may be damaged; download it again", e);
     }
 
     /**

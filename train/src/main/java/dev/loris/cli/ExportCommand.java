@@ -1,5 +1,6 @@
 package dev.loris.cli;
 
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.gguf.export.AdapterExporter;
 import dev.loris.gguf.export.GgufExporter;
@@ -63,7 +64,7 @@ final class ExportCommand implements Runnable {
             case "gguf" -> exportModel(stdout);
             case "adapter-gguf" -> exportAdapter(stdout);
             case "merged" -> exportMerged(stdout);
-            default -> throw new LorisException("--format " + format + " is not known",
+            default -> throw new InvalidSettingException("--format " + format + " is not known",
                     "use gguf (a model), merged (a model with its adapter merged in) or adapter-gguf (an adapter)");
         }
     }
@@ -85,7 +86,7 @@ final class ExportCommand implements Runnable {
 
     private void exportMerged(PrintWriter stdout) {
         if (adapter == null) {
-            throw new LorisException("--format merged needs --adapter DIR", "give the LoRA adapter folder to merge");
+            throw new InvalidSettingException("--format merged needs --adapter DIR", "give the LoRA adapter folder to merge");
         }
         long start = System.nanoTime();
         LoraMerge.merge(model, adapter, out);
@@ -97,7 +98,7 @@ final class ExportCommand implements Runnable {
         GgufFileType type = GgufFileType.parse(quant);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
-            throw new LorisException("--threads " + n + " must be at least 1", "leave it out to use every core");
+            throw new InvalidSettingException("--threads " + n + " must be at least 1", "leave it out to use every core");
         }
         long start = System.nanoTime();
         GgufExporter.Result result = GgufExporter.export(folder, out,
@@ -110,7 +111,7 @@ final class ExportCommand implements Runnable {
 
     private void exportAdapter(PrintWriter stdout) {
         if (adapter == null) {
-            throw new LorisException("--format adapter-gguf needs --adapter DIR", "give the PEFT adapter folder, "
+            throw new InvalidSettingException("--format adapter-gguf needs --adapter DIR", "give the PEFT adapter folder, "
                     + "and its base model with --model");
         }
         AdapterExporter.Result result = AdapterExporter.export(adapter, model, out);

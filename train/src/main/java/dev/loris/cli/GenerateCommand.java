@@ -2,6 +2,7 @@ package dev.loris.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.model.decoder.Decoder;
@@ -89,10 +90,15 @@ final class GenerateCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
+        // Every option is checked before anything is loaded, so that a bad value is reported as bad usage.
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, seed);
-        try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
-             Decoder decoder = Decoder.open(model, acc, ModelLoading.precision(precision),
-                     ModelLoading.projections(loadIn4bit, loadIn8bit));
+        if (maxNewTokens < 1) {
+            throw new InvalidSettingException("--max-new-tokens " + maxNewTokens + " is below 1", "ask for 1 or more");
+        }
+        var precisionChosen = ModelLoading.precision(precision);
+        var projections = ModelLoading.projections(loadIn4bit, loadIn8bit);
+        try (Accelerator acc = Accelerator.open(device); Tokenizer tokenizer = Tokenizer.load(model);
+             Decoder decoder = Decoder.open(model, acc, precisionChosen, projections);
              LoraAdapter lora = adapter == null ? null : LoraAdapter.load(decoder, adapter)) {
             List<int[]> ids = new ArrayList<>();
             for (String prompt : prompts) {

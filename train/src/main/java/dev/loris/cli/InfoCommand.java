@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,7 +36,9 @@ final class InfoCommand implements Runnable {
     @Override
     public void run() {
         ModelConfig c = ModelConfig.read(folder);
-        PrintWriter out = spec.commandLine().getOut();
+        // Everything is read and checked before the first line is printed: an error prints nothing else.
+        StringWriter text = new StringWriter();
+        PrintWriter out = new PrintWriter(text);
         ModelSize size = c.size();
         out.printf("model       %s (%s)%n", folder.toAbsolutePath().normalize(), c.architecture());
         out.printf("shape       %d layers, hidden %d, intermediate %d, %d heads of %d, %d key/value heads%n",
@@ -66,6 +69,8 @@ final class InfoCommand implements Runnable {
         out.printf("memory      weights %s in bf16, %s in f32; KV cache %s per 1,000 tokens (bf16)%n",
                 Units.bytes(size.bf16Bytes()), Units.bytes(size.bytesAt(4)), Units.bytes(kvPer1k));
         out.flush();
+        spec.commandLine().getOut().print(text);
+        spec.commandLine().getOut().flush();
     }
 
     private static String dtypes(Map<Dtype, Long> byDtype) {

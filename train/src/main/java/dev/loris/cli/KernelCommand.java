@@ -1,5 +1,6 @@
 package dev.loris.cli;
 
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.tornado.compiler.KernelCompiler;
 import dev.loris.tornado.compiler.ir.Graph;
@@ -71,7 +72,7 @@ final class KernelCommand implements Runnable {
                 yield OpenClEmitter.emit(graph, false, OpenClEmitter.usesSimd(graph)
                         ? OpenClWarps.localMemory(DEFAULT_OPENCL_GROUP_LIMIT) : OpenClWarps.UNAVAILABLE);
             }
-            default -> throw new LorisException("unknown --target " + target, "use ptx or opencl");
+            default -> throw new InvalidSettingException("unknown --target " + target, "use ptx or opencl");
         };
         spec.commandLine().getOut().print(code);
         spec.commandLine().getOut().flush();
@@ -80,7 +81,7 @@ final class KernelCommand implements Runnable {
     /** What the accelerator {@code device} built: its own source text, whatever its capabilities chose. */
     private String onDevice(Method kernel, Map<Integer, Object> fixed) {
         if (!device.startsWith("cuda") && !device.startsWith("opencl")) {
-            throw new LorisException("--device " + device + " compiles no text", "use cuda, cuda:N, opencl or opencl:N");
+            throw new InvalidSettingException("--device " + device + " compiles no text", "use cuda, cuda:N, opencl or opencl:N");
         }
         try (Accelerator accelerator = Accelerator.open(device)) {
             return accelerator.compile(kernel, fixed).source();
@@ -89,7 +90,7 @@ final class KernelCommand implements Runnable {
 
     private String checkedArch() {
         if (!arch.matches("sm_\\d{2,3}") || Integer.parseInt(arch.substring(3)) > PtxEmitter.NEWEST_TARGET) {
-            throw new LorisException("--arch " + arch + " is not a PTX target Loris writes",
+            throw new InvalidSettingException("--arch " + arch + " is not a PTX target Loris writes",
                     "use sm_NN up to sm_" + PtxEmitter.NEWEST_TARGET + " (newer GPUs get sm_"
                             + PtxEmitter.NEWEST_TARGET + ")");
         }
@@ -100,7 +101,7 @@ final class KernelCommand implements Runnable {
         try {
             return Class.forName(name);
         } catch (ClassNotFoundException e) {
-            throw new LorisException("no class " + name + " on the class path",
+            throw new InvalidSettingException("no class " + name + " on the class path",
                     "give the fully qualified name of a class in Loris' jars or on -cp");
         }
     }
@@ -109,7 +110,7 @@ final class KernelCommand implements Runnable {
     private static Object parse(Method kernel, int index, String text) {
         Class<?>[] types = kernel.getParameterTypes();
         if (index < 0 || index >= types.length) {
-            throw new LorisException("--constant " + index + "=" + text + ": " + kernel.getName() + " has "
+            throw new InvalidSettingException("--constant " + index + "=" + text + ": " + kernel.getName() + " has "
                     + types.length + " parameters", "indexes count from 0, the KernelContext included");
         }
         try {
@@ -126,11 +127,11 @@ final class KernelCommand implements Runnable {
                     case "false" -> false;
                     default -> throw new NumberFormatException(text);
                 };
-                default -> throw new LorisException("--constant " + index + ": parameter " + index + " is a "
+                default -> throw new InvalidSettingException("--constant " + index + ": parameter " + index + " is a "
                         + types[index].getSimpleName(), "only scalar parameters can be fixed");
             };
         } catch (NumberFormatException e) {
-            throw new LorisException("--constant " + index + "=" + text + " is not a " + types[index].getName()
+            throw new InvalidSettingException("--constant " + index + "=" + text + " is not a " + types[index].getName()
                     + " value", "write a value of the parameter's type as Java would (a byte is -128..127)");
         }
     }

@@ -40,8 +40,7 @@ public final class LorisCli implements Runnable {
 
     /** As {@link #run(String...)}, writing to {@code out} and {@code err} where given (tests), else the console. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new LorisCli());
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        CommandLine commandLine = commandLine(new LorisCli());
         if (out != null) {
             commandLine.setOut(out);
         }
@@ -61,6 +60,14 @@ public final class LorisCli implements Runnable {
         // The file's settings come first as flags; a flag given again on the command line overrides them.
         train.setOverwrittenOptionsAllowed(expanded != args);
         return commandLine.execute(expanded);
+    }
+
+    /** The command line over {@code root} with Loris' failure handling ({@link FailureHandler}) installed. */
+    static CommandLine commandLine(Object root) {
+        CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionStrategy(FailureHandler.catchingErrors(new CommandLine.RunLast()));
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        return commandLine;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.loris.cli;
 
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.lora.LoraConfig;
@@ -201,12 +202,12 @@ final class TrainCommand implements Runnable {
                 .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
                 .withCacheDir(this.out.resolve("data-cache"));
         if (patience > 0 && evalSteps <= 0) {
-            throw new LorisException("--early-stopping-patience " + patience + " needs evaluations",
+            throw new InvalidSettingException("--early-stopping-patience " + patience + " needs evaluations",
                     "give --eval-steps N as well");
         }
         Optional<Path> checkpoint = resume ? TrainingCheckpoint.latest(this.out) : Optional.empty();
         if (resume && checkpoint.isEmpty()) {
-            throw new LorisException("--resume: " + this.out + " holds no checkpoint", "a run writes them with"
+            throw new InvalidSettingException("--resume: " + this.out + " holds no checkpoint", "a run writes them with"
                     + " --save-steps N; start without --resume to train from the beginning");
         }
         try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
@@ -267,15 +268,15 @@ final class TrainCommand implements Runnable {
         boolean full = switch (method.toLowerCase(Locale.ROOT)) {
             case "lora" -> false;
             case "full" -> true;
-            default -> throw new LorisException("--method " + method + " is not known", "use lora or full");
+            default -> throw new InvalidSettingException("--method " + method + " is not known", "use lora or full");
         };
         if (full && (loadIn4bit || adapter != null)) {
-            throw new LorisException("--method full trains every weight, so it cannot take "
+            throw new InvalidSettingException("--method full trains every weight, so it cannot take "
                     + (loadIn4bit ? "--load-in-4bit (4-bit weights do not train)" : "--adapter"),
                     "drop that option, or use --method lora");
         }
         if (embeddingLr != null && !(embeddingLr >= 0)) {
-            throw new LorisException("--embedding-lr " + embeddingLr + " is negative", "give a learning rate of 0"
+            throw new InvalidSettingException("--embedding-lr " + embeddingLr + " is negative", "give a learning rate of 0"
                     + " or more, e.g. 5e-6");
         }
         return full;
@@ -306,13 +307,13 @@ final class TrainCommand implements Runnable {
     /** --max-steps, or enough optimizer steps for the epochs (a last partial window counts). */
     private int totalSteps(TrainingData dataset) {
         if (gradAccum < 1) {
-            throw new LorisException("--grad-accum " + gradAccum + " is below 1", "use 1 or more");
+            throw new dev.loris.InvalidSettingException("--grad-accum " + gradAccum + " is below 1", "use 1 or more");
         }
         if (maxSteps > 0) {
             return maxSteps;
         }
         if (epochs < 1) {
-            throw new LorisException("--epochs " + epochs + " is below 1", "use 1 or more, or give --max-steps");
+            throw new dev.loris.InvalidSettingException("--epochs " + epochs + " is below 1", "use 1 or more, or give --max-steps");
         }
         long batches = 0;
         for (int e = 0; e < epochs; e++) {

@@ -20,8 +20,7 @@ record CliRun(int exitCode, String out, String err) {
             int code = LorisCli.run(new PrintWriter(out), new PrintWriter(err), args);
             return new CliRun(code, out.toString(), err.toString());
         }
-        CommandLine commandLine = new CommandLine(root);
-        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        CommandLine commandLine = LorisCli.commandLine(root);
         commandLine.setOut(new PrintWriter(out));
         commandLine.setErr(new PrintWriter(err));
         int code = commandLine.execute(args);

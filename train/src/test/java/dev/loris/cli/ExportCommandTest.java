@@ -90,11 +90,11 @@ class ExportCommandTest {
         Path model = model();
         Path out = dir.resolve("x.gguf");
         CliRun quant = CliRun.of("export", "--model", model.toString(), "--quant", "q3_k_s", "--out", out.toString());
-        assertEquals(1, quant.exitCode());
+        assertEquals(2, quant.exitCode(), "a bad option value is bad usage");
         assertTrue(quant.err().contains("--quant q3_k_s is not a GGUF type Loris writes: use one of f32, f16, bf16"),
                 quant.err());
         CliRun merged = CliRun.of("export", "--model", model.toString(), "--format", "merged", "--out", out.toString());
-        assertEquals(1, merged.exitCode());
+        assertEquals(2, merged.exitCode());
         assertTrue(merged.err().contains("--format merged needs --adapter DIR"), merged.err());
         Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
                 .replace("\"qwen3\"", "\"gemma2\""));

@@ -30,7 +30,7 @@ class KernelCommandTest {
         CliRun a100 = run("kernel", "--arch", "sm_80", Axpy.class.getName(), "axpy");
         assertTrue(a100.out().contains(".target sm_80"), a100.out());
         CliRun bad = run("kernel", "--arch", "sm_100", Axpy.class.getName(), "axpy");
-        assertEquals(1, bad.exitCode());
+        assertEquals(2, bad.exitCode(), "a bad option value is bad usage");
         assertTrue(bad.err().contains("--arch sm_100"), bad.err());
     }
 
@@ -39,7 +39,7 @@ class KernelCommandTest {
         String kernels = CliTestKernels.class.getName();
         for (String wrong : new String[] {"2=200", "3=40000", "4=70000", "5=yes", "2=1.5"}) {
             CliRun result = run("kernel", "--constant", wrong, kernels, "scalars");
-            assertEquals(1, result.exitCode(), wrong + ": " + result.out());
+            assertEquals(2, result.exitCode(), wrong + ": " + result.out());
             assertTrue(result.err().contains("--constant " + wrong), wrong + ": " + result.err());
         }
         CliRun fixed = run("kernel", "--constant", "2=-128", "--constant", "3=-32768", "--constant", "4=x",

@@ -52,10 +52,10 @@ class LorisCliTest {
     @Test
     void kernelNamesAMissingClassAndAWrongConstant() {
         CliRun missing = CliRun.over(new LorisCli(), "kernel", "no.such.Kernels", "axpy");
-        assertEquals(1, missing.exitCode());
+        assertEquals(2, missing.exitCode(), "a bad argument value is bad usage");
         assertTrue(missing.err().contains("no class no.such.Kernels"), missing.err());
         CliRun wrong = CliRun.over(new LorisCli(), "kernel", "--constant", "2=3", "dev.loris.tornado.kernels.Axpy", "axpy");
-        assertEquals(1, wrong.exitCode());
+        assertEquals(2, wrong.exitCode());
         assertTrue(wrong.err().contains("parameter 2 is a FloatArray"), wrong.err());
     }
 
@@ -116,7 +116,7 @@ class LorisCliTest {
      * A reference model of the model module's tests (model/src/test/resources/hf-models), from the train
      * module's folder (Maven) or from the repository root (the GPU machine's JUnit console).
      */
-    private static java.nio.file.Path referenceModel(String name) {
+    static java.nio.file.Path referenceModel(String name) {
         for (String root : new String[] {"../model", "model"}) {
             java.nio.file.Path folder = java.nio.file.Path.of(root, "src/test/resources/hf-models", name);
             if (java.nio.file.Files.isDirectory(folder)) {

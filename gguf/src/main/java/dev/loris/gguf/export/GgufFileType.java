@@ -49,7 +49,7 @@ public enum GgufFileType {
                 return type;
             }
         }
-        throw new GgufException("--quant " + text + " is not a GGUF type Loris writes",
+        throw new dev.loris.InvalidSettingException("--quant " + text + " is not a GGUF type Loris writes",
                 "use one of " + Arrays.stream(values()).map(GgufFileType::cliName).collect(Collectors.joining(", ")));
     }
 }

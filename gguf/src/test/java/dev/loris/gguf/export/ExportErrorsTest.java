@@ -89,7 +89,7 @@ class ExportErrorsTest {
 
     @Test
     void unknownQuantTypeListsTheChoices() {
-        GgufException e = assertThrows(GgufException.class, () -> GgufFileType.parse("iq2_xs"));
+        dev.loris.InvalidSettingException e = assertThrows(dev.loris.InvalidSettingException.class, () -> GgufFileType.parse("iq2_xs"));
         assertTrue(e.userMessage().contains("q4_k_m, q5_k_m, q6_k"), e.userMessage());
     }
 

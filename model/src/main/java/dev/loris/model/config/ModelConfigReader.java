@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
+import dev.loris.model.SmallTextFile;
+
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +25,20 @@ public final class ModelConfigReader {
     private static final Set<String> SILU_NAMES = Set.of("silu", "swish");
     private static final double DEFAULT_ROPE_THETA = 10_000.0;
     private static final double DEFAULT_RMS_NORM_EPS = 1e-6;
+    /** The largest config.json read (released ones are a few KB, multimodal ones under 100 KB). */
+    static final long MAX_FILE_BYTES = 16L << 20;
+    /*
+     * Upper bounds of the shape keys, far above every released model (hidden 16,384 and vocabulary 262,144 at
+     * most), chosen so that every count derived from them (parameters, bytes at f32, KV-cache bytes) fits a
+     * long: a config.json beyond them is damaged or hostile, and is refused here rather than overflowing later.
+     */
+    static final int MAX_HIDDEN = 1 << 18;
+    static final int MAX_INTERMEDIATE = 1 << 20;
+    static final int MAX_VOCAB = 1 << 24;
+    static final int MAX_LAYERS = 1 << 12;
+    static final int MAX_HEADS = 1 << 12;
+    static final int MAX_HEAD_DIM = 1 << 12;
+    static final int MAX_POSITIONS = 1 << 27;
 
     private ModelConfigReader() {
     }
@@ -32,14 +46,11 @@ public final class ModelConfigReader {
     /** Reads {@code config.json} from a model folder, or the given file. */
     public static ModelConfig read(Path folderOrFile) {
         Path file = Files.isDirectory(folderOrFile) ? folderOrFile.resolve("config.json") : folderOrFile;
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
+        String text = SmallTextFile.readIfExists(file, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new ConfigException(file + " " + problem, hint, cause));
+        if (text == null) {
             throw new ConfigException(file + " does not exist",
-                    "point Loris at a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)", e);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read " + file + ": " + e.getMessage(), "check the file's permissions", e);
+                    "point Loris at a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)");
         }
         return parse(text, file.toString());
     }
@@ -61,22 +72,27 @@ public final class ModelConfigReader {
 
     private static ModelConfig build(ConfigJson json) {
         Architecture architecture = architecture(json);
-        int vocab = positive(json, "vocab_size", json.requiredInt("vocab_size"));
-        int hidden = positive(json, "hidden_size", json.requiredInt("hidden_size"));
-        int intermediate = positive(json, "intermediate_size", json.requiredInt("intermediate_size"));
-        int layers = positive(json, "num_hidden_layers", json.requiredInt("num_hidden_layers"));
-        int heads = positive(json, "num_attention_heads", json.requiredInt("num_attention_heads"));
-        int keyValueHeads = positive(json, "num_key_value_heads", keyValueHeads(json, architecture, heads));
-        int headDim = positive(json, "head_dim", headDim(json, architecture, hidden, heads));
+        int vocab = bounded(json, "vocab_size", json.requiredInt("vocab_size"), MAX_VOCAB);
+        int hidden = bounded(json, "hidden_size", json.requiredInt("hidden_size"), MAX_HIDDEN);
+        int intermediate = bounded(json, "intermediate_size", json.requiredInt("intermediate_size"), MAX_INTERMEDIATE);
+        int layers = bounded(json, "num_hidden_layers", json.requiredInt("num_hidden_layers"), MAX_LAYERS);
+        int heads = bounded(json, "num_attention_heads", json.requiredInt("num_attention_heads"), MAX_HEADS);
+        int keyValueHeads = bounded(json, "num_key_value_heads", keyValueHeads(json, architecture, heads), MAX_HEADS);
+        int headDim = bounded(json, "head_dim", headDim(json, architecture, hidden, heads), MAX_HEAD_DIM);
+        if (headDim % 2 != 0) {
+            throw json.error("head_dim = " + headDim + " is odd; RoPE rotates pairs of values, so it must be even",
+                    "check head_dim (or hidden_size / num_attention_heads)");
+        }
         if (heads % keyValueHeads != 0) {
             throw json.error("num_attention_heads = " + heads + " is not a multiple of num_key_value_heads = "
                     + keyValueHeads, "grouped-query attention needs whole groups; check both values");
         }
-        int maxPositions = positive(json, "max_position_embeddings",
-                json.intOr("max_position_embeddings", architecture.defaultMaxPositionEmbeddings()));
+        int maxPositions = bounded(json, "max_position_embeddings",
+                json.intOr("max_position_embeddings", architecture.defaultMaxPositionEmbeddings()), MAX_POSITIONS);
         double eps = json.doubleOr("rms_norm_eps", DEFAULT_RMS_NORM_EPS);
-        if (!(eps > 0)) {
-            throw json.error("rms_norm_eps = " + eps + " must be positive", "use the value the checkpoint was trained with");
+        if (!(eps > 0 && eps < 1)) {
+            throw json.error("rms_norm_eps = " + eps + " must lie between 0 and 1 (released models use 1e-5 or 1e-6)",
+                    "use the value the checkpoint was trained with");
         }
         RopeSettings rope = RopeSettings.read(json, maxPositions);
         checkUnsupported(json);
@@ -174,6 +190,16 @@ public final class ModelConfigReader {
         }
     }
 
+    /** A positive value of at most {@code max}. */
+    static int bounded(ConfigJson json, String key, int value, int max) {
+        positive(json, key, value);
+        if (value > max) {
+            throw json.error(key + " = " + value + " is out of range: at most " + max + " is accepted",
+                    "no released model comes near this; the file is damaged or not a model's config.json");
+        }
+        return value;
+    }
+
     static int positive(ConfigJson json, String key, int value) {
         if (value <= 0) {
             throw json.error(key + " = " + value + " must be positive", "fix the value in config.json");
@@ -191,8 +217,9 @@ public final class ModelConfigReader {
             double theta = params != null && params.has("rope_theta")
                     ? params.doubleOr("rope_theta", DEFAULT_ROPE_THETA)
                     : json.doubleOr("rope_theta", DEFAULT_ROPE_THETA);
-            if (!(theta > 0)) {
-                throw json.error("rope_theta = " + theta + " must be positive", "use the checkpoint's value");
+            if (!(theta > 1 && Double.isFinite(theta))) {
+                throw (params != null && params.has("rope_theta") ? params : json).error("rope_theta = " + theta
+                        + " must be a finite number above 1 (the base of RoPE's frequencies)", "use the checkpoint's value");
             }
             checkPartialRotary(json);
             if (params != null) {
@@ -209,8 +236,8 @@ public final class ModelConfigReader {
                 case "linear" -> new RopeScaling.Linear(factor(params));
                 case "llama3" -> new RopeScaling.Llama3(factor(params),
                         required(params, "low_freq_factor"), required(params, "high_freq_factor"),
-                        positive(params, "original_max_position_embeddings",
-                                params.intOr("original_max_position_embeddings", maxPositions)));
+                        bounded(params, "original_max_position_embeddings",
+                                params.intOr("original_max_position_embeddings", maxPositions), MAX_POSITIONS));
                 default -> throw params.error("rope_type = '" + type + "' is not supported",
                         "Loris computes RoPE types default, linear and llama3; to train within the original "
                                 + "context length, remove the rope scaling from config.json");
@@ -218,11 +245,7 @@ public final class ModelConfigReader {
         }
 
         private static double factor(ConfigJson params) {
-            double factor = required(params, "factor");
-            if (!(factor > 0)) {
-                throw params.error("factor = " + factor + " must be positive", "use the checkpoint's value");
-            }
-            return factor;
+            return required(params, "factor");
         }
 
         private static double required(ConfigJson params, String key) {
@@ -230,7 +253,11 @@ public final class ModelConfigReader {
                 throw params.error(key + " is missing", "this rope type needs it; compare with the checkpoint's "
                         + "original config.json");
             }
-            return params.doubleOr(key, Double.NaN);
+            double value = params.doubleOr(key, Double.NaN);
+            if (!(value > 0 && Double.isFinite(value))) {
+                throw params.error(key + " = " + value + " must be a finite positive number", "use the checkpoint's value");
+            }
+            return value;
         }
 
         private static void checkPartialRotary(ConfigJson json) {

@@ -1,5 +1,6 @@
 package dev.loris.model.decoder;
 
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.model.generate.Sampler;
@@ -46,12 +47,20 @@ public final class Generator {
                     "give a non-empty prompt");
         }
         if (maxNewTokens < 1) {
-            throw new LorisException("max new tokens is " + maxNewTokens, "ask for at least one new token");
+            throw new InvalidSettingException("max new tokens is " + maxNewTokens, "ask for at least one new token");
         }
         ModelConfig config = decoder.config();
         Accelerator acc = decoder.accelerator();
         int seqs = prompts.size();
-        int capacity = prompts.stream().mapToInt(p -> p.length).max().orElseThrow() + maxNewTokens;
+        int longestPrompt = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        // The cache and the histories are sized for the whole sequence: bound it by the context first.
+        if ((long) longestPrompt + maxNewTokens > config.maxPositionEmbeddings()) {
+            throw new InvalidSettingException("a prompt of " + longestPrompt + " tokens and " + maxNewTokens
+                    + " new tokens exceed the model's context of " + config.maxPositionEmbeddings()
+                    + " tokens (max_position_embeddings)", "ask for at most "
+                    + Math.max(0, config.maxPositionEmbeddings() - longestPrompt) + " new tokens");
+        }
+        int capacity = longestPrompt + maxNewTokens;
         config.checkSequenceLength(capacity);
         List<int[]> outputs = new ArrayList<>();
         Sampler[] samplers = new Sampler[seqs];

@@ -1,6 +1,6 @@
 package dev.loris.model.decoder;
 
-import dev.loris.LorisException;
+import dev.loris.InvalidSettingException;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -33,14 +33,14 @@ public enum GradientCheckpointing {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** {@code none}, {@code standard} or {@code offload} (any case); anything else is a LorisException. */
+    /** {@code none}, {@code standard} or {@code offload} (any case); anything else is an InvalidSettingException. */
     public static GradientCheckpointing parse(String name) {
         for (GradientCheckpointing mode : values()) {
             if (mode.settingName().equalsIgnoreCase(name.strip())) {
                 return mode;
             }
         }
-        throw new LorisException("unknown gradient checkpointing '" + name + "'", "use one of "
+        throw new InvalidSettingException("--gradient-checkpointing " + name + " is not known", "use one of "
                 + Arrays.stream(values()).map(GradientCheckpointing::settingName).collect(Collectors.joining(", ")));
     }
 }

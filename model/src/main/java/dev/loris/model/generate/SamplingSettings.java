@@ -1,6 +1,6 @@
 package dev.loris.model.generate;
 
-import dev.loris.LorisException;
+import dev.loris.InvalidSettingException;
 
 /**
  * How the next token is picked from the logits, with transformers' meanings and defaults: greedy when
@@ -34,7 +34,7 @@ public record SamplingSettings(float temperature, int topK, float topP, float re
 
     private static void require(boolean ok, String setting, String value) {
         if (!ok) {
-            throw new LorisException("invalid " + setting + ": " + value, "fix the " + setting + " setting");
+            throw new InvalidSettingException("invalid " + setting + ": " + value, "fix the " + setting + " setting");
         }
     }
 }

@@ -60,7 +60,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         if (Files.isRegularFile(location.resolve(SINGLE_FILE_NAME))) {
             return openFiles(location, List.of(location.resolve(SINGLE_FILE_NAME)));
         }
-        if (Files.isRegularFile(location.resolve(ShardIndex.FILE_NAME))) {
+        if (Files.exists(location.resolve(ShardIndex.FILE_NAME))) { // not only a regular one: its reader says what is wrong
             return openIndexed(location, location.resolve(ShardIndex.FILE_NAME));
         }
         List<Path> found = safetensorsIn(location);

@@ -2,10 +2,11 @@ package dev.loris.model.safetensors;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -33,6 +34,10 @@ import java.util.Set;
  *
  * <ul>
  *   <li>N at most 100,000,000 (the crate's limit) and 8 + N within the file;</li>
+ *   <li>at most {@link #MAX_TENSORS} tensors and {@link #MAX_RANK} dimensions per shape (safetensors-cpp's
+ *       rank limit; the crate has none, and a 100 MB header of 1.7M tensors or 50M dimensions cost 2.5 GB of
+ *       heap as a JSON tree). A streaming pass checks both before anything is built, and the entries are then
+ *       read one at a time, never the whole header as one tree;</li>
  *   <li>the header is strict UTF-8, starts with '{', is one JSON object with no duplicate keys and nothing but
  *       whitespace after it (the crate accepts duplicates and a leading space; the format's README forbids
  *       both);</li>
@@ -51,6 +56,10 @@ final class SafetensorsHeader {
     /** The reference crate's limit on N: a larger header is taken as a damaged or foreign file. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
     static final String METADATA_KEY = "__metadata__";
+    /** Far above any released file (a whole MoE model in one file has some 20,000 tensors). */
+    static final int MAX_TENSORS = 1 << 17;
+    /** safetensors-cpp's limit; released checkpoints have at most 5 dimensions. */
+    static final int MAX_RANK = 8;
 
     private static final String REDOWNLOAD = "download the file again; if a program wrote it, that program "
             + "does not follow the safetensors format";
@@ -60,7 +69,6 @@ final class SafetensorsHeader {
                             .maxStringLength((int) MAX_HEADER_BYTES).build())
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     /** A checked header: metadata in header order, tensors in file (offset) order, where the data begins. */
@@ -86,16 +94,32 @@ final class SafetensorsHeader {
                     + (8 + headerLength) + " bytes (its header alone is " + headerLength + " bytes)", REDOWNLOAD);
         }
         byte[] headerBytes = content.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE);
-        JsonNode root = parseJson(file, decodeUtf8(file, headerBytes));
+        String header = decodeUtf8(file, headerBytes);
+        checkStart(file, header);
+        checkBounds(file, header);
         Map<String, String> metadata = Map.of();
         List<TensorInfo> tensors = new ArrayList<>();
         long dataStart = 8 + headerLength;
-        for (Map.Entry<String, JsonNode> entry : root.properties()) {
-            if (entry.getKey().equals(METADATA_KEY)) {
-                metadata = metadata(file, entry.getValue());
-            } else {
-                tensors.add(tensor(file, entry.getKey(), entry.getValue(), dataStart));
+        try (JsonParser p = JSON.createParser(header)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                JsonNode value = p.readValueAsTree(); // one entry, bounded by checkBounds
+                if (name.equals(METADATA_KEY)) {
+                    metadata = metadata(file, value);
+                } else {
+                    tensors.add(tensor(file, name, value, dataStart));
+                }
             }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new SafetensorsException(file, null, "the header is not valid JSON: it does not end after its"
+                        + " object" + at(p.currentTokenLocation()), REDOWNLOAD, null);
+            }
+        } catch (JsonProcessingException e) {
+            throw notJson(file, e);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading a string cannot fail", e);
         }
         tensors.sort(Comparator.comparingLong(TensorInfo::fileOffset).thenComparingLong(TensorInfo::byteLength));
         checkCoverage(file, tensors, dataStart, fileSize);
@@ -114,20 +138,74 @@ final class SafetensorsHeader {
         }
     }
 
-    private static JsonNode parseJson(Path file, String header) {
+    private static void checkStart(Path file, String header) {
         if (!header.startsWith("{")) {
             String start = header.substring(0, Math.min(16, header.length()));
             throw new SafetensorsException(file, "the header does not start with '{' but with \""
                     + printable(start) + "\"", "this is not a safetensors file; " + REDOWNLOAD);
         }
-        try {
-            return JSON.readTree(header);
+    }
+
+    private static SafetensorsException notJson(Path file, JsonProcessingException e) {
+        return new SafetensorsException(file, null, "the header is not valid JSON: " + e.getOriginalMessage()
+                + at(e.getLocation()), REDOWNLOAD, e);
+    }
+
+    private static String at(JsonLocation location) {
+        return location == null ? "" : " (at character " + (location.getCharOffset() + 1) + " of the header)";
+    }
+
+    /**
+     * A first, streaming pass that builds nothing: at most MAX_TENSORS entries, and no array within an entry
+     * longer than MAX_RANK (shape and data_offsets are the only arrays a valid header has). Syntax errors are
+     * left to the second pass, which reports them.
+     */
+    private static void checkBounds(Path file, String header) {
+        try (JsonParser p = JSON.createParser(header)) {
+            p.nextToken();
+            int entries = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (!name.equals(METADATA_KEY) && ++entries > MAX_TENSORS) {
+                    throw new SafetensorsException(file, "the header lists more than " + MAX_TENSORS + " tensors",
+                            "no released checkpoint has this many in one file; " + REDOWNLOAD);
+                }
+                p.nextToken();
+                checkArrays(file, name, p);
+            }
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " (at character " + (at.getCharOffset() + 1) + " of the header)";
-            throw new SafetensorsException(file, null, "the header is not valid JSON: " + e.getOriginalMessage()
-                    + where, REDOWNLOAD, e);
+            // reported by the second pass, with the same parser's message
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading a string cannot fail", e);
         }
+    }
+
+    /** Walks the value at the parser, refusing an array of more than MAX_RANK elements. */
+    private static void checkArrays(Path file, String name, JsonParser p) throws java.io.IOException {
+        java.util.ArrayDeque<int[]> open = new java.util.ArrayDeque<>(); // element counts of the open arrays
+        int depth = 0;
+        JsonToken token = p.currentToken();
+        do {
+            if (!open.isEmpty() && depth == open.size() && token != JsonToken.END_ARRAY && token != JsonToken.END_OBJECT
+                    && token != JsonToken.FIELD_NAME && ++open.peek()[0] > MAX_RANK) {
+                throw new SafetensorsException(file, name, "an array of the entry holds more than " + MAX_RANK
+                        + " values (shapes have at most " + MAX_RANK + " dimensions)", REDOWNLOAD);
+            }
+            if (token == JsonToken.START_ARRAY) {
+                open.push(new int[1]);
+                depth++;
+            } else if (token == JsonToken.START_OBJECT) {
+                open.push(new int[] {Integer.MIN_VALUE}); // objects' fields are not counted
+                depth++;
+            } else if (token == JsonToken.END_ARRAY || token == JsonToken.END_OBJECT) {
+                open.pop();
+                depth--;
+            }
+            if (depth == 0) {
+                return;
+            }
+            token = p.nextToken();
+        } while (token != null);
     }
 
     private static Map<String, String> metadata(Path file, JsonNode node) {

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.loris.model.SmallTextFile;
+
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,6 +29,8 @@ record ShardIndex(Map<String, String> weightMap, OptionalLong totalSize) {
     static final String FILE_NAME = "model.safetensors.index.json";
 
     private static final String REDOWNLOAD = "download " + FILE_NAME + " again";
+    /** The largest index read (DeepSeek V3's, with 90,000 tensors, is 9 MB). */
+    static final long MAX_FILE_BYTES = 64L << 20;
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
@@ -40,14 +42,17 @@ record ShardIndex(Map<String, String> weightMap, OptionalLong totalSize) {
 
     /** Reads and checks {@code indexFile}. */
     static ShardIndex read(Path indexFile) {
+        String text = SmallTextFile.readIfExists(indexFile, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new SafetensorsException(indexFile, null, problem, hint, cause));
+        if (text == null) {
+            throw new SafetensorsException(indexFile, "does not exist", REDOWNLOAD);
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(indexFile));
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SafetensorsException(indexFile, null, "is not valid JSON: " + e.getOriginalMessage(),
                     REDOWNLOAD, e);
-        } catch (IOException e) {
-            throw new SafetensorsException(indexFile, null, "cannot be read: " + e, "check that it is readable", e);
         }
         JsonNode weights = root == null ? null : root.get("weight_map");
         if (weights == null || !weights.isObject()) {

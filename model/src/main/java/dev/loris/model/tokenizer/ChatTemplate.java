@@ -8,10 +8,13 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 
+import com.hubspot.jinjava.interpret.OutputTooBigException;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A tokenizer's Jinja chat template rendered as transformers' {@code apply_chat_template(tokenize=False)}
@@ -31,9 +34,19 @@ import java.util.Objects;
  * <p>Jinjava's nested interpretation is off: text coming from messages is output as is, never rendered
  * again as a template (a message containing "{{ x }}" stays literal, as in Jinja2).
  *
+ * <p>A template is a program from a downloaded file, so a render is bounded: at most {@link #MAX_CHARS}
+ * characters of output and per string, at most {@link #TIME_LIMIT_SECONDS} seconds (see {@link PythonOutput});
+ * past either it fails with a TokenizerException saying so. Real templates render in milliseconds.
+ *
  * <p>The rendered text usually begins with BOS already: tokenize it with addSpecialTokens = false.
  */
 public final class ChatTemplate {
+    /** The most characters a render may output, and any string it builds may hold (a 128k-token context is ~0.5M). */
+    static final int MAX_CHARS = 16 << 20;
+    static final int TIME_LIMIT_SECONDS = 5;
+    private static final java.util.Set<TemplateError.ErrorReason> LIMIT_REASONS = java.util.EnumSet.of(
+            TemplateError.ErrorReason.OUTPUT_TOO_BIG, TemplateError.ErrorReason.OVER_LIMIT,
+            TemplateError.ErrorReason.COLLECTION_TOO_BIG);
     private static final Jinjava JINJAVA = environment();
 
     private final String template;
@@ -81,11 +94,22 @@ public final class ChatTemplate {
         context.putAll(variables);
         RenderResult result;
         try {
-            result = JINJAVA.renderForResult(rewritten, context);
+            result = PythonOutput.withDeadline(TimeUnit.SECONDS.toNanos(TIME_LIMIT_SECONDS),
+                    () -> JINJAVA.renderForResult(rewritten, context));
+        } catch (PythonOutput.TimeLimit e) {
+            throw new TokenizerException("the chat template of " + origin + " ran for more than " + TIME_LIMIT_SECONDS
+                    + " seconds", "a chat template renders in milliseconds; this one loops without end or "
+                    + "nearly so: fix or replace it", e);
         } catch (RuntimeException e) {
             throw failure(e.getMessage(), e);
         }
         for (TemplateError error : result.getErrors()) {
+            if (LIMIT_REASONS.contains(error.getReason()) || error.getException() instanceof OutputTooBigException) {
+                throw new TokenizerException("the chat template of " + origin + " builds more than the limit of "
+                        + MAX_CHARS + " characters or items (line " + error.getLineno() + ": " + error.getMessage()
+                        + ")", "no conversation needs this much; the template or the messages are not what they "
+                        + "should be", error.getException());
+            }
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 JinjaFunctions.TemplateRaised raised = raisedBy(error.getException());
                 if (raised != null) {
@@ -120,6 +144,8 @@ public final class ChatTemplate {
                 .withInterperterFactory(new PythonOutput())
                 .withKeepTrailingNewline(true)
                 .withNestedInterpretationEnabled(false)
+                .withMaxOutputSize(MAX_CHARS)
+                .withMaxStringLength(MAX_CHARS)
                 .withElResolver(new PythonMethods(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY))
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)

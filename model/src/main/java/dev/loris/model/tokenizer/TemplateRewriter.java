@@ -15,12 +15,20 @@ import java.util.regex.Pattern;
  *   <li>Keyword arguments of {@code namespace(...)} holding an expression,
  *       {@code namespace(last=messages|length - 1)}: Jinjava binds '=' tighter than '-', so each value is
  *       parenthesised.</li>
+ *   <li>{@code not x is defined}: Jinja2 applies tests before {@code not} ({@code not (x is defined)}), Jinjava
+ *       after ({@code (not x) is defined}, always true), so Llama 3.1 / 3.2 templates ignored a passed
+ *       date_string. A {@code not} before a name, attribute or subscript chain (or a number) followed by a test
+ *       gets the test parenthesised with it.</li>
  * </ul>
  */
 final class TemplateRewriter {
     private static final Pattern STEP_SLICE = Pattern.compile(
             "\\[\\s*([^\\[\\]:'\"]*?)\\s*:\\s*([^\\[\\]:'\"]*?)\\s*:\\s*([^\\[\\]:'\"]*?)\\s*]");
     private static final Pattern NAMESPACE_CALL = Pattern.compile("\\bnamespace\\s*\\(");
+    private static final String OPERAND =
+            "(?:\\d+|[A-Za-z_]\\w*(?:\\s*\\.\\s*[A-Za-z_]\\w*|\\[(?:'[^']*'|\"[^\"]*\"|[^\\]'\"])*\\])*)";
+    private static final Pattern NOT_TEST = Pattern.compile(
+            "\\bnot\\s+(" + OPERAND + ")\\s+is\\s+((?:not\\s+)?[A-Za-z_]\\w*(?:\\s*\\([^()]*\\))?)");
     private static final Pattern KEYWORD = Pattern.compile("^\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*=(?!=)(.*)$", Pattern.DOTALL);
 
     private TemplateRewriter() {
@@ -47,7 +55,36 @@ final class TemplateRewriter {
     }
 
     static String rewriteExpression(String code) {
-        return rewriteNamespaces(rewriteSlices(code));
+        return rewriteNotTests(rewriteNamespaces(rewriteSlices(code)));
+    }
+
+    /** {@code not OPERAND is TEST} as {@code not (OPERAND is TEST)}, outside string literals. */
+    private static String rewriteNotTests(String code) {
+        Matcher m = NOT_TEST.matcher(code);
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        while (m.find()) {
+            if (insideLiteral(code, m.start())) {
+                continue;
+            }
+            out.append(code, copied, m.start()).append("not (").append(m.group(1)).append(" is ").append(m.group(2))
+                    .append(')');
+            copied = m.end();
+        }
+        return copied == 0 ? code : out.append(code, copied, code.length()).toString();
+    }
+
+    private static boolean insideLiteral(String code, int position) {
+        for (int i = 0; i < position; i++) {
+            if (JinjaTags.isQuote(code.charAt(i))) {
+                int end = JinjaTags.stringEnd(code, i);
+                if (end >= position) {
+                    return true;
+                }
+                i = end;
+            }
+        }
+        return false;
     }
 
     private static String rewriteSlices(String code) {

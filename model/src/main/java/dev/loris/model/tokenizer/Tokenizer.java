@@ -1,12 +1,11 @@
 package dev.loris.model.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.loris.model.SmallTextFile;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +36,9 @@ public final class Tokenizer implements AutoCloseable {
     private static final Map<String, String> DJL_OPTIONS =
             Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
 
+    /** The largest tokenizer.json read (Gemma 3's, the largest released, is 33 MB). */
+    static final long MAX_FILE_BYTES = 256L << 20;
+
     private final HuggingFaceTokenizer backend;
     private final Vocabulary vocabulary;
     private final TokenizerConfig config;
@@ -55,14 +57,11 @@ public final class Tokenizer implements AutoCloseable {
     /** Loads tokenizer.json (required), tokenizer_config.json and chat_template.jinja (optional) from a model folder. */
     public static Tokenizer load(Path folder) {
         Path file = folder.resolve("tokenizer.json");
-        String json;
-        try {
-            json = Files.readString(file);
-        } catch (NoSuchFileException e) {
+        String json = SmallTextFile.readIfExists(file, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new TokenizerException(file + " " + problem, hint, cause));
+        if (json == null) {
             throw new TokenizerException(file + " does not exist", "Loris needs the fast tokenizer file "
-                    + "tokenizer.json; save the tokenizer with a recent transformers (tokenizer.save_pretrained)", e);
-        } catch (IOException e) {
-            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), "check the file's permissions", e);
+                    + "tokenizer.json; save the tokenizer with a recent transformers (tokenizer.save_pretrained)");
         }
         return fromJson(json, TokenizerConfig.read(folder), file.toString());
     }
@@ -71,6 +70,7 @@ public final class Tokenizer implements AutoCloseable {
     public static Tokenizer fromJson(String tokenizerJson, TokenizerConfig config, String source) {
         TokenizerJson parsed = TokenizerJson.parse(tokenizerJson, source);
         Vocabulary vocabulary = new Vocabulary(parsed);
+        NativeGuards.check(tokenizerJson, parsed, vocabulary, source);
         String effective = TransformersPipeline.apply(tokenizerJson, parsed, config, vocabulary);
         DjlNatives.configureOffline();
         HuggingFaceTokenizer backend;
@@ -92,10 +92,19 @@ public final class Tokenizer implements AutoCloseable {
      * post-processor adds (Llama 3: BOS; Qwen: nothing). Never truncates or pads.
      */
     public int[] encode(String text, boolean addSpecialTokens) {
-        long[] ids = backend.encode(text, addSpecialTokens, false).getIds();
+        long[] ids;
+        try {
+            ids = backend.encode(text, addSpecialTokens, false).getIds();
+        } catch (RuntimeException e) {
+            throw nativeFailure("encode", e);
+        }
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
+            if (ids[i] < 0 || ids[i] >= TokenizerJson.MAX_ID) {
+                throw new TokenizerException(source + " gave token id " + ids[i] + ", outside [0, " + TokenizerJson.MAX_ID
+                        + ")", "the tokenizer.json is damaged; download it again");
+            }
+            out[i] = (int) ids[i];
         }
         return out;
     }
@@ -106,8 +115,19 @@ public final class Tokenizer implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             wide[i] = ids[i];
         }
-        String text = backend.decode(wide, skipSpecialTokens);
+        String text;
+        try {
+            text = backend.decode(wide, skipSpecialTokens);
+        } catch (RuntimeException e) {
+            throw nativeFailure("decode", e);
+        }
         return cleanUpOnDecode ? cleanUpTokenizationSpaces(text) : text;
+    }
+
+    /** An error the native library reported (it reports some bad files only when used). */
+    private TokenizerException nativeFailure(String what, RuntimeException e) {
+        return new TokenizerException("the tokenizers library could not " + what + " with " + source + ": "
+                + e.getMessage(), "the tokenizer.json may be damaged; download it again", e);
     }
 
     /**

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.loris.model.SmallTextFile;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +52,8 @@ public record TokenizerConfig(
             List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The largest tokenizer_config.json or chat_template.jinja read (real ones are at most a few MB). */
+    static final long MAX_FILE_BYTES = 64L << 20;
 
     public TokenizerConfig {
         specialTokens = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
@@ -73,19 +75,11 @@ public record TokenizerConfig(
     /** Reads tokenizer_config.json and chat_template.jinja from a model folder (either may be absent). */
     public static TokenizerConfig read(Path folder) {
         Path file = folder.resolve("tokenizer_config.json");
-        String json = null;
-        String jinja = null;
-        try {
-            if (Files.isRegularFile(file)) {
-                json = Files.readString(file);
-            }
-            Path template = folder.resolve("chat_template.jinja");
-            if (Files.isRegularFile(template)) {
-                jinja = Files.readString(template);
-            }
-        } catch (IOException e) {
-            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), "check the file's permissions", e);
-        }
+        String json = SmallTextFile.readIfExists(file, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new TokenizerException(file + " " + problem, hint, cause));
+        Path template = folder.resolve("chat_template.jinja");
+        String jinja = SmallTextFile.readIfExists(template, MAX_FILE_BYTES,
+                (problem, hint, cause) -> new TokenizerException(template + " " + problem, hint, cause));
         return parse(json, jinja, file.toString());
     }
 

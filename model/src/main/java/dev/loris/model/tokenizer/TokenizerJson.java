@@ -24,9 +24,17 @@ import java.util.Map;
  * @param vocab       model vocabulary, token → id
  * @param addedTokens added_tokens in file order
  * @param stages      where each top-level pipeline stage's value lies in the text, by key
+ * @param unkToken    model.unk_token (BPE, WordPiece, WordLevel), or null
+ * @param unkId       model.unk_id (Unigram), or null
+ *
+ * <p>Ids are checked to lie in [0, {@link #MAX_ID}): the native library takes any u32, and Loris indexes
+ * by id, so a hostile id (negative, 2^31 - 1, 2^32 - 1) would otherwise surface as an internal error.
  */
 record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedToken> addedTokens,
-                     Map<String, Span> stages) {
+                     Map<String, Span> stages, String unkToken, Integer unkId) {
+
+    /** Ids above every released vocabulary (262,144 at most) by far; config.json's vocab_size has the same bound. */
+    static final int MAX_ID = 1 << 24;
 
     /** The pipeline stages whose position is recorded. */
     static final java.util.Set<String> STAGES = java.util.Set.of("normalizer", "pre_tokenizer", "post_processor", "decoder");
@@ -67,7 +75,8 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
                 }
             }
             expect(b.vocab != null, source, "has no model.vocab");
-            return new TokenizerJson(b.modelType, Map.copyOf(b.vocab), List.copyOf(b.added), Map.copyOf(b.stages));
+            return new TokenizerJson(b.modelType, Map.copyOf(b.vocab), List.copyOf(b.added), Map.copyOf(b.stages),
+                    b.unkToken, b.unkId);
         } catch (JacksonException e) {
             throw new TokenizerException(source + " is not valid JSON: " + e.getOriginalMessage(),
                     "re-download tokenizer.json; it may be truncated", e);
@@ -83,6 +92,10 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
             p.nextToken();
             if (field.equals("type")) {
                 b.modelType = p.getValueAsString();
+            } else if (field.equals("unk_token") && p.currentToken() == JsonToken.VALUE_STRING) {
+                b.unkToken = p.getText();
+            } else if (field.equals("unk_id") && p.currentToken() != JsonToken.VALUE_NULL) {
+                b.unkId = readId(p, source, "model.unk_id");
             } else if (field.equals("vocab")) {
                 b.vocab = p.currentToken() == JsonToken.START_ARRAY ? readUnigramVocab(p, source) : readMapVocab(p, source);
             } else {
@@ -96,8 +109,8 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
         Map<String, Integer> vocab = new HashMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String token = p.currentName();
-            expect(p.nextToken() == JsonToken.VALUE_NUMBER_INT, source, "model.vocab[\"" + token + "\"] is not an id");
-            vocab.put(token, p.getIntValue());
+            p.nextToken();
+            vocab.put(token, readId(p, source, "model.vocab[\"" + token + "\"]"));
         }
         return vocab;
     }
@@ -107,6 +120,7 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
         int id = 0;
         while (p.nextToken() == JsonToken.START_ARRAY) {
             expect(p.nextToken() == JsonToken.VALUE_STRING, source, "model.vocab[" + id + "] has no piece");
+            expect(id < MAX_ID, source, "model.vocab has more than " + MAX_ID + " pieces");
             vocab.putIfAbsent(p.getText(), id);
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 p.skipChildren();
@@ -126,7 +140,7 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
                 String field = p.currentName();
                 p.nextToken();
                 switch (field) {
-                    case "id" -> id = p.getIntValue();
+                    case "id" -> id = readId(p, source, "added_tokens[" + b.added.size() + "].id");
                     case "content" -> content = p.getText();
                     case "special" -> special = p.getBooleanValue();
                     default -> p.skipChildren();
@@ -135,6 +149,17 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
             expect(id != null && content != null, source, "added_tokens[" + b.added.size() + "] lacks id or content");
             b.added.add(new AddedToken(id, content, special));
         }
+    }
+
+    /** A token id: an integer in [0, MAX_ID). */
+    static int readId(JsonParser p, String source, String what) throws IOException {
+        expect(p.currentToken() == JsonToken.VALUE_NUMBER_INT, source, what + " is not an id");
+        java.math.BigInteger id = p.getBigIntegerValue();
+        if (id.signum() < 0 || id.compareTo(java.math.BigInteger.valueOf(MAX_ID)) >= 0) {
+            throw new TokenizerException(source + ": " + what + " = " + id + " is out of range: ids lie in [0, "
+                    + MAX_ID + ")", "no released tokenizer comes near this; the file is damaged, download it again");
+        }
+        return id.intValue();
     }
 
     private static void expect(boolean condition, String source, String problem) {
@@ -146,6 +171,8 @@ record TokenizerJson(String modelType, Map<String, Integer> vocab, List<AddedTok
 
     private static final class Builder {
         String modelType;
+        String unkToken;
+        Integer unkId;
         Map<String, Integer> vocab;
         final List<AddedToken> added = new ArrayList<>();
         final Map<String, Span> stages = new HashMap<>();

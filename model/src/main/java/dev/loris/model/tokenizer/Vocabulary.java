@@ -16,37 +16,27 @@ import java.util.OptionalInt;
  */
 final class Vocabulary {
     private final Map<String, Integer> tokenToId;
-    private final String[] idToToken;
+    private final Map<Integer, String> idToToken; // a map, not an array: ids may be sparse (they lie below 2^24)
     private final BitSet special;
     private final List<TokenizerJson.AddedToken> addedTokens;
     private final int size;
 
     Vocabulary(TokenizerJson json) {
         Map<String, Integer> byToken = new HashMap<>(json.vocab());
-        int maxId = json.vocab().values().stream().mapToInt(Integer::intValue).max().orElse(-1);
-        for (TokenizerJson.AddedToken added : json.addedTokens()) {
-            maxId = Math.max(maxId, added.id());
-        }
-        String[] byId = new String[maxId + 1];
-        json.vocab().forEach((token, id) -> byId[id] = token);
-        special = new BitSet(maxId + 1);
+        Map<Integer, String> byId = new HashMap<>();
+        json.vocab().forEach((token, id) -> byId.put(id, token));
+        special = new BitSet();
         for (TokenizerJson.AddedToken added : json.addedTokens()) {
             byToken.put(added.content(), added.id());
-            byId[added.id()] = added.content();
+            byId.put(added.id(), added.content());
             if (added.special()) {
                 special.set(added.id());
             }
         }
-        int distinct = 0;
-        for (String token : byId) {
-            if (token != null) {
-                distinct++;
-            }
-        }
         this.tokenToId = Map.copyOf(byToken);
-        this.idToToken = byId;
+        this.idToToken = Map.copyOf(byId);
         this.addedTokens = List.copyOf(new ArrayList<>(json.addedTokens()));
-        this.size = distinct;
+        this.size = byId.size();
     }
 
     OptionalInt tokenToId(String token) {
@@ -55,7 +45,12 @@ final class Vocabulary {
     }
 
     Optional<String> idToToken(int id) {
-        return id >= 0 && id < idToToken.length ? Optional.ofNullable(idToToken[id]) : Optional.empty();
+        return Optional.ofNullable(idToToken.get(id));
+    }
+
+    /** Whether some token (model or added) has this id. */
+    boolean hasId(long id) {
+        return id >= 0 && id <= Integer.MAX_VALUE && idToToken.containsKey((int) id);
     }
 
     boolean isSpecial(int id) {

@@ -86,4 +86,48 @@ class ModelConfigErrorsTest {
                 () -> ModelConfigReader.parse("{\"model_type\": \"llama\",", "/m/config.json"));
         assertMentions(e, "not valid JSON");
     }
+
+    /** Issue 16: values that parse but no model can have are refused at reading, naming the key. */
+    @Test
+    void valuesOutOfRangeAreRefusedAtReading() {
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("head_dim", 127)), "head_dim = 127", "even");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("hidden_size", 2_000_000_000)),
+                "hidden_size = 2000000000", "at most");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("num_hidden_layers", 1_000_000_000)),
+                "num_hidden_layers = 1000000000", "at most");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("vocab_size", Integer.MAX_VALUE)),
+                "vocab_size", "at most");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("intermediate_size", Integer.MAX_VALUE)),
+                "intermediate_size", "at most");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("max_position_embeddings", Integer.MAX_VALUE)),
+                "max_position_embeddings", "at most");
+        String hugeEps = ConfigSamples.LLAMA_31_8B.replace("\"rms_norm_eps\": 1e-05", "\"rms_norm_eps\": 1e400");
+        assertMentions(assertThrows(ConfigException.class, () -> ModelConfigReader.parse(hugeEps, "/m/config.json")),
+                "rms_norm_eps");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("rms_norm_eps", 2.0)), "rms_norm_eps");
+        String tinyTheta = ConfigSamples.LLAMA_31_8B.replace("\"rope_theta\": 500000.0", "\"rope_theta\": 1e-320");
+        assertMentions(assertThrows(ConfigException.class, () -> ModelConfigReader.parse(tinyTheta, "/m/config.json")),
+                "rope_theta");
+        String hugeTheta = ConfigSamples.LLAMA_31_8B.replace("\"rope_theta\": 500000.0", "\"rope_theta\": 1e400");
+        assertMentions(assertThrows(ConfigException.class, () -> ModelConfigReader.parse(hugeTheta, "/m/config.json")),
+                "rope_theta");
+        String hugeFactor = ConfigSamples.LLAMA_31_8B.replace("\"high_freq_factor\": 4.0", "\"high_freq_factor\": 1e400");
+        assertMentions(assertThrows(ConfigException.class, () -> ModelConfigReader.parse(hugeFactor, "/m/config.json")),
+                "high_freq_factor");
+    }
+
+    /** Whatever passes the range checks, the counts info prints stay positive (no long overflow). */
+    @Test
+    void largestAcceptedShapeCountsWithoutOverflow() {
+        ModelConfig c = ModelConfigReader.parse(edited(ConfigSamples.LLAMA_31_8B, o -> {
+            o.put("hidden_size", (1 << 18));
+            o.put("intermediate_size", (1 << 20));
+            o.put("vocab_size", (1 << 24));
+            o.put("num_hidden_layers", (1 << 12));
+            o.put("num_attention_heads", (1 << 12));
+            o.put("num_key_value_heads", (1 << 12));
+            o.put("head_dim", (1 << 12));
+        }), "/m/config.json");
+        assertTrue(c.size().bytesAt(4) > 0 && c.size().total() > c.size().nonEmbedding(), c.size().toString());
+    }
 }

@@ -57,4 +57,20 @@ class GeneratorTest {
             assertArrayEquals(Arrays.copyOf(aloneFirst, firstStop + 1), stopped);
         }
     }
+
+    /** Issue 16: asking for more tokens than the context holds (up to 2^31 - 1) is a clear usage error. */
+    @org.junit.jupiter.api.Test
+    void moreNewTokensThanTheContextHoldsIsRefused() {
+        HfFixture fixture = HfFixture.load("llama3");
+        try (Accelerator acc = Accelerator.open("jvm"); Decoder decoder = Decoder.open(fixture.folder(), acc, Precision.F32)) {
+            int context = decoder.config().maxPositionEmbeddings();
+            for (int asked : new int[] {Integer.MAX_VALUE, 1_000_000_000, context}) {
+                var e = org.junit.jupiter.api.Assertions.assertThrows(dev.loris.InvalidSettingException.class,
+                        () -> new Generator(decoder).generate(List.of(new int[] {1, 2, 3}), asked, SamplingSettings.GREEDY,
+                                Set.of(), null));
+                org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("context of " + context)
+                        && e.hint().contains(String.valueOf(context - 3)), e.userMessage());
+            }
+        }
+    }
 }

@@ -113,7 +113,7 @@ final class AcceleratorSpecs {
     }
 
     /** A spec of no known form. */
-    private static final class UnknownSpec extends LorisException {
+    private static final class UnknownSpec extends dev.loris.InvalidSettingException {
         UnknownSpec(String spec) {
             super("unknown accelerator '" + spec + "'", "write " + FORMS + "; this machine has " + describeAvailable());
         }

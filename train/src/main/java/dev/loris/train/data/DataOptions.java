@@ -1,6 +1,6 @@
 package dev.loris.train.data;
 
-import dev.loris.LorisException;
+import dev.loris.InvalidSettingException;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,17 +35,17 @@ public record DataOptions(DataFormat format, String chatTemplate, boolean respon
 
     public DataOptions {
         if (maxSeqLength < 2) {
-            throw new LorisException("--max-seq-length " + maxSeqLength + " is too small", "use at least 2 tokens");
+            throw new InvalidSettingException("--max-seq-length " + maxSeqLength + " is too small", "use at least 2 tokens");
         }
         if (batchSize < 1) {
-            throw new LorisException("--batch-size " + batchSize + " is below 1", "use 1 or more");
+            throw new InvalidSettingException("--batch-size " + batchSize + " is below 1", "use 1 or more");
         }
         if (!(evalFraction >= 0 && evalFraction < 1)) {
-            throw new LorisException("the eval fraction " + evalFraction + " is outside [0, 1)",
+            throw new InvalidSettingException("the eval fraction " + evalFraction + " is outside [0, 1)",
                     "hold out a fraction such as 0.05, or a count of examples");
         }
         if (evalCount < 0) {
-            throw new LorisException("the eval count " + evalCount + " is negative", "use 0 for no eval split");
+            throw new InvalidSettingException("the eval count " + evalCount + " is negative", "use 0 for no eval split");
         }
         templateVariables = Map.copyOf(templateVariables);
     }

@@ -1,5 +1,6 @@
 package dev.loris.train.optim;
 
+import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.SafetensorsException;
@@ -101,7 +102,7 @@ public final class Optimizer implements AutoCloseable {
             case "adamw" -> new AdamW(0.9, 0.999, 1e-8, weightDecay);
             case "adamw8bit", "adamw_8bit" -> new AdamW8bit(0.9, 0.999, 1e-8, weightDecay);
             case "sgd" -> new Sgd(0.9, weightDecay);
-            default -> throw new LorisException("optimizer '" + name + "' is not known", "use adamw, adamw8bit or sgd");
+            default -> throw new InvalidSettingException("--optim " + name + " is not known", "use adamw, adamw8bit or sgd");
         };
     }
 

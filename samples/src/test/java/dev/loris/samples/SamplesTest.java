@@ -99,17 +99,19 @@ class SamplesTest {
             }
         }
         String subcommand = args.getFirst();
+        // Quantised layers compute in bf16; the rest runs in f32, the JVM backend's fast precision.
+        String precision = args.contains("--load-in-4bit") ? "bf16" : "f32";
         if (subcommand.equals("train")) {
             set(args, "--device", "jvm");
-            set(args, "--precision", "f32");
+            set(args, "--precision", precision);
             set(args, "--max-steps", "2");
-            set(args, "--max-seq-length", "64");
+            set(args, "--max-seq-length", "256"); // the tiny model's tokens are bytes: Alpaca's preamble is 200
             set(args, "--grad-accum", "1");
             set(args, "--lora-r", "4");
             args.add("--no-progress");
         } else if (subcommand.equals("generate")) {
             set(args, "--device", "jvm");
-            set(args, "--precision", "f32");
+            set(args, "--precision", precision);
             set(args, "--max-new-tokens", "4");
         }
         return args;

@@ -1,13 +1,12 @@
 package dev.loris.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.Generator;
 import dev.loris.model.generate.SamplingSettings;
+import dev.loris.model.generate.StopTokens;
 import dev.loris.model.tokenizer.ChatMessage;
 import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.model.tokenizer.Tokenizer;
@@ -17,16 +16,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code loris generate --model DIR --prompt TEXT}: text from a Hugging Face model folder, with the model's
@@ -105,7 +100,7 @@ final class GenerateCommand implements Runnable {
                 ids.add(encode(tokenizer, prompt));
             }
             long start = System.nanoTime();
-            List<int[]> outputs = new Generator(decoder).generate(ids, maxNewTokens, settings, stopIds(tokenizer, decoder),
+            List<int[]> outputs = new Generator(decoder).generate(ids, maxNewTokens, settings, StopTokens.of(model, decoder.config(), tokenizer),
                     stopStrings.isEmpty() ? null : generated -> containsStop(tokenizer.decode(generated, true)));
             double seconds = (System.nanoTime() - start) / 1e9;
             int tokens = 0;
@@ -130,26 +125,6 @@ final class GenerateCommand implements Runnable {
         }
         // The template writes the special tokens (BOS included) itself, as apply_chat_template tokenizes.
         return tokenizer.encode(template.get().render(List.of(ChatMessage.user(prompt)), true), false);
-    }
-
-    private Set<Integer> stopIds(Tokenizer tokenizer, Decoder decoder) {
-        Set<Integer> ids = new HashSet<>(decoder.config().eosTokenIds());
-        tokenizer.specialTokenId("eos_token").ifPresent(ids::add);
-        Path generationConfig = model.resolve("generation_config.json");
-        if (Files.isRegularFile(generationConfig)) {
-            try {
-                JsonNode eos = new ObjectMapper().readTree(generationConfig.toFile()).get("eos_token_id");
-                if (eos != null && eos.isInt()) {
-                    ids.add(eos.asInt());
-                } else if (eos != null && eos.isArray()) {
-                    eos.forEach(id -> ids.add(id.asInt()));
-                }
-            } catch (IOException e) {
-                throw new LorisException("cannot read " + generationConfig + ": " + e.getMessage(),
-                        "fix or remove generation_config.json", e);
-            }
-        }
-        return ids;
     }
 
     private boolean containsStop(String text) {

@@ -1,27 +1,13 @@
 package dev.loris.cli;
 
 import dev.loris.InvalidSettingException;
-import dev.loris.LorisException;
-import dev.loris.lora.LoraAdapter;
+import dev.loris.api.FineTuner;
+import dev.loris.api.TrainOptions;
 import dev.loris.lora.LoraConfig;
-import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.GradientCheckpointing;
-import dev.loris.model.decoder.Precision;
-import dev.loris.model.decoder.ProjectionLoader;
-import dev.loris.model.tokenizer.Tokenizer;
-import dev.loris.tornado.runtime.Accelerator;
-import dev.loris.train.Evaluation;
-import dev.loris.train.FullFineTuning;
-import dev.loris.train.LoraParameters;
-import dev.loris.train.TrainableParameters;
-import dev.loris.train.Trainer;
-import dev.loris.train.TrainingCheckpoint;
-import dev.loris.train.TrainingRun;
-import dev.loris.train.data.BatchStream;
+import dev.loris.quant.QuantScheme;
 import dev.loris.train.data.DataFormat;
 import dev.loris.train.data.DataOptions;
-import dev.loris.train.data.DataPosition;
-import dev.loris.train.data.TrainingData;
 import dev.loris.train.optim.LearningRateSchedule;
 import dev.loris.train.optim.Optimizer;
 import picocli.CommandLine.Command;
@@ -34,8 +20,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code loris train}: LoRA (or QLoRA with --load-in-4bit) or full fine-tuning (--method full) of a Hugging Face
@@ -191,76 +175,40 @@ final class TrainCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        Precision p = ModelLoading.precision(precision);
         boolean full = fullFineTuning();
-        ProjectionLoader projections = ModelLoading.projections(loadIn4bit, false);
-        Optimizer.Kind optimizer = Optimizer.named(optim, weightDecay);
-        GradientCheckpointing checkpointingMode = GradientCheckpointing.parse(checkpointing);
-        double embeddingMultiplier = embeddingLr == null ? 1 : embeddingLr / lr;
-        DataOptions options = DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
-                .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
-                .withEvalFraction(evalFraction).withSeed(seed).withSkipBadRows(skipBadRows)
-                .withCacheDir(this.out.resolve("data-cache"));
-        if (patience > 0 && evalSteps <= 0) {
-            throw new InvalidSettingException("--early-stopping-patience " + patience + " needs evaluations",
-                    "give --eval-steps N as well");
-        }
-        Optional<Path> checkpoint = resume ? TrainingCheckpoint.latest(this.out) : Optional.empty();
-        if (resume && checkpoint.isEmpty()) {
-            throw new InvalidSettingException("--resume: " + this.out + " holds no checkpoint", "a run writes them with"
-                    + " --save-steps N; start without --resume to train from the beginning");
-        }
-        try (Tokenizer tokenizer = Tokenizer.load(model); Accelerator acc = Accelerator.open(device);
-             Decoder decoder = Decoder.open(model, acc, p, projections);
-             TrainableParameters trained = full ? FullFineTuning.of(decoder, model, embeddingMultiplier)
-                     : LoraParameters.owning(adapter != null ? LoraAdapter.load(decoder, adapter)
-                             : LoraAdapter.attach(decoder, loraConfig()), model.toString(), embeddingMultiplier);
-             TrainingData dataset = TrainingData.prepare(data, tokenizer, options)) {
-            out.printf(Locale.ROOT, "loris: %s on %s (%s%s), %s, %s; %s%n", model, acc.description(),
-                    p.name().toLowerCase(Locale.ROOT), loadIn4bit ? ", base in NF4" : "", describe(trained),
-                    optimizer.name(), dataset.stats());
-            int steps = totalSteps(dataset);
-            Map<String, String> settings = resumeSettings(steps);
-            TrainingCheckpoint.State state = checkpoint.map(c -> TrainingCheckpoint.read(c, settings)).orElse(null);
-            double before = Evaluation.loss(decoder, dataset.evalBatches());
-            Trainer.Settings trainerSettings = new Trainer.Settings(
-                    new LearningRateSchedule(LearningRateSchedule.shape(schedule), lr, Math.min(warmupSteps, steps),
-                            steps),
-                    optimizer, maxGradNorm, seed, checkpointingMode);
-            TrainingRun.Summary summary;
-            try (Trainer trainer = new Trainer(decoder, trained, trainerSettings)) {
-                if (state != null) {
-                    TrainingCheckpoint.restore(checkpoint.get(), trainer, state);
-                    out.printf(Locale.ROOT, "loris: resuming from %s (step %d of %d)%n", checkpoint.get(), state.step(),
-                            steps);
-                }
-                BatchStream stream = dataset.trainBatches(state != null ? state.next() : DataPosition.START,
-                        epochsFor(steps, dataset));
-                summary = TrainingRun.run(trainer, new TrainingRun.Data(stream, stream::position, dataset.evalBatches()),
-                        new TrainingRun.Options(steps, gradAccum, saveSteps, this.out, !noProgress, evalSteps,
-                                new TrainingRun.EarlyStopping(patience, minImprovement), settings),
-                        state, r -> { });
+        TrainOptions options = TrainOptions.defaults()
+                .data(DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)
+                        .withResponsesOnly(!allTokens).withMaxSeqLength(maxSeqLength).withBatchSize(batchSize)
+                        .withEvalFraction(evalFraction).withSkipBadRows(skipBadRows))
+                .seed(seed).gradientAccumulation(gradAccum).learningRate(lr).embeddingLearningRate(embeddingLr)
+                .optimizer(Optimizer.named(optim, weightDecay))
+                .schedule(LearningRateSchedule.shape(schedule), warmupSteps).maxGradNorm(maxGradNorm).epochs(epochs)
+                .maxSteps(maxSteps).saveSteps(saveSteps).evalSteps(evalSteps).earlyStopping(patience, minImprovement)
+                .gradientCheckpointing(GradientCheckpointing.parse(checkpointing)).out(this.out).progress(!noProgress)
+                .resume(resume).log(line -> {
+                    out.println("loris: " + line);
+                    out.flush();
+                });
+        FineTuner.Load load = FineTuner.Load.defaults().withDevice(device)
+                .withPrecision(ModelLoading.precision(precision))
+                .withQuantization(loadIn4bit ? QuantScheme.LOAD_IN_4BIT : null);
+        try (FineTuner tuner = FineTuner.load(model, load)) {
+            if (full) {
+                tuner.fullFineTuning();
+            } else if (adapter != null) {
+                tuner.loadAdapter(adapter);
+            } else {
+                tuner.addLora(loraConfig());
             }
-            double after = Evaluation.loss(decoder, dataset.evalBatches());
-            out.println("loris: " + summary);
-            if (!Double.isNaN(before)) {
-                out.printf(Locale.ROOT, "loris: eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%s%n", before, after,
-                        Math.exp(before), Math.exp(after), summary.stoppedEarly() ? "; the best was kept" : "");
+            FineTuner.Result result = tuner.train(data, options, r -> { });
+            out.println("loris: " + result.summary());
+            if (!Double.isNaN(result.evalLossBefore())) {
+                out.printf(Locale.ROOT, "loris: eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%s%n",
+                        result.evalLossBefore(), result.evalLossAfter(), Math.exp(result.evalLossBefore()),
+                        Math.exp(result.evalLossAfter()), result.summary().stoppedEarly() ? "; the best was kept" : "");
             }
             out.flush();
         }
-    }
-
-    /** What a resumed run must share with the one it continues (TrainingCheckpoint refuses a mismatch). */
-    private Map<String, String> resumeSettings(int steps) {
-        return TrainingCheckpoint.settings("model", model.toAbsolutePath().normalize(), "data",
-                data.toAbsolutePath().normalize(), "format", format, "chat-template", chatTemplate,
-                "train-on-all-tokens", allTokens, "method", method, "lora-r", rank, "lora-alpha", alpha,
-                "lora-dropout", dropout, "rslora", rsLora, "targets", targets, "adapter", adapter, "load-in-4bit",
-                loadIn4bit, "max-seq-length", maxSeqLength, "batch-size", batchSize, "grad-accum", gradAccum, "lr", lr,
-                "embedding-lr", embeddingLr, "optim", optim, "schedule", schedule, "warmup-steps", warmupSteps,
-                "weight-decay", weightDecay, "max-grad-norm", maxGradNorm, "steps", steps, "eval-fraction",
-                evalFraction, "seed", seed, "precision", precision);
     }
 
     /** --method: whether every weight trains; full fine-tuning refuses what only LoRA can do. */
@@ -282,43 +230,8 @@ final class TrainCommand implements Runnable {
         return full;
     }
 
-    private static String describe(TrainableParameters trained) {
-        long parameters = trained.groups().stream().mapToLong(TrainableParameters.Group::length).sum();
-        return trained instanceof LoraParameters lora
-                ? String.format(Locale.ROOT, "LoRA r %d on %s (%,d parameters)", lora.adapter().config().rank(),
-                        String.join(",", lora.adapter().config().targetModules()), parameters)
-                : String.format(Locale.ROOT, "full fine-tuning (%,d parameters)", parameters);
-    }
-
     private LoraConfig loraConfig() {
         List<String> modules = targets.equals("all") ? List.of("all-linear") : Arrays.asList(targets.split(","));
         return new LoraConfig(rank, alpha, rsLora, dropout, modules, List.of(), seed);
-    }
-
-    /** --epochs, or with --max-steps as many passes as those steps need (as transformers' Trainer does). */
-    private int epochsFor(int steps, TrainingData dataset) {
-        if (maxSteps <= 0) {
-            return epochs;
-        }
-        long perEpoch = Math.max(1, dataset.batchesInEpoch(0));
-        return (int) Math.min(Integer.MAX_VALUE, ((long) steps * gradAccum + perEpoch - 1) / perEpoch);
-    }
-
-    /** --max-steps, or enough optimizer steps for the epochs (a last partial window counts). */
-    private int totalSteps(TrainingData dataset) {
-        if (gradAccum < 1) {
-            throw new dev.loris.InvalidSettingException("--grad-accum " + gradAccum + " is below 1", "use 1 or more");
-        }
-        if (maxSteps > 0) {
-            return maxSteps;
-        }
-        if (epochs < 1) {
-            throw new dev.loris.InvalidSettingException("--epochs " + epochs + " is below 1", "use 1 or more, or give --max-steps");
-        }
-        long batches = 0;
-        for (int e = 0; e < epochs; e++) {
-            batches += dataset.batchesInEpoch(e);
-        }
-        return (int) Math.max(1, (batches + gradAccum - 1) / gradAccum);
     }
 }

@@ -54,8 +54,12 @@ public final class TrainingRun {
     public record Data(Iterator<Batch> train, Supplier<DataPosition> position, Iterable<Batch> eval) {
         /** Lists (tests): the position is (epoch 0, batches taken). */
         public static Data of(List<Batch> train, List<Batch> eval) {
+            return of(train.iterator(), eval);
+        }
+
+        /** Any batch source, endless or not: the position is (epoch 0, batches taken). */
+        public static Data of(Iterator<Batch> it, Iterable<Batch> eval) {
             int[] taken = {0};
-            Iterator<Batch> it = train.iterator();
             Iterator<Batch> counting = new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -115,7 +119,7 @@ public final class TrainingRun {
     /** A new run: trains until {@code maxSteps} or the data ends; {@code onStep} sees every step (may be a no-op). */
     public static Summary run(Trainer trainer, Iterator<Batch> batches, Options options,
                               Consumer<Trainer.StepResult> onStep) {
-        return run(trainer, Data.of(toList(batches), List.of()), options, null, onStep);
+        return run(trainer, Data.of(batches, List.of()), options, null, onStep);
     }
 
     /**
@@ -247,12 +251,6 @@ public final class TrainingRun {
             window.add(batches.next());
         }
         return window;
-    }
-
-    private static List<Batch> toList(Iterator<Batch> batches) {
-        List<Batch> list = new ArrayList<>();
-        batches.forEachRemaining(list::add);
-        return list;
     }
 
     private static ProgressBar bar(int steps, int done) {

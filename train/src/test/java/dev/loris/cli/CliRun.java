@@ -6,14 +6,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** A command line run in-process for CLI tests, as the launcher runs it (one-line failures), capturing both streams. */
-record CliRun(int exitCode, String out, String err) {
+public record CliRun(int exitCode, String out, String err) {
     /** Runs {@code args} over the {@code loris} command. */
-    static CliRun of(String... args) {
+    public static CliRun of(String... args) {
         return over(new LorisCli(), args);
     }
 
     /** Runs {@code args} over {@code root} (a command object). */
-    static CliRun over(Object root, String... args) {
+    public static CliRun over(Object root, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         if (root instanceof LorisCli) { // the launcher's own path, --config expansion included

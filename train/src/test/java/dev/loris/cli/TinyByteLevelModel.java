@@ -8,11 +8,11 @@ import java.nio.file.Path;
  * The model module's tiny qwen3 reference model with a byte-level BPE tokenizer (no merges: one token per byte)
  * and a small chat template, written to a folder: a complete model folder for CLI tests.
  */
-final class TinyByteLevelModel {
+public final class TinyByteLevelModel {
     private TinyByteLevelModel() {
     }
 
-    static Path write(Path model) throws IOException {
+    public static Path write(Path model) throws IOException {
         Path source = null;
         for (String root : new String[] {"../model", "model"}) {
             Path folder = Path.of(root, "src/test/resources/hf-models/qwen3");

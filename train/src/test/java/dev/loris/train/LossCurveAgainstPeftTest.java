@@ -99,8 +99,8 @@ class LossCurveAgainstPeftTest {
             }
         }
         String report = String.format(Locale.ROOT, "%s: loss %.4f -> %.4f (PEFT %.4f -> %.4f), worst step %d off"
-                + " by %.3f%%", what, ours[0], ours[ours.length - 1], theirs.get(0).asDouble(),
-                theirs.get(ours.length - 1).asDouble(), worstStep, 100 * worst);
+                + " by %.2e (relative)", what, ours[0], ours[ours.length - 1], theirs.get(0).asDouble(),
+                theirs.get(ours.length - 1).asDouble(), worstStep, worst);
         System.out.println(report);
         assertTrue(worst <= tolerance, report + ", allowed " + 100 * tolerance + "%");
         assertTrue(ours[ours.length - 1] < 0.9 * ours[0], report + ": the loss should fall by 10% or more");

@@ -144,12 +144,7 @@ public final class FlashAttention {
                 output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
             }
             // P as A fragments: key blocks 2c and 2c + 1 of S are the 16 keys of A block c.
-            for (int c = 0; c < KEY_ROWS / 16; c++) {
-                fragP[4 * c] = WarpTiles.pack(scores[8 * c], scores[8 * c + 1], true);
-                fragP[4 * c + 1] = WarpTiles.pack(scores[8 * c + 2], scores[8 * c + 3], true);
-                fragP[4 * c + 2] = WarpTiles.pack(scores[8 * c + 4], scores[8 * c + 5], true);
-                fragP[4 * c + 3] = WarpTiles.pack(scores[8 * c + 6], scores[8 * c + 7], true);
-            }
+            WarpTiles.accumulatorAsA(scores, fragP, KEY_ROWS / 16, true);
             ctx.asyncWait(0);
             ctx.localBarrier();
             for (int c = 0; c < KEY_ROWS / 16; c++) {
@@ -188,8 +183,11 @@ public final class FlashAttention {
         }
     }
 
-    /** 64 rows of one head into a local tile by cp.async (one group); rows past the last token are zeros. */
-    private static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
+    /**
+     * 64 rows of one head into a local tile by cp.async (one group); rows past the last token are zeros. The
+     * backward (FlashAttentionBackward) loads its tiles the same way.
+     */
+    static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
                                  int tokenStride, int headOffset, int headDim, int stride) {
         int chunksPerRow = headDim / 8;
         for (int c = ctx.localIdx; c < QUERY_ROWS * chunksPerRow; c += GROUP) {
@@ -204,7 +202,7 @@ public final class FlashAttention {
     }
 
     /** The maximum over the 4 lanes of a quad (the lanes holding one accumulator row). */
-    private static float quadMax(KernelContext ctx, float value) {
+    static float quadMax(KernelContext ctx, float value) {
         float m = Math.max(value, ctx.simdShuffleXor(value, 1));
         return Math.max(m, ctx.simdShuffleXor(m, 2));
     }

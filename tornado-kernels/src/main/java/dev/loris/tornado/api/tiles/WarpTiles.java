@@ -120,6 +120,20 @@ public final class WarpTiles {
     }
 
     /**
+     * A (16 x 16 blocks) accumulator as A fragments: the 16 x (16 blocks) accumulator {@code acc} (blocks of
+     * 16 x 8 at acc[4 j]) rounded to bf16 or f16 into {@code frag} (A block c at frag[4 c]), so P or dS feeds
+     * the next product from registers (FlashAttention-2's P V).
+     */
+    public static void accumulatorAsA(float[] acc, int[] frag, int blocks, boolean bf16) {
+        for (int c = 0; c < blocks; c++) {
+            frag[4 * c] = pack(acc[8 * c], acc[8 * c + 1], bf16);
+            frag[4 * c + 1] = pack(acc[8 * c + 2], acc[8 * c + 3], bf16);
+            frag[4 * c + 2] = pack(acc[8 * c + 4], acc[8 * c + 5], bf16);
+            frag[4 * c + 3] = pack(acc[8 * c + 6], acc[8 * c + 7], bf16);
+        }
+    }
+
+    /**
      * Two values as one A register (low = the lower k), rounded to bf16 or f16: how an accumulator becomes
      * the A operand of the next product without leaving registers. The accumulator elements e = 0, 1 of
      * block (i, j) and (i, j + 1) are A register 0 and 2 of the 16 x 16 block (i, j / 2); e = 2, 3 are 1 and 3.

@@ -24,7 +24,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
  * local = 128. Local memory: three tiles of 64 x (128 + 8) bf16, 52 KiB (dynamic shared memory on CUDA).
  *
- * <p>Rounding: S in f32 from exact bf16 products, softmax in f32, P rounded to bf16 for P V (as
+ * <p>Rounding: S in f32 from exact bf16 products, softmax in f32 in base 2 (scores scaled by scale * log2 e,
+ * p = 2^(s - max) by TornadoMath.exp2Approx, within about 2^-22 of relative error), P rounded to bf16 for P V (as
  * FlashAttention-2 does), O accumulated in f32 and rounded to bf16 once. Against the exact result: within
  * 2^-8 of sum |p v| plus the output's half ulp.
  */
@@ -36,6 +37,9 @@ public final class FlashAttention {
     /** Row padding of the local tiles (keeps ldmatrix's 8 rows in 8 bank groups). */
     static final int PAD = 8;
     static final int TILE = QUERY_ROWS * (MAX_HEAD_DIM + PAD);
+    /** log2(e) and ln(2): the softmax runs in base 2 (one ex2.approx per score), the saved lse in base e. */
+    static final float LOG2_E = 1.4426950408889634f;
+    static final float LN_2 = 0.6931471805599453f;
     /** Java parameter index of headDim, which must be fixed as a compile-time constant. */
     public static final int PARAM_HEAD_DIM = 10;
 
@@ -81,6 +85,7 @@ public final class FlashAttention {
         int bottom = top + 8;
         int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
         int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
+        float scaleLog2 = scale * LOG2_E;                                // scores in log2 units: p = 2^(s - max)
         float topMax = Float.NEGATIVE_INFINITY;
         float bottomMax = Float.NEGATIVE_INFINITY;
         float topSum = 0f;
@@ -109,7 +114,7 @@ public final class FlashAttention {
                     boolean upper = e < 2;
                     boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
                             : AttentionTiles.visible(bottomStart, bottom, key);
-                    float score = seen ? scale * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
+                    float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
                     scores[4 * j + e] = score;
                     if (upper) {
                         topTileMax = Math.max(topTileMax, score);
@@ -120,8 +125,11 @@ public final class FlashAttention {
             }
             topTileMax = quadMax(ctx, topTileMax);
             bottomTileMax = quadMax(ctx, bottomTileMax);
-            float topRescale = topMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(topMax - topTileMax);
-            float bottomRescale = bottomMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(bottomMax - bottomTileMax);
+            // A row that has seen no key yet keeps max = -inf; its base 0 makes every 2^(-inf - base) zero.
+            float topBase = topTileMax == Float.NEGATIVE_INFINITY ? 0f : topTileMax;
+            float bottomBase = bottomTileMax == Float.NEGATIVE_INFINITY ? 0f : bottomTileMax;
+            float topRescale = TornadoMath.exp2Approx(topMax - topBase);
+            float bottomRescale = TornadoMath.exp2Approx(bottomMax - bottomBase);
             topMax = topTileMax;
             bottomMax = bottomTileMax;
             topSum *= topRescale;
@@ -129,9 +137,7 @@ public final class FlashAttention {
             for (int j = 0; j < KEY_ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
-                    float score = scores[4 * j + e];
-                    float p = score == Float.NEGATIVE_INFINITY ? 0f
-                            : TornadoMath.exp(score - (upper ? topMax : bottomMax));
+                    float p = TornadoMath.exp2Approx(scores[4 * j + e] - (upper ? topBase : bottomBase));
                     scores[4 * j + e] = p;
                     if (upper) {
                         topSum += p;
@@ -175,10 +181,10 @@ public final class FlashAttention {
         }
         if (WarpTiles.lane(ctx) % 4 == 0) {
             if (top < tokens) {
-                logSumExp.set((long) top * heads + head, topMax + TornadoMath.log(topSum));
+                logSumExp.set((long) top * heads + head, topMax * LN_2 + TornadoMath.log(topSum));
             }
             if (top + 8 < tokens) {
-                logSumExp.set((long) (top + 8) * heads + head, bottomMax + TornadoMath.log(bottomSum));
+                logSumExp.set((long) (top + 8) * heads + head, bottomMax * LN_2 + TornadoMath.log(bottomSum));
             }
         }
     }

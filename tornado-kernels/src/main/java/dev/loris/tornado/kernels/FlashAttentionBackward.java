@@ -17,7 +17,7 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * <ol>
  * <li>{@link #keyValueGradients}: one work-group of 4 warps per (64 keys, kv head, column block); each warp owns
  * 16 keys. For every query head of the kv head's group it walks the 64-row query tiles from its first key to
- * the end of its last key's sequence: S^T = K Q^T and dP^T = V dOut^T (16 x 64 accumulators per warp), P^T
+ * the end of its last key's sequence, 32 rows a step (16 above 64 columns): S^T = K Q^T and dP^T = V dOut^T, P^T
  * and dS^T on the accumulators, packed to bf16 A fragments in registers, then dV += P^T dOut and
  * dK += dS^T Q (16 x columns accumulators per warp, in registers for the whole kernel). dK is scaled once.
  * <li>{@link #queryGradients}: one work-group per (64 query rows, head, column block), each warp 16 rows;
@@ -34,7 +34,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * Local memory: four tiles of 64 x (128 + 8) bf16 (68 KiB; the Wide entry points 64 x (256 + 8), 132 KiB),
  * dynamic shared memory on CUDA.
  *
- * <p>Rounding: S and dP in f32 from exact bf16 products; P and dS rounded to bf16 as operands of the gradient
+ * <p>Rounding: S and dP in f32 from exact bf16 products; P = 2^(scale log2(e) s - lse log2(e)) by
+ * TornadoMath.exp2Approx (about 2^-22 relative on PTX); P and dS rounded to bf16 as operands of the gradient
  * products (as FlashAttention-2 does); gradients accumulated in f32 and rounded to bf16 once. Against the
  * exact gradients: within 2^-8 of their magnitudes (AttentionReference's sums of |terms|) plus f32 error and
  * the bf16 half ulp.
@@ -42,6 +43,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
 public final class FlashAttentionBackward {
     /** Query rows and key rows per tile; each of the 4 warps owns 16. */
     public static final int ROWS = 64;
+    /** Query rows of one step of the dK/dV kernel at most (S^T and dP^T of 16 x 32 per warp). */
+    static final int STEP = 32;
     public static final int GROUP = 128;
     /** Gradient columns a work-group keeps in registers. */
     public static final int COLUMNS = 128;
@@ -129,18 +132,19 @@ public final class FlashAttentionBackward {
                                       BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array dOut,
                                       FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, BFloat16Array dK,
                                       BFloat16Array dV, int tokens, int heads, int kvHeads, int headDim, float scale) {
-        float[] rowLogSumExp = ctx.allocateFloatLocalArray(ROWS);       // (64 queries) f32
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(ROWS);       // (64 queries) f32, lse * log2 e
         float[] rowDelta = ctx.allocateFloatLocalArray(ROWS);           // (64 queries) f32
         int[] rowStart = ctx.allocateIntLocalArray(ROWS);               // first key each query sees
         float[] keyGradient = new float[4 * COLUMNS / 8];               // dK (16 keys, columns) f32
         float[] valueGradient = new float[4 * COLUMNS / 8];             // dV (16 keys, columns) f32
-        float[] scores = new float[4 * ROWS / 8];                       // S^T, then P^T (16 keys, 64 queries)
-        float[] scoreGradients = new float[4 * ROWS / 8];               // dP^T, then dS^T
-        int[] fragP = new int[4 * ROWS / 16];                           // P^T as A fragments (k = query)
-        int[] fragDs = new int[4 * ROWS / 16];                          // dS^T as A fragments
+        float[] scores = new float[4 * STEP / 8];                       // S^T, then P^T (16 keys, 32 queries)
+        float[] scoreGradients = new float[4 * STEP / 8];               // dP^T, then dS^T
+        int[] fragP = new int[4 * STEP / 16];                           // P^T as A fragments (k = query)
+        int[] fragDs = new int[4 * STEP / 16];                          // dS^T as A fragments
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
+        float scaleLog2 = scale * FlashAttention.LOG2_E;                // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -150,6 +154,8 @@ public final class FlashAttentionBackward {
         int firstKey = tile / kvHeads * ROWS;
         int lastKey = Math.min(firstKey + ROWS, tokens) - 1;
         int warpKey = firstKey + 16 * warp;
+        // Queries per step: 32, or 16 when 16 x columns x 2 accumulators already take 128 registers.
+        int step = columns > 64 ? STEP / 2 : STEP;
         FlashAttention.loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         FlashAttention.loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         WarpTiles.fill(keyGradient, 0f);
@@ -167,22 +173,26 @@ public final class FlashAttentionBackward {
                         tokens, heads, head);
                 ctx.asyncWait(0);
                 ctx.localBarrier();
-                rowProducts(ctx, scores, fragA, fragB, tileK, tileQ, stride, 16 * warp, headDim);
-                rowProducts(ctx, scoreGradients, fragA, fragB, tileV, tileDOut, stride, 16 * warp, headDim);
-                for (int j = 0; j < ROWS / 8; j++) {
-                    for (int e = 0; e < 4; e++) {
-                        int key = warpKey + WarpTiles.accRow(ctx, e);
-                        int r = 8 * j + WarpTiles.accCol(ctx, e);
-                        float p = AttentionTiles.visible(rowStart[r], firstQuery + r, key)
-                                ? TornadoMath.exp(scale * scores[4 * j + e] - rowLogSumExp[r]) : 0f;
-                        scores[4 * j + e] = p;
-                        scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[r]);
+                for (int first = 0; first < ROWS; first += step) { // a step of queries at a time
+                    rowProducts(ctx, scores, fragA, fragB, tileK, tileQ, stride, 16 * warp, first, step, headDim);
+                    rowProducts(ctx, scoreGradients, fragA, fragB, tileV, tileDOut, stride, 16 * warp, first, step,
+                            headDim);
+                    for (int j = 0; j < step / 8; j++) {
+                        for (int e = 0; e < 4; e++) {
+                            int key = warpKey + WarpTiles.accRow(ctx, e);
+                            int r = first + 8 * j + WarpTiles.accCol(ctx, e);
+                            float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[r]);
+                            float p = TornadoMath.exp2Approx(AttentionTiles.visible(rowStart[r], firstQuery + r, key)
+                                    ? x : Float.NEGATIVE_INFINITY);
+                            scores[4 * j + e] = p;
+                            scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[r]);
+                        }
                     }
+                    WarpTiles.accumulatorAsA(scores, fragP, step / 16, true);
+                    WarpTiles.accumulatorAsA(scoreGradients, fragDs, step / 16, true);
+                    accumulate(ctx, valueGradient, fragP, fragB, tileDOut, stride, first, step, firstColumn, columns);
+                    accumulate(ctx, keyGradient, fragDs, fragB, tileQ, stride, first, step, firstColumn, columns);
                 }
-                WarpTiles.accumulatorAsA(scores, fragP, ROWS / 16, true);
-                WarpTiles.accumulatorAsA(scoreGradients, fragDs, ROWS / 16, true);
-                accumulate(ctx, valueGradient, fragP, fragB, tileDOut, stride, firstColumn, columns);
-                accumulate(ctx, keyGradient, fragDs, fragB, tileQ, stride, firstColumn, columns);
             }
         }
         int offset = kvHead * headDim + firstColumn;
@@ -201,6 +211,7 @@ public final class FlashAttentionBackward {
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
+        float scaleLog2 = scale * FlashAttention.LOG2_E;                // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -219,8 +230,9 @@ public final class FlashAttentionBackward {
         int bottom = top + 8;
         int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
         int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
-        float topLogSumExp = top < tokens ? logSumExp.get((long) top * heads + head) : 0f;
-        float bottomLogSumExp = bottom < tokens ? logSumExp.get((long) bottom * heads + head) : 0f;
+        float topLogSumExp = top < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) top * heads + head) : 0f;
+        float bottomLogSumExp = bottom < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) bottom * heads + head)
+                : 0f;
         float topDelta = top < tokens ? delta.get((long) top * heads + head) : 0f;
         float bottomDelta = bottom < tokens ? delta.get((long) bottom * heads + head) : 0f;
         WarpTiles.fill(queryGradient, 0f);
@@ -232,37 +244,45 @@ public final class FlashAttentionBackward {
                     stride);
             ctx.asyncWait(0);
             ctx.localBarrier();
-            rowProducts(ctx, scores, fragA, fragB, tileQ, tileK, stride, 16 * warp, headDim);
-            rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, tileV, stride, 16 * warp, headDim);
+            rowProducts(ctx, scores, fragA, fragB, tileQ, tileK, stride, 16 * warp, 0, ROWS, headDim);
+            rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, tileV, stride, 16 * warp, 0, ROWS, headDim);
             for (int j = 0; j < ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
                     boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
                             : AttentionTiles.visible(bottomStart, bottom, key);
-                    float p = seen ? TornadoMath.exp(scale * scores[4 * j + e]
-                            - (upper ? topLogSumExp : bottomLogSumExp)) : 0f;
+                    float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], upper ? -topLogSumExp : -bottomLogSumExp);
+                    float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                     scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - (upper ? topDelta : bottomDelta));
                 }
             }
             WarpTiles.accumulatorAsA(scoreGradients, fragDs, ROWS / 16, true);
-            accumulate(ctx, queryGradient, fragDs, fragB, tileK, stride, firstColumn, columns);
+            accumulate(ctx, queryGradient, fragDs, fragB, tileK, stride, 0, ROWS, firstColumn, columns);
         }
         storeRows(ctx, queryGradient, scale, dQ, warpQuery, tokens, heads * headDim, head * headDim + firstColumn,
                 columns);
     }
 
+    /*
+     * Tile offsets go in the base argument of WarpTiles' loads and the lane's part in its row and column
+     * arguments (0 here): every load of a tile then shares one per-lane index and adds a constant, where
+     * separate indices per (row block, k step) were each hoisted out of the loops and kept live (240 registers
+     * at head_dim 64 before; ptxas' figures in FlashAttentionPtxTest).
+     */
+
     /**
-     * acc (this warp's 16 rows from row0, 64 columns) = rows row0.. of tileA times the 64 rows of tileB
-     * transposed, over headDim: S = Q K^T, dP = dOut V^T, or their transposes. Both tiles are k-contiguous.
+     * acc (this warp's 16 rows from row0, {@code width} columns) = rows row0.. of tileA times rows first..
+     * first + width of tileB transposed, over headDim: S = Q K^T, dP = dOut V^T, or their transposes. Both
+     * tiles are k-contiguous.
      */
     private static void rowProducts(KernelContext ctx, float[] acc, int[] fragA, int[] fragB, short[] tileA,
-                                    short[] tileB, int stride, int row0, int headDim) {
+                                    short[] tileB, int stride, int row0, int first, int width, int headDim) {
         WarpTiles.fill(acc, 0f);
         for (int d = 0; d < headDim / 16; d++) {
-            WarpTiles.loadA(ctx, fragA, 0, tileA, 0, stride, true, row0, 16 * d);
-            for (int j = 0; j < ROWS / 16; j++) {
-                WarpTiles.loadB(ctx, fragB, 0, tileB, 0, stride, true, 16 * j, 16 * d);
+            WarpTiles.loadA(ctx, fragA, 0, tileA, 16 * d, stride, true, row0, 0);
+            for (int j = 0; j < width / 16; j++) {
+                WarpTiles.loadB(ctx, fragB, 0, tileB, (first + 16 * j) * stride + 16 * d, stride, true, 0, 0);
                 ctx.mmaBf16(acc, 8 * j, fragA, 0, fragB, 0);
                 ctx.mmaBf16(acc, 8 * j + 4, fragA, 0, fragB, 2);
             }
@@ -270,14 +290,15 @@ public final class FlashAttentionBackward {
     }
 
     /**
-     * acc (16 rows, columns) += A (16 rows, k = the 64 rows of tileB, as fragments) times columns
-     * firstColumn.. of tileB (k-major): dV += P^T dOut, dK += dS^T Q, dQ += dS K.
+     * acc (16 rows, columns) += A (16 rows, k = rows first.. first + width of tileB, as fragments) times
+     * columns firstColumn.. of tileB (k-major): dV += P^T dOut, dK += dS^T Q, dQ += dS K.
      */
     private static void accumulate(KernelContext ctx, float[] acc, int[] fragA, int[] fragB, short[] tileB,
-                                   int stride, int firstColumn, int columns) {
-        for (int c = 0; c < ROWS / 16; c++) {
+                                   int stride, int first, int width, int firstColumn, int columns) {
+        for (int c = 0; c < width / 16; c++) {
             for (int d = 0; d < columns / 16; d++) {
-                WarpTiles.loadB(ctx, fragB, 0, tileB, 0, stride, false, firstColumn + 16 * d, 16 * c);
+                WarpTiles.loadB(ctx, fragB, 0, tileB, (first + 16 * c) * stride + 16 * d, stride, false, firstColumn,
+                        0);
                 ctx.mmaBf16(acc, 8 * d, fragA, 4 * c, fragB, 0);
                 ctx.mmaBf16(acc, 8 * d + 4, fragA, 4 * c, fragB, 2);
             }
@@ -292,7 +313,7 @@ public final class FlashAttentionBackward {
         if (r < ROWS) {
             int token = firstQuery + r;
             boolean present = token < tokens;
-            rowLogSumExp[r] = present ? logSumExp.get((long) token * heads + head) : 0f;
+            rowLogSumExp[r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
             rowDelta[r] = present ? delta.get((long) token * heads + head) : 0f;
             rowStart[r] = present ? sequenceStart.get(token) : token + 1;
         }

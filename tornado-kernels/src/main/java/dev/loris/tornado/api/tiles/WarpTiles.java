@@ -79,10 +79,12 @@ public final class WarpTiles {
      */
     private static void loadQuarters(KernelContext ctx, int[] frag, int at, short[] tile, int base, int stride,
                                      boolean kContiguous, int outer, int k, int row) {
+        // base added last: loads that differ only in a constant base share the lane's index, and PTX adds the
+        // constant in the address ([index + offset]) instead of keeping one index register per load.
         if (kContiguous) {
-            ctx.loadMatrix(frag, at, tile, base + (outer + row) * stride + k, 4);
+            ctx.loadMatrix(frag, at, tile, (outer + row) * stride + k + base, 4);
         } else {
-            ctx.loadMatrixTransposed(frag, at, tile, base + (k + row) * stride + outer, 4);
+            ctx.loadMatrixTransposed(frag, at, tile, (k + row) * stride + outer + base, 4);
         }
     }
 

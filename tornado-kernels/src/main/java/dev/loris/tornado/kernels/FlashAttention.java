@@ -14,15 +14,17 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  *
  * <p>Work: a work-group of 4 warps takes {@link #QUERY_ROWS} = 64 query rows of one head, each warp 16 rows,
  * whose Q fragments it keeps in registers for the whole kernel. It walks key tiles of {@link #KEY_ROWS} = 64
- * from its first row's sequence start to its last row: K and V come to local memory by cp.async as two
- * groups, so the scores S = Q K^T (a 16 x 64 accumulator per warp) start while V is still arriving; the
+ * from its first row's sequence start to its last row: K and V come to local memory by cp.async, double
+ * buffered (the next tile's K and V are in flight while this one computes) and as separate groups, so the
+ * scores S = Q K^T (a 16 x 64 accumulator per warp) start while V may still be arriving; the
  * online softmax runs on the accumulator itself (each row lives in the 4 lanes of a quad: two shuffles find its
  * max), the probabilities P are packed to bf16 A fragments without leaving registers (WarpTiles.pack), and
  * O += P V accumulates a 16 x headDim block per warp. Row sums stay per lane until the end.
  *
  * <p>Limits: headDim a multiple of 16 up to {@link #MAX_HEAD_DIM} (128), a compile-time constant (it sizes
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
- * local = 128. Local memory: three tiles of 64 x (128 + 8) bf16, 52 KiB (dynamic shared memory on CUDA).
+ * local = 128. Local memory: five tiles of 64 x (128 + 8) bf16 (Q, two K, two V), 85 KiB (dynamic shared
+ * memory on CUDA; two work-groups fit an H100 or A100 SM).
  *
  * <p>Rounding: S in f32 from exact bf16 products, softmax in f32 in base 2 (scores scaled by scale * log2 e,
  * p = 2^(s - max) by TornadoMath.exp2Approx, within about 2^-22 of relative error), P rounded to bf16 for P V (as
@@ -60,8 +62,8 @@ public final class FlashAttention {
                                    IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
                                    int heads, int kvHeads, int headDim, float scale) {
         short[] tileQ = ctx.allocateShortLocalArray(TILE);              // (64 queries, headDim) bf16, padded rows
-        short[] tileK = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
-        short[] tileV = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
+        short[] tileK = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
+        short[] tileV = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
         int[] fragQ = new int[4 * MAX_HEAD_DIM / 16];                   // the warp's 16 rows of Q, as A fragments
         int[] fragK = new int[4];                                        // two 16 x 8 blocks of K^T
         int[] fragV = new int[4];                                        // two 16 x 8 blocks of V
@@ -91,16 +93,30 @@ public final class FlashAttention {
         float topSum = 0f;
         float bottomSum = 0f;
         WarpTiles.fill(output, 0f);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += KEY_ROWS) {
-            ctx.localBarrier(); // every warp is done with the previous K and V
-            loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-            loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-            ctx.asyncWait(1); // K has landed; V may still be in flight
+        int firstKeyOfAll = sequenceStart.get(firstQuery);
+        loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        int buffer = 0;
+        for (int firstKey = firstKeyOfAll; firstKey <= lastQuery; firstKey += KEY_ROWS) {
+            ctx.localBarrier(); // every warp is done with the other buffer (the previous K and V)
+            // Prefetch the next K and V into the other buffer while this tile computes; without a next tile two
+            // empty groups keep the count of groups in flight the same.
+            int next = TILE - buffer;
+            if (firstKey + KEY_ROWS <= lastQuery) {
+                loadRows(ctx, tileK, next, k, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
+                        headDim, stride);
+                loadRows(ctx, tileV, next, v, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
+                        headDim, stride);
+            } else {
+                ctx.asyncCommit();
+                ctx.asyncCommit();
+            }
+            ctx.asyncWait(3); // this K has landed; this V and the next tile may still be in flight
             ctx.localBarrier();
             WarpTiles.fill(scores, 0f);
             for (int d = 0; d < headDim / 16; d++) {
                 for (int j = 0; j < KEY_ROWS / 16; j++) {
-                    WarpTiles.loadB(ctx, fragK, 0, tileK, 0, stride, true, 16 * j, 16 * d);
+                    WarpTiles.loadB(ctx, fragK, 0, tileK, buffer, stride, true, 16 * j, 16 * d);
                     ctx.mmaBf16(scores, 8 * j, fragQ, 4 * d, fragK, 0);
                     ctx.mmaBf16(scores, 8 * j + 4, fragQ, 4 * d, fragK, 2);
                 }
@@ -151,15 +167,16 @@ public final class FlashAttention {
             }
             // P as A fragments: key blocks 2c and 2c + 1 of S are the 16 keys of A block c.
             WarpTiles.accumulatorAsA(scores, fragP, KEY_ROWS / 16, true);
-            ctx.asyncWait(0);
+            ctx.asyncWait(2); // this V has landed
             ctx.localBarrier();
             for (int c = 0; c < KEY_ROWS / 16; c++) {
                 for (int d = 0; d < headDim / 16; d++) {
-                    WarpTiles.loadB(ctx, fragV, 0, tileV, 0, stride, false, 16 * d, 16 * c);
+                    WarpTiles.loadB(ctx, fragV, 0, tileV, buffer, stride, false, 16 * d, 16 * c);
                     ctx.mmaBf16(output, 8 * d, fragP, 4 * c, fragV, 0);
                     ctx.mmaBf16(output, 8 * d + 4, fragP, 4 * c, fragV, 2);
                 }
             }
+            buffer = TILE - buffer;
         }
         finish(ctx, output, out, logSumExp, top, topMax, quadSum(ctx, topSum), bottomMax,
                 quadSum(ctx, bottomSum), tokens, heads, head, headDim);
@@ -194,7 +211,13 @@ public final class FlashAttention {
      * backward (FlashAttentionBackward) loads its tiles the same way.
      */
     static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
-                                 int tokenStride, int headOffset, int headDim, int stride) {
+                         int tokenStride, int headOffset, int headDim, int stride) {
+        loadRows(ctx, tile, 0, source, firstToken, tokens, tokenStride, headOffset, headDim, stride);
+    }
+
+    /** {@link #loadRows} into the tile that starts at element {@code base} of {@code tiles}. */
+    static void loadRows(KernelContext ctx, short[] tiles, int base, BFloat16Array source, int firstToken, int tokens,
+                         int tokenStride, int headOffset, int headDim, int stride) {
         int chunksPerRow = headDim / 8;
         for (int c = ctx.localIdx; c < QUERY_ROWS * chunksPerRow; c += GROUP) {
             int r = c / chunksPerRow;
@@ -202,7 +225,7 @@ public final class FlashAttention {
             int token = firstToken + r;
             boolean present = token < tokens;
             long at = present ? (long) token * tokenStride + headOffset + d : 0;
-            ctx.copyAsync(tile, r * stride + d, source, at, present ? 8 : 0);
+            ctx.copyAsync(tiles, base + r * stride + d, source, at, present ? 8 : 0);
         }
         ctx.asyncCommit();
     }

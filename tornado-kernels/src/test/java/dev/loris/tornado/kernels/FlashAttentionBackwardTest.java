@@ -60,10 +60,7 @@ class FlashAttentionBackwardTest {
         AttentionShape s = p.shape();
         AttentionReference.Forward forward = p.referenceForward();
         float[] out = p.stored(forward.out());
-        float[] logSumExp = new float[forward.logSumExp().length];
-        for (int i = 0; i < logSumExp.length; i++) {
-            logSumExp[i] = (float) forward.logSumExp()[i];
-        }
+        float[] logSumExp = AttentionProblem.toFloats(forward.logSumExp());
         BFloat16Array q = BFloat16Array.fromFloats(p.q());
         BFloat16Array k = BFloat16Array.fromFloats(p.k());
         BFloat16Array v = BFloat16Array.fromFloats(p.v());

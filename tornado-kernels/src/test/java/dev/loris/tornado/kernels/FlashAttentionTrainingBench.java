@@ -5,9 +5,7 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
-import dev.loris.tornado.runtime.DeviceEvent;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -45,10 +43,10 @@ public final class FlashAttentionTrainingBench {
         Random random = new Random(7);
         long qSize = (long) tokens * HEADS * headDim;
         long kvSize = (long) tokens * KV_HEADS * headDim;
-        try (DeviceArray q = acc.upload(randomBf16(random, qSize));
-             DeviceArray k = acc.upload(randomBf16(random, kvSize));
-             DeviceArray v = acc.upload(randomBf16(random, kvSize));
-             DeviceArray dOut = acc.upload(randomBf16(random, qSize));
+        try (DeviceArray q = acc.upload(FlashAttentionBench.randomBf16(random, qSize));
+             DeviceArray k = acc.upload(FlashAttentionBench.randomBf16(random, kvSize));
+             DeviceArray v = acc.upload(FlashAttentionBench.randomBf16(random, kvSize));
+             DeviceArray dOut = acc.upload(FlashAttentionBench.randomBf16(random, qSize));
              DeviceArray starts = acc.upload(IntArray.fromArray(AttentionShape.sequenceStarts(tokens)));
              DeviceArray out = acc.allocate(BFloat16Array.class, qSize);
              DeviceArray lse = acc.allocate(FloatArray.class, (long) tokens * HEADS);
@@ -56,8 +54,8 @@ public final class FlashAttentionTrainingBench {
              DeviceArray dQ = acc.allocate(BFloat16Array.class, qSize);
              DeviceArray dK = acc.allocate(BFloat16Array.class, kvSize);
              DeviceArray dV = acc.allocate(BFloat16Array.class, kvSize)) {
-            double forward = time(acc, () -> kernels.attention(shape, q, k, v, starts, out, lse));
-            double backward = time(acc, () -> kernels.attentionBackward(shape, q, k, v, out, dOut, lse, delta,
+            double forward = FlashAttentionBench.time(acc, () -> kernels.attention(shape, q, k, v, starts, out, lse));
+            double backward = FlashAttentionBench.time(acc, () -> kernels.attentionBackward(shape, q, k, v, out, dOut, lse, delta,
                     starts, dQ, dK, dV));
             BFloat16Array host = new BFloat16Array(dQ.length());
             dQ.copyTo(host);
@@ -68,30 +66,5 @@ public final class FlashAttentionTrainingBench {
             System.out.printf(Locale.ROOT, "loris %d %d %.4f %.4f  # mean |dQ| %.3e%n", tokens, headDim, forward,
                     backward, sum / host.getSize());
         }
-    }
-
-    private static double time(Accelerator acc, Runnable call) {
-        try (DeviceEvent start = acc.createEvent(); DeviceEvent stop = acc.createEvent()) {
-            double[] times = new double[12];
-            for (int i = -3; i < times.length; i++) {
-                start.record(acc.defaultStream());
-                call.run();
-                stop.record(acc.defaultStream());
-                double ms = stop.millisSince(start);
-                if (i >= 0) {
-                    times[i] = ms;
-                }
-            }
-            Arrays.sort(times);
-            return times[times.length / 2];
-        }
-    }
-
-    private static BFloat16Array randomBf16(Random random, long n) {
-        BFloat16Array array = new BFloat16Array(n);
-        for (long i = 0; i < n; i++) {
-            array.setFloat(i, random.nextFloat() * 2 - 1);
-        }
-        return array;
     }
 }

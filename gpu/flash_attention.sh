@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine after gpu/bundle.sh (carry .device-pack.tar.xz): the tensor-core attention tests on
 # CUDA (FlashAttention forward, FlashAttentionBackward, their PTX through ptxas where installed, the tile
-# kernels, the decoder with tensor-core attention against the CUDA-core kernels), then forward and backward
+# kernels, the decoder with tensor-core attention against the CUDA-core kernels, split-K decoding and the
+# generator that uses it), then forward and backward
 # through KernelLaunchers (what the decoder runs) against torch sdpa, one sequence of 1024..8192 tokens, 32/8
 # heads, head_dim 64 and 128, and a short table. Full logs in $OUT. Issue 13.
 set -uo pipefail
@@ -20,6 +21,8 @@ java "${OPTS[@]}" -Xss8m -jar .device-bundle/junit/junit-platform-console-standa
   --select-class dev.loris.tornado.kernels.FlashAttentionTest \
   --select-class dev.loris.tornado.kernels.FlashAttentionPtxTest \
   --select-class dev.loris.tornado.kernels.TileKernelsTest \
+  --select-class dev.loris.tornado.kernels.FlashDecodingTest \
+  --select-class dev.loris.model.decoder.GeneratorTest \
   --select-class dev.loris.model.decoder.FlashAttentionDecoderTest \
   --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.txt" 2>&1
 grep -E "✘|↷|tests (successful|failed|aborted|skipped)" "$OUT/tests.txt" | head -30

@@ -76,6 +76,8 @@ public final class KernelLaunchers {
     private final Variant embeddingBackward = variant(Embedding.class, "backward");
     private final Variant crossEntropy = variant(CrossEntropy.class, "forwardBackward");
     private final Variant decode = variant(AttentionDecode.class, "decode");
+    private final Variant decodePartials = variant(FlashDecoding.class, "partials");
+    private final Variant decodeCombine = variant(FlashDecoding.class, "combine");
     private final Variant scatterRows = variant(Elementwise.class, "scatterRows");
     private final Variant gatherRows = variant(Elementwise.class, "gatherRows");
     private final Variant columnSums = variant(Elementwise.class, "columnSums");
@@ -300,6 +302,34 @@ public final class KernelLaunchers {
         decode.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
                 .set(10, (float) (1 / Math.sqrt(headDim))).launch((long) seqs * heads * g, g, stream);
+    }
+
+    /** f32 values of the scratch {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray,
+     * DeviceArray, DeviceArray, int, int, int, int, int)} takes. */
+    public static long decodePartialsLength(int seqs, int heads, int headDim, int capacity) {
+        return FlashDecoding.partialsLength(seqs, heads, headDim, capacity);
+    }
+
+    /**
+     * As {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray, DeviceArray, int, int, int,
+     * int, int)}, split over the cache (FlashDecoding: many work-groups per sequence, each key and value read once
+     * per kv head) with {@code partials} as scratch ({@link #decodePartialsLength} f32); the one-work-group
+     * kernel where FlashDecoding does not take the head arrangement.
+     */
+    public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
+                                DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
+                                int capacity) {
+        if (!FlashDecoding.supports(heads, kvHeads, headDim)) {
+            attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity);
+            return;
+        }
+        int g = FlashDecoding.GROUP;
+        decodePartials.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, partials)
+                .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
+                .set(10, (float) (1 / Math.sqrt(headDim)))
+                .launch((long) seqs * kvHeads * FlashDecoding.splits(capacity) * g, g, stream);
+        decodeCombine.get(q).set(1, partials).set(2, lengths).set(3, out).set(4, heads).set(5, headDim)
+                .set(6, capacity).launch((long) seqs * heads * g, g, stream);
     }
 
     /** dst row rowIndex[r] = src row r, for rows (rows, width). */

@@ -24,7 +24,7 @@ java "${OPTS[@]}" -Xss8m -jar .device-bundle/junit/junit-platform-console-standa
   --select-class dev.loris.tornado.kernels.FlashDecodingTest \
   --select-class dev.loris.model.decoder.GeneratorTest \
   --select-class dev.loris.model.decoder.FlashAttentionDecoderTest \
-  --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.txt" 2>&1
+  --exclude-tag tokenizer --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.txt" 2>&1
 grep -E "✘|↷|tests (successful|failed|aborted|skipped)" "$OUT/tests.txt" | head -30
 echo "== attention forward and backward, causal GQA 32/8 heads, bf16 (ms, TFLOP/s)"
 LENGTHS="${LENGTHS:-1024 2048 4096 8192}"

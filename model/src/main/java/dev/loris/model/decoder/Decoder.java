@@ -25,8 +25,13 @@ public final class Decoder implements AutoCloseable {
     final List<DecoderLayer> layers = new ArrayList<>();
 
     public Decoder(DecoderWeights weights, Gemm gemm) {
+        this(weights, new Compute(gemm, new KernelLaunchers(weights.accelerator)));
+    }
+
+    /** A decoder computing with the given GEMM and launchers (tests pick the attention kernels this way). */
+    public Decoder(DecoderWeights weights, Compute compute) {
         this.weights = weights;
-        this.compute = new Compute(gemm, new KernelLaunchers(weights.accelerator));
+        this.compute = compute;
         buildLayers();
     }
 

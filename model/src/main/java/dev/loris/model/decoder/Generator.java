@@ -23,8 +23,8 @@ import java.util.function.Predicate;
  * Text generation with a KV cache, several prompts at once. The prompts go through one packed forward
  * (prefill: causal attention within each prompt) that also fills the cache; then each step feeds every
  * sequence's last token, appends its key and value to the cache and attends over the cache
- * (AttentionDecode). Each sequence stops at a stop id (EOS), when {@code stopWhen} says so (stop strings),
- * or after {@code maxNewTokens}; finished sequences ride along until all are done, their outputs ignored.
+ * (FlashDecoding, split over the cache). Each sequence stops at a stop id (EOS), when {@code stopWhen} says so
+ * (stop strings), or after {@code maxNewTokens}; finished sequences ride along until all are done, their outputs ignored.
  *
  * <p>Logits are computed for the last token of each sequence only (one GEMM row per sequence) and sampled
  * on the host by a {@link Sampler} per sequence.
@@ -159,7 +159,10 @@ public final class Generator {
         long h = config.hiddenSize();
         try (DeviceArray x = acc.allocate(p.arrayType, t * h); DeviceArray y = acc.allocate(p.arrayType, t * h);
              DeviceArray scratch = acc.allocate(p.arrayType, t * h);
-             DeviceArray rows = acc.upload(cache.append(counts))) {
+             DeviceArray rows = acc.upload(cache.append(counts));
+             DeviceArray partials = sequenceStarts != null ? null : acc.allocate(FloatArray.class,
+                     KernelLaunchers.decodePartialsLength(t, config.numAttentionHeads(), config.headDim(),
+                             cache.capacity))) {
             ops.embedding(ids, decoder.weights.embedding, x, t, config.hiddenSize());
             DeviceArray in = x;
             DeviceArray out = y;
@@ -175,7 +178,7 @@ public final class Generator {
                                 a.attention, a.logSumExp);
                     } else {
                         ops.attentionDecode(a.q, cache.keys(l), cache.values(l), cache.deviceLengths(), a.attention,
-                                t, config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
+                                partials, t, config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
                                 cache.capacity);
                     }
                     layer.afterAttention(in, out, a, t, scratch);

@@ -14,17 +14,20 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  *
  * <p>Work: a work-group of 4 warps takes {@link #QUERY_ROWS} = 64 query rows of one head, each warp 16 rows,
  * whose Q fragments it keeps in registers for the whole kernel. It walks key tiles of {@link #KEY_ROWS} = 64
- * from its first row's sequence start to its last row: K and V come to local memory by cp.async as two
- * groups, so the scores S = Q K^T (a 16 x 64 accumulator per warp) start while V is still arriving; the
+ * from its first row's sequence start to its last row: K and V come to local memory by cp.async, double
+ * buffered (the next tile's K and V are in flight while this one computes) and as separate groups, so the
+ * scores S = Q K^T (a 16 x 64 accumulator per warp) start while V may still be arriving; the
  * online softmax runs on the accumulator itself (each row lives in the 4 lanes of a quad: two shuffles find its
  * max), the probabilities P are packed to bf16 A fragments without leaving registers (WarpTiles.pack), and
  * O += P V accumulates a 16 x headDim block per warp. Row sums stay per lane until the end.
  *
  * <p>Limits: headDim a multiple of 16 up to {@link #MAX_HEAD_DIM} (128), a compile-time constant (it sizes
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
- * local = 128. Local memory: three tiles of 64 x (128 + 8) bf16, 52 KiB (dynamic shared memory on CUDA).
+ * local = 128. Local memory: five tiles of 64 x (128 + 8) bf16 (Q, two K, two V), 85 KiB (dynamic shared
+ * memory on CUDA; two work-groups fit an H100 or A100 SM).
  *
- * <p>Rounding: S in f32 from exact bf16 products, softmax in f32, P rounded to bf16 for P V (as
+ * <p>Rounding: S in f32 from exact bf16 products, softmax in f32 in base 2 (scores scaled by scale * log2 e,
+ * p = 2^(s - max) by TornadoMath.exp2Approx, within about 2^-22 of relative error), P rounded to bf16 for P V (as
  * FlashAttention-2 does), O accumulated in f32 and rounded to bf16 once. Against the exact result: within
  * 2^-8 of sum |p v| plus the output's half ulp.
  */
@@ -36,6 +39,9 @@ public final class FlashAttention {
     /** Row padding of the local tiles (keeps ldmatrix's 8 rows in 8 bank groups). */
     static final int PAD = 8;
     static final int TILE = QUERY_ROWS * (MAX_HEAD_DIM + PAD);
+    /** log2(e) and ln(2): the softmax runs in base 2 (one ex2.approx per score), the saved lse in base e. */
+    static final float LOG2_E = 1.4426950408889634f;
+    static final float LN_2 = 0.6931471805599453f;
     /** Java parameter index of headDim, which must be fixed as a compile-time constant. */
     public static final int PARAM_HEAD_DIM = 10;
 
@@ -56,8 +62,8 @@ public final class FlashAttention {
                                    IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
                                    int heads, int kvHeads, int headDim, float scale) {
         short[] tileQ = ctx.allocateShortLocalArray(TILE);              // (64 queries, headDim) bf16, padded rows
-        short[] tileK = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
-        short[] tileV = ctx.allocateShortLocalArray(TILE);              // (64 keys, headDim)
+        short[] tileK = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
+        short[] tileV = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
         int[] fragQ = new int[4 * MAX_HEAD_DIM / 16];                   // the warp's 16 rows of Q, as A fragments
         int[] fragK = new int[4];                                        // two 16 x 8 blocks of K^T
         int[] fragV = new int[4];                                        // two 16 x 8 blocks of V
@@ -81,21 +87,36 @@ public final class FlashAttention {
         int bottom = top + 8;
         int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
         int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
+        float scaleLog2 = scale * LOG2_E;                                // scores in log2 units: p = 2^(s - max)
         float topMax = Float.NEGATIVE_INFINITY;
         float bottomMax = Float.NEGATIVE_INFINITY;
         float topSum = 0f;
         float bottomSum = 0f;
         WarpTiles.fill(output, 0f);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += KEY_ROWS) {
-            ctx.localBarrier(); // every warp is done with the previous K and V
-            loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-            loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-            ctx.asyncWait(1); // K has landed; V may still be in flight
+        int firstKeyOfAll = sequenceStart.get(firstQuery);
+        loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        int buffer = 0;
+        for (int firstKey = firstKeyOfAll; firstKey <= lastQuery; firstKey += KEY_ROWS) {
+            ctx.localBarrier(); // every warp is done with the other buffer (the previous K and V)
+            // Prefetch the next K and V into the other buffer while this tile computes; without a next tile two
+            // empty groups keep the count of groups in flight the same.
+            int next = TILE - buffer;
+            if (firstKey + KEY_ROWS <= lastQuery) {
+                loadRows(ctx, tileK, next, k, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
+                        headDim, stride);
+                loadRows(ctx, tileV, next, v, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
+                        headDim, stride);
+            } else {
+                ctx.asyncCommit();
+                ctx.asyncCommit();
+            }
+            ctx.asyncWait(3); // this K has landed; this V and the next tile may still be in flight
             ctx.localBarrier();
             WarpTiles.fill(scores, 0f);
             for (int d = 0; d < headDim / 16; d++) {
                 for (int j = 0; j < KEY_ROWS / 16; j++) {
-                    WarpTiles.loadB(ctx, fragK, 0, tileK, 0, stride, true, 16 * j, 16 * d);
+                    WarpTiles.loadB(ctx, fragK, 0, tileK, buffer, stride, true, 16 * j, 16 * d);
                     ctx.mmaBf16(scores, 8 * j, fragQ, 4 * d, fragK, 0);
                     ctx.mmaBf16(scores, 8 * j + 4, fragQ, 4 * d, fragK, 2);
                 }
@@ -109,7 +130,7 @@ public final class FlashAttention {
                     boolean upper = e < 2;
                     boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
                             : AttentionTiles.visible(bottomStart, bottom, key);
-                    float score = seen ? scale * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
+                    float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
                     scores[4 * j + e] = score;
                     if (upper) {
                         topTileMax = Math.max(topTileMax, score);
@@ -120,8 +141,11 @@ public final class FlashAttention {
             }
             topTileMax = quadMax(ctx, topTileMax);
             bottomTileMax = quadMax(ctx, bottomTileMax);
-            float topRescale = topMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(topMax - topTileMax);
-            float bottomRescale = bottomMax == Float.NEGATIVE_INFINITY ? 0f : TornadoMath.exp(bottomMax - bottomTileMax);
+            // A row that has seen no key yet keeps max = -inf; its base 0 makes every 2^(-inf - base) zero.
+            float topBase = topTileMax == Float.NEGATIVE_INFINITY ? 0f : topTileMax;
+            float bottomBase = bottomTileMax == Float.NEGATIVE_INFINITY ? 0f : bottomTileMax;
+            float topRescale = TornadoMath.exp2Approx(topMax - topBase);
+            float bottomRescale = TornadoMath.exp2Approx(bottomMax - bottomBase);
             topMax = topTileMax;
             bottomMax = bottomTileMax;
             topSum *= topRescale;
@@ -129,9 +153,7 @@ public final class FlashAttention {
             for (int j = 0; j < KEY_ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
-                    float score = scores[4 * j + e];
-                    float p = score == Float.NEGATIVE_INFINITY ? 0f
-                            : TornadoMath.exp(score - (upper ? topMax : bottomMax));
+                    float p = TornadoMath.exp2Approx(scores[4 * j + e] - (upper ? topBase : bottomBase));
                     scores[4 * j + e] = p;
                     if (upper) {
                         topSum += p;
@@ -144,21 +166,17 @@ public final class FlashAttention {
                 output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
             }
             // P as A fragments: key blocks 2c and 2c + 1 of S are the 16 keys of A block c.
-            for (int c = 0; c < KEY_ROWS / 16; c++) {
-                fragP[4 * c] = WarpTiles.pack(scores[8 * c], scores[8 * c + 1], true);
-                fragP[4 * c + 1] = WarpTiles.pack(scores[8 * c + 2], scores[8 * c + 3], true);
-                fragP[4 * c + 2] = WarpTiles.pack(scores[8 * c + 4], scores[8 * c + 5], true);
-                fragP[4 * c + 3] = WarpTiles.pack(scores[8 * c + 6], scores[8 * c + 7], true);
-            }
-            ctx.asyncWait(0);
+            WarpTiles.accumulatorAsA(scores, fragP, KEY_ROWS / 16, true);
+            ctx.asyncWait(2); // this V has landed
             ctx.localBarrier();
             for (int c = 0; c < KEY_ROWS / 16; c++) {
                 for (int d = 0; d < headDim / 16; d++) {
-                    WarpTiles.loadB(ctx, fragV, 0, tileV, 0, stride, false, 16 * d, 16 * c);
+                    WarpTiles.loadB(ctx, fragV, 0, tileV, buffer, stride, false, 16 * d, 16 * c);
                     ctx.mmaBf16(output, 8 * d, fragP, 4 * c, fragV, 0);
                     ctx.mmaBf16(output, 8 * d + 4, fragP, 4 * c, fragV, 2);
                 }
             }
+            buffer = TILE - buffer;
         }
         finish(ctx, output, out, logSumExp, top, topMax, quadSum(ctx, topSum), bottomMax,
                 quadSum(ctx, bottomSum), tokens, heads, head, headDim);
@@ -180,17 +198,26 @@ public final class FlashAttention {
         }
         if (WarpTiles.lane(ctx) % 4 == 0) {
             if (top < tokens) {
-                logSumExp.set((long) top * heads + head, topMax + TornadoMath.log(topSum));
+                logSumExp.set((long) top * heads + head, topMax * LN_2 + TornadoMath.log(topSum));
             }
             if (top + 8 < tokens) {
-                logSumExp.set((long) (top + 8) * heads + head, bottomMax + TornadoMath.log(bottomSum));
+                logSumExp.set((long) (top + 8) * heads + head, bottomMax * LN_2 + TornadoMath.log(bottomSum));
             }
         }
     }
 
-    /** 64 rows of one head into a local tile by cp.async (one group); rows past the last token are zeros. */
-    private static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
-                                 int tokenStride, int headOffset, int headDim, int stride) {
+    /**
+     * 64 rows of one head into a local tile by cp.async (one group); rows past the last token are zeros. The
+     * backward (FlashAttentionBackward) loads its tiles the same way.
+     */
+    static void loadRows(KernelContext ctx, short[] tile, BFloat16Array source, int firstToken, int tokens,
+                         int tokenStride, int headOffset, int headDim, int stride) {
+        loadRows(ctx, tile, 0, source, firstToken, tokens, tokenStride, headOffset, headDim, stride);
+    }
+
+    /** {@link #loadRows} into the tile that starts at element {@code base} of {@code tiles}. */
+    static void loadRows(KernelContext ctx, short[] tiles, int base, BFloat16Array source, int firstToken, int tokens,
+                         int tokenStride, int headOffset, int headDim, int stride) {
         int chunksPerRow = headDim / 8;
         for (int c = ctx.localIdx; c < QUERY_ROWS * chunksPerRow; c += GROUP) {
             int r = c / chunksPerRow;
@@ -198,13 +225,13 @@ public final class FlashAttention {
             int token = firstToken + r;
             boolean present = token < tokens;
             long at = present ? (long) token * tokenStride + headOffset + d : 0;
-            ctx.copyAsync(tile, r * stride + d, source, at, present ? 8 : 0);
+            ctx.copyAsync(tiles, base + r * stride + d, source, at, present ? 8 : 0);
         }
         ctx.asyncCommit();
     }
 
     /** The maximum over the 4 lanes of a quad (the lanes holding one accumulator row). */
-    private static float quadMax(KernelContext ctx, float value) {
+    static float quadMax(KernelContext ctx, float value) {
         float m = Math.max(value, ctx.simdShuffleXor(value, 1));
         return Math.max(m, ctx.simdShuffleXor(m, 2));
     }

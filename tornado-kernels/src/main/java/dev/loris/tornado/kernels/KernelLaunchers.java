@@ -28,6 +28,13 @@ import java.util.Map;
  * the 2-byte forms), whenever the sizes are multiples of 4; otherwise the plain bf16 kernel.
  * {@link #launchCounts()} says which kernels ran, so tests and profiles can check it.
  *
+ * <p>Attention on bf16 arrays runs on tensor cores where {@link #tensorCoreAttention()} says so (CUDA, compute
+ * capability 8.0 and newer, unless the constructor is told otherwise): {@link FlashAttention#forwardBf16} for
+ * head_dim a multiple of 16 up to 128 and {@link FlashAttentionBackward} for multiples of 16 up to 128 and of 32
+ * up to 256, each compiled once per head_dim; other head sizes, f32, and the other devices run
+ * {@link AttentionForward} and {@link AttentionBackward}, which stay the reference. Both forwards save the same
+ * log-sum-exp, so either backward follows either forward.
+ *
  * <p>Shapes in the comments are (rows, cols) of row-major arrays; "f32" marks arrays that are f32 whatever the
  * element type of the others. Work-group sizes: 256 (reductions) and 128 (attention) on devices; 32 on the JVM,
  * where each work-item of a synchronising group is a virtual thread.
@@ -42,6 +49,7 @@ public final class KernelLaunchers {
     private final DeviceStream stream;
     private final int reductionGroup;
     private final int attentionGroup;
+    private final boolean tensorCoreAttention;
     private final List<Variant> variants = new ArrayList<>();
 
     private final Variant rmsNorm = variant(RmsNorm.class, "forward");
@@ -59,10 +67,17 @@ public final class KernelLaunchers {
     private final Variant rowDots = variant(AttentionBackward.class, "rowDots");
     private final Variant keyValueGradients = variant(AttentionBackward.class, "keyValueGradients");
     private final Variant queryGradients = variant(AttentionBackward.class, "queryGradients");
+    private final Variant flashForward = variant(FlashAttention.class, "forwardBf16");
+    private final Variant flashKeyValues = variant(FlashAttentionBackward.class, "keyValueGradients");
+    private final Variant flashKeyValuesWide = variant(FlashAttentionBackward.class, "keyValueGradientsWide");
+    private final Variant flashQueries = variant(FlashAttentionBackward.class, "queryGradients");
+    private final Variant flashQueriesWide = variant(FlashAttentionBackward.class, "queryGradientsWide");
     private final Variant embedding = variant(Embedding.class, "forward");
     private final Variant embeddingBackward = variant(Embedding.class, "backward");
     private final Variant crossEntropy = variant(CrossEntropy.class, "forwardBackward");
     private final Variant decode = variant(AttentionDecode.class, "decode");
+    private final Variant decodePartials = variant(FlashDecoding.class, "partials");
+    private final Variant decodeCombine = variant(FlashDecoding.class, "combine");
     private final Variant scatterRows = variant(Elementwise.class, "scatterRows");
     private final Variant gatherRows = variant(Elementwise.class, "gatherRows");
     private final Variant columnSums = variant(Elementwise.class, "columnSums");
@@ -71,7 +86,17 @@ public final class KernelLaunchers {
     private final Variant toBf16 = variant(Elementwise.class, "toBf16");
     private final Variant dropout = variant(Elementwise.class, "dropout");
 
+    /** Launchers with tensor-core attention where the device has tensor cores (CUDA, sm_80 and newer). */
     public KernelLaunchers(Accelerator accelerator) {
+        this(accelerator, hasTensorCores(accelerator));
+    }
+
+    /**
+     * Launchers that run bf16 attention on the tensor-core kernels when {@code tensorCoreAttention} is set, on
+     * any backend: the JVM runs their tiles exactly, which is how tests check the selection without a GPU.
+     */
+    public KernelLaunchers(Accelerator accelerator, boolean tensorCoreAttention) {
+        this.tensorCoreAttention = tensorCoreAttention;
         this.accelerator = accelerator;
         this.stream = accelerator.defaultStream();
         boolean jvm = accelerator.backend() == Accelerator.Backend.JVM;
@@ -81,6 +106,17 @@ public final class KernelLaunchers {
 
     public Accelerator accelerator() {
         return accelerator;
+    }
+
+    /** Whether bf16 attention of a supported head_dim runs on the tensor-core (FlashAttention) kernels. */
+    public boolean tensorCoreAttention() {
+        return tensorCoreAttention;
+    }
+
+    /** CUDA of compute capability 8.0 or newer: where mma.sync, ldmatrix and cp.async exist. */
+    public static boolean hasTensorCores(Accelerator accelerator) {
+        return accelerator.backend() == Accelerator.Backend.CUDA
+                && dev.loris.tornado.runtime.NativeHandles.cudaDeviceProperties(accelerator).computeCapabilityMajor() >= 8;
     }
 
     /** The stream every launch goes to, in order. */
@@ -189,6 +225,13 @@ public final class KernelLaunchers {
     /** Causal GQA attention within packed sequences: out (tokens, heads*headDim), logSumExp (tokens, heads) f32. */
     public void attention(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v, DeviceArray sequenceStarts,
                           DeviceArray out, DeviceArray logSumExp) {
+        if (tensorCoreAttention && isBf16(q) && FlashAttention.supports(shape.headDim())) {
+            flashForward.get(FlashAttention.PARAM_HEAD_DIM, shape.headDim()).set(1, q).set(2, k).set(3, v)
+                    .set(4, sequenceStarts).set(5, out).set(6, logSumExp).set(7, shape.tokens()).set(8, shape.heads())
+                    .set(9, shape.kvHeads()).set(10, shape.headDim()).set(11, shape.defaultScale())
+                    .launch((long) FlashAttention.groups(shape) * FlashAttention.GROUP, FlashAttention.GROUP, stream);
+            return;
+        }
         int g = attentionGroup;
         attention.get(q).set(1, q).set(2, k).set(3, v).set(4, sequenceStarts)
                 .set(5, out).set(6, logSumExp).set(7, shape.tokens()).set(8, shape.heads()).set(9, shape.kvHeads())
@@ -203,6 +246,10 @@ public final class KernelLaunchers {
         int g = attentionGroup;
         rowDots.get(q).set(1, out).set(2, dOut).set(3, delta).set(4, shape.heads())
                 .set(5, shape.headDim()).launch((long) shape.rowDotGroups() * g, g, stream);
+        if (tensorCoreAttention && isBf16(q) && FlashAttentionBackward.supports(shape.headDim())) {
+            flashAttentionBackward(shape, q, k, v, dOut, logSumExp, delta, sequenceStarts, dQ, dK, dV);
+            return;
+        }
         keyValueGradients.get(q).set(1, q).set(2, k).set(3, v).set(4, dOut)
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dK).set(9, dV).set(10, shape.tokens())
                 .set(11, shape.heads()).set(12, shape.kvHeads()).set(13, shape.headDim())
@@ -211,6 +258,25 @@ public final class KernelLaunchers {
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dQ).set(9, shape.tokens())
                 .set(10, shape.heads()).set(11, shape.kvHeads()).set(12, shape.headDim())
                 .set(13, shape.defaultScale()).launch((long) shape.queryGroups() * g, g, stream);
+    }
+
+    /** FlashAttentionBackward's dK/dV and dQ kernels, after the row dots (delta) of {@link #attentionBackward}. */
+    private void flashAttentionBackward(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v,
+                                        DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
+                                        DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK, DeviceArray dV) {
+        int headDim = shape.headDim();
+        boolean wide = FlashAttentionBackward.wide(headDim);
+        int g = FlashAttentionBackward.GROUP;
+        (wide ? flashKeyValuesWide : flashKeyValues).get(FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE, headDim)
+                .set(1, q).set(2, k).set(3, v).set(4, dOut).set(5, logSumExp).set(6, delta).set(7, sequenceStarts)
+                .set(8, dK).set(9, dV).set(10, shape.tokens()).set(11, shape.heads()).set(12, shape.kvHeads())
+                .set(13, headDim).set(14, shape.defaultScale())
+                .launch((long) FlashAttentionBackward.keyValueGroups(shape) * g, g, stream);
+        (wide ? flashQueriesWide : flashQueries).get(FlashAttentionBackward.PARAM_HEAD_DIM_QUERY, headDim)
+                .set(1, q).set(2, k).set(3, v).set(4, dOut).set(5, logSumExp).set(6, delta).set(7, sequenceStarts)
+                .set(8, dQ).set(9, shape.tokens()).set(10, shape.heads()).set(11, shape.kvHeads())
+                .set(12, headDim).set(13, shape.defaultScale())
+                .launch((long) FlashAttentionBackward.queryGroups(shape) * g, g, stream);
     }
 
     /** out (tokens, hidden) = the rows of weight (vocab, hidden) at ids (tokens, int). */
@@ -247,6 +313,34 @@ public final class KernelLaunchers {
         decode.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
                 .set(10, (float) (1 / Math.sqrt(headDim))).launch((long) seqs * heads * g, g, stream);
+    }
+
+    /** f32 values of the scratch {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray,
+     * DeviceArray, DeviceArray, int, int, int, int, int)} takes. */
+    public static long decodePartialsLength(int seqs, int heads, int headDim, int capacity) {
+        return FlashDecoding.partialsLength(seqs, heads, headDim, capacity);
+    }
+
+    /**
+     * As {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray, DeviceArray, int, int, int,
+     * int, int)}, split over the cache (FlashDecoding: many work-groups per sequence, each key and value read once
+     * per kv head) with {@code partials} as scratch ({@link #decodePartialsLength} f32); the one-work-group
+     * kernel where FlashDecoding does not take the head arrangement.
+     */
+    public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
+                                DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
+                                int capacity) {
+        if (!FlashDecoding.supports(heads, kvHeads, headDim)) {
+            attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity);
+            return;
+        }
+        int g = FlashDecoding.GROUP;
+        decodePartials.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, partials)
+                .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
+                .set(10, (float) (1 / Math.sqrt(headDim)))
+                .launch((long) seqs * kvHeads * FlashDecoding.splits(capacity) * g, g, stream);
+        decodeCombine.get(q).set(1, partials).set(2, lengths).set(3, out).set(4, heads).set(5, headDim)
+                .set(6, capacity).launch((long) seqs * heads * g, g, stream);
     }
 
     /** dst row rowIndex[r] = src row r, for rows (rows, width). */
@@ -318,6 +412,8 @@ public final class KernelLaunchers {
         KernelLaunch bf16;
         long f32Launches;
         long bf16Launches;
+        /** Compilations with one int parameter fixed (head_dim, a multiple of 16 up to 256), by value / 16. */
+        final KernelLaunch[] fixed = new KernelLaunch[AttentionShape.MAX_HEAD_DIM / 16 + 1];
 
         Variant(Class<?> owner, String method) {
             this.owner = owner;
@@ -334,6 +430,16 @@ public final class KernelLaunchers {
             }
             launches++;
             return launch;
+        }
+
+        /** A kernel compiled with int parameter {@code parameter} fixed to {@code value} (a multiple of 16). */
+        KernelLaunch get(int parameter, int value) {
+            int slot = value / 16;
+            if (fixed[slot] == null) {
+                fixed[slot] = accelerator.compile(owner, method, Map.of(parameter, value)).launcher();
+            }
+            launches++;
+            return fixed[slot];
         }
 
         /** The specialisation for {@code typed}'s element type (f32 or bf16; checked). */

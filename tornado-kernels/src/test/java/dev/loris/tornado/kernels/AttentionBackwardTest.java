@@ -56,10 +56,7 @@ class AttentionBackwardTest {
         AttentionShape s = p.shape();
         AttentionReference.Forward forward = p.referenceForward();
         float[] out = p.stored(forward.out());
-        float[] logSumExp = new float[forward.logSumExp().length];
-        for (int i = 0; i < logSumExp.length; i++) {
-            logSumExp[i] = (float) forward.logSumExp()[i];
-        }
+        float[] logSumExp = AttentionProblem.toFloats(forward.logSumExp());
         TornadoNativeArray q = array(p.q(), bf16);
         TornadoNativeArray k = array(p.k(), bf16);
         TornadoNativeArray v = array(p.v(), bf16);

@@ -16,7 +16,7 @@ class AttentionDecodeTest {
     private static final int[][] HEADS = {{4, 2}, {2, 1}, {3, 3}, {8, 1}};
 
     /** A random problem: seqs sequences, heads and kv heads, headDim, capacity, lengths, inputs. */
-    private record Problem(int seqs, int heads, int kvHeads, int headDim, int capacity, int[] lengths,
+    record Problem(int seqs, int heads, int kvHeads, int headDim, int capacity, int[] lengths,
                            float[] q, float[] k, float[] v, float scale) {
         static Problem draw(SuiteInputs in, boolean bf16) {
             int[] hk = HEADS[in.between(0, HEADS.length - 1)];
@@ -67,7 +67,8 @@ class AttentionDecodeTest {
         check(in, backend, p, out.toFloatArray(), 0x1p-8);
     }
 
-    private static void check(SuiteInputs in, SuiteAccelerator backend, Problem p, float[] actual, double relative) {
+    /** Every output within 4e-5 (2e-5 of the largest value magnitude, 2) plus {@code relative} of itself. */
+    static void check(SuiteInputs in, SuiteAccelerator backend, Problem p, float[] actual, double relative) {
         float[] expected = AttentionDecode.reference(p.q, p.k, p.v, p.lengths, p.heads, p.kvHeads, p.headDim,
                 p.capacity, p.scale);
         double bound = 2e-5 * 2f;

@@ -69,6 +69,15 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
         return result;
     }
 
+    /** Doubles rounded to f32, as a kernel receives a saved f32 statistic (the log-sum-exp). */
+    static float[] toFloats(double[] values) {
+        float[] result = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            result[i] = (float) values[i];
+        }
+        return result;
+    }
+
     /** The values as this problem stores them: rounded to bf16 for bf16 problems, else to f32. */
     float[] stored(double[] values) {
         float[] result = new float[values.length];

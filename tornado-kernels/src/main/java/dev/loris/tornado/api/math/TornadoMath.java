@@ -66,6 +66,15 @@ public final class TornadoMath {
         return (float) Math.exp(x);
     }
 
+    /**
+     * 2^x, fast and approximate, for softmax-style kernels that fold their scale into log2(e): on PTX one
+     * {@code ex2.approx.ftz.f32} (maximum relative error about 2^-22; subnormal inputs and results flush to
+     * zero), on OpenCL the exp2 built-in (3 ulp), on the JVM Math.pow in double rounded once. -inf gives +0.
+     */
+    public static float exp2Approx(float x) {
+        return (float) Math.pow(2, x);
+    }
+
     public static double exp(double x) {
         return Math.exp(x);
     }

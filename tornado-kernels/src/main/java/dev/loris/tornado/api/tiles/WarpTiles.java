@@ -79,10 +79,12 @@ public final class WarpTiles {
      */
     private static void loadQuarters(KernelContext ctx, int[] frag, int at, short[] tile, int base, int stride,
                                      boolean kContiguous, int outer, int k, int row) {
+        // base added last: loads that differ only in a constant base share the lane's index, and PTX adds the
+        // constant in the address ([index + offset]) instead of keeping one index register per load.
         if (kContiguous) {
-            ctx.loadMatrix(frag, at, tile, base + (outer + row) * stride + k, 4);
+            ctx.loadMatrix(frag, at, tile, (outer + row) * stride + k + base, 4);
         } else {
-            ctx.loadMatrixTransposed(frag, at, tile, base + (k + row) * stride + outer, 4);
+            ctx.loadMatrixTransposed(frag, at, tile, (k + row) * stride + outer + base, 4);
         }
     }
 
@@ -116,6 +118,20 @@ public final class WarpTiles {
     public static void fill(float[] acc, float value) {
         for (int i = 0; i < acc.length; i++) {
             acc[i] = value;
+        }
+    }
+
+    /**
+     * A (16 x 16 blocks) accumulator as A fragments: the 16 x (16 blocks) accumulator {@code acc} (blocks of
+     * 16 x 8 at acc[4 j]) rounded to bf16 or f16 into {@code frag} (A block c at frag[4 c]), so P or dS feeds
+     * the next product from registers (FlashAttention-2's P V).
+     */
+    public static void accumulatorAsA(float[] acc, int[] frag, int blocks, boolean bf16) {
+        for (int c = 0; c < blocks; c++) {
+            frag[4 * c] = pack(acc[8 * c], acc[8 * c + 1], bf16);
+            frag[4 * c + 1] = pack(acc[8 * c + 2], acc[8 * c + 3], bf16);
+            frag[4 * c + 2] = pack(acc[8 * c + 4], acc[8 * c + 5], bf16);
+            frag[4 * c + 3] = pack(acc[8 * c + 6], acc[8 * c + 7], bf16);
         }
     }
 

@@ -366,6 +366,7 @@ final class Intrinsics {
 
     private static void tornadoOnlyMath() {
         unary(TORNADO_MATH, "rsqrt", Op.RSQRT);
+        method(TORNADO_MATH, "exp2Approx(F)F", (tr, a) -> tr.emit(Op.EXP2_APPROX, Type.F32, a.get(0)));
         for (String t : new String[] {"F", "D", "I"}) {
             method(TORNADO_MATH, "clamp(" + t + t + t + ")" + t, (tr, a) -> {
                 Value low = tr.emit(Op.MAX, a.get(0).type, a.get(0), a.get(1));

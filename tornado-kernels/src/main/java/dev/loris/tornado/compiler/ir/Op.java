@@ -29,7 +29,7 @@ public enum Op {
     F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16, // bits held in an I32
 
     // Math intrinsics (see TornadoMath for accuracy per backend)
-    SQRT, RSQRT, EXP, LOG, SIN, COS, TANH, POW, FMA, ABS, FLOOR, CEIL,
+    SQRT, RSQRT, EXP, EXP2_APPROX, LOG, SIN, COS, TANH, POW, FMA, ABS, FLOOR, CEIL,
 
     // Memory: Value.mem is the element type; addresses are (base pointer, element index I64/I32)
     LOAD,           // (ptr, index) -> value

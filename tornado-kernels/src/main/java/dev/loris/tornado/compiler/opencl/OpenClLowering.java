@@ -66,6 +66,7 @@ final class OpenClLowering {
             row(Op.FLOOR, t, "floor({a})");
             row(Op.CEIL, t, "ceil({a})");
         }
+        row(Op.EXP2_APPROX, Type.F32, "exp2({a})");
         row(Op.MIN, Type.F32, "loris_minf({a}, {b})");
         row(Op.MAX, Type.F32, "loris_maxf({a}, {b})");
         row(Op.MIN, Type.F64, "loris_mind({a}, {b})");

@@ -103,6 +103,7 @@ final class PtxLowering {
             case MIN, MAX -> new PtxJavaFloat(regs, this).doubleMinMax(v, v.op == Op.MIN);
             case RSQRT -> rsqrt(v);
             case EXP -> exp(v);
+            case EXP2_APPROX -> line("ex2.approx.ftz.f32 " + regs.of(v) + ", " + regs.of(v.input(0)) + ";");
             case LOG, SIN, COS, TANH -> approximateMath(v);
             case LOAD, STORE, ATOMIC_ADD -> new PtxMemory(regs, this).lower(v);
             case ADDRESS -> new PtxMemory(regs, this).lowerAddress(v);

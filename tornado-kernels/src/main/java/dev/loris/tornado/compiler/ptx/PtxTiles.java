@@ -71,11 +71,22 @@ final class PtxTiles {
         lowering.line("cp.async.cg.shared.global [" + shared + "], [" + global + "], 16, " + bytes + ";");
     }
 
-    /** The 32-bit shared address of element {@code index} of a 16-bit local array. */
+    /**
+     * The 32-bit shared address of element {@code index} of a 16-bit local array; an index of the form
+     * x + constant becomes [x * 2 + array + 2 * constant], so loads at constant distances share x.
+     */
     private String sharedAddress(Value array, Value index) {
         if (index.isConst()) {
             long offset = 2 * index.longValue();
             return offset == 0 ? regs.of(array) : regs.of(array) + "+" + offset;
+        }
+        if (index.op == Op.ADD && index.type == Type.I32 && (index.input(1).isConst() || index.input(0).isConst())) {
+            boolean constantSecond = index.input(1).isConst();
+            Value variable = index.input(constantSecond ? 0 : 1);
+            long offset = 2 * index.input(constantSecond ? 1 : 0).longValue();
+            String address = regs.temp(Kind.B32);
+            lowering.line("mad.lo.s32 " + address + ", " + regs.of(variable) + ", 2, " + regs.of(array) + ";");
+            return offset == 0 ? address : address + (offset > 0 ? "+" : "") + offset;
         }
         String index32 = regs.of(index);
         if (index.type == Type.I64) {

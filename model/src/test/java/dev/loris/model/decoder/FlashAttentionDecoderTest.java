@@ -37,10 +37,12 @@ class FlashAttentionDecoderTest {
 
     @Test
     @RequiresCuda
-    void tensorCoreAttentionIsTheDefaultOnCudaAndMatches() {
+    void tensorCoreAttentionOnCudaMatches() {
         try (Accelerator acc = Accelerator.open("cuda")) {
-            KernelLaunchers chosen = new KernelLaunchers(acc);
-            assertTrue(chosen.tensorCoreAttention(), "an sm_80+ GPU runs bf16 attention on tensor cores");
+            KernelLaunchers chosen = new KernelLaunchers(acc, KernelLaunchers.hasTensorCores(acc));
+            assertTrue(chosen.tensorCoreAttention(), "an sm_80+ GPU can run bf16 attention on tensor cores");
+            assertEquals(KernelLaunchers.TENSOR_CORE_ATTENTION_ENABLED, new KernelLaunchers(acc).tensorCoreAttention(),
+                    "the default follows loris.tensorCoreAttention");
             compare(acc, chosen);
         }
     }

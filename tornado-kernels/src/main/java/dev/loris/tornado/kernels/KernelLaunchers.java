@@ -29,7 +29,8 @@ import java.util.Map;
  * {@link #launchCounts()} says which kernels ran, so tests and profiles can check it.
  *
  * <p>Attention on bf16 arrays runs on tensor cores where {@link #tensorCoreAttention()} says so (CUDA, compute
- * capability 8.0 and newer, unless the constructor is told otherwise): {@link FlashAttention#forwardBf16} for
+ * capability 8.0 and newer, once {@link #TENSOR_CORE_ATTENTION_ENABLED}, unless the constructor is told
+ * otherwise): {@link FlashAttention#forwardBf16} for
  * head_dim a multiple of 16 up to 128 and {@link FlashAttentionBackward} for multiples of 16 up to 128 and of 32
  * up to 256, each compiled once per head_dim; other head sizes, f32, and the other devices run
  * {@link AttentionForward} and {@link AttentionBackward}, which stay the reference. Both forwards save the same
@@ -86,9 +87,18 @@ public final class KernelLaunchers {
     private final Variant toBf16 = variant(Elementwise.class, "toBf16");
     private final Variant dropout = variant(Elementwise.class, "dropout");
 
-    /** Launchers with tensor-core attention where the device has tensor cores (CUDA, sm_80 and newer). */
+    /**
+     * Turns the tensor-core attention on for devices that have tensor cores: {@code -Dloris.tensorCoreAttention=true}
+     * (or LORIS_TENSOR_CORE_ATTENTION=1). Off by default until the FlashAttention kernels have passed their CUDA
+     * tests on a GPU (gpu/flash_attention.sh): they were written and checked on the JVM, which runs their tiles
+     * exactly, and assembled by ptxas, but have not run on one yet (docs/NOTES.md).
+     */
+    public static final boolean TENSOR_CORE_ATTENTION_ENABLED = Boolean.getBoolean("loris.tensorCoreAttention")
+            || "1".equals(System.getenv("LORIS_TENSOR_CORE_ATTENTION"));
+
+    /** Launchers with tensor-core attention where the device has tensor cores and it is enabled (see above). */
     public KernelLaunchers(Accelerator accelerator) {
-        this(accelerator, hasTensorCores(accelerator));
+        this(accelerator, TENSOR_CORE_ATTENTION_ENABLED && hasTensorCores(accelerator));
     }
 
     /**

@@ -27,7 +27,7 @@ public final class FlashAttentionTrainingBench {
     public static void main(String[] args) {
         try (Accelerator acc = Accelerator.open("cuda")) {
             System.out.println("# " + acc.description());
-            KernelLaunchers kernels = new KernelLaunchers(acc);
+            KernelLaunchers kernels = new KernelLaunchers(acc, KernelLaunchers.hasTensorCores(acc));
             System.out.println("# tensor-core attention: " + kernels.tensorCoreAttention());
             for (int headDim : new int[] {64, 128}) {
                 for (String length : args) {

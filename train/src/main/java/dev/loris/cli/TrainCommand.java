@@ -1,6 +1,7 @@
 package dev.loris.cli;
 
 import dev.loris.InvalidSettingException;
+import dev.loris.LorisException;
 import dev.loris.api.FineTuner;
 import dev.loris.api.TrainOptions;
 import dev.loris.lora.LoraConfig;
@@ -230,8 +231,13 @@ final class TrainCommand implements Runnable {
         return full;
     }
 
+    /** The --lora-* settings; a value LoraConfig refuses is bad usage here (exit 2), not a broken adapter file. */
     private LoraConfig loraConfig() {
         List<String> modules = targets.equals("all") ? List.of("all-linear") : Arrays.asList(targets.split(","));
-        return new LoraConfig(rank, alpha, rsLora, dropout, modules, List.of(), seed);
+        try {
+            return new LoraConfig(rank, alpha, rsLora, dropout, modules, List.of(), seed);
+        } catch (LorisException e) {
+            throw new InvalidSettingException(e.getMessage(), e.hint());
+        }
     }
 }

@@ -91,8 +91,12 @@ class TrainCommandTest {
         Files.writeString(data, "{\"text\": \"hello world\"}\n");
         CliRun targets = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o").toString(), "--device", "jvm", "--targets", "qkv_proj", "--no-progress");
-        assertEquals(1, targets.exitCode());
+        assertEquals(2, targets.exitCode(), "bad usage");
         assertTrue(targets.err().startsWith("loris: LoRA target module 'qkv_proj'"), targets.err());
+        CliRun rank = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
+                dir.resolve("o").toString(), "--device", "jvm", "--lora-r", "0", "--no-progress");
+        assertEquals(2, rank.exitCode(), rank.err());
+        assertTrue(rank.err().startsWith("loris: LoRA rank 0 is not a rank"), rank.err());
         assertTrue(!targets.err().contains("\tat "), "no stack trace: " + targets.err());
         CliRun quantised = CliRun.of("train", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o").toString(), "--device", "jvm", "--method", "full", "--load-in-4bit", "--no-progress");

@@ -48,7 +48,7 @@ public final class Modelfile {
                     }
                 }
             } else if (template.isPresent()) {
-                out.append("# The chat template is not a plain sequence of turns, so it was not translated to\n"
+                out.append("# The chat template is not a sequence of role turns, so it was not translated to\n"
                         + "# Ollama's syntax: add a TEMPLATE by hand (llama.cpp uses the Jinja one in the GGUF).\n");
             } else {
                 out.append("# The model has no chat template: Ollama will pass prompts as they are.\n");

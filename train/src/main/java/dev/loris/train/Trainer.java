@@ -12,6 +12,7 @@ import dev.loris.train.optim.LearningRateSchedule;
 import dev.loris.train.optim.Optimizer;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.Units;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +88,8 @@ public final class Trainer implements AutoCloseable {
             Batch batch = microBatches.get(micro);
             try (ForwardPass pass = decoder.forward(batch, passSeed(micro), settings.checkpointing())) {
                 lossSum += pass.train(parameters, 1f / labelled);
+            } catch (RuntimeException e) {
+                throw decoder.accelerator().isOutOfMemory(e) ? outOfMemory(e, batch) : e;
             }
             tokens += batch.tokens();
         }
@@ -105,6 +108,23 @@ public final class Trainer implements AutoCloseable {
         parameters.parametersChanged();
         step++;
         return new StepResult(step, loss, norm, lr, tokens, labelled);
+    }
+
+    /** Out of device memory in a step: what was asked and free (the device's own message) and the knobs. */
+    private LorisException outOfMemory(RuntimeException e, Batch batch) {
+        String detail = e instanceof LorisException l ? l.getMessage() : String.valueOf(e.getMessage());
+        List<String> knobs = new ArrayList<>(List.of("a smaller --batch-size or --max-seq-length (this micro-batch"
+                + " has " + batch.tokens() + " tokens; --grad-accum keeps the effective batch)"));
+        if (settings.checkpointing() != GradientCheckpointing.OFFLOAD) {
+            knobs.add("--gradient-checkpointing " + (settings.checkpointing() == GradientCheckpointing.NONE
+                    ? "standard or offload" : "offload"));
+        }
+        knobs.add("--load-in-4bit (QLoRA) for a 16-bit base model");
+        knobs.add("--optim adamw8bit for full fine-tuning");
+        return new LorisException("out of device memory in step " + (step + 1) + " on "
+                + decoder.accelerator().description() + " (peak " + Units.bytes(
+                decoder.accelerator().memoryStats().peakBytes()) + " in use): " + detail,
+                "try " + String.join(", or ", knobs), e);
     }
 
     /** The global norm over every trained gradient (all groups, in order). */

@@ -4,12 +4,17 @@ import dev.loris.LorisException;
 import dev.loris.lora.LoraAdapter;
 import dev.loris.lora.LoraConfig;
 import dev.loris.model.decoder.Batch;
+import dev.loris.model.decoder.Compute;
 import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.GradientSink;
 import dev.loris.model.decoder.HfFixture;
 import dev.loris.model.decoder.Precision;
+import dev.loris.model.decoder.Projection;
 import dev.loris.train.optim.LearningRateSchedule;
 import dev.loris.train.optim.Optimizer;
+import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceArray;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -47,6 +52,59 @@ class LoraTrainingTest {
             Batch batch = Batch.of(new int[][] {ids}, new int[][] {masked});
             LorisException e = assertThrows(LorisException.class, () -> trainer.step(List.of(batch)));
             assertTrue(e.getMessage().contains("masked"), e.getMessage());
+        }
+    }
+
+    /**
+     * Running out of device memory in a step is one error naming the step, the device's own report and the
+     * knobs (batch and sequence length, gradient checkpointing, 4-bit): here a projection's scratch of 4 TiB,
+     * which the JVM backend's allocator really fails to get.
+     */
+    @Test
+    void outOfDeviceMemorySaysWhichKnobToTurn() {
+        try (Accelerator acc = Accelerator.open("jvm");
+             Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32)) {
+            decoder.replaceProjections(p -> !p.name().endsWith("layers.0.self_attn.q_proj") ? p : new Projection() {
+                public String name() {
+                    return p.name();
+                }
+
+                public int inFeatures() {
+                    return p.inFeatures();
+                }
+
+                public int outFeatures() {
+                    return p.outFeatures();
+                }
+
+                public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
+                    try (DeviceArray scratch = acc.allocate(FloatArray.class, 1L << 40)) {
+                        p.forward(c, x, tokens, y, saved);
+                    }
+                }
+
+                public void backward(Compute c, DeviceArray dy, DeviceArray x, int tokens, DeviceArray dx,
+                                     boolean accumulateDx, Saved saved, GradientSink sink) {
+                    p.backward(c, dy, x, tokens, dx, accumulateDx, saved, sink);
+                }
+
+                public long bytes() {
+                    return p.bytes();
+                }
+
+                public void close() {
+                    p.close();
+                }
+            });
+            try (LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8));
+                 Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "llama3"), settings(10))) {
+                LorisException e = assertThrows(LorisException.class,
+                        () -> trainer.step(List.of(Batch.of(new int[] {5, 6, 7, 8}))));
+                assertTrue(e.getMessage().startsWith("out of device memory in step 1 on "), e.getMessage());
+                assertTrue(e.getMessage().contains("cannot allocate"), e.getMessage());
+                assertTrue(e.hint().contains("--batch-size") && e.hint().contains("--gradient-checkpointing standard or"
+                        + " offload") && e.hint().contains("--load-in-4bit"), e.hint());
+            }
         }
     }
 

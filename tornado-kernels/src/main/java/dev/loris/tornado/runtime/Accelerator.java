@@ -279,6 +279,16 @@ public abstract class Accelerator implements AutoCloseable {
         }
     }
 
+    /** Whether {@code failure} is this device running out of memory (so a caller can say which knob to turn). */
+    public final boolean isOutOfMemory(RuntimeException failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RuntimeException r && allocator().isOutOfMemory(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns cached (released, unused) blocks to the device. */
     public final void emptyCache() {
         requireOpen();

@@ -120,6 +120,11 @@ public final class CachingAllocator<B> implements AutoCloseable {
     private long allocations;
     private long rawAllocations;
 
+    /** Whether {@code failure} is the device's out-of-memory error. */
+    public boolean isOutOfMemory(RuntimeException failure) {
+        return raw.isOutOfMemory(failure);
+    }
+
     public CachingAllocator(RawMemory<B> raw) {
         this.raw = raw;
     }

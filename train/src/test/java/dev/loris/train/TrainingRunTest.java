@@ -38,11 +38,7 @@ class TrainingRunTest {
 
     @Test
     void runWritesMetricsCheckpointsTheAdapterAndTheLossCurve() throws IOException {
-        Random random = new Random(2);
-        List<Batch> data = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            data.add(Batch.of(random.ints(10, 3, 263).toArray()));
-        }
+        List<Batch> data = batches(12, 2);
         Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.COSINE, 3e-3, 1, 6), Optimizer.AdamW.defaults(),
                 1.0, 5);
@@ -107,14 +103,8 @@ class TrainingRunTest {
      */
     @Test
     void earlyStoppingKeepsTheBestAdapter() throws IOException {
-        Random random = new Random(9);
-        List<Batch> train = new ArrayList<>();
-        List<Batch> eval = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            int[] seq = random.ints(10, 3, 263).toArray();
-            train.add(Batch.of(seq));
-        }
-        eval.add(Batch.of(random.ints(10, 3, 263).toArray()));
+        List<Batch> train = batches(40, 9);
+        List<Batch> eval = batches(1, 10);
         Trainer.Settings settings = new Trainer.Settings(
                 new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 2e-2, 0, 40), Optimizer.AdamW.defaults(),
                 1.0, 5);

@@ -38,14 +38,15 @@ final class TrainCommand implements Runnable {
             + "options without dashes (lora-r: 32); flags given here override it")
     Path config;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (without --model,"
+            + " --data and --out: the bundled demo, a tiny model learning a skill; see demo/README.md)")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "PATH",
+    @Option(names = "--data", paramLabel = "PATH",
             description = "Dataset: .jsonl/.json/.csv/.parquet/.arrow file, or a save_to_disk folder")
     Path data;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder")
     Path out;
 
     @Option(names = "--format", defaultValue = "auto", description = "auto, text, alpaca, sharegpt or messages (${DEFAULT-VALUE})")
@@ -176,6 +177,15 @@ final class TrainCommand implements Runnable {
     @Override
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
+        if (model == null && data == null && this.out == null) {
+            DemoRun.run(DemoRun.Layout.bundled(Path.of(System.getProperty("loris.home", "."))), device, !noProgress,
+                    out);
+            return;
+        }
+        if (model == null || data == null || this.out == null) {
+            throw new InvalidSettingException("--model, --data and --out go together", "give all three, or none"
+                    + " to run the bundled demo");
+        }
         boolean full = fullFineTuning();
         TrainOptions options = TrainOptions.defaults()
                 .data(DataOptions.defaults().withFormat(DataFormat.parse(format)).withChatTemplate(chatTemplate)

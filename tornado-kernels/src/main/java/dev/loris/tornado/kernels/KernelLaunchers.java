@@ -110,7 +110,10 @@ public final class KernelLaunchers {
         this.accelerator = accelerator;
         this.stream = accelerator.defaultStream();
         boolean jvm = accelerator.backend() == Accelerator.Backend.JVM;
-        this.reductionGroup = jvm ? 32 : 256;
+        // The JVM runs a group with barriers as one virtual thread per work-item, and the thread switches at each
+        // barrier cost more than the arithmetic: 4 work-items per row made a LoRA step of the demo's model 2x
+        // faster than 32 (demo/README.md), where GPUs want 256.
+        this.reductionGroup = jvm ? 4 : 256;
         this.attentionGroup = jvm ? 32 : 128;
     }
 

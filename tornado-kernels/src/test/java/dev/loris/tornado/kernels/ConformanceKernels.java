@@ -185,4 +185,23 @@ final class ConformanceKernels {
     static void genericAt(FloatingPointArray x, FloatingPointArray y, FloatingPointArray out, float factor, int i) {
         out.setFloat(i, out.round(x.getFloat(i) * factor) + y.getFloat((long) i) + x.getSize() % 3);
     }
+
+    /**
+     * The 16-bit conversions of scalar parameters: with the parameters fixed as constants their inputs are
+     * constants, which crashed the constant folder (a ClassCastException, found by the differential ring).
+     */
+    static void halfConversionsOfScalars(KernelContext ctx, IntArray out, int h, float f) {
+        if (ctx.globalIdx == 0) {
+            halfConversionsAt(out, h, f);
+        }
+    }
+
+    static void halfConversionsAt(IntArray out, int h, float f) {
+        out.set(0, Float.floatToRawIntBits(Float.float16ToFloat((short) h)));
+        out.set(1, Float.floatToFloat16(f));
+        out.set(2, Float.floatToRawIntBits(TornadoMath.bfloat16ToFloat((short) h)));
+        out.set(3, TornadoMath.floatToBfloat16(f));
+        out.set(4, Float.floatToRawIntBits(TornadoMath.halfToFloat((short) h)));
+        out.set(5, TornadoMath.floatToHalf(f));
+    }
 }

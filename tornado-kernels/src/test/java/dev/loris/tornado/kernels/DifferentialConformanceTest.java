@@ -93,23 +93,11 @@ class DifferentialConformanceTest {
             long[] expected = in.expected(reference);
             Map<Integer, Object> fixed = Map.of(7, in.p, 8, in.q, 9, in.r, 10, in.s);
             for (Map<Integer, Object> constants : List.of(Map.<Integer, Object>of(), fixed)) {
-                if (ptxas) {
-                    for (String arch : List.of("sm_80", "sm_90")) {
-                        Ptxas.Result assembled = Ptxas.assemble(
-                                KernelCompiler.ptx(kernel, constants, new PtxEmitter.Options(arch, false)), arch);
-                        if (!assembled.succeeded()) {
-                            mismatches.add(owner.getSimpleName() + " constants " + constants.keySet() + ": ptxas "
-                                    + arch + " rejected the PTX:\n" + assembled.output());
-                        }
-                    }
-                }
-                for (SuiteAccelerator backend : backends) {
-                    LongArray out = new LongArray((long) N * KernelGenerator.RESULTS);
-                    out.init(0x7FC0DEADL);
-                    backend.run(kernel, constants, new int[] {128}, new int[] {64}, in.a, in.b, in.c, in.d, out, N,
-                            in.p, in.q, in.r, in.s);
-                    compare(owner, backend.name() + (constants.isEmpty() ? "" : ", scalars constant"), in, expected,
-                            out, mismatches);
+                try {
+                    check(owner, kernel, constants, in, expected, backends, ptxas, mismatches);
+                } catch (RuntimeException e) { // a compiler crash or a refused kernel: a finding like a mismatch
+                    mismatches.add(owner.getSimpleName() + " constants " + constants.keySet() + ": " + e);
+                    e.printStackTrace(System.out);
                 }
             }
         }
@@ -120,6 +108,28 @@ class DifferentialConformanceTest {
         }
         assertTrue(mismatches.isEmpty(), mismatches.size() + " mismatches (their kernels' sources are on stdout):\n"
                 + String.join("\n", mismatches.subList(0, Math.min(20, mismatches.size()))));
+    }
+
+    private static void check(Class<?> owner, Method kernel, Map<Integer, Object> constants, Inputs in,
+                              long[] expected, List<SuiteAccelerator> backends, boolean ptxas, List<String> mismatches) {
+        if (ptxas) {
+            for (String arch : List.of("sm_80", "sm_90")) {
+                Ptxas.Result assembled = Ptxas.assemble(
+                        KernelCompiler.ptx(kernel, constants, new PtxEmitter.Options(arch, false)), arch);
+                if (!assembled.succeeded()) {
+                    mismatches.add(owner.getSimpleName() + " constants " + constants.keySet() + ": ptxas "
+                            + arch + " rejected the PTX:\n" + assembled.output());
+                }
+            }
+        }
+        for (SuiteAccelerator backend : backends) {
+            LongArray out = new LongArray((long) N * KernelGenerator.RESULTS);
+            out.init(0x7FC0DEADL);
+            backend.run(kernel, constants, new int[] {128}, new int[] {64}, in.a, in.b, in.c, in.d, out, N,
+                    in.p, in.q, in.r, in.s);
+            compare(owner, backend.name() + (constants.isEmpty() ? "" : ", scalars constant"), in, expected,
+                    out, mismatches);
+        }
     }
 
     /** The generator's kernels compile with javac (a failed compile is a generator bug, shown with its source). */

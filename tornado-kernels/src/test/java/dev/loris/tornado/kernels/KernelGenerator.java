@@ -6,8 +6,9 @@ import java.util.Random;
  * Writes small random kernels as Java source for the differential conformance ring
  * ({@link DifferentialConformanceTest}): expression trees over int, long, float and double values (the work-item's
  * own inputs a, b, c, d and the scalar parameters p, q, r, s) with Java's arithmetic, bit operations, shifts by any
- * count, narrowing and widening casts, division and remainder, Math.min/max/abs/sqrt, comparisons, ternaries, and
- * loops with constant, parameter and per-item trip counts (for, do-while, while(true) with break).
+ * count, narrowing and widening casts, division and remainder, Math.min/max/abs/sqrt/floor/ceil/fma/signum/round/
+ * floorDiv/floorMod, Integer/Long bit methods, f16 conversions, comparisons, ternaries, and loops with constant,
+ * parameter and per-item trip counts (for, nested for, do-while, while(true) with break) carrying an accumulator.
  *
  * <p>Each kernel computes {@link #RESULTS} values per work-item and stores them as long bits in {@code out}; the
  * same statements are written a second time into a plain static method {@code reference} that fills a long[],
@@ -43,6 +44,7 @@ final class KernelGenerator {
     private final Random random;
     private String loopVariable;
     private char loopType;
+    private String loopCounter;
 
     KernelGenerator(long seed) {
         this.random = new Random(seed);
@@ -84,22 +86,35 @@ final class KernelGenerator {
         String init = javaType(type) + " " + acc + " = " + expression(type, 2) + "; int " + k + " = 0;";
         loopVariable = acc;
         loopType = type;
-        String update = acc + " = " + expression(type, 3) + ";";
+        loopCounter = k;
+        String update = acc + " = " + (random.nextBoolean() ? expression(type, 3)
+                : combine(type, acc, expression(type, 2))) + ";";
         String trips = switch (random.nextInt(4)) {
             case 0 -> String.valueOf(random.nextInt(7));
             case 1 -> "(p & 7)";
             case 2 -> "(a & 3)";
             default -> "(p % 5)";
         };
-        String body = switch (random.nextInt(3)) {
+        String body = switch (random.nextInt(4)) {
             case 0 -> "for (" + k + " = 0; " + k + " < " + trips + "; " + k + "++) { " + update + " }";
             case 1 -> k + " = " + random.nextInt(4) + "; do { " + update + " " + k + " += 3; } while (" + k + " < "
                     + trips + ");";
+            case 2 -> "for (" + k + " = 0; " + k + " < " + trips + "; " + k + "++) { for (int m = 0; m < "
+                    + random.nextInt(4) + "; m++) { " + update + " } }";
             default -> "while (true) { " + update + " " + k + "++; if (" + condition(2) + " || " + k + " >= " + trips
                     + ") break; }";
         };
         loopVariable = null;
+        loopCounter = null;
         return "{ " + init + " " + body + " OUT(" + slot + ", " + asBits(type, acc) + "); }";
+    }
+
+    /** The accumulator folded with a new value: the loop-carried dependence the unroller must keep. */
+    private String combine(char type, String acc, String value) {
+        return type == 'I' || type == 'J'
+                ? "(" + acc + " " + pick("+", "^", "*", "-", "|") + " " + value + ")"
+                : random.nextBoolean() ? "(" + acc + " " + pick("+", "*", "-") + " " + value + ")"
+                : "Math." + pick("min", "max") + "(" + acc + ", " + value + ")";
     }
 
     private static String asBits(char type, String value) {
@@ -138,7 +153,8 @@ final class KernelGenerator {
     private String integer(char type, int depth) {
         String x = expression(type, depth - 1);
         String y = expression(type, depth - 1);
-        return switch (random.nextInt(12)) {
+        return switch (random.nextInt(13)) {
+            case 12 -> library(type, x, y, depth);
             case 0 -> "(" + x + " + " + y + ")";
             case 1 -> "(" + x + " - " + y + ")";
             case 2 -> "(" + x + " * " + y + ")";
@@ -154,6 +170,23 @@ final class KernelGenerator {
         };
     }
 
+    /** JDK methods on integers that kernels inline from their bytecode or map to instructions. */
+    private String library(char type, String x, String y, int depth) {
+        String box = type == 'I' ? "Integer" : "Long";
+        return switch (random.nextInt(7)) {
+            case 0 -> "Math.floorDiv(" + x + ", " + divisor(type, y) + ")";
+            case 1 -> "Math.floorMod(" + x + ", " + divisor(type, y) + ")";
+            case 2 -> box + "." + pick("rotateLeft", "rotateRight") + "(" + x + ", " + expression('I', depth - 1) + ")";
+            case 3 -> "((" + javaType(type) + ") " + box + "." + pick("bitCount", "numberOfLeadingZeros",
+                    "numberOfTrailingZeros") + "(" + x + "))";
+            case 4 -> type == 'I' ? "Math.round(" + expression('F', depth - 1) + ")"
+                    : "Math.round(" + expression('D', depth - 1) + ")";
+            case 5 -> type == 'I' ? "((int) Float.floatToFloat16(" + pick("c", "r") + "))" // raw inputs only: see the class comment
+                    : "Long.reverseBytes(" + x + ")";
+            default -> box + "." + pick("highestOneBit", "lowestOneBit", "reverse") + "(" + x + ")";
+        };
+    }
+
     /** A divisor that is never zero: Java throws on integer division by zero (see the class comment). */
     private String divisor(char type, String y) {
         return switch (random.nextInt(3)) {
@@ -166,7 +199,12 @@ final class KernelGenerator {
     private String floating(char type, int depth) {
         String x = expression(type, depth - 1);
         String y = expression(type, depth - 1);
-        return switch (random.nextInt(8)) {
+        return switch (random.nextInt(10)) {
+            case 8 -> type == 'D' ? "Math." + pick("floor", "ceil") + "(" + x + ")"
+                    : "((float) Math." + pick("floor", "ceil") + "(" + x + "))";
+            case 9 -> random.nextBoolean() ? "Math.fma(" + x + ", " + y + ", " + expression(type, depth - 1) + ")"
+                    : type == 'F' ? "Float.float16ToFloat((short) " + expression('I', depth - 1) + ")"
+                    : "Math.signum(" + x + ")";
             case 0 -> "(" + x + " " + pick("+", "-") + " " + y + ")";
             case 1 -> "(" + x + " * " + y + ")";
             case 2 -> "(" + x + " / " + y + ")";
@@ -198,6 +236,9 @@ final class KernelGenerator {
     }
 
     private String leaf(char type) {
+        if (loopCounter != null && random.nextInt(6) == 0) {
+            return type == 'I' ? loopCounter : "((" + javaType(type) + ") " + loopCounter + ")";
+        }
         if (loopVariable != null && random.nextInt(3) == 0) {
             return loopType == type ? loopVariable : "((" + javaType(type) + ") " + loopVariable + ")";
         }

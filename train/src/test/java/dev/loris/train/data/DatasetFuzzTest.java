@@ -7,7 +7,9 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -47,6 +49,42 @@ class DatasetFuzzTest {
                     bytes(DataFixtures.path(name))), name);
         }
         assertEquals(true, readsWithin("gzip", "alpaca.jsonl.gz", gzipped("alpaca.jsonl")));
+    }
+
+    /**
+     * What the ring found at -Dloris.fuzz.tries=3000 (the CI seeds at 150 tries do not reach them): values
+     * decoded lazily in the readers' next() escape as raw exceptions. Disabled until the readers (train/src/main,
+     * the CLI lead's) wrap the decoding in ArrowIpcRows.next / ParquetValues.primitive into a LorisException
+     * naming the file and row; enable these then.
+     */
+    @Test
+    @Disabled("ArrowIpcRows.next: IndexOutOfBoundsException from Arrow's vector.getObject (issue 16)")
+    void arrowFileWithAByteDeleted() throws IOException {
+        readsWithin("text.feather, byte 795 deleted", "text.feather",
+                FuzzOutcome.mutate(bytes(DataFixtures.path("text.feather")), List.<int[]>of(new int[] {1, 795, 0})));
+    }
+
+    @Test
+    @Disabled("ArrowIpcRows.next: IndexOutOfBoundsException from Arrow's vector.getObject (issue 16)")
+    void saveToDiskArrowWithAByteDeleted() throws IOException {
+        Path folder = Files.createTempDirectory("fuzz-hf");
+        try {
+            for (String name : List.of("data-00000-of-00001.arrow", "state.json", "dataset_info.json")) {
+                byte[] content = bytes(DataFixtures.path("hf_messages/" + name));
+                Files.write(folder.resolve(name), name.endsWith(".arrow")
+                        ? FuzzOutcome.mutate(content, List.<int[]>of(new int[] {1, 768, 0})) : content);
+            }
+            readAll("hf_messages arrow, byte 768 deleted", folder);
+        } finally {
+            dev.loris.model.Folders.deleteTree(folder);
+        }
+    }
+
+    @Test
+    @Disabled("ParquetValues.primitive: StringIndexOutOfBoundsException from Binary.toStringUsingUTF8 (issue 16)")
+    void parquetWithAStringLengthByteChanged() throws IOException {
+        readsWithin("alpaca_none.parquet, byte 296 set to 2", "alpaca_none.parquet", FuzzOutcome.mutate(
+                bytes(DataFixtures.path("alpaca_none.parquet")), List.<int[]>of(new int[] {0, 296, 2})));
     }
 
     @Property(seed = "1621")

@@ -204,4 +204,25 @@ final class ConformanceKernels {
         out.set(4, Float.floatToRawIntBits(TornadoMath.halfToFloat((short) h)));
         out.set(5, TornadoMath.floatToHalf(f));
     }
+
+    /**
+     * floor and ceil of NaNs the device compiler can prove (NaN / x): PoCL dropped the stores of such results
+     * or gave 0 (found by the differential ring). out gets raw bits: double results, then float ones.
+     */
+    static void floorCeilOfProvableNaN(KernelContext ctx, LongArray out, float x) {
+        if (ctx.globalIdx == 0) {
+            floorCeilAt(out, x);
+        }
+    }
+
+    static void floorCeilAt(LongArray out, float x) {
+        float nan = Float.intBitsToFloat(0x7FC00000) / x;
+        double wide = Double.longBitsToDouble(0x7FF8000000000000L) / x;
+        out.set(0, Double.doubleToRawLongBits(Math.floor(wide)));
+        out.set(1, Double.doubleToRawLongBits(Math.ceil(wide)));
+        out.set(2, Double.doubleToRawLongBits(Math.floor(nan)));
+        out.set(3, Float.floatToRawIntBits((float) Math.floor(wide)));
+        out.set(4, Float.floatToRawIntBits((float) Math.ceil(nan)));
+        out.set(5, Float.floatToRawIntBits(Math.max(x, -(float) Math.floor(nan))));
+    }
 }

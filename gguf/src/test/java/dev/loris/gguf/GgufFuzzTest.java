@@ -58,10 +58,7 @@ class GgufFuzzTest {
 
     @Provide
     Arbitrary<List<int[]>> edits() {
-        Arbitrary<int[]> edit = Arbitraries.integers().between(0, 3).flatMap(op -> Arbitraries.integers()
-                .between(0, Integer.MAX_VALUE).flatMap(at -> Arbitraries.integers().between(0, 255)
-                        .map(b -> new int[] {op, at, b})));
-        return edit.list().ofMinSize(1).ofMaxSize(6);
+        return FuzzOutcome.edits();
     }
 
     /** {position, index into EDGES, width 4 or 8}: a count, length or offset replaced by an edge value. */
@@ -88,7 +85,7 @@ class GgufFuzzTest {
 
     @Property(seed = "1611")
     void mutatedBytes(@ForAll("edits") List<int[]> edits) throws IOException {
-        readEverything("edits " + describe(edits), FuzzOutcome.mutate(EVERY_TYPE, edits));
+        readEverything(FuzzOutcome.describe(edits), FuzzOutcome.mutate(EVERY_TYPE, edits));
     }
 
     @Property(seed = "1612")

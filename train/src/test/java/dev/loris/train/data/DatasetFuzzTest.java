@@ -34,10 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class DatasetFuzzTest {
     @Provide
     Arbitrary<List<int[]>> edits() {
-        Arbitrary<int[]> edit = Arbitraries.integers().between(0, 3).flatMap(op -> Arbitraries.integers()
-                .between(0, Integer.MAX_VALUE).flatMap(at -> Arbitraries.integers().between(0, 255)
-                        .map(b -> new int[] {op, at, b})));
-        return edit.list().ofMinSize(1).ofMaxSize(6);
+        return FuzzOutcome.edits();
     }
 
     @Example
@@ -90,7 +87,7 @@ class DatasetFuzzTest {
     @Property(seed = "1621")
     void jsonFiles(@ForAll("edits") List<int[]> edits,
                    @ForAll("jsonSeeds") String name) throws IOException {
-        readsWithin(name + describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
+        readsWithin(name + FuzzOutcome.describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
     }
 
     @Provide
@@ -100,7 +97,7 @@ class DatasetFuzzTest {
 
     @Property(seed = "1622")
     void csvFiles(@ForAll("edits") List<int[]> edits, @ForAll("csvSeeds") String name) throws IOException {
-        readsWithin(name + describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
+        readsWithin(name + FuzzOutcome.describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
     }
 
     @Provide
@@ -110,13 +107,13 @@ class DatasetFuzzTest {
 
     @Property(seed = "1623")
     void gzipJsonLines(@ForAll("edits") List<int[]> edits) throws IOException {
-        readsWithin("alpaca.jsonl.gz" + describe(edits), "alpaca.jsonl.gz",
+        readsWithin("alpaca.jsonl.gz" + FuzzOutcome.describe(edits), "alpaca.jsonl.gz",
                 FuzzOutcome.mutate(gzipped("alpaca.jsonl"), edits));
     }
 
     @Property(seed = "1624")
     void parquetFiles(@ForAll("edits") List<int[]> edits, @ForAll("parquetSeeds") String name) throws IOException {
-        readsWithin(name + describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
+        readsWithin(name + FuzzOutcome.describe(edits), name, FuzzOutcome.mutate(bytes(DataFixtures.path(name)), edits));
     }
 
     @Provide
@@ -127,7 +124,7 @@ class DatasetFuzzTest {
 
     @Property(seed = "1625")
     void arrowFiles(@ForAll("edits") List<int[]> edits) throws IOException {
-        readsWithin("text.feather" + describe(edits), "text.feather",
+        readsWithin("text.feather" + FuzzOutcome.describe(edits), "text.feather",
                 FuzzOutcome.mutate(bytes(DataFixtures.path("text.feather")), edits));
     }
 
@@ -141,7 +138,7 @@ class DatasetFuzzTest {
                 byte[] content = bytes(DataFixtures.path("hf_messages/" + name));
                 Files.write(folder.resolve(name), name.equals(mutated) ? FuzzOutcome.mutate(content, edits) : content);
             }
-            readAll("hf_messages/" + mutated + describe(edits), folder);
+            readAll("hf_messages/" + mutated + FuzzOutcome.describe(edits), folder);
         } finally {
             dev.loris.model.Folders.deleteTree(folder);
         }
@@ -199,11 +196,5 @@ class DatasetFuzzTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String describe(List<int[]> edits) {
-        StringBuilder text = new StringBuilder(" edits");
-        edits.forEach(e -> text.append(" [").append(e[0] % 4).append(' ').append(e[1]).append(' ').append(e[2]).append(']'));
-        return text.toString();
     }
 }

@@ -7,7 +7,8 @@ import java.util.Random;
  * ({@link DifferentialConformanceTest}): expression trees over int, long, float and double values (the work-item's
  * own inputs a, b, c, d and the scalar parameters p, q, r, s) with Java's arithmetic, bit operations, shifts by any
  * count, narrowing and widening casts, division and remainder, Math.min/max/abs/sqrt/floor/ceil/fma/signum/round/
- * floorDiv/floorMod, Integer/Long bit methods, f16 conversions, comparisons, ternaries, and loops with constant,
+ * floorDiv/floorMod, Integer/Long bit methods, f16 conversions, comparisons, ternaries, switch expressions (dense
+ * and sparse labels), and loops with constant,
  * parameter and per-item trip counts (for, nested for, do-while, while(true) with break) carrying an accumulator.
  *
  * <p>Each kernel computes {@link #RESULTS} values per work-item and stores them as long bits in {@code out}; the
@@ -147,6 +148,9 @@ final class KernelGenerator {
         if (choice == 1) {
             return cast(type, depth);
         }
+        if (choice == 2 && random.nextBoolean()) {
+            return switchOn(type, depth);
+        }
         return type == 'I' || type == 'J' ? integer(type, depth) : floating(type, depth);
     }
 
@@ -213,6 +217,18 @@ final class KernelGenerator {
             case 6 -> "Math.abs(" + x + ")";
             default -> type == 'D' ? "Math.sqrt(" + x + ")" : "((float) Math.sqrt(" + x + "))";
         };
+    }
+
+    /** A switch expression on an int: dense labels (a tableswitch) or sparse ones (a lookupswitch). */
+    private String switchOn(char type, int depth) {
+        String[] labels = random.nextBoolean() ? new String[] {"0", "1", "2"}
+                : new String[] {"-7", "100", "0x100000", "0x80000000"};
+        StringBuilder text = new StringBuilder("(switch (" + expression('I', depth - 1)
+                + (labels.length == 3 ? " & 3" : "") + ") { ");
+        for (String label : labels) {
+            text.append("case ").append(label).append(" -> ").append(expression(type, depth - 1)).append("; ");
+        }
+        return text.append("default -> ").append(expression(type, depth - 1)).append("; })").toString();
     }
 
     /** A conversion into {@code type} from another type. */

@@ -47,10 +47,7 @@ class ParserFuzzTest {
 
     @Provide
     Arbitrary<List<int[]>> edits() {
-        Arbitrary<int[]> edit = Arbitraries.integers().between(0, 3).flatMap(op -> Arbitraries.integers()
-                .between(0, Integer.MAX_VALUE).flatMap(at -> Arbitraries.integers().between(0, 255)
-                        .map(b -> new int[] {op, at, b})));
-        return edit.list().ofMinSize(1).ofMaxSize(6);
+        return FuzzOutcome.edits();
     }
 
     private static byte[] bytes(Path file) {
@@ -72,7 +69,7 @@ class ParserFuzzTest {
     @Property(seed = "1601")
     void safetensorsFiles(@ForAll("edits") List<int[]> edits) throws IOException {
         Path file = written("model.safetensors", FuzzOutcome.mutate(bytes(QWEN3.resolve("model.safetensors")), edits));
-        FuzzOutcome.accepts("safetensors " + describe(edits), () -> {
+        FuzzOutcome.accepts("safetensors" + FuzzOutcome.describe(edits), () -> {
             try (SafetensorsFile opened = SafetensorsFile.open(file)) {
                 return opened.tensors().size();
             }
@@ -87,7 +84,7 @@ class ParserFuzzTest {
         }
         Files.write(folder.resolve("model.safetensors.index.json"),
                 FuzzOutcome.mutate(bytes(QWEN2.resolve("model.safetensors.index.json")), edits));
-        FuzzOutcome.accepts("index " + describe(edits), () -> {
+        FuzzOutcome.accepts("index" + FuzzOutcome.describe(edits), () -> {
             try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
                 return checkpoint.files().size();
             }
@@ -98,7 +95,7 @@ class ParserFuzzTest {
     @Property(seed = "1603")
     void configFiles(@ForAll("edits") List<int[]> edits) throws IOException {
         Path file = written("config.json", FuzzOutcome.mutate(bytes(QWEN3.resolve("config.json")), edits));
-        FuzzOutcome.accepts("config.json " + describe(edits), () -> {
+        FuzzOutcome.accepts("config.json" + FuzzOutcome.describe(edits), () -> {
             var config = ModelConfigReader.read(file);
             return config.size().bytesAt(4) + config.ropeInverseFrequencies().length;
         });
@@ -108,13 +105,13 @@ class ParserFuzzTest {
     void tokenizerConfigs(@ForAll("edits") List<int[]> edits) throws IOException {
         Path file = written("tokenizer_config.json",
                 FuzzOutcome.mutate(TOKENIZER_CONFIG.getBytes(StandardCharsets.UTF_8), edits));
-        FuzzOutcome.accepts("tokenizer_config.json " + describe(edits), () -> TokenizerConfig.read(file.getParent()));
+        FuzzOutcome.accepts("tokenizer_config.json" + FuzzOutcome.describe(edits), () -> TokenizerConfig.read(file.getParent()));
     }
 
     @Property(seed = "1605")
     void tokenizers(@ForAll("edits") List<int[]> edits) throws IOException {
         Path file = written("tokenizer.json", FuzzOutcome.mutate(TOKENIZER_JSON.getBytes(StandardCharsets.UTF_8), edits));
-        FuzzOutcome.accepts("tokenizer.json " + describe(edits), () -> {
+        FuzzOutcome.accepts("tokenizer.json" + FuzzOutcome.describe(edits), () -> {
             try (Tokenizer tokenizer = Tokenizer.load(file.getParent())) {
                 int[] ids = tokenizer.encode("hello world <s> x", true);
                 return tokenizer.decode(ids, false);
@@ -137,11 +134,5 @@ class ParserFuzzTest {
         FuzzOutcome.accepts("template " + template, () -> new ChatTemplate(template,
                 TokenizerConfig.parse(TOKENIZER_CONFIG, null, "t"), "fuzz")
                 .render(List.of(ChatMessage.user("hi"), new ChatMessage("assistant", "ok")), true));
-    }
-
-    private static String describe(List<int[]> edits) {
-        StringBuilder text = new StringBuilder("edits");
-        edits.forEach(e -> text.append(" [").append(e[0] % 4).append(' ').append(e[1]).append(' ').append(e[2]).append(']'));
-        return text.toString();
     }
 }

@@ -51,6 +51,22 @@ public final class FuzzOutcome {
         throw new AssertionError("unreachable");
     }
 
+    /** Up to six edits {op, position, byte} for {@link #mutate}: positions wrap around the input's length. */
+    public static net.jqwik.api.Arbitrary<java.util.List<int[]>> edits() {
+        net.jqwik.api.Arbitrary<int[]> edit = net.jqwik.api.Arbitraries.integers().between(0, 3).flatMap(op ->
+                net.jqwik.api.Arbitraries.integers().between(0, Integer.MAX_VALUE).flatMap(at ->
+                        net.jqwik.api.Arbitraries.integers().between(0, 255).map(b -> new int[] {op, at, b})));
+        return edit.list().ofMinSize(1).ofMaxSize(6);
+    }
+
+    /** The edits as a failure message shows them: " [op position byte]" each. */
+    public static String describe(java.util.List<int[]> edits) {
+        StringBuilder text = new StringBuilder(" edits");
+        edits.forEach(e -> text.append(" [").append(Math.floorMod(e[0], 4)).append(' ').append(e[1]).append(' ')
+                .append(e[2]).append(']'));
+        return text.toString();
+    }
+
     /** {@code seed} with {@code edits} applied: each edit {op, position, byte} flips, deletes, inserts or truncates. */
     public static byte[] mutate(byte[] seed, java.util.List<int[]> edits) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

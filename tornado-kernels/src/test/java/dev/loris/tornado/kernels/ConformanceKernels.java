@@ -185,4 +185,44 @@ final class ConformanceKernels {
     static void genericAt(FloatingPointArray x, FloatingPointArray y, FloatingPointArray out, float factor, int i) {
         out.setFloat(i, out.round(x.getFloat(i) * factor) + y.getFloat((long) i) + x.getSize() % 3);
     }
+
+    /**
+     * The 16-bit conversions of scalar parameters: with the parameters fixed as constants their inputs are
+     * constants, which crashed the constant folder (a ClassCastException, found by the differential ring).
+     */
+    static void halfConversionsOfScalars(KernelContext ctx, IntArray out, int h, float f) {
+        if (ctx.globalIdx == 0) {
+            halfConversionsAt(out, h, f);
+        }
+    }
+
+    static void halfConversionsAt(IntArray out, int h, float f) {
+        out.set(0, Float.floatToRawIntBits(Float.float16ToFloat((short) h)));
+        out.set(1, Float.floatToFloat16(f));
+        out.set(2, Float.floatToRawIntBits(TornadoMath.bfloat16ToFloat((short) h)));
+        out.set(3, TornadoMath.floatToBfloat16(f));
+        out.set(4, Float.floatToRawIntBits(TornadoMath.halfToFloat((short) h)));
+        out.set(5, TornadoMath.floatToHalf(f));
+    }
+
+    /**
+     * floor and ceil of NaNs the device compiler can prove (NaN / x): PoCL dropped the stores of such results
+     * or gave 0 (found by the differential ring). out gets raw bits: double results, then float ones.
+     */
+    static void floorCeilOfProvableNaN(KernelContext ctx, LongArray out, float x) {
+        if (ctx.globalIdx == 0) {
+            floorCeilAt(out, x);
+        }
+    }
+
+    static void floorCeilAt(LongArray out, float x) {
+        float nan = Float.intBitsToFloat(0x7FC00000) / x;
+        double wide = Double.longBitsToDouble(0x7FF8000000000000L) / x;
+        out.set(0, Double.doubleToRawLongBits(Math.floor(wide)));
+        out.set(1, Double.doubleToRawLongBits(Math.ceil(wide)));
+        out.set(2, Double.doubleToRawLongBits(Math.floor(nan)));
+        out.set(3, Float.floatToRawIntBits((float) Math.floor(wide)));
+        out.set(4, Float.floatToRawIntBits((float) Math.ceil(nan)));
+        out.set(5, Float.floatToRawIntBits(Math.max(x, -(float) Math.floor(nan))));
+    }
 }

@@ -99,10 +99,17 @@ final class ArrowIpcRows implements RowCursor {
         }
         List<FieldVector> vectors = root.getFieldVectors();
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (FieldVector vector : vectors) {
-            fields.put(vector.getName(), ArrowValues.plain(vector.getObject(batchRow), vector.getField()));
+        try {
+            for (FieldVector vector : vectors) {
+                fields.put(vector.getName(), ArrowValues.plain(vector.getObject(batchRow), vector.getField()));
+            }
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) { // offsets past a damaged buffer
+            throw new LorisException("cannot read " + file + " at row " + (++rowNumber) + ": its Arrow data is"
+                    + " damaged (" + e.getMessage() + ")", "re-create the file (datasets' save_to_disk or"
+                    + " pyarrow), or leave the row out with --skip-bad-rows", e);
+        } finally {
+            batchRow++;
         }
-        batchRow++;
         return new DataRow(fields, RowOrigin.row(file, fileIndex, rowNumber++));
     }
 

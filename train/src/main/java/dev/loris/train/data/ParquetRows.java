@@ -82,13 +82,13 @@ final class ParquetRows implements RowCursor {
         }
         RowOrigin origin = RowOrigin.row(file, fileIndex, rowNumber++);
         leftInGroup--;
-        Group record;
         try {
-            record = records.read();
-        } catch (ParquetDecodingException e) {
+            Group record = records.read();
+            return new DataRow(ParquetValues.row(record), origin);
+        } catch (ParquetDecodingException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            // a damaged page can also surface while a value is decoded (a string length past its page)
             throw unreadable(e);
         }
-        return new DataRow(ParquetValues.row(record), origin);
     }
 
     private LorisException unreadable(Exception e) {

@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * Helper functions some lowered operations call, written out once at the top of a program that uses them.
  * They give Java's answers where OpenCL C's built-ins differ: NaN and signed-zero rules of Math.min/max,
+ * floor/ceil of a NaN that PoCL's LLVM proves at build time (it drops the result),
  * f16/bf16 bit conversions with round-to-nearest-even, float atomic add (OpenCL 1.2 has int only), and
  * KernelContext's simd exchanges (see {@link OpenClWarpLowering}; a helper there lists the helpers it calls).
  */
@@ -13,6 +14,12 @@ final class OpenClPrelude {
     static final Map<String, String> HELPERS = new LinkedHashMap<>();
 
     static {
+        for (String function : new String[] {"floor", "ceil"}) {
+            HELPERS.put("loris_" + function + "f", "static inline float loris_" + function + "f(float a) {\n"
+                    + "    return isnan(a) ? a : " + function + "(a);\n}");
+            HELPERS.put("loris_" + function + "d", "static inline double loris_" + function + "d(double a) {\n"
+                    + "    return isnan(a) ? a : " + function + "(a);\n}");
+        }
         HELPERS.put("loris_minf", """
                 static inline float loris_minf(float a, float b) {
                     return isnan(a) ? a : isnan(b) ? b : a < b ? a : b < a ? b : as_float(as_int(a) | as_int(b));

@@ -33,6 +33,9 @@ final class ConstantEvaluator {
             case SEXT8 -> (int) (byte) (int) (Integer) in.get(0);
             case SEXT16 -> (int) (short) (int) (Integer) in.get(0);
             case ZEXT16 -> (Integer) in.get(0) & 0xFFFF;
+            // Left to the device, as the class comment says (and not to arithmetic(), whose operand types they
+            // do not have: their bits are I32 on one side and F32 on the other).
+            case F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16 -> null;
             default -> arithmetic(op, type, in);
         };
     }

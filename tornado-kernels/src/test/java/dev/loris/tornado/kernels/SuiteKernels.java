@@ -29,6 +29,8 @@ final class SuiteKernels {
             Elementwise.class,
             RmsNormBackward.class,
             SwiGluBackward.class,
+            GeGlu.class,
+            GeGluBackward.class,
             CrossEntropy.class,
             AttentionForward.class,
             AttentionBackward.class,

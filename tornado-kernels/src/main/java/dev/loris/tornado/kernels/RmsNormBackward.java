@@ -99,7 +99,7 @@ public final class RmsNormBackward {
     }
 
     /** inv^3 * dot / cols: the factor of x in the gradient's path through the row's statistic. */
-    private static float meanCorrection(float inv, float dot, int cols) {
+    static float meanCorrection(float inv, float dot, int cols) {
         return inv * inv * inv * dot / cols;
     }
 

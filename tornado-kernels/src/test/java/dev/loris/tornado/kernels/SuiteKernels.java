@@ -31,6 +31,7 @@ final class SuiteKernels {
             SwiGluBackward.class,
             GeGlu.class,
             GeGluBackward.class,
+            GemmaRmsNorm.class,
             CrossEntropy.class,
             AttentionForward.class,
             AttentionBackward.class,

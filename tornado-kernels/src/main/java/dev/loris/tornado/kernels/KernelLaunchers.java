@@ -330,8 +330,14 @@ public final class KernelLaunchers {
      */
     public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
                              int vocab, float scale) {
+        crossEntropy(logits, labels, losses, firstRow, rows, vocab, scale, 0f);
+    }
+
+    /** As above on the soft-capped logits softCap * tanh(x / softCap) (Gemma 2's final cap; 0 for none). */
+    public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
+                             int vocab, float scale, float softCap) {
         crossEntropy.get(logits).set(1, logits).set(2, labels).set(3, losses).set(4, firstRow).set(5, vocab)
-                .set(6, scale).launch((long) rows * reductionGroup, reductionGroup, stream);
+                .set(6, scale).set(7, softCap).launch((long) rows * reductionGroup, reductionGroup, stream);
     }
 
     /** out (seqs, heads*headDim): each sequence's one query against its cache (seqs, capacity, kvHeads*headDim). */

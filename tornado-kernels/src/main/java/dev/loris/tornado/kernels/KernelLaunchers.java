@@ -58,6 +58,11 @@ public final class KernelLaunchers {
     private final Variant rmsNormBackward = variant(RmsNormBackward.class, "backward");
     private final Variant rmsNormPartials = variant(RmsNormBackward.class, "weightGradientPartials");
     private final Variant rmsNormSumPartials = variant(RmsNormBackward.class, "sumPartials");
+    private final Variant gemmaRmsNorm = variant(GemmaRmsNorm.class, "forward");
+    private final Variant gemmaRmsNormBackward = variant(GemmaRmsNorm.class, "backward");
+    private final Variant gemmaRmsNormPartials = variant(GemmaRmsNorm.class, "weightGradientPartials");
+    private final Variant geGlu = variant(GeGlu.class, "forward");
+    private final Variant geGluBackward = variant(GeGluBackward.class, "backward");
     private final Variant swiGlu = variant(SwiGlu.class, "forward");
     private final Variant swiGluBf16Packed = variant(SwiGlu.class, "forwardBf16Packed");
     private final Variant swiGluBackward = variant(SwiGluBackward.class, "backward");
@@ -187,6 +192,46 @@ public final class KernelLaunchers {
                     .set(5, cols).set(6, 1)
                     .launch(roundUp(cols, 64), 64, stream);
         }
+    }
+
+    /** Gemma's RMSNorm: out (rows, cols) = x * inv * (1 + weight) in f32, rounded once; inverseRms (rows) f32. */
+    public void gemmaRmsNorm(DeviceArray x, DeviceArray weight, DeviceArray out, DeviceArray inverseRms, int rows,
+                             int cols, float eps) {
+        gemmaRmsNorm.get(x).set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
+                .launch((long) rows * reductionGroup, reductionGroup, stream);
+    }
+
+    /**
+     * Gemma's RMSNorm backward: dX from dOut; when dWeight (cols, f32) is not null the weight's gradient is added
+     * at {@code dWeightOffset}, through {@code partials} as {@link #rmsNormBackward}'s.
+     */
+    public void gemmaRmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
+                                     DeviceArray dX, DeviceArray dWeight, long dWeightOffset, DeviceArray partials,
+                                     int rows, int cols) {
+        gemmaRmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut).set(4, inverseRms).set(5, dX).set(6, cols)
+                .launch((long) rows * reductionGroup, reductionGroup, stream);
+        if (dWeight != null) {
+            int blocks = rmsNormPartialBlocks(rows);
+            int rowsPerBlock = (rows + blocks - 1) / blocks;
+            gemmaRmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
+                    .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
+                    .launch(roundUp(cols, 64), blocks, 64, 1, stream);
+            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
+                    .set(5, cols).set(6, 1)
+                    .launch(roundUp(cols, 64), 64, stream);
+        }
+    }
+
+    /** out = gelu_tanh(gate) * up over n elements (Gemma's GeGLU). */
+    public void geGlu(DeviceArray gate, DeviceArray up, DeviceArray out, long n) {
+        geGlu.get(gate).set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
+    }
+
+    /** dGate, dUp (n) from dOut (n) and GeGLU's inputs. */
+    public void geGluBackward(DeviceArray gate, DeviceArray up, DeviceArray dOut, DeviceArray dGate, DeviceArray dUp,
+                              long n) {
+        geGluBackward.get(gate).set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
+                .launch(strideGrid(n), 256, stream);
     }
 
     /** How many row blocks the RMSNorm weight gradient sums separately. */

@@ -47,8 +47,13 @@ final class GemmaConfigReader {
         return act;
     }
 
-    static GemmaSettings read(ConfigJson json, Architecture architecture, int layers) {
+    /** Gemma's settings; {@code ropeTheta} is the global layers' base (Gemma 2's sliding layers share it). */
+    static GemmaSettings read(ConfigJson json, Architecture architecture, int layers, double ropeTheta) {
         boolean gemma2 = architecture == Architecture.GEMMA2;
+        if (json.booleanOr("use_bidirectional_attention", false)) {
+            throw json.error("use_bidirectional_attention = true is not supported",
+                    "Loris trains causal language models; this is an embedding model's config");
+        }
         double scalar = json.doubleOr("query_pre_attn_scalar", 256);
         if (!(scalar > 0 && Double.isFinite(scalar))) {
             throw json.error("query_pre_attn_scalar = " + scalar + " must be a finite positive number",
@@ -64,7 +69,7 @@ final class GemmaConfigReader {
                     "set sliding_window to the checkpoint's window (Gemma 2: 4096, Gemma 3: 512 or 1024)");
         }
         return new GemmaSettings(scalar, attentionCap, finalCap, window, sliding,
-                gemma2 ? json.doubleOr("rope_theta", 10_000.0) : localRopeTheta(json));
+                gemma2 ? ropeTheta : localRopeTheta(json));
     }
 
     /** A cap, 0 when null (transformers' "no capping"), the class default when absent. */

@@ -97,7 +97,8 @@ public final class ModelConfigReader {
         RopeSettings rope = RopeSettings.read(json, maxPositions, architecture.defaultRopeTheta());
         checkUnsupported(json);
         boolean attentionBias = json.booleanOr("attention_bias", false);
-        GemmaSettings gemma = architecture.isGemma() ? GemmaConfigReader.read(json, architecture, layers) : null;
+        GemmaSettings gemma = architecture.isGemma() ? GemmaConfigReader.read(json, architecture, layers, rope.theta())
+                : null;
         return new ModelConfig(architecture, vocab, hidden, intermediate, layers, heads, keyValueHeads, headDim,
                 eps, rope.theta(), rope.scaling(), maxPositions,
                 outer.booleanOr("tie_word_embeddings", json.booleanOr("tie_word_embeddings",

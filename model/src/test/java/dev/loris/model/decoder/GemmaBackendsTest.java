@@ -25,7 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gradient in f32 agree with the JVM backend's within 2e-5 of each tensor's largest magnitude (f32 rounding in a
  * different order, a few ulps of exp / tanh); (2) greedy generation through the KV cache, FlashDecoding's
  * fall-back decode kernel with the sliding window and soft-cap, and the local RoPE table, picks at each step the
- * argmax of a full forward over the same tokens, past the window of 4.
+ * argmax of a full forward over the same tokens, past the window of 4; (3) the bf16 path (bf16 weights, HF's
+ * rounding chains) gives logits within 3e-2 of the f32 ones' largest magnitude before the final soft-cap (the cap
+ * squashes the logits, not the bf16 error of the head's output) and the loss within 3e-2.
  */
 class GemmaBackendsTest {
     @TempDir
@@ -75,6 +77,40 @@ class GemmaBackendsTest {
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
+    void bf16IsCloseToF32(String modelType, String spec) {
+        Batch batch = GemmaGradientCheckTest.batch(new Random(9));
+        float[][] logits = new float[2][];
+        double[] loss = new double[2];
+        try (Accelerator acc = Accelerator.open(spec)) {
+            for (Precision precision : List.of(Precision.F32, Precision.BF16)) {
+                int i = precision == Precision.F32 ? 0 : 1;
+                try (Decoder decoder = Decoder.open(model(modelType), acc, precision);
+                     ForwardPass pass = decoder.forward(batch)) {
+                    logits[i] = pass.logits();
+                    loss[i] = pass.loss();
+                    try (HostGradients sink = HostGradients.all(acc)) {
+                        pass.backward(sink);
+                        sink.read().forEach((name, g) -> {
+                            for (float value : g) {
+                                assertTrue(Float.isFinite(value), modelType + " " + precision + " " + name);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        double cap = modelType.equals("gemma2") ? TinyGemma.FINAL_SOFT_CAP : 0;
+        double largest = 0;
+        for (float v : logits[0]) {
+            double raw = cap == 0 ? v : cap * atanh(Math.min(Math.abs(v) / cap, 1 - 1e-6));
+            largest = Math.max(largest, Math.abs(raw));
+        }
+        assertArrayEquals(logits[0], logits[1], (float) (3e-2 * largest), modelType + " bf16 logits on " + spec);
+        assertEquals(loss[0], loss[1], 3e-2 * loss[0], modelType + " bf16 loss on " + spec);
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
     void greedyGenerationPicksTheArgmaxOfTheFullForward(String modelType, String spec) {
         int[] prompt = new Random(4).ints(3, 3, TinyGemma.VOCAB).toArray();
         int newTokens = 9;
@@ -101,6 +137,10 @@ class GemmaBackendsTest {
                         generated) + " after " + Arrays.toString(prompt));
             }
         }
+    }
+
+    private static double atanh(double x) {
+        return 0.5 * Math.log((1 + x) / (1 - x));
     }
 
     private static void assertClose(float[] expected, float[] actual, String context) {

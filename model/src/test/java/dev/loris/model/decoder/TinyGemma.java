@@ -26,6 +26,7 @@ final class TinyGemma {
     static final int HEADS = 4;
     static final int KV_HEADS = 2;
     static final int HEAD_DIM = 10;
+    static final double FINAL_SOFT_CAP = 2.5;
 
     private TinyGemma() {
     }
@@ -46,7 +47,8 @@ final class TinyGemma {
                 ? "\"rope_theta\": 1000000.0, \"rope_local_base_freq\": 100.0, \"attn_logit_softcapping\": null, "
                         + "\"final_logit_softcapping\": null, "
                         + "\"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"]"
-                : "\"rope_theta\": 10000.0, \"attn_logit_softcapping\": 1.5, \"final_logit_softcapping\": 2.5");
+                : "\"rope_theta\": 10000.0, \"attn_logit_softcapping\": 1.5, \"final_logit_softcapping\": "
+                        + FINAL_SOFT_CAP);
         Random random = new Random(seed);
         SafetensorsWriter writer = new SafetensorsWriter();
         add(writer, random, "model.embed_tokens.weight", 0.5f, VOCAB, HIDDEN);

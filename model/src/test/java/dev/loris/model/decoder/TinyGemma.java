@@ -18,7 +18,7 @@ import java.util.Random;
  * layer shapes the loss. For gradient checks and backend agreement; the transformers comparison uses the
  * fixtures of make_fixtures.py instead.
  */
-final class TinyGemma {
+public final class TinyGemma {
     static final int VOCAB = 37;
     static final int HIDDEN = 24;
     static final int INTERMEDIATE = 40;
@@ -32,7 +32,7 @@ final class TinyGemma {
     }
 
     /** Writes config.json and model.safetensors of {@code modelType} (gemma2 or gemma3_text) into folder. */
-    static Path write(String modelType, long seed, Path folder) {
+    public static Path write(String modelType, long seed, Path folder) {
         boolean gemma3 = modelType.equals("gemma3_text");
         String config = """
                 {

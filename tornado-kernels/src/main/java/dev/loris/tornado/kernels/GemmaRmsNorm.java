@@ -64,17 +64,7 @@ public final class GemmaRmsNorm {
     public static void weightGradientPartials(KernelContext ctx, FloatingPointArray x, FloatingPointArray dOut,
                                               FloatArray inverseRms, FloatArray partials, int rows, int cols,
                                               int rowsPerBlock) {
-        int c = ctx.globalIdx;
-        if (c < cols) {
-            int first = ctx.globalIdy * rowsPerBlock;
-            int end = Math.min(rows, first + rowsPerBlock);
-            float sum = 0f;
-            for (int r = first; r < end; r++) {
-                long i = (long) r * cols + c;
-                sum += dOut.getFloat(i) * (x.getFloat(i) * inverseRms.get(r));
-            }
-            partials.set((long) ctx.globalIdy * cols + c, sum);
-        }
+        RmsNormBackward.columnPartials(ctx, x, dOut, inverseRms, partials, rows, cols, rowsPerBlock, false);
     }
 
     /** The f32 output given each row's inverse RMS, unrounded (round it to bf16 for the bf16 kernel's). */

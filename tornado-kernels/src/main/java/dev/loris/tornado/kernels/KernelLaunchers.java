@@ -183,15 +183,21 @@ public final class KernelLaunchers {
         rmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut)
                 .set(4, inverseRms).set(5, dX).set(6, cols).launch((long) rows * reductionGroup, reductionGroup, stream);
         if (dWeight != null) {
-            int blocks = rmsNormPartialBlocks(rows);
-            int rowsPerBlock = (rows + blocks - 1) / blocks;
-            rmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
-                    .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
-                    .launch(roundUp(cols, 64), blocks, 64, 1, stream);
-            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
-                    .set(5, cols).set(6, 1)
-                    .launch(roundUp(cols, 64), 64, stream);
+            normWeightGradient(rmsNormPartials, x, dOut, inverseRms, dWeight, dWeightOffset, partials, rows, cols);
         }
+    }
+
+    /** dWeight[offset ..] += the column sums of dOut * h, per block by {@code partialsKernel}, then summed. */
+    private void normWeightGradient(Variant partialsKernel, DeviceArray x, DeviceArray dOut, DeviceArray inverseRms,
+                                    DeviceArray dWeight, long dWeightOffset, DeviceArray partials, int rows, int cols) {
+        int blocks = rmsNormPartialBlocks(rows);
+        int rowsPerBlock = (rows + blocks - 1) / blocks;
+        partialsKernel.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
+                .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
+                .launch(roundUp(cols, 64), blocks, 64, 1, stream);
+        rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
+                .set(5, cols).set(6, 1)
+                .launch(roundUp(cols, 64), 64, stream);
     }
 
     /** Gemma's RMSNorm: out (rows, cols) = x * inv * (1 + weight) in f32, rounded once; inverseRms (rows) f32. */
@@ -211,14 +217,7 @@ public final class KernelLaunchers {
         gemmaRmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut).set(4, inverseRms).set(5, dX).set(6, cols)
                 .launch((long) rows * reductionGroup, reductionGroup, stream);
         if (dWeight != null) {
-            int blocks = rmsNormPartialBlocks(rows);
-            int rowsPerBlock = (rows + blocks - 1) / blocks;
-            gemmaRmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
-                    .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
-                    .launch(roundUp(cols, 64), blocks, 64, 1, stream);
-            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
-                    .set(5, cols).set(6, 1)
-                    .launch(roundUp(cols, 64), 64, stream);
+            normWeightGradient(gemmaRmsNormPartials, x, dOut, inverseRms, dWeight, dWeightOffset, partials, rows, cols);
         }
     }
 

@@ -15,10 +15,17 @@ The weights are drawn larger than transformers' init (std 0.25, norms near 1, bi
 logits are well separated and every weight matters, then rounded to bf16 so the f32 and bf16 runs share
 them exactly. Run on the GPU machine (transformers 5.17, torch 2.11, no network):
 
-    python3 model/src/test/resources/hf-models/make_fixtures.py [OUT_DIR]
+    python3 model/src/test/resources/hf-models/make_fixtures.py [OUT_DIR [NAME ...]]
 
-OUT_DIR defaults to this script's folder; each model lands in OUT_DIR/<name>/.
+OUT_DIR defaults to this script's folder; each model lands in OUT_DIR/<name>/. NAMEs pick some of the models
+(e.g. gemma2 gemma3_text); all by default.
+
+Gemma (issue 17): norm weights are offsets from 1 ((1 + w) norms), so they are drawn near 0, not near 1; the
+shapes are odd on purpose (head_dim not hidden / heads, GQA, an odd vocabulary, a sliding window of 8 shorter
+than the 16-token batch and the generation); Gemma 2's bf16 run uses eager attention, the one that soft-caps
+the scores.
 """
+import inspect
 import json
 import os
 import sys
@@ -26,7 +33,8 @@ import sys
 import torch
 import transformers
 from safetensors.torch import save_file
-from transformers import AutoModelForCausalLM, LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config
+from transformers import (AutoModelForCausalLM, Gemma2Config, Gemma3TextConfig, LlamaConfig, MistralConfig,
+                          Qwen2Config, Qwen3Config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH, SEQ, SHORT = 2, 16, 11
@@ -52,14 +60,39 @@ def configs():
         # q_norm / k_norm; head_dim 64 while hidden / heads is 32.
         "qwen3": Qwen3Config(vocab_size=257, hidden_size=64, intermediate_size=192, rope_theta=1000000.0,
                              tie_word_embeddings=True, **common),
+        **gemma_configs(),
     }
 
 
-def randomise(model, generator):
+def gemma_configs():
+    """Gemma 2 and Gemma 3 text with issue 17's odd shapes: head_dim 48 while hidden / heads is 20 (80 / 4),
+    4 heads over 2 kv heads, vocabulary 293, window 8 < the batch's 16 tokens, query_pre_attn_scalar 40."""
+    common = dict(vocab_size=293, hidden_size=80, intermediate_size=176, num_hidden_layers=3,
+                  num_attention_heads=4, num_key_value_heads=2, head_dim=48, max_position_embeddings=256,
+                  rms_norm_eps=1e-6, hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=40,
+                  sliding_window=8, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    gemma2 = Gemma2Config(layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                          attn_logit_softcapping=20.0, final_logit_softcapping=15.0, rope_theta=10000.0, **common)
+    layer_types = ["sliding_attention", "sliding_attention", "full_attention"]
+    if "rope_parameters" in inspect.signature(Gemma3TextConfig.__init__).parameters:
+        gemma3 = Gemma3TextConfig(layer_types=layer_types, rope_parameters={
+            "full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+            "sliding_attention": {"rope_type": "default", "rope_theta": 100.0}}, **common)
+    else:
+        gemma3 = Gemma3TextConfig(layer_types=layer_types, rope_theta=1000000.0, rope_local_base_freq=100.0,
+                                  **common)
+    return {"gemma2": gemma2, "gemma3_text": gemma3}
+
+
+def is_gemma(config):
+    return config.model_type in ("gemma2", "gemma3_text")
+
+
+def randomise(model, generator, norm_center):
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("norm.weight") or "layernorm" in name:
-                p.copy_(1.0 + 0.2 * torch.randn(p.shape, generator=generator))
+                p.copy_(norm_center + 0.2 * torch.randn(p.shape, generator=generator))
             elif name.endswith(".bias"):
                 p.copy_(0.2 * torch.randn(p.shape, generator=generator))
             else:
@@ -90,7 +123,7 @@ def record(name, config, out_dir, device):
     generator = torch.Generator().manual_seed(1234 + sum(map(ord, name)))
     torch.manual_seed(1)
     model = AutoModelForCausalLM.from_config(config, attn_implementation="eager", dtype=torch.float32)
-    randomise(model, generator)
+    randomise(model, generator, 0.0 if is_gemma(config) else 1.0)
     folder = os.path.join(out_dir, name)
     os.makedirs(folder, exist_ok=True)
     shard = "200KB" if name == "qwen2" else "1GB"
@@ -119,8 +152,10 @@ def record(name, config, out_dir, device):
 
     # bf16 through transformers' default attention (sdpa), as users run it: on the GPU its fused kernels
     # keep the scores in f32 as Loris does, where eager attention rounds scores and probabilities to bf16.
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa").to(device)
-    inv_freq_dtype = str(model.model.rotary_emb.inv_freq.dtype)
+    bf16_attention = "eager" if config.model_type == "gemma2" else "sdpa"  # sdpa has no soft-capping
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16,
+                                                 attn_implementation=bf16_attention).to(device)
+    inv_freq_dtype = next(str(b.dtype) for n, b in model.named_buffers() if n.endswith("inv_freq"))
     with torch.no_grad():
         out16 = model(input_ids=ids, attention_mask=mask, labels=labels)
     tensors["logits_bf16"] = out16.logits.float()
@@ -135,7 +170,7 @@ def record(name, config, out_dir, device):
         "generated": generated[0].tolist(), "smallest_top2_logit_gap_in_generation": gap,
         "parameters": {n: list(p.shape) for n, p in model.named_parameters()},
         "bf16_model_inv_freq_dtype": inv_freq_dtype,
-        "bf16_attention": "sdpa",
+        "bf16_attention": bf16_attention,
     }
     with open(os.path.join(folder, "expected.json"), "w") as f:
         json.dump(summary, f, indent=1)
@@ -148,8 +183,10 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
+    chosen = sys.argv[2:]
     for name, config in configs().items():
-        record(name, config, out_dir, device)
+        if not chosen or name in chosen:
+            record(name, config, out_dir, device)
 
 
 if __name__ == "__main__":

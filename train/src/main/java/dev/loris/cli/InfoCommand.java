@@ -48,6 +48,9 @@ final class InfoCommand implements Runnable {
                 c.tieWordEmbeddings() ? "tied to the LM head" : "separate from the LM head");
         out.printf("rope        theta %s%s; context %,d%n", c.ropeTheta(),
                 c.ropeScaling() == null ? "" : ", scaling " + c.ropeScaling(), c.maxPositionEmbeddings());
+        if (c.isGemma()) {
+            out.println(gemmaLine(c));
+        }
         out.printf("parameters  %,d (%,d outside the embeddings)%n", size.total(), size.nonEmbedding());
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
             Map<Dtype, Long> byDtype = new TreeMap<>();
@@ -71,6 +74,17 @@ final class InfoCommand implements Runnable {
         out.flush();
         spec.commandLine().getOut().print(text);
         spec.commandLine().getOut().flush();
+    }
+
+    /** Gemma's attention: scale, soft-caps, how many layers slide and over what window, the local RoPE base. */
+    private static String gemmaLine(ModelConfig c) {
+        var g = c.gemma();
+        long sliding = g.slidingLayers().stream().filter(s -> s).count();
+        return String.format("attention   scale query_pre_attn_scalar^-0.5 (%s); %d of %d layers sliding over %,d tokens"
+                        + " (RoPE theta %s); soft-caps: attention %s, final logits %s",
+                g.queryPreAttnScalar(), sliding, c.numHiddenLayers(), g.slidingWindow(), g.localRopeTheta(),
+                g.attentionSoftCap() == 0 ? "none" : g.attentionSoftCap(),
+                g.finalLogitSoftCap() == 0 ? "none" : g.finalLogitSoftCap());
     }
 
     private static String dtypes(Map<Dtype, Long> byDtype) {

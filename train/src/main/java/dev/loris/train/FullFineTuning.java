@@ -132,6 +132,10 @@ public final class FullFineTuning implements TrainableParameters {
                 add(small, offset, prefix + "self_attn.k_norm.weight", layer.kNorm());
             }
             add(small, offset, prefix + "post_attention_layernorm.weight", layer.postAttentionNorm());
+            if (layer.preFeedforwardNorm() != null) { // Gemma's norms around the MLP
+                add(small, offset, prefix + "pre_feedforward_layernorm.weight", layer.preFeedforwardNorm());
+                add(small, offset, prefix + "post_feedforward_layernorm.weight", layer.postFeedforwardNorm());
+            }
             for (Projection p : layer.projections()) {
                 DeviceArray bias = dense(p).bias();
                 if (bias != null) {

@@ -60,6 +60,20 @@ class LorisCliTest {
     }
 
     @Test
+    void infoDescribesGemmasAttention(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path gemma2 = dev.loris.model.decoder.TinyGemma.write("gemma2", 1, dir.resolve("g2"));
+        CliRun info = CliRun.over(new LorisCli(), "info", gemma2.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("(GEMMA2)"), info.out());
+        assertTrue(info.out().contains("2 of 3 layers sliding over 4 tokens"), info.out());
+        assertTrue(info.out().contains("soft-caps: attention 1.5, final logits 2.5"), info.out());
+        java.nio.file.Path gemma3 = dev.loris.model.decoder.TinyGemma.write("gemma3_text", 1, dir.resolve("g3"));
+        CliRun info3 = CliRun.over(new LorisCli(), "info", gemma3.toString());
+        assertTrue(info3.out().contains("(GEMMA3_TEXT)") && info3.out().contains("(RoPE theta 100.0)")
+                && info3.out().contains("soft-caps: attention none, final logits none"), info3.out());
+    }
+
+    @Test
     void infoDescribesAShardedCheckpointAndNamesAMissingFolder() {
         CliRun info = CliRun.over(new LorisCli(), "info", referenceModel("qwen2").toString());
         assertEquals(0, info.exitCode(), info.err());

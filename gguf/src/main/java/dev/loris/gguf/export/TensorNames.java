@@ -20,6 +20,10 @@ public final class TensorNames {
             case LLAMA, MISTRAL -> "llama";
             case QWEN2 -> "qwen2";
             case QWEN3 -> "qwen3";
+            case GEMMA2, GEMMA3_TEXT -> throw new dev.loris.LorisException("GGUF export of "
+                    + config.architecture().modelType() + " models is not implemented yet",
+                    "merge the adapter into a safetensors folder (loris export --format merged) and convert it "
+                            + "with llama.cpp's convert_hf_to_gguf.py");
         };
     }
 

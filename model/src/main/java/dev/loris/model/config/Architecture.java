@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
  * Qwen2Config, Qwen3Config as of transformers 5). Defaults that differ between families are kept here so
  * that a missing key means what it means in transformers, not what looks reasonable.
  *
- * <p>Not here: Gemma, Phi and mixture-of-experts families (a different norm, activation or layer shape).
+ * <p>Gemma 2 and Gemma 3 (text) carry their own settings ({@link GemmaSettings}: (1 + w) norms, GeGLU, soft-capping,
+ * sliding layers). Not here: Phi and mixture-of-experts families (a different layer shape).
  */
 public enum Architecture {
     /** Llama 1/2/3.x: optional attention_bias (q, k, v and o), optional mlp_bias. */
@@ -20,7 +21,14 @@ public enum Architecture {
     /** Qwen2 / Qwen2.5: q, k and v projections always carry biases, o_proj never does. */
     QWEN2("qwen2", 32768, 32, null, List.of(), null, false),
     /** Qwen3: RMSNorm on each head of q and k (q_norm, k_norm); head_dim explicit (default 128). */
-    QWEN3("qwen3", 32768, 32, null, List.of(), 128, false);
+    QWEN3("qwen3", 32768, 32, null, List.of(), 128, false),
+    /** Gemma 2: GeGLU, (1 + w) norms around attention and MLP, soft-capping, alternating sliding layers. */
+    GEMMA2("gemma2", 8192, 4, 2, List.of(1), 256, false),
+    /**
+     * Gemma 3 text (gemma3_text, and the text_config of a gemma3 checkpoint): Gemma 2's layer with q/k norms,
+     * five sliding layers to one global by default, a RoPE base of its own for the sliding layers, no soft-capping.
+     */
+    GEMMA3_TEXT("gemma3_text", 131072, 4, 2, List.of(1), 256, false);
 
     private final String modelType;
     private final int defaultMaxPositionEmbeddings;
@@ -59,14 +67,33 @@ public enum Architecture {
                         + "; fine-tune a checkpoint of one of these families");
     }
 
-    /** "llama, mistral, qwen2, qwen3", for messages. */
+    /** "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3", for messages. */
     public static String supportedModelTypes() {
-        return Arrays.stream(values()).map(Architecture::modelType).collect(Collectors.joining(", "));
+        return Arrays.stream(values()).map(Architecture::modelType).collect(Collectors.joining(", "))
+                + ", " + GEMMA3_MULTIMODAL;
     }
+
+    /** The model_type of Gemma 3 checkpoints with a vision tower; Loris reads their text_config. */
+    static final String GEMMA3_MULTIMODAL = "gemma3";
 
     /** Whether each head of q and k goes through its own RMSNorm (q_norm, k_norm) before RoPE. */
     public boolean hasQkNorm() {
-        return this == QWEN3;
+        return this == QWEN3 || this == GEMMA3_TEXT;
+    }
+
+    /** Whether this is a Gemma family: (1 + w) norms, GeGLU, scaled embeddings, four norms per layer. */
+    public boolean isGemma() {
+        return this == GEMMA2 || this == GEMMA3_TEXT;
+    }
+
+    /** rope_theta when absent: Gemma 3's class default 1,000,000; 10,000 for the others. */
+    double defaultRopeTheta() {
+        return this == GEMMA3_TEXT ? 1_000_000.0 : 10_000.0;
+    }
+
+    /** tie_word_embeddings when absent: true for Gemma (transformers' class default), false otherwise. */
+    boolean defaultTieWordEmbeddings() {
+        return isGemma();
     }
 
     int defaultMaxPositionEmbeddings() {

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param padTokenId            null when none
  * @param slidingWindow         null when attention is not windowed
  * @param dtype                 {@code dtype} or the older {@code torch_dtype} ("bfloat16"), or null
+ * @param gemma                 Gemma's settings (soft-capping, sliding layers, attention scale), null otherwise;
+ *                              Gemma's windows are per layer and computed by the kernels, so slidingWindow is null
  */
 public record ModelConfig(
         Architecture architecture,
@@ -45,12 +47,50 @@ public record ModelConfig(
         List<Integer> eosTokenIds,
         Integer padTokenId,
         Integer slidingWindow,
-        String dtype) {
+        String dtype,
+        GemmaSettings gemma) {
 
     public ModelConfig {
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(hiddenAct, "hiddenAct");
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (architecture.isGemma() != (gemma != null)) {
+            throw new IllegalArgumentException("Gemma settings are for Gemma architectures, and required by them");
+        }
+    }
+
+    /** A config of a family without Gemma's settings (Llama, Mistral, Qwen). */
+    public ModelConfig(Architecture architecture, int vocabSize, int hiddenSize, int intermediateSize,
+                       int numHiddenLayers, int numAttentionHeads, int numKeyValueHeads, int headDim,
+                       double rmsNormEps, double ropeTheta, RopeScaling ropeScaling, int maxPositionEmbeddings,
+                       boolean tieWordEmbeddings, boolean qkvBias, boolean outputProjectionBias, String hiddenAct,
+                       Integer bosTokenId, List<Integer> eosTokenIds, Integer padTokenId, Integer slidingWindow,
+                       String dtype) {
+        this(architecture, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings,
+                tieWordEmbeddings, qkvBias, outputProjectionBias, hiddenAct, bosTokenId, eosTokenIds, padTokenId,
+                slidingWindow, dtype, null);
+    }
+
+    /** Whether this is a Gemma model ({@link #gemma()} then holds its settings). */
+    public boolean isGemma() {
+        return gemma != null;
+    }
+
+    /** The softmax scale of attention: query_pre_attn_scalar^-0.5 for Gemma, head_dim^-0.5 otherwise. */
+    public float attentionScale() {
+        return gemma != null ? gemma.attentionScale() : (float) (1 / Math.sqrt(headDim));
+    }
+
+    /**
+     * The RoPE inverse frequencies of Gemma's sliding layers (their own base, no scaling), or null when every
+     * layer uses {@link #ropeInverseFrequencies()} (other families, and Gemma 2 whose bases agree).
+     */
+    public float[] localRopeInverseFrequencies() {
+        if (gemma == null || (gemma.localRopeTheta() == ropeTheta && ropeScaling == null)) {
+            return null;
+        }
+        return RopeFrequencies.standard(gemma.localRopeTheta(), headDim);
     }
 
     /** Reads {@code config.json} from a model folder, or the file itself when given one. */

@@ -23,7 +23,6 @@ import java.util.Set;
 public final class ModelConfigReader {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> SILU_NAMES = Set.of("silu", "swish");
-    private static final double DEFAULT_ROPE_THETA = 10_000.0;
     private static final double DEFAULT_RMS_NORM_EPS = 1e-6;
     /** The largest config.json read (released ones are a few KB, multimodal ones under 100 KB). */
     static final long MAX_FILE_BYTES = 16L << 20;
@@ -70,8 +69,9 @@ public final class ModelConfigReader {
         return build(new ConfigJson(root, source));
     }
 
-    private static ModelConfig build(ConfigJson json) {
-        Architecture architecture = architecture(json);
+    private static ModelConfig build(ConfigJson outer) {
+        ConfigJson json = GemmaConfigReader.textConfig(outer);
+        Architecture architecture = json == outer ? architecture(json) : Architecture.GEMMA3_TEXT;
         int vocab = bounded(json, "vocab_size", json.requiredInt("vocab_size"), MAX_VOCAB);
         int hidden = bounded(json, "hidden_size", json.requiredInt("hidden_size"), MAX_HIDDEN);
         int intermediate = bounded(json, "intermediate_size", json.requiredInt("intermediate_size"), MAX_INTERMEDIATE);
@@ -94,29 +94,43 @@ public final class ModelConfigReader {
             throw json.error("rms_norm_eps = " + eps + " must lie between 0 and 1 (released models use 1e-5 or 1e-6)",
                     "use the value the checkpoint was trained with");
         }
-        RopeSettings rope = RopeSettings.read(json, maxPositions);
+        RopeSettings rope = RopeSettings.read(json, maxPositions, architecture.defaultRopeTheta());
         checkUnsupported(json);
         boolean attentionBias = json.booleanOr("attention_bias", false);
+        GemmaSettings gemma = architecture.isGemma() ? GemmaConfigReader.read(json, architecture, layers, rope.theta())
+                : null;
         return new ModelConfig(architecture, vocab, hidden, intermediate, layers, heads, keyValueHeads, headDim,
                 eps, rope.theta(), rope.scaling(), maxPositions,
-                json.booleanOr("tie_word_embeddings", false),
+                outer.booleanOr("tie_word_embeddings", json.booleanOr("tie_word_embeddings",
+                        architecture.defaultTieWordEmbeddings())),
                 switch (architecture) {
                     case QWEN2 -> true;
                     case MISTRAL -> false;
-                    case LLAMA, QWEN3 -> attentionBias;
+                    case LLAMA, QWEN3, GEMMA2, GEMMA3_TEXT -> attentionBias;
                 },
-                (architecture == Architecture.LLAMA || architecture == Architecture.QWEN3) && attentionBias,
-                hiddenAct(json),
+                architecture != Architecture.QWEN2 && architecture != Architecture.MISTRAL && attentionBias,
+                architecture.isGemma() ? GemmaConfigReader.hiddenActivation(json) : hiddenAct(json),
                 json.present("bos_token_id")
                         ? json.optionalInt("bos_token_id") : architecture.defaultBosTokenId(),
                 json.present("eos_token_id")
                         ? json.intOrIntList("eos_token_id") : architecture.defaultEosTokenIds(),
                 json.optionalInt("pad_token_id"),
                 slidingWindow(json, architecture, layers),
-                json.has("dtype") ? json.stringOr("dtype", null) : json.stringOr("torch_dtype", null));
+                dtype(json, outer), gemma);
     }
 
-    private static Architecture architecture(ConfigJson json) {
+    /** dtype, or the older torch_dtype; a gemma3 checkpoint may state it only outside its text_config. */
+    private static String dtype(ConfigJson json, ConfigJson outer) {
+        for (ConfigJson object : json == outer ? List.of(json) : List.of(json, outer)) {
+            String dtype = object.has("dtype") ? object.stringOr("dtype", null) : object.stringOr("torch_dtype", null);
+            if (dtype != null) {
+                return dtype;
+            }
+        }
+        return null;
+    }
+
+    static Architecture architecture(ConfigJson json) {
         if (!json.has("model_type")) {
             throw json.error("model_type is missing", "Loris supports model_type "
                     + Architecture.supportedModelTypes() + "; is this a transformers config.json?");
@@ -208,15 +222,22 @@ public final class ModelConfigReader {
     }
 
     /** RoPE base and scaling from rope_theta / rope_scaling (transformers 4) or rope_parameters (5). */
-    private record RopeSettings(double theta, RopeScaling scaling) {
-        static RopeSettings read(ConfigJson json, int maxPositions) {
+    record RopeSettings(double theta, RopeScaling scaling) {
+        /**
+         * From rope_scaling or rope_parameters; transformers 5's per-layer-type form (Gemma 3:
+         * {"full_attention": {...}, "sliding_attention": {...}}) gives the global layers' settings here.
+         */
+        static RopeSettings read(ConfigJson json, int maxPositions, double defaultTheta) {
             ConfigJson params = json.objectOrNull("rope_scaling");
             if (params == null) {
                 params = json.objectOrNull("rope_parameters");
             }
+            if (params != null && params.has(GemmaConfigReader.FULL_ATTENTION)) {
+                params = params.objectOrNull(GemmaConfigReader.FULL_ATTENTION);
+            }
             double theta = params != null && params.has("rope_theta")
-                    ? params.doubleOr("rope_theta", DEFAULT_ROPE_THETA)
-                    : json.doubleOr("rope_theta", DEFAULT_ROPE_THETA);
+                    ? params.doubleOr("rope_theta", defaultTheta)
+                    : json.doubleOr("rope_theta", defaultTheta);
             if (!(theta > 1 && Double.isFinite(theta))) {
                 throw (params != null && params.has("rope_theta") ? params : json).error("rope_theta = " + theta
                         + " must be a finite number above 1 (the base of RoPE's frequencies)", "use the checkpoint's value");

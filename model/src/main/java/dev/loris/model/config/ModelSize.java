@@ -5,7 +5,7 @@ package dev.loris.model.config;
  * transformers' {@code model.num_parameters()} reports (tied embeddings counted once).
  *
  * @param embedding  embed_tokens: vocab × hidden
- * @param perLayer   one decoder layer: projections, their biases, the two RMSNorms, Qwen3's q/k norms
+ * @param perLayer   one decoder layer: projections, their biases, the two RMSNorms (Gemma: four), q/k norms
  * @param finalNorm  the last RMSNorm
  * @param lmHead     lm_head: vocab × hidden, or 0 when tied to the embedding
  * @param layers     how many decoder layers
@@ -24,7 +24,7 @@ public record ModelSize(long embedding, long perLayer, long finalNorm, long lmHe
             attention += hidden;
         }
         long mlp = 3 * hidden * c.intermediateSize();
-        long norms = 2 * hidden + (c.hasQkNorm() ? 2L * c.headDim() : 0);
+        long norms = (c.isGemma() ? 4 : 2) * hidden + (c.hasQkNorm() ? 2L * c.headDim() : 0);
         long embedding = (long) c.vocabSize() * hidden;
         return new ModelSize(embedding, attention + mlp + norms, hidden,
                 c.tieWordEmbeddings() ? 0 : embedding, c.numHiddenLayers());

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) on one accelerator: embedding, the layers, the
+ * A decoder (Llama, Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3 text) on one accelerator: embedding, the layers, the
  * final norm and the LM head, with a forward over a packed {@link Batch} and, from the loss, a backward that
  * adds gradients to a {@link GradientSink} for whatever trains. The walk from here: {@link #forward} makes a
  * {@link ForwardPass}, whose {@code loss()} and {@code backward(sink)} finish the step; each layer is a
@@ -55,7 +55,7 @@ public final class Decoder implements AutoCloseable {
     private void buildLayers() {
         layers.clear();
         for (LayerWeights layer : weights.layers()) {
-            layers.add(new DecoderLayer(weights.config, layer, compute));
+            layers.add(new DecoderLayer(weights.config, layer, compute, layers.size()));
         }
     }
 

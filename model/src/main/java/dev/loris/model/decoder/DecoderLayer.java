@@ -1,12 +1,13 @@
 package dev.loris.model.decoder;
 
 import dev.loris.model.config.ModelConfig;
+import dev.loris.tornado.kernels.AttentionOptions;
 import dev.loris.tornado.kernels.AttentionShape;
 import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.DeviceArray;
 
 /**
- * One Llama-family decoder layer, forward and backward, as transformers computes it:
+ * One decoder layer, forward and backward, as transformers computes it. Llama, Mistral, Qwen:
  *
  * <pre>
  *   h1 = input_layernorm(x)
@@ -18,6 +19,16 @@ import dev.loris.tornado.runtime.DeviceArray;
  *   y = m + (silu(h2 Wgᵀ) * h2 Wuᵀ) Wdᵀ
  * </pre>
  *
+ * Gemma 2 / 3 ({@link Norms}: (1 + w) norms): the attention scaled by query_pre_attn_scalar^-0.5, soft-capped
+ * (Gemma 2) and windowed on sliding layers, which Gemma 3 rotates with their own RoPE base; q_norm and k_norm on
+ * Gemma 3; and norms after the attention and the MLP:
+ *
+ * <pre>
+ *   m = x + post_attention_layernorm(a Woᵀ)
+ *   h2 = pre_feedforward_layernorm(m)
+ *   y = m + post_feedforward_layernorm((gelu_tanh(h2 Wgᵀ) * h2 Wuᵀ) Wdᵀ)
+ * </pre>
+ *
  * Backward walks the same steps in reverse from dy, adding the gradients of what trains (f32) to a
  * {@link GradientSink} and writing dx into the buffer that held dy. Activations come from
  * {@link LayerActivations}; scratch from {@link BackwardScratch}. All launches go to one stream, in order.
@@ -27,54 +38,82 @@ final class DecoderLayer {
     private final LayerWeights w;
     private final Compute c;
     private final KernelLaunchers ops;
+    private final Norms norms;
+    private final boolean gemma;
+    private final boolean sliding;          // Gemma's sliding-window layer (its own window and RoPE table)
+    private final AttentionOptions options; // scale, window and soft-cap of this layer's attention
 
-    DecoderLayer(ModelConfig config, LayerWeights weights, Compute compute) {
+    DecoderLayer(ModelConfig config, LayerWeights weights, Compute compute, int index) {
         this.config = config;
         this.w = weights;
         this.c = compute;
         this.ops = compute.kernels();
+        this.norms = new Norms(config, ops);
+        this.gemma = config.isGemma();
+        this.sliding = gemma && config.gemma().isSliding(index);
+        this.options = gemma
+                ? new AttentionOptions(config.attentionScale(), config.gemma().windowOf(index),
+                (float) config.gemma().attentionSoftCap())
+                : AttentionOptions.defaults(config.headDim());
     }
 
     LayerWeights weights() {
         return w;
     }
 
+    /** This layer's attention scale, window and soft-cap (a decoding step needs them too). */
+    AttentionOptions attentionOptions() {
+        return options;
+    }
+
     /** y (T, H) from x (T, H); fills {@code a} for the backward. {@code scratch} (T, H) is overwritten. */
     void forward(DeviceArray x, DeviceArray y, LayerActivations a, PackedBatch batch, DeviceArray scratch) {
-        attentionInputs(x, a, batch.tokens(), batch.positions(), batch.cos(), batch.sin());
-        ops.attention(shape(batch.tokens()), a.q, a.k, a.v, batch.sequenceStarts(), a.attention, a.logSumExp);
+        attentionInputs(x, a, batch.tokens(), batch.positions(), batch.rope());
+        ops.attention(shape(batch.tokens()), options, a.q, a.k, a.v, batch.sequenceStarts(), a.attention, a.logSumExp);
         afterAttention(x, y, a, batch.tokens(), scratch);
     }
 
     /** The first half, up to attention's inputs: a.normed1, then a.q, a.k (normed for Qwen3, rotated) and a.v. */
-    void attentionInputs(DeviceArray x, LayerActivations a, int t, DeviceArray positions, DeviceArray cos,
-                         DeviceArray sin) {
+    void attentionInputs(DeviceArray x, LayerActivations a, int t, DeviceArray positions, RopeTables rope) {
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
-        float eps = (float) config.rmsNormEps();
-        ops.rmsNorm(x, w.inputNorm(), a.normed1, a.inverseRms1, t, config.hiddenSize(), eps);
+        norms.forward(x, w.inputNorm(), a.normed1, a.inverseRms1, t, config.hiddenSize());
         boolean qkNorm = a.qProjected != null;
         w.q().forward(c, a.normed1, t, qkNorm ? a.qProjected : a.q, a.savedQ);
         w.k().forward(c, a.normed1, t, qkNorm ? a.kProjected : a.k, a.savedK);
         w.v().forward(c, a.normed1, t, a.v, a.savedV);
         if (qkNorm) {
-            ops.rmsNorm(a.qProjected, w.qNorm(), a.q, a.qInverseRms, t * heads, headDim, eps);
-            ops.rmsNorm(a.kProjected, w.kNorm(), a.k, a.kInverseRms, t * kvHeads, headDim, eps);
+            norms.forward(a.qProjected, w.qNorm(), a.q, a.qInverseRms, t * heads, headDim);
+            norms.forward(a.kProjected, w.kNorm(), a.k, a.kInverseRms, t * kvHeads, headDim);
         }
-        ops.rope(false, a.q, a.k, positions, cos, sin, t, heads, kvHeads, headDim);
+        ops.rope(false, a.q, a.k, positions, rope.cos(sliding), rope.sin(sliding), t, heads, kvHeads, headDim);
     }
 
     /** The second half, from a.attention: o_proj and the residual, then the MLP block, into y. */
     void afterAttention(DeviceArray x, DeviceArray y, LayerActivations a, int t, DeviceArray scratch) {
         int hidden = config.hiddenSize();
-        w.o().forward(c, a.attention, t, scratch, a.savedO);
-        ops.add(x, scratch, a.middle, (long) t * hidden);
-        ops.rmsNorm(a.middle, w.postAttentionNorm(), a.normed2, a.inverseRms2, t, hidden, (float) config.rmsNormEps());
+        long n = (long) t * config.intermediateSize();
+        if (gemma) {
+            w.o().forward(c, a.attention, t, a.attentionOutput, a.savedO);
+            norms.forward(a.attentionOutput, w.postAttentionNorm(), scratch, a.postAttentionInverseRms, t, hidden);
+            ops.add(x, scratch, a.middle, (long) t * hidden);
+            norms.forward(a.middle, w.preFeedforwardNorm(), a.normed2, a.inverseRms2, t, hidden);
+        } else {
+            w.o().forward(c, a.attention, t, scratch, a.savedO);
+            ops.add(x, scratch, a.middle, (long) t * hidden);
+            norms.forward(a.middle, w.postAttentionNorm(), a.normed2, a.inverseRms2, t, hidden);
+        }
         w.gate().forward(c, a.normed2, t, a.gate, a.savedGate);
         w.up().forward(c, a.normed2, t, a.up, a.savedUp);
-        ops.swiGlu(a.gate, a.up, a.activated, (long) t * config.intermediateSize());
-        w.down().forward(c, a.activated, t, scratch, a.savedDown);
+        if (gemma) {
+            ops.geGlu(a.gate, a.up, a.activated, n);
+            w.down().forward(c, a.activated, t, a.mlpOutput, a.savedDown);
+            norms.forward(a.mlpOutput, w.postFeedforwardNorm(), scratch, a.postMlpInverseRms, t, hidden);
+        } else {
+            ops.swiGlu(a.gate, a.up, a.activated, n);
+            w.down().forward(c, a.activated, t, scratch, a.savedDown);
+        }
         ops.add(a.middle, scratch, y, (long) t * hidden);
     }
 
@@ -86,27 +125,45 @@ final class DecoderLayer {
                   BackwardScratch b) {
         int t = batch.tokens();
         int hidden = config.hiddenSize();
-        // MLP: y = m + down(silu(gate) * up)
-        w.down().backward(c, gradient, a.activated, t, b.dIntermediate, false, a.savedDown, sink);
-        ops.swiGluBackward(a.gate, a.up, b.dIntermediate, b.dGate, b.dUp, (long) t * config.intermediateSize());
+        long n = (long) t * config.intermediateSize();
+        // MLP: y = m + down(act(gate) * up), Gemma: y = m + post_ff_norm(down(...))
+        DeviceArray dDown = gradient;
+        if (gemma) {
+            norms.backward(a.mlpOutput, w.postFeedforwardNorm(), gradient, a.postMlpInverseRms, b.dResidualBranch,
+                    sink, w.postFeedforwardNormName(), b.partials, t, hidden);
+            dDown = b.dResidualBranch;
+        }
+        w.down().backward(c, dDown, a.activated, t, b.dIntermediate, false, a.savedDown, sink);
+        if (gemma) {
+            ops.geGluBackward(a.gate, a.up, b.dIntermediate, b.dGate, b.dUp, n);
+        } else {
+            ops.swiGluBackward(a.gate, a.up, b.dIntermediate, b.dGate, b.dUp, n);
+        }
         w.gate().backward(c, b.dGate, a.normed2, t, b.dNormed, false, a.savedGate, sink);
         w.up().backward(c, b.dUp, a.normed2, t, b.dNormed, true, a.savedUp, sink);
-        rmsNormBackward(a.middle, w.postAttentionNorm(), b.dNormed, a.inverseRms2, b.dResidualBranch, sink,
-                w.postAttentionNormName(), b.partials, t, hidden);
+        norms.backward(a.middle, gemma ? w.preFeedforwardNorm() : w.postAttentionNorm(), b.dNormed, a.inverseRms2,
+                b.dResidualBranch, sink, gemma ? w.preFeedforwardNormName() : w.postAttentionNormName(), b.partials,
+                t, hidden);
         ops.add(gradient, b.dResidualBranch, b.dMiddle, (long) t * hidden);
-        // attention: m = x + o(attention(rope(q), rope(k), v))
-        w.o().backward(c, b.dMiddle, a.attention, t, b.dAttention, false, a.savedO, sink);
-        ops.attentionBackward(shape(t), a.q, a.k, a.v, a.attention, b.dAttention, a.logSumExp, b.delta,
+        // attention: m = x + o(attention(rope(q), rope(k), v)), Gemma: m = x + post_attention_norm(o(...))
+        DeviceArray dOutput = b.dMiddle;
+        if (gemma) {
+            norms.backward(a.attentionOutput, w.postAttentionNorm(), b.dMiddle, a.postAttentionInverseRms, b.dNormed,
+                    sink, w.postAttentionNormName(), b.partials, t, hidden);
+            dOutput = b.dNormed;
+        }
+        w.o().backward(c, dOutput, a.attention, t, b.dAttention, false, a.savedO, sink);
+        ops.attentionBackward(shape(t), options, a.q, a.k, a.v, a.attention, b.dAttention, a.logSumExp, b.delta,
                 batch.sequenceStarts(), b.dQ, b.dK, b.dV);
-        ops.rope(true, b.dQ, b.dK, batch.positions(), batch.cos(), batch.sin(), t, config.numAttentionHeads(),
-                config.numKeyValueHeads(), config.headDim());
+        ops.rope(true, b.dQ, b.dK, batch.positions(), batch.rope().cos(sliding), batch.rope().sin(sliding), t,
+                config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim());
         DeviceArray dQ = b.dQ;
         DeviceArray dK = b.dK;
         if (a.qProjected != null) {
             int headDim = config.headDim();
-            rmsNormBackward(a.qProjected, w.qNorm(), b.dQ, a.qInverseRms, b.dQProjected, sink, w.qNormName(),
+            norms.backward(a.qProjected, w.qNorm(), b.dQ, a.qInverseRms, b.dQProjected, sink, w.qNormName(),
                     b.partials, t * config.numAttentionHeads(), headDim);
-            rmsNormBackward(a.kProjected, w.kNorm(), b.dK, a.kInverseRms, b.dKProjected, sink, w.kNormName(),
+            norms.backward(a.kProjected, w.kNorm(), b.dK, a.kInverseRms, b.dKProjected, sink, w.kNormName(),
                     b.partials, t * config.numKeyValueHeads(), headDim);
             dQ = b.dQProjected;
             dK = b.dKProjected;
@@ -115,18 +172,9 @@ final class DecoderLayer {
         w.q().backward(c, dQ, a.normed1, t, b.dNormed, false, a.savedQ, sink);
         w.k().backward(c, dK, a.normed1, t, b.dNormed, true, a.savedK, sink);
         w.v().backward(c, b.dV, a.normed1, t, b.dNormed, true, a.savedV, sink);
-        rmsNormBackward(x, w.inputNorm(), b.dNormed, a.inverseRms1, b.dResidualBranch, sink, w.inputNormName(),
+        norms.backward(x, w.inputNorm(), b.dNormed, a.inverseRms1, b.dResidualBranch, sink, w.inputNormName(),
                 b.partials, t, hidden);
         ops.add(b.dMiddle, b.dResidualBranch, gradient, (long) t * hidden);
-    }
-
-    /** RMSNorm backward with the norm weight's gradient added to the sink's slot (none when the norm is frozen). */
-    private void rmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
-                                 DeviceArray dX, GradientSink sink, String weightName, DeviceArray partials, int rows,
-                                 int cols) {
-        GradientSink.Slot slot = sink.slot(weightName, cols);
-        ops.rmsNormBackward(x, weight, dOut, inverseRms, dX, slot == null ? null : slot.array(),
-                slot == null ? 0 : slot.offset(), partials, rows, cols);
     }
 
     private AttentionShape shape(int tokens) {

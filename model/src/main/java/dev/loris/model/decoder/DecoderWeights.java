@@ -73,6 +73,8 @@ public final class DecoderWeights implements AutoCloseable {
         for (LayerWeights layer : layers) {
             bytes += layer.inputNorm().byteSize() + layer.postAttentionNorm().byteSize();
             bytes += layer.qNorm() == null ? 0 : layer.qNorm().byteSize() + layer.kNorm().byteSize();
+            bytes += layer.preFeedforwardNorm() == null ? 0
+                    : layer.preFeedforwardNorm().byteSize() + layer.postFeedforwardNorm().byteSize();
             for (Projection p : layer.projections()) {
                 bytes += p.bytes();
             }

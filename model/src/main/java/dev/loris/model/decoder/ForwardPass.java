@@ -93,6 +93,10 @@ public final class ForwardPass implements AutoCloseable {
         Compute c = decoder.compute;
         int t = batch.tokens();
         c.kernels().embedding(batch.ids(), w.embedding, hidden.forWriting(0), t, config.hiddenSize());
+        float embeddingScale = GemmaNumerics.embeddingScale(config, decoder.precision());
+        if (embeddingScale != 1f) {
+            c.kernels().scale(hidden.forWriting(0), embeddingScale, (long) t * config.hiddenSize());
+        }
         hidden.written(0);
         for (int l = 0; l < decoder.layers.size(); l++) {
             DecoderLayer layer = decoder.layers.get(l);
@@ -107,8 +111,8 @@ public final class ForwardPass implements AutoCloseable {
                 a.releaseSaved();
             }
         }
-        c.kernels().rmsNorm(hidden.last(), w.finalNorm, finalNormed, finalInverseRms, t, config.hiddenSize(),
-                (float) config.rmsNormEps());
+        new Norms(config, c.kernels()).forward(hidden.last(), w.finalNorm, finalNormed, finalInverseRms, t,
+                config.hiddenSize());
     }
 
     /**
@@ -123,7 +127,9 @@ public final class ForwardPass implements AutoCloseable {
         try (DeviceArray logits = decoder.accelerator().allocate(decoder.precision().arrayType,
                 (long) t * config.vocabSize())) { // (T, vocab)
             decoder.weights.lmHead().forward(decoder.compute, finalNormed, t, logits, null);
-            return HostCopies.floats(logits);
+            float[] host = HostCopies.floats(logits);
+            GemmaNumerics.softCap(host, GemmaNumerics.finalSoftCap(config), decoder.precision());
+            return host;
         }
     }
 
@@ -194,15 +200,17 @@ public final class ForwardPass implements AutoCloseable {
              DeviceArray recomputed = recomputes() ? acc.allocate(decoder.precision().arrayType, (long) t * h)
                      : null) { // (T, H) a recomputed layer's output, unused
             LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink); // scratch: dNormed
-            GradientSink.Slot dFinalNorm = sink.slot("model.norm.weight", h);
-            ops.rmsNormBackward(hidden.last(), w.finalNorm, scratch, finalInverseRms, gradient,
-                    dFinalNorm == null ? null : dFinalNorm.array(), dFinalNorm == null ? 0 : dFinalNorm.offset(),
-                    scratchBuffers.partials, t, h);
+            new Norms(config, ops).backward(hidden.last(), w.finalNorm, scratch, finalInverseRms, gradient, sink,
+                    "model.norm.weight", scratchBuffers.partials, t, h);
             for (int l = decoder.layers.size() - 1; l >= 0; l--) {
                 layerBackward(l, gradient, recomputed, sink, scratchBuffers);
             }
             GradientSink.Slot dEmbedding = sink.slot("model.embed_tokens.weight", (long) config.vocabSize() * h);
             if (dEmbedding != null) {
+                float embeddingScale = GemmaNumerics.embeddingScale(config, decoder.precision());
+                if (embeddingScale != 1f) { // Gemma's embeddings * sqrt(hidden): dx is no longer needed
+                    ops.scale(gradient, embeddingScale, (long) t * h);
+                }
                 embeddingBackward(gradient, dEmbedding);
             }
             acc.synchronize();

@@ -71,10 +71,9 @@ public final class Generator {
             System.arraycopy(prompts.get(s), 0, history[s], 0, prompts.get(s).length);
         }
         boolean[] done = new boolean[seqs];
-        Rope.Table table = Rope.table(config.ropeInverseFrequencies(), capacity);
         try (KvCache cache = new KvCache(acc, config, decoder.precision(), seqs, capacity);
-             DeviceArray cos = acc.upload(table.cos()); DeviceArray sin = acc.upload(table.sin())) {
-            float[][] logits = prefill(prompts, cache, cos, sin);
+             RopeTables rope = new RopeTables(acc, config, capacity)) {
+            float[][] logits = prefill(prompts, cache, rope);
             for (int step = 0; step < maxNewTokens; step++) {
                 int[] next = new int[seqs];
                 for (int s = 0; s < seqs; s++) {
@@ -91,7 +90,7 @@ public final class Generator {
                 if (allDone(done) || step == maxNewTokens - 1) {
                     break;
                 }
-                logits = step(next, cache, cos, sin);
+                logits = step(next, cache, rope);
             }
         }
         return outputs;
@@ -107,7 +106,7 @@ public final class Generator {
     }
 
     /** The packed forward over the prompts, filling the cache; the logits after each prompt's last token. */
-    private float[][] prefill(List<int[]> prompts, KvCache cache, DeviceArray cos, DeviceArray sin) {
+    private float[][] prefill(List<int[]> prompts, KvCache cache, RopeTables rope) {
         Batch batch = Batch.of(prompts.toArray(new int[0][]));
         int[] counts = prompts.stream().mapToInt(p -> p.length).toArray();
         int[] last = new int[prompts.size()];
@@ -123,12 +122,12 @@ public final class Generator {
         try (DeviceArray deviceIds = acc.upload(ids);
              DeviceArray positions = acc.upload(IntArray.fromArray(batch.positions()));
              DeviceArray starts = acc.upload(IntArray.fromArray(batch.sequenceStarts()))) {
-            return layersAndHead(deviceIds, positions, cos, sin, batch.tokens(), counts, last, cache, starts);
+            return layersAndHead(deviceIds, positions, rope, batch.tokens(), counts, last, cache, starts);
         }
     }
 
     /** One token per sequence at the position its cache has reached. */
-    private float[][] step(int[] tokens, KvCache cache, DeviceArray cos, DeviceArray sin) {
+    private float[][] step(int[] tokens, KvCache cache, RopeTables rope) {
         Accelerator acc = decoder.accelerator();
         int seqs = tokens.length;
         int[] positions = new int[seqs];
@@ -141,7 +140,7 @@ public final class Generator {
         }
         try (DeviceArray ids = acc.upload(IntArray.fromArray(tokens));
              DeviceArray devicePositions = acc.upload(IntArray.fromArray(positions))) {
-            return layersAndHead(ids, devicePositions, cos, sin, seqs, ones, rows, cache, null);
+            return layersAndHead(ids, devicePositions, rope, seqs, ones, rows, cache, null);
         }
     }
 
@@ -150,7 +149,7 @@ public final class Generator {
      * attention of a prefill, without it one decoding step over the cache. Returns the logits of the rows
      * in {@code last}.
      */
-    private float[][] layersAndHead(DeviceArray ids, DeviceArray positions, DeviceArray cos, DeviceArray sin, int t,
+    private float[][] layersAndHead(DeviceArray ids, DeviceArray positions, RopeTables rope, int t,
                                     int[] counts, int[] last, KvCache cache, DeviceArray sequenceStarts) {
         ModelConfig config = decoder.config();
         Accelerator acc = decoder.accelerator();
@@ -164,22 +163,26 @@ public final class Generator {
                      KernelLaunchers.decodePartialsLength(t, config.numAttentionHeads(), config.headDim(),
                              cache.capacity))) {
             ops.embedding(ids, decoder.weights.embedding, x, t, config.hiddenSize());
+            float embeddingScale = GemmaNumerics.embeddingScale(config, p);
+            if (embeddingScale != 1f) {
+                ops.scale(x, embeddingScale, t * h);
+            }
             DeviceArray in = x;
             DeviceArray out = y;
             for (int l = 0; l < decoder.layers.size(); l++) {
                 try (LayerActivations a = new LayerActivations(acc, config, p, t)) {
                     DecoderLayer layer = decoder.layers.get(l);
-                    layer.attentionInputs(in, a, t, positions, cos, sin);
+                    layer.attentionInputs(in, a, t, positions, rope);
                     ops.scatterRows(a.k, cache.keys(l), rows, t, cache.width);
                     ops.scatterRows(a.v, cache.values(l), rows, t, cache.width);
                     if (sequenceStarts != null) {
                         ops.attention(new dev.loris.tornado.kernels.AttentionShape(t, config.numAttentionHeads(),
-                                        config.numKeyValueHeads(), config.headDim()), a.q, a.k, a.v, sequenceStarts,
-                                a.attention, a.logSumExp);
+                                        config.numKeyValueHeads(), config.headDim()), layer.attentionOptions(), a.q,
+                                a.k, a.v, sequenceStarts, a.attention, a.logSumExp);
                     } else {
                         ops.attentionDecode(a.q, cache.keys(l), cache.values(l), cache.deviceLengths(), a.attention,
                                 partials, t, config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
-                                cache.capacity);
+                                cache.capacity, layer.attentionOptions());
                     }
                     layer.afterAttention(in, out, a, t, scratch);
                 }
@@ -205,12 +208,13 @@ public final class Generator {
              DeviceArray rows = acc.upload(IntArray.fromArray(last));
              DeviceArray lastNormed = acc.allocate(p.arrayType, (long) seqs * h);   // (seqs, H)
              DeviceArray out = acc.allocate(p.arrayType, (long) seqs * vocab)) {    // (seqs, vocab)
-            ops.rmsNorm(hidden, decoder.weights.finalNorm, normed, inverseRms, t, h, (float) config.rmsNormEps());
+            new Norms(config, ops).forward(hidden, decoder.weights.finalNorm, normed, inverseRms, t, h);
             ops.gatherRows(normed, lastNormed, rows, seqs, h);
             decoder.weights.lmHead().forward(decoder.compute, lastNormed, seqs, out, null);
             float[] all = HostCopies.floats(out);
             for (int s = 0; s < seqs; s++) {
                 logits[s] = Arrays.copyOfRange(all, s * vocab, (s + 1) * vocab);
+                GemmaNumerics.softCap(logits[s], GemmaNumerics.finalSoftCap(config), p);
             }
         }
         return logits;

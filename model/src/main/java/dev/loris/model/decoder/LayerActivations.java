@@ -27,12 +27,17 @@ final class LayerActivations implements AutoCloseable {
     final DeviceArray kInverseRms;  // (T*kvHeads) f32   Qwen3 only
     final DeviceArray attention;    // (T, heads*hd)     attention output, o_proj input
     final DeviceArray logSumExp;    // (T, heads) f32
-    final DeviceArray middle;       // (T, H)            x + o_proj(attention)
-    final DeviceArray normed2;      // (T, H)            post_attention_layernorm(middle)
+    final DeviceArray middle;       // (T, H)            x + o_proj(attention) (Gemma: x + post norm of it)
+    final DeviceArray normed2;      // (T, H)            post_attention_layernorm(middle) (Gemma: pre_feedforward)
     final DeviceArray inverseRms2;  // (T) f32
     final DeviceArray gate;         // (T, I)
     final DeviceArray up;           // (T, I)
-    final DeviceArray activated;    // (T, I)            silu(gate) * up, down_proj input
+    final DeviceArray activated;    // (T, I)            silu(gate) * up (Gemma: gelu_tanh), down_proj input
+    // Gemma only (else null): the outputs of o_proj and down_proj before their post norms, and those norms' statistic.
+    final DeviceArray attentionOutput;      // (T, H)    o_proj(attention)
+    final DeviceArray postAttentionInverseRms; // (T) f32
+    final DeviceArray mlpOutput;            // (T, H)    down_proj(activated)
+    final DeviceArray postMlpInverseRms;    // (T) f32
     // What each projection keeps for its backward (LoRA: x·Aᵀ; null for a frozen dense one, and in inference).
     Projection.Saved savedQ;
     Projection.Saved savedK;
@@ -70,6 +75,11 @@ final class LayerActivations implements AutoCloseable {
             gate = add(acc.allocate(type, t * intermediate));
             up = add(acc.allocate(type, t * intermediate));
             activated = add(acc.allocate(type, t * intermediate));
+            boolean gemma = config.isGemma();
+            attentionOutput = gemma ? add(acc.allocate(type, t * hidden)) : null;
+            postAttentionInverseRms = gemma ? add(acc.allocate(FloatArray.class, t)) : null;
+            mlpOutput = gemma ? add(acc.allocate(type, t * hidden)) : null;
+            postMlpInverseRms = gemma ? add(acc.allocate(FloatArray.class, t)) : null;
         } catch (RuntimeException e) {
             close();
             throw e;

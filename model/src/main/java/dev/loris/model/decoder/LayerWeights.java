@@ -7,13 +7,23 @@ import java.util.function.UnaryOperator;
 
 /**
  * One decoder layer's weights on the device, named as in Hugging Face checkpoints ({@code prefix} is
- * {@code model.layers.N.}). Norm weights (hidden) and, for Qwen3, the per-head q/k norms (head_dim) are in the
- * model's precision; qNorm and kNorm are null for other architectures. The seven linear modules are
- * {@link Projection}s, so LoRA or quantisation can stand in for any of them.
+ * {@code model.layers.N.}). Norm weights (hidden) and, for Qwen3 and Gemma 3, the per-head q/k norms (head_dim) are
+ * in the model's precision; qNorm and kNorm are null for other architectures. Gemma's layer has two more norms:
+ * postAttentionNorm is then the norm of the attention's output (Llama's is the MLP's input norm), and
+ * preFeedforwardNorm and postFeedforwardNorm wrap the MLP; both null for other architectures. The seven linear
+ * modules are {@link Projection}s, so LoRA or quantisation can stand in for any of them.
  */
 public record LayerWeights(String prefix, DeviceArray inputNorm, Projection q, Projection k, Projection v,
                            Projection o, DeviceArray qNorm, DeviceArray kNorm, DeviceArray postAttentionNorm,
-                           Projection gate, Projection up, Projection down) {
+                           Projection gate, Projection up, Projection down, DeviceArray preFeedforwardNorm,
+                           DeviceArray postFeedforwardNorm) {
+    /** A layer of a family with two norms per layer (Llama, Mistral, Qwen). */
+    public LayerWeights(String prefix, DeviceArray inputNorm, Projection q, Projection k, Projection v, Projection o,
+                        DeviceArray qNorm, DeviceArray kNorm, DeviceArray postAttentionNorm, Projection gate,
+                        Projection up, Projection down) {
+        this(prefix, inputNorm, q, k, v, o, qNorm, kNorm, postAttentionNorm, gate, up, down, null, null);
+    }
+
     /** The seven projections in checkpoint order: q, k, v, o, gate, up, down. */
     public List<Projection> projections() {
         return List.of(q, k, v, o, gate, up, down);
@@ -23,7 +33,15 @@ public record LayerWeights(String prefix, DeviceArray inputNorm, Projection q, P
     public LayerWeights withProjections(UnaryOperator<Projection> replace) {
         return new LayerWeights(prefix, inputNorm, replace.apply(q), replace.apply(k), replace.apply(v),
                 replace.apply(o), qNorm, kNorm, postAttentionNorm, replace.apply(gate), replace.apply(up),
-                replace.apply(down));
+                replace.apply(down), preFeedforwardNorm, postFeedforwardNorm);
+    }
+
+    String preFeedforwardNormName() {
+        return prefix + "pre_feedforward_layernorm.weight";
+    }
+
+    String postFeedforwardNormName() {
+        return prefix + "post_feedforward_layernorm.weight";
     }
 
     String inputNormName() {

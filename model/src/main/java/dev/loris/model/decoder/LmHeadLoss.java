@@ -7,7 +7,7 @@ import dev.loris.tornado.runtime.DeviceArray;
  * exist at once: for each chunk of C rows, logits (C, vocab) = normed · Wᵀ, then the cross-entropy kernel writes
  * the rows' losses and turns the chunk into the gradient of the logits, then (when asked) dNormed of those rows
  * = gradient · W and the head's weight gradient += gradientᵀ · normed. The largest extra buffer is one chunk:
- * {@link #CHUNK_BYTES} at most (256 MiB: 1,024 tokens of Llama 3's 128,256-word vocabulary in bf16, where the
+ * (Gemma 2 soft-caps the logits there: final_logit_softcapping) {@link #CHUNK_BYTES} at most (256 MiB: 1,024 tokens of Llama 3's 128,256-word vocabulary in bf16, where the
  * whole logits of 4,096 tokens would take 1 GiB, and their f32 gradient 2 GiB more in a naive step).
  *
  * <p>Chunks are rows of the batch ({@link DenseProjection#forwardRows} / {@code backwardRows}, GEMM offsets), so
@@ -45,10 +45,12 @@ final class LmHeadLoss {
             for (int first = 0; first < tokens; first += rows) {
                 int n = Math.min(rows, tokens - first);
                 if (head instanceof DenseProjection dense) {
-                    denseChunk(c, dense, normed, labels, losses, first, n, chunk, scale, dNormed, sink, vocab);
+                    denseChunk(c, dense, normed, labels, losses, first, n, chunk, scale, dNormed, sink, vocab,
+                            GemmaNumerics.finalSoftCap(decoder.config()));
                 } else {
                     head.forward(c, normed, tokens, chunk, null);
-                    c.kernels().crossEntropy(chunk, labels, losses, 0, tokens, vocab, scale);
+                    c.kernels().crossEntropy(chunk, labels, losses, 0, tokens, vocab, scale,
+                            GemmaNumerics.finalSoftCap(decoder.config()));
                     if (dNormed != null) {
                         head.backward(c, chunk, normed, tokens, dNormed, false, null, sink);
                     }
@@ -59,9 +61,9 @@ final class LmHeadLoss {
 
     private static void denseChunk(Compute c, DenseProjection head, DeviceArray normed, DeviceArray labels,
                                    DeviceArray losses, int first, int n, DeviceArray chunk, float scale,
-                                   DeviceArray dNormed, GradientSink sink, int vocab) {
+                                   DeviceArray dNormed, GradientSink sink, int vocab, float softCap) {
         head.forwardRows(c, normed, first, n, chunk);
-        c.kernels().crossEntropy(chunk, labels, losses, first, n, vocab, scale);
+        c.kernels().crossEntropy(chunk, labels, losses, first, n, vocab, scale, softCap);
         if (dNormed != null) {
             head.backwardRows(c, chunk, normed, first, n, dNormed, sink);
         }

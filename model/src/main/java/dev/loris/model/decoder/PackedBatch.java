@@ -3,7 +3,6 @@ package dev.loris.model.decoder;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.kernels.Embedding;
-import dev.loris.tornado.kernels.Rope;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 
@@ -21,8 +20,7 @@ final class PackedBatch implements AutoCloseable {
     private final DeviceArray positions;      // (T) int
     private final DeviceArray sequenceStarts; // (T) int
     private final DeviceArray labels;         // (T) int, Batch.IGNORED where there is no target
-    private final DeviceArray cos;            // (maxPosition + 1, headDim / 2) f32
-    private final DeviceArray sin;            // (maxPosition + 1, headDim / 2) f32
+    private final RopeTables rope;            // (maxPosition + 1, headDim / 2) f32 tables
 
     PackedBatch(Accelerator acc, Batch batch, ModelConfig config) {
         this.batch = batch;
@@ -30,13 +28,11 @@ final class PackedBatch implements AutoCloseable {
         Embedding.checkIds(hostIds, config.vocabSize());
         int maxPosition = Arrays.stream(batch.positions()).max().orElse(0);
         config.checkSequenceLength(maxPosition + 1);
-        Rope.Table table = Rope.table(config.ropeInverseFrequencies(), maxPosition + 1);
         this.ids = acc.upload(hostIds);
         this.positions = acc.upload(IntArray.fromArray(batch.positions()));
         this.sequenceStarts = acc.upload(IntArray.fromArray(batch.sequenceStarts()));
         this.labels = acc.upload(IntArray.fromArray(batch.labels()));
-        this.cos = acc.upload(table.cos());
-        this.sin = acc.upload(table.sin());
+        this.rope = new RopeTables(acc, config, maxPosition + 1);
     }
 
     Batch host() {
@@ -63,18 +59,15 @@ final class PackedBatch implements AutoCloseable {
         return labels;
     }
 
-    DeviceArray cos() {
-        return cos;
-    }
-
-    DeviceArray sin() {
-        return sin;
+    RopeTables rope() {
+        return rope;
     }
 
     @Override
     public void close() {
-        for (DeviceArray array : new DeviceArray[] {ids, positions, sequenceStarts, labels, cos, sin}) {
+        for (DeviceArray array : new DeviceArray[] {ids, positions, sequenceStarts, labels}) {
             array.close();
         }
+        rope.close();
     }
 }

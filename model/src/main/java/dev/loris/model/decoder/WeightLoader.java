@@ -1,7 +1,6 @@
 package dev.loris.model.decoder;
 
 import dev.loris.LorisException;
-import dev.loris.model.config.Architecture;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.model.safetensors.Dtype;
 import dev.loris.model.safetensors.SafetensorsCheckpoint;
@@ -111,7 +110,8 @@ public final class WeightLoader {
         int hidden = config.hiddenSize();
         int qWidth = config.numAttentionHeads() * config.headDim();
         int kvWidth = config.numKeyValueHeads() * config.headDim();
-        boolean qkNorm = config.architecture() == Architecture.QWEN3;
+        boolean qkNorm = config.hasQkNorm();
+        boolean gemma = config.isGemma();
         return new LayerWeights(prefix,
                 tensor(prefix + "input_layernorm.weight", hidden),
                 linear(prefix + "self_attn.q_proj", hidden, qWidth, config.qkvBias()),
@@ -123,7 +123,9 @@ public final class WeightLoader {
                 tensor(prefix + "post_attention_layernorm.weight", hidden),
                 linear(prefix + "mlp.gate_proj", hidden, config.intermediateSize(), false),
                 linear(prefix + "mlp.up_proj", hidden, config.intermediateSize(), false),
-                linear(prefix + "mlp.down_proj", config.intermediateSize(), hidden, false));
+                linear(prefix + "mlp.down_proj", config.intermediateSize(), hidden, false),
+                gemma ? tensor(prefix + "pre_feedforward_layernorm.weight", hidden) : null,
+                gemma ? tensor(prefix + "post_feedforward_layernorm.weight", hidden) : null);
     }
 
     private Projection linear(String name, int in, int out, boolean bias) {

@@ -30,8 +30,8 @@ class ModelConfigErrorsTest {
 
     @Test
     void unknownModelTypeListsTheSupportedOnes() {
-        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("model_type", "gemma2")),
-                "gemma2", "llama, mistral, qwen2, qwen3");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("model_type", "phi3")),
+                "phi3", "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3");
         assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.remove("model_type")), "model_type");
     }
 

@@ -1,6 +1,7 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.FloatingPointArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
@@ -69,7 +70,7 @@ public final class AttentionBackward {
                                          FloatingPointArray v, FloatingPointArray dOut, FloatArray logSumExp,
                                          FloatArray delta, IntArray sequenceStart, FloatingPointArray dK,
                                          FloatingPointArray dV, int tokens, int heads, int kvHeads, int headDim,
-                                         float scale) {
+                                         float scale, int window, float softCap) {
         float[] keys = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] values = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] keyGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
@@ -95,8 +96,8 @@ public final class AttentionBackward {
         AttentionTiles.fill(ctx, valueGradients, keyRows * headDim, 0f);
         for (int head = kvHead * group; head < kvHead * group + group; head++) {
             int qOffset = head * headDim;
-            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey;
-                 firstQuery += rows) {
+            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey
+                    && (window == 0 || firstQuery - lastKey < window); firstQuery += rows) {
                 ctx.localBarrier();
                 AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, qOffset,
                         headDim);
@@ -106,7 +107,7 @@ public final class AttentionBackward {
                         tokens, heads, head);
                 ctx.localBarrier();
                 pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, probabilities,
-                        scoreGradients, firstQuery, firstKey, rows, keyRows, headDim, scale);
+                        scoreGradients, firstQuery, firstKey, rows, keyRows, headDim, scale, window, softCap);
                 ctx.localBarrier();
                 accumulateKeyValues(ctx, probabilities, scoreGradients, queries, outGradients, keyGradients,
                         valueGradients, rows, keyRows, headDim);
@@ -122,7 +123,8 @@ public final class AttentionBackward {
     public static void queryGradients(KernelContext ctx, FloatingPointArray q, FloatingPointArray k,
                                       FloatingPointArray v, FloatingPointArray dOut, FloatArray logSumExp,
                                       FloatArray delta, IntArray sequenceStart, FloatingPointArray dQ, int tokens,
-                                      int heads, int kvHeads, int headDim, float scale) {
+                                      int heads, int kvHeads, int headDim, float scale, int window,
+                                      float softCap) {
         float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] outGradients = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] queryGradients = ctx.allocateFloatLocalArray(GRADIENT_TILE);
@@ -144,7 +146,8 @@ public final class AttentionBackward {
         loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery, rows, tokens,
                 heads, head);
         AttentionTiles.fill(ctx, queryGradients, rows * headDim, 0f);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += rows) {
+        for (int firstKey = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
+             firstKey <= lastQuery; firstKey += rows) {
             ctx.localBarrier();
             AttentionTiles.load(ctx, k, keys, headDim + 1, firstKey, rows, tokens, kvHeads * headDim, kvOffset,
                     headDim);
@@ -152,7 +155,7 @@ public final class AttentionBackward {
                     headDim);
             ctx.localBarrier();
             pairGradients(ctx, queries, outGradients, keys, values, rowLogSumExp, rowDelta, rowStart, scoreGradients,
-                    scoreGradients, firstQuery, firstKey, rows, rows, headDim, scale);
+                    scoreGradients, firstQuery, firstKey, rows, rows, headDim, scale, window, softCap);
             ctx.localBarrier();
             accumulateQueries(ctx, scoreGradients, keys, queryGradients, rows, rows, headDim);
         }
@@ -176,23 +179,26 @@ public final class AttentionBackward {
     }
 
     /**
-     * P and dS = P * (dOut . v - delta) of every (query row, key) pair of the tiles, 0 where masked, into
-     * rows of keyRows + 1. The dQ kernel needs only dS and passes one array for both: dS is written last.
+     * P and dS = P * (dOut . v - delta) * softCap'(raw score) of every (query row, key) pair of the tiles, 0 where
+     * masked, into rows of keyRows + 1: dS is the gradient of the raw score scale * q.k, whose scale the stores
+     * apply. The dQ kernel needs only dS and passes one array for both: dS is written last.
      */
     private static void pairGradients(KernelContext ctx, float[] queries, float[] outGradients, float[] keys,
                                       float[] values, float[] rowLogSumExp, float[] rowDelta, int[] rowStart,
                                       float[] probabilities, float[] scoreGradients, int firstQuery, int firstKey,
-                                      int rows, int keyRows, int headDim, float scale) {
+                                      int rows, int keyRows, int headDim, float scale, int window,
+                                      float softCap) {
         for (int e = ctx.localIdx; e < rows * keyRows; e += ctx.localGroupSizeX) {
             int r = e / keyRows;
             int c = e - r * keyRows;
             float p = 0f;
             float dScore = 0f;
-            if (AttentionTiles.visible(rowStart[r], firstQuery + r, firstKey + c)) {
-                p = AttentionTiles.probability(queries, r * (headDim + 1), keys, c * (headDim + 1), headDim, scale,
-                        rowLogSumExp[r]);
+            if (AttentionTiles.visible(rowStart[r], firstQuery + r, firstKey + c, window)) {
+                float capped = AttentionTiles.cappedScore(queries, r * (headDim + 1), keys, c * (headDim + 1), headDim,
+                        scale, softCap);
+                p = TornadoMath.exp(capped - rowLogSumExp[r]);
                 float dP = AttentionTiles.dot(outGradients, r * (headDim + 1), values, c * (headDim + 1), headDim);
-                dScore = p * (dP - rowDelta[r]);
+                dScore = p * (dP - rowDelta[r]) * AttentionTiles.softCapDerivative(capped, softCap);
             }
             probabilities[r * (keyRows + 1) + c] = p;
             scoreGradients[r * (keyRows + 1) + c] = dScore;

@@ -38,7 +38,7 @@ public final class AttentionDecode {
      */
     public static void decode(KernelContext ctx, FloatingPointArray q, FloatingPointArray kCache,
                               FloatingPointArray vCache, IntArray lengths, FloatingPointArray out, int heads,
-                              int kvHeads, int headDim, int capacity, float scale) {
+                              int kvHeads, int headDim, int capacity, float scale, int window, float softCap) {
         float[] query = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
         float[] accumulator = ctx.allocateFloatLocalArray(MAX_HEAD_DIM);
         float[] probabilities = ctx.allocateFloatLocalArray(GROUP);
@@ -57,7 +57,8 @@ public final class AttentionDecode {
         long cacheRow = (long) kvHeads * headDim;
         float runningMax = Float.NEGATIVE_INFINITY;
         float runningSum = 0f;
-        for (int tile = 0; tile < length; tile += GROUP) {
+        // the query is the cache's last position: with a window it sees only the last `window` keys
+        for (int tile = window == 0 ? 0 : Math.max(0, length - window); tile < length; tile += GROUP) {
             int key = tile + lid;
             float score = Float.NEGATIVE_INFINITY;
             if (key < length) {
@@ -66,7 +67,7 @@ public final class AttentionDecode {
                 for (int d = 0; d < headDim; d++) {
                     dot += query[d] * kCache.getFloat(row + d);
                 }
-                score = dot * scale;
+                score = AttentionTiles.softCap(dot * scale, softCap);
             }
             float newMax = Math.max(runningMax, BlockReductions.max(ctx, partial, score));
             float p = key < length ? TornadoMath.exp(score - newMax) : 0f;
@@ -96,6 +97,12 @@ public final class AttentionDecode {
      */
     public static float[] reference(float[] q, float[] kCache, float[] vCache, int[] lengths, int heads,
                                     int kvHeads, int headDim, int capacity, float scale) {
+        return reference(q, kCache, vCache, lengths, heads, kvHeads, headDim, capacity, scale, 0, 0f);
+    }
+
+    /** As above, the query seeing only the last {@code window} keys (all when 0), scores soft-capped (cap 0: none). */
+    public static float[] reference(float[] q, float[] kCache, float[] vCache, int[] lengths, int heads,
+                                    int kvHeads, int headDim, int capacity, float scale, int window, float softCap) {
         int seqs = lengths.length;
         float[] out = new float[seqs * heads * headDim];
         for (int s = 0; s < seqs; s++) {
@@ -103,13 +110,15 @@ public final class AttentionDecode {
                 int kvHead = h / (heads / kvHeads);
                 double[] scores = new double[lengths[s]];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < lengths[s]; j++) {
+                int first = window == 0 ? 0 : Math.max(0, lengths[s] - window);
+                java.util.Arrays.fill(scores, Double.NEGATIVE_INFINITY);
+                for (int j = first; j < lengths[s]; j++) {
                     double dot = 0;
                     for (int d = 0; d < headDim; d++) {
                         dot += (double) q[(s * heads + h) * headDim + d]
                                 * kCache[((s * capacity + j) * kvHeads + kvHead) * headDim + d];
                     }
-                    scores[j] = dot * scale;
+                    scores[j] = softCap == 0 ? dot * scale : softCap * Math.tanh(dot * scale / softCap);
                     max = Math.max(max, scores[j]);
                 }
                 double sum = 0;

@@ -49,7 +49,7 @@ public final class AttentionForward {
     /** One source for f32 and bf16 Q, K, V and output (FloatingPointArray); f32 maths and log-sum-exp. */
     public static void forward(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, FloatingPointArray v,
                                IntArray sequenceStart, FloatingPointArray out, FloatArray logSumExp, int tokens,
-                               int heads, int kvHeads, int headDim, float scale) {
+                               int heads, int kvHeads, int headDim, float scale, int window, float softCap) {
         float[] queries = ctx.allocateFloatLocalArray(QUERY_TILE);
         float[] keysThenValues = ctx.allocateFloatLocalArray(KEY_TILE);
         float[] scores = ctx.allocateFloatLocalArray(SCORE_TILE);
@@ -67,12 +67,14 @@ public final class AttentionForward {
         AttentionTiles.load(ctx, q, queries, headDim + 1, firstQuery, rows, tokens, heads * headDim, head * headDim,
                 headDim);
         start(ctx, sequenceStart, rowStart, rowMax, rowSum, output, firstQuery, rows, tokens, headDim);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += keys) {
+        for (int firstKey = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
+             firstKey <= lastQuery; firstKey += keys) {
             ctx.localBarrier();
             AttentionTiles.load(ctx, k, keysThenValues, headDim + 1, firstKey, keys, tokens, kvHeads * headDim,
                     kvHead * headDim, headDim);
             ctx.localBarrier();
-            score(ctx, queries, keysThenValues, scores, rowStart, firstQuery, firstKey, rows, keys, headDim, scale);
+            score(ctx, queries, keysThenValues, scores, rowStart, firstQuery, firstKey, rows, keys, headDim, scale,
+                    window, softCap);
             ctx.localBarrier();
             AttentionTiles.load(ctx, v, keysThenValues, headDim + 1, firstKey, keys, tokens, kvHeads * headDim,
                     kvHead * headDim, headDim);
@@ -94,15 +96,17 @@ public final class AttentionForward {
         AttentionTiles.fill(ctx, output, rows * headDim, 0f);
     }
 
-    /** scale * q.k for every visible (row, key) pair of the tile, -inf for the others. */
+    /** softCap(scale * q.k) for every visible (row, key) pair of the tile, -inf for the others. */
     private static void score(KernelContext ctx, float[] queries, float[] keys, float[] scores, int[] rowStart,
-                              int firstQuery, int firstKey, int rows, int keyRows, int headDim, float scale) {
+                              int firstQuery, int firstKey, int rows, int keyRows, int headDim, float scale,
+                              int window, float softCap) {
         for (int e = ctx.localIdx; e < rows * keyRows; e += ctx.localGroupSizeX) {
             int r = e / keyRows;
             int c = e - r * keyRows;
             float score = Float.NEGATIVE_INFINITY;
-            if (AttentionTiles.visible(rowStart[r], firstQuery + r, firstKey + c)) {
-                score = scale * AttentionTiles.dot(queries, r * (headDim + 1), keys, c * (headDim + 1), headDim);
+            if (AttentionTiles.visible(rowStart[r], firstQuery + r, firstKey + c, window)) {
+                score = AttentionTiles.cappedScore(queries, r * (headDim + 1), keys, c * (headDim + 1), headDim, scale,
+                        softCap);
             }
             scores[r * (keyRows + 1) + c] = score;
         }

@@ -25,6 +25,15 @@ public final class AttentionReference {
 
     public static Forward forward(AttentionShape shape, int[] sequenceStart, double[] q, double[] k, double[] v,
                                   double scale) {
+        return forward(shape, sequenceStart, q, k, v, scale, 0, 0);
+    }
+
+    /**
+     * As above with Gemma's options: only keys with query - key &lt; window visible (all when 0), scores soft-capped
+     * to cap * tanh(score / cap) (none when 0).
+     */
+    public static Forward forward(AttentionShape shape, int[] sequenceStart, double[] q, double[] k, double[] v,
+                                  double scale, int window, double softCap) {
         int dim = shape.headDim();
         double[] out = new double[shape.tokens() * shape.heads() * dim];
         double[] magnitude = new double[out.length];
@@ -33,7 +42,7 @@ public final class AttentionReference {
             for (int h = 0; h < shape.heads(); h++) {
                 int first = sequenceStart[t];
                 int row = t * shape.heads() + h;
-                double[] p = scores(shape, q, k, t, h, first, scale);
+                double[] p = scores(shape, q, k, t, h, first, scale, window, softCap);
                 double max = Double.NEGATIVE_INFINITY;
                 for (double score : p) {
                     max = Math.max(max, score);
@@ -63,6 +72,14 @@ public final class AttentionReference {
      */
     public static Gradients backward(AttentionShape shape, int[] sequenceStart, double[] q, double[] k, double[] v,
                                      double[] out, double[] dOut, double[] logSumExp, double scale) {
+        return backward(shape, sequenceStart, q, k, v, out, dOut, logSumExp, scale, 0, 0);
+    }
+
+    /** As above with the window and soft-cap of {@link #forward(AttentionShape, int[], double[], double[], double[],
+     * double, int, double)}: the cap's derivative 1 - tanh^2 joins the chain. */
+    public static Gradients backward(AttentionShape shape, int[] sequenceStart, double[] q, double[] k, double[] v,
+                                     double[] out, double[] dOut, double[] logSumExp, double scale, int window,
+                                     double softCap) {
         int dim = shape.headDim();
         Gradients g = new Gradients(new double[q.length], new double[k.length], new double[v.length],
                 new double[q.length], new double[k.length], new double[v.length]);
@@ -71,12 +88,16 @@ public final class AttentionReference {
                 int row = (t * shape.heads() + h) * dim;
                 double delta = dot(dOut, row, out, row, dim, false);
                 double deltaMagnitude = dot(dOut, row, out, row, dim, true);
-                double[] scores = scores(shape, q, k, t, h, sequenceStart[t], scale);
+                double[] scores = scores(shape, q, k, t, h, sequenceStart[t], scale, window, softCap);
                 for (int j = 0; j < scores.length; j++) {
+                    if (scores[j] == Double.NEGATIVE_INFINITY) {
+                        continue;
+                    }
+                    double capDerivative = softCap == 0 ? 1 : 1 - Math.pow(scores[j] / softCap, 2);
                     int key = kvRow(shape, sequenceStart[t] + j, h) * dim;
                     double p = Math.exp(scores[j] - logSumExp[t * shape.heads() + h]);
-                    double dScore = p * (dot(dOut, row, v, key, dim, false) - delta);
-                    double dScoreMagnitude = p * (dot(dOut, row, v, key, dim, true) + deltaMagnitude);
+                    double dScore = p * (dot(dOut, row, v, key, dim, false) - delta) * capDerivative;
+                    double dScoreMagnitude = p * (dot(dOut, row, v, key, dim, true) + deltaMagnitude) * capDerivative;
                     for (int d = 0; d < dim; d++) {
                         g.dq[row + d] += scale * dScore * k[key + d];
                         g.dqMagnitude[row + d] += scale * dScoreMagnitude * Math.abs(k[key + d]);
@@ -91,13 +112,20 @@ public final class AttentionReference {
         return g;
     }
 
-    /** scale * q_t . k_s of head h for the keys s = first..t that query t sees. */
+    /**
+     * softCap(scale * q_t . k_s) of head h for the keys s = first..t of query t's sequence, -inf for those outside
+     * the window.
+     */
     private static double[] scores(AttentionShape shape, double[] q, double[] k, int t, int h, int first,
-                                   double scale) {
+                                   double scale, int window, double softCap) {
         int dim = shape.headDim();
         double[] scores = new double[t - first + 1];
         for (int s = first; s <= t; s++) {
-            scores[s - first] = scale * dot(q, (t * shape.heads() + h) * dim, k, kvRow(shape, s, h) * dim, dim, false);
+            double score = scale * dot(q, (t * shape.heads() + h) * dim, k, kvRow(shape, s, h) * dim, dim, false);
+            if (softCap != 0) {
+                score = softCap * Math.tanh(score / softCap);
+            }
+            scores[s - first] = window != 0 && t - s >= window ? Double.NEGATIVE_INFINITY : score;
         }
         return scores;
     }

@@ -73,9 +73,34 @@ final class AttentionTiles {
         }
     }
 
-    /** Whether query {@code query}, whose sequence starts at {@code start}, sees key {@code key}. */
-    static boolean visible(int start, int query, int key) {
-        return key >= start && key <= query;
+    /**
+     * Whether query {@code query}, whose sequence starts at {@code start}, sees key {@code key}: causal, within the
+     * sequence, and within the sliding window ({@code query - key < window}) unless {@code window} is 0.
+     */
+    static boolean visible(int start, int query, int key, int window) {
+        return key >= start && key <= query && (window == 0 || query - key < window);
+    }
+
+    /** The first key a tile of queries from {@code firstQuery} may see: its sequence's start, or the window's. */
+    static int firstVisibleKey(int sequenceStart, int firstQuery, int window) {
+        return window == 0 ? sequenceStart : Math.max(sequenceStart, firstQuery - window + 1);
+    }
+
+    /** Gemma's logit soft-capping, cap * tanh(score / cap), in that order (HF's); the score itself when cap is 0. */
+    static float softCap(float score, float cap) {
+        return cap == 0f ? score : cap * TornadoMath.tanh(score / cap);
+    }
+
+    /**
+     * The derivative of {@link #softCap} at the raw score, from the capped one: 1 - tanh^2 = 1 - (capped / cap)^2;
+     * 1 when cap is 0.
+     */
+    static float softCapDerivative(float capped, float cap) {
+        if (cap == 0f) {
+            return 1f;
+        }
+        float t = capped / cap;
+        return 1f - t * t;
     }
 
     static void fill(KernelContext ctx, float[] values, int count, float value) {
@@ -95,11 +120,11 @@ final class AttentionTiles {
 
     /**
      * The softmax probability of a visible score recomputed from the forward's log-sum-exp of its row:
-     * exp(scale * q.k - lse).
+     * exp(softCap(scale * q.k) - lse), with the capped score for the backward's chain rule.
      */
-    static float probability(float[] queries, int queryStart, float[] keys, int keyStart, int headDim, float scale,
-                             float logSumExp) {
-        return TornadoMath.exp(scale * dot(queries, queryStart, keys, keyStart, headDim) - logSumExp);
+    static float cappedScore(float[] queries, int queryStart, float[] keys, int keyStart, int headDim, float scale,
+                             float cap) {
+        return softCap(scale * dot(queries, queryStart, keys, keyStart, headDim), cap);
     }
 
     private static long at(int token, int tokenStride, int headOffset, int d) {

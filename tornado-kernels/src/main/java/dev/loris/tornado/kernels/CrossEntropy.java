@@ -35,6 +35,12 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * makes its row's loss and gradient NaN. A label outside [0, vocab) other than -100 is treated as ignored by
  * the kernel (it never reads out of bounds); {@link #countTargets} rejects such labels on the host.
  *
+ * <p>Final logit soft-capping (Gemma 2's final_logit_softcapping): with {@code softCap} c &gt; 0 each logit x is
+ * read as c * tanh(x / c), rounded as HF's chain on the logits' type does ({@code logits / c}, {@code tanh},
+ * {@code * c}, each rounded to the element type; nothing in f32), and the gradient written is that of the raw
+ * logit, multiplied by 1 - tanh^2 in f32 and rounded once (autograd rounds bf16 at each step of the chain; the
+ * difference is a few bf16 ulps). 0 turns capping off. Raw logits must be finite when capping.
+ *
  * <p>Tolerance (see the test): with the exact logsumexp lse, the error of lse and of x - lse is within
  * 2e-6 * (1 + |lse| + |x - lse|), so the loss is within that (x the label's logit) plus its rounding, and each
  * gradient within |scale| * (p * that + p * 2^-22 + 2^-23 at the label), p the exact probability.
@@ -49,28 +55,44 @@ public final class CrossEntropy {
 
     /** One source for f32 and bf16 logits (FloatingPointArray); losses are f32. */
     public static void forwardBackward(KernelContext ctx, FloatingPointArray logits, IntArray labels,
-                                       FloatArray losses, int firstRow, int vocab, float scale) {
+                                       FloatArray losses, int firstRow, int vocab, float scale, float softCap) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * vocab;
         int label = labels.get(firstRow + ctx.groupIdx);
         boolean target = label >= 0 && label < vocab;
         // Read before the reductions' barriers, so before any work-item overwrites the row.
-        float labelLogit = target ? logits.getFloat(rowStart + label) : 0f;
+        float labelLogit = target ? capped(logits, logits.getFloat(rowStart + label), softCap) : 0f;
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         int statisticsEnd = target ? vocab : 0;
         for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
-            float x = logits.getFloat(rowStart + c);
+            float x = capped(logits, logits.getFloat(rowStart + c), softCap);
             sum = onlineSum(sum, max, x);
             max = Math.max(max, x);
         }
         float lse = logSumExp(ctx, partial, max, sum);
         for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
-            logits.setFloat(rowStart + c, target ? gradient(logits.getFloat(rowStart + c), lse, c == label, scale) : 0f);
+            float raw = target ? logits.getFloat(rowStart + c) : 0f;
+            float g = target ? gradient(capped(logits, raw, softCap), lse, c == label, scale) : 0f;
+            logits.setFloat(rowStart + c, softCap == 0f ? g : g * capDerivative(logits, raw, softCap));
         }
         if (ctx.localIdx == 0) {
             losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);
         }
+    }
+
+    /** softCap * tanh(x / softCap) through HF's chain rounded to the logits' type; x itself when softCap is 0. */
+    private static float capped(FloatingPointArray logits, float x, float softCap) {
+        if (softCap == 0f) {
+            return x;
+        }
+        return logits.round(logits.round(TornadoMath.tanh(logits.round(x / softCap))) * softCap);
+    }
+
+    /** 1 - tanh(x / softCap)^2 with the rounded tanh the forward used. */
+    private static float capDerivative(FloatingPointArray logits, float x, float softCap) {
+        float t = logits.round(TornadoMath.tanh(logits.round(x / softCap)));
+        return 1f - t * t;
     }
 
     /**

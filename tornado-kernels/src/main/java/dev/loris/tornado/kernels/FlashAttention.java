@@ -128,8 +128,8 @@ public final class FlashAttention {
                 for (int e = 0; e < 4; e++) {
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
                     boolean upper = e < 2;
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
-                            : AttentionTiles.visible(bottomStart, bottom, key);
+                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, 0)
+                            : AttentionTiles.visible(bottomStart, bottom, key, 0);
                     float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
                     scores[4 * j + e] = score;
                     if (upper) {

@@ -182,7 +182,7 @@ public final class FlashAttentionBackward {
                             int key = warpKey + WarpTiles.accRow(ctx, e);
                             int r = first + 8 * j + WarpTiles.accCol(ctx, e);
                             float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[r]);
-                            float p = TornadoMath.exp2Approx(AttentionTiles.visible(rowStart[r], firstQuery + r, key)
+                            float p = TornadoMath.exp2Approx(AttentionTiles.visible(rowStart[r], firstQuery + r, key, 0)
                                     ? x : Float.NEGATIVE_INFINITY);
                             scores[4 * j + e] = p;
                             scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[r]);
@@ -250,8 +250,8 @@ public final class FlashAttentionBackward {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key)
-                            : AttentionTiles.visible(bottomStart, bottom, key);
+                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, 0)
+                            : AttentionTiles.visible(bottomStart, bottom, key, 0);
                     float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], upper ? -topLogSumExp : -bottomLogSumExp);
                     float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                     scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - (upper ? topDelta : bottomDelta));

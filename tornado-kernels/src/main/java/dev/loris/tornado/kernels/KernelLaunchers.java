@@ -58,6 +58,11 @@ public final class KernelLaunchers {
     private final Variant rmsNormBackward = variant(RmsNormBackward.class, "backward");
     private final Variant rmsNormPartials = variant(RmsNormBackward.class, "weightGradientPartials");
     private final Variant rmsNormSumPartials = variant(RmsNormBackward.class, "sumPartials");
+    private final Variant gemmaRmsNorm = variant(GemmaRmsNorm.class, "forward");
+    private final Variant gemmaRmsNormBackward = variant(GemmaRmsNorm.class, "backward");
+    private final Variant gemmaRmsNormPartials = variant(GemmaRmsNorm.class, "weightGradientPartials");
+    private final Variant geGlu = variant(GeGlu.class, "forward");
+    private final Variant geGluBackward = variant(GeGluBackward.class, "backward");
     private final Variant swiGlu = variant(SwiGlu.class, "forward");
     private final Variant swiGluBf16Packed = variant(SwiGlu.class, "forwardBf16Packed");
     private final Variant swiGluBackward = variant(SwiGluBackward.class, "backward");
@@ -181,15 +186,54 @@ public final class KernelLaunchers {
         rmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut)
                 .set(4, inverseRms).set(5, dX).set(6, cols).launch((long) rows * reductionGroup, reductionGroup, stream);
         if (dWeight != null) {
-            int blocks = rmsNormPartialBlocks(rows);
-            int rowsPerBlock = (rows + blocks - 1) / blocks;
-            rmsNormPartials.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
-                    .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
-                    .launch(roundUp(cols, 64), blocks, 64, 1, stream);
-            rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
-                    .set(5, cols).set(6, 1)
-                    .launch(roundUp(cols, 64), 64, stream);
+            normWeightGradient(rmsNormPartials, x, dOut, inverseRms, dWeight, dWeightOffset, partials, rows, cols);
         }
+    }
+
+    /** dWeight[offset ..] += the column sums of dOut * h, per block by {@code partialsKernel}, then summed. */
+    private void normWeightGradient(Variant partialsKernel, DeviceArray x, DeviceArray dOut, DeviceArray inverseRms,
+                                    DeviceArray dWeight, long dWeightOffset, DeviceArray partials, int rows, int cols) {
+        int blocks = rmsNormPartialBlocks(rows);
+        int rowsPerBlock = (rows + blocks - 1) / blocks;
+        partialsKernel.get(x).set(1, x).set(2, dOut).set(3, inverseRms)
+                .set(4, partials).set(5, rows).set(6, cols).set(7, rowsPerBlock)
+                .launch(roundUp(cols, 64), blocks, 64, 1, stream);
+        rmsNormSumPartials.get().set(1, partials).set(2, dWeight).set(3, dWeightOffset).set(4, blocks)
+                .set(5, cols).set(6, 1)
+                .launch(roundUp(cols, 64), 64, stream);
+    }
+
+    /** Gemma's RMSNorm: out (rows, cols) = x * inv * (1 + weight) in f32, rounded once; inverseRms (rows) f32. */
+    public void gemmaRmsNorm(DeviceArray x, DeviceArray weight, DeviceArray out, DeviceArray inverseRms, int rows,
+                             int cols, float eps) {
+        gemmaRmsNorm.get(x).set(1, x).set(2, weight).set(3, out).set(4, inverseRms).set(5, cols).set(6, eps)
+                .launch((long) rows * reductionGroup, reductionGroup, stream);
+    }
+
+    /**
+     * Gemma's RMSNorm backward: dX from dOut; when dWeight (cols, f32) is not null the weight's gradient is added
+     * at {@code dWeightOffset}, through {@code partials} as {@link #rmsNormBackward}'s.
+     */
+    public void gemmaRmsNormBackward(DeviceArray x, DeviceArray weight, DeviceArray dOut, DeviceArray inverseRms,
+                                     DeviceArray dX, DeviceArray dWeight, long dWeightOffset, DeviceArray partials,
+                                     int rows, int cols) {
+        gemmaRmsNormBackward.get(x).set(1, x).set(2, weight).set(3, dOut).set(4, inverseRms).set(5, dX).set(6, cols)
+                .launch((long) rows * reductionGroup, reductionGroup, stream);
+        if (dWeight != null) {
+            normWeightGradient(gemmaRmsNormPartials, x, dOut, inverseRms, dWeight, dWeightOffset, partials, rows, cols);
+        }
+    }
+
+    /** out = gelu_tanh(gate) * up over n elements (Gemma's GeGLU). */
+    public void geGlu(DeviceArray gate, DeviceArray up, DeviceArray out, long n) {
+        geGlu.get(gate).set(1, gate).set(2, up).set(3, out).set(4, n).launch(strideGrid(n), 256, stream);
+    }
+
+    /** dGate, dUp (n) from dOut (n) and GeGLU's inputs. */
+    public void geGluBackward(DeviceArray gate, DeviceArray up, DeviceArray dOut, DeviceArray dGate, DeviceArray dUp,
+                              long n) {
+        geGluBackward.get(gate).set(1, gate).set(2, up).set(3, dOut).set(4, dGate).set(5, dUp).set(6, n)
+                .launch(strideGrid(n), 256, stream);
     }
 
     /** How many row blocks the RMSNorm weight gradient sums separately. */
@@ -238,17 +282,23 @@ public final class KernelLaunchers {
     /** Causal GQA attention within packed sequences: out (tokens, heads*headDim), logSumExp (tokens, heads) f32. */
     public void attention(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v, DeviceArray sequenceStarts,
                           DeviceArray out, DeviceArray logSumExp) {
-        if (tensorCoreAttention && isBf16(q) && FlashAttention.supports(shape.headDim())) {
+        attention(shape, AttentionOptions.defaults(shape.headDim()), q, k, v, sequenceStarts, out, logSumExp);
+    }
+
+    /** As above with a scale, window and soft-cap of their own (Gemma); a window or cap runs the CUDA-core kernel. */
+    public void attention(AttentionShape shape, AttentionOptions options, DeviceArray q, DeviceArray k, DeviceArray v,
+                          DeviceArray sequenceStarts, DeviceArray out, DeviceArray logSumExp) {
+        if (tensorCoreAttention && !options.masksOrCaps() && isBf16(q) && FlashAttention.supports(shape.headDim())) {
             flashForward.get(FlashAttention.PARAM_HEAD_DIM, shape.headDim()).set(1, q).set(2, k).set(3, v)
                     .set(4, sequenceStarts).set(5, out).set(6, logSumExp).set(7, shape.tokens()).set(8, shape.heads())
-                    .set(9, shape.kvHeads()).set(10, shape.headDim()).set(11, shape.defaultScale())
+                    .set(9, shape.kvHeads()).set(10, shape.headDim()).set(11, options.scale())
                     .launch((long) FlashAttention.groups(shape) * FlashAttention.GROUP, FlashAttention.GROUP, stream);
             return;
         }
         int g = attentionGroup;
         attention.get(q).set(1, q).set(2, k).set(3, v).set(4, sequenceStarts)
                 .set(5, out).set(6, logSumExp).set(7, shape.tokens()).set(8, shape.heads()).set(9, shape.kvHeads())
-                .set(10, shape.headDim()).set(11, shape.defaultScale())
+                .set(10, shape.headDim()).set(11, options.scale()).set(12, options.window()).set(13, options.softCap())
                 .launch((long) shape.forwardGroups() * g, g, stream);
     }
 
@@ -256,25 +306,37 @@ public final class KernelLaunchers {
     public void attentionBackward(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v, DeviceArray out,
                                   DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
                                   DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK, DeviceArray dV) {
+        attentionBackward(shape, AttentionOptions.defaults(shape.headDim()), q, k, v, out, dOut, logSumExp, delta,
+                sequenceStarts, dQ, dK, dV);
+    }
+
+    /** As above with the forward's {@link AttentionOptions}. */
+    public void attentionBackward(AttentionShape shape, AttentionOptions options, DeviceArray q, DeviceArray k,
+                                  DeviceArray v, DeviceArray out, DeviceArray dOut, DeviceArray logSumExp,
+                                  DeviceArray delta, DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK,
+                                  DeviceArray dV) {
         int g = attentionGroup;
         rowDots.get(q).set(1, out).set(2, dOut).set(3, delta).set(4, shape.heads())
                 .set(5, shape.headDim()).launch((long) shape.rowDotGroups() * g, g, stream);
-        if (tensorCoreAttention && isBf16(q) && FlashAttentionBackward.supports(shape.headDim())) {
-            flashAttentionBackward(shape, q, k, v, dOut, logSumExp, delta, sequenceStarts, dQ, dK, dV);
+        if (tensorCoreAttention && !options.masksOrCaps() && isBf16(q)
+                && FlashAttentionBackward.supports(shape.headDim())) {
+            flashAttentionBackward(shape, options.scale(), q, k, v, dOut, logSumExp, delta, sequenceStarts, dQ, dK, dV);
             return;
         }
         keyValueGradients.get(q).set(1, q).set(2, k).set(3, v).set(4, dOut)
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dK).set(9, dV).set(10, shape.tokens())
                 .set(11, shape.heads()).set(12, shape.kvHeads()).set(13, shape.headDim())
-                .set(14, shape.defaultScale()).launch((long) shape.keyValueGroups() * g, g, stream);
+                .set(14, options.scale()).set(15, options.window()).set(16, options.softCap())
+                .launch((long) shape.keyValueGroups() * g, g, stream);
         queryGradients.get(q).set(1, q).set(2, k).set(3, v).set(4, dOut)
                 .set(5, logSumExp).set(6, delta).set(7, sequenceStarts).set(8, dQ).set(9, shape.tokens())
                 .set(10, shape.heads()).set(11, shape.kvHeads()).set(12, shape.headDim())
-                .set(13, shape.defaultScale()).launch((long) shape.queryGroups() * g, g, stream);
+                .set(13, options.scale()).set(14, options.window()).set(15, options.softCap())
+                .launch((long) shape.queryGroups() * g, g, stream);
     }
 
     /** FlashAttentionBackward's dK/dV and dQ kernels, after the row dots (delta) of {@link #attentionBackward}. */
-    private void flashAttentionBackward(AttentionShape shape, DeviceArray q, DeviceArray k, DeviceArray v,
+    private void flashAttentionBackward(AttentionShape shape, float scale, DeviceArray q, DeviceArray k, DeviceArray v,
                                         DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
                                         DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK, DeviceArray dV) {
         int headDim = shape.headDim();
@@ -283,12 +345,12 @@ public final class KernelLaunchers {
         (wide ? flashKeyValuesWide : flashKeyValues).get(FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE, headDim)
                 .set(1, q).set(2, k).set(3, v).set(4, dOut).set(5, logSumExp).set(6, delta).set(7, sequenceStarts)
                 .set(8, dK).set(9, dV).set(10, shape.tokens()).set(11, shape.heads()).set(12, shape.kvHeads())
-                .set(13, headDim).set(14, shape.defaultScale())
+                .set(13, headDim).set(14, scale)
                 .launch((long) FlashAttentionBackward.keyValueGroups(shape) * g, g, stream);
         (wide ? flashQueriesWide : flashQueries).get(FlashAttentionBackward.PARAM_HEAD_DIM_QUERY, headDim)
                 .set(1, q).set(2, k).set(3, v).set(4, dOut).set(5, logSumExp).set(6, delta).set(7, sequenceStarts)
                 .set(8, dQ).set(9, shape.tokens()).set(10, shape.heads()).set(11, shape.kvHeads())
-                .set(12, headDim).set(13, shape.defaultScale())
+                .set(12, headDim).set(13, scale)
                 .launch((long) FlashAttentionBackward.queryGroups(shape) * g, g, stream);
     }
 
@@ -315,17 +377,32 @@ public final class KernelLaunchers {
      */
     public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
                              int vocab, float scale) {
+        crossEntropy(logits, labels, losses, firstRow, rows, vocab, scale, 0f);
+    }
+
+    /** As above on the soft-capped logits softCap * tanh(x / softCap) (Gemma 2's final cap; 0 for none). */
+    public void crossEntropy(DeviceArray logits, DeviceArray labels, DeviceArray losses, int firstRow, int rows,
+                             int vocab, float scale, float softCap) {
         crossEntropy.get(logits).set(1, logits).set(2, labels).set(3, losses).set(4, firstRow).set(5, vocab)
-                .set(6, scale).launch((long) rows * reductionGroup, reductionGroup, stream);
+                .set(6, scale).set(7, softCap).launch((long) rows * reductionGroup, reductionGroup, stream);
     }
 
     /** out (seqs, heads*headDim): each sequence's one query against its cache (seqs, capacity, kvHeads*headDim). */
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, int seqs, int heads, int kvHeads, int headDim, int capacity) {
+        attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity,
+                AttentionOptions.defaults(headDim));
+    }
+
+    /** As above with the {@link AttentionOptions} of the layer (its scale, window and soft-cap). */
+    public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
+                                DeviceArray out, int seqs, int heads, int kvHeads, int headDim, int capacity,
+                                AttentionOptions options) {
         int g = AttentionDecode.GROUP;
         decode.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
-                .set(10, (float) (1 / Math.sqrt(headDim))).launch((long) seqs * heads * g, g, stream);
+                .set(10, options.scale()).set(11, options.window()).set(12, options.softCap())
+                .launch((long) seqs * heads * g, g, stream);
     }
 
     /** f32 values of the scratch {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray,
@@ -343,14 +420,22 @@ public final class KernelLaunchers {
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
                                 int capacity) {
-        if (!FlashDecoding.supports(heads, kvHeads, headDim)) {
-            attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity);
+        attentionDecode(q, kCache, vCache, lengths, out, partials, seqs, heads, kvHeads, headDim, capacity,
+                AttentionOptions.defaults(headDim));
+    }
+
+    /** As above with the layer's {@link AttentionOptions}; a window or soft-cap runs the one-work-group kernel. */
+    public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
+                                DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
+                                int capacity, AttentionOptions options) {
+        if (options.masksOrCaps() || !FlashDecoding.supports(heads, kvHeads, headDim)) {
+            attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity, options);
             return;
         }
         int g = FlashDecoding.GROUP;
         decodePartials.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, partials)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
-                .set(10, (float) (1 / Math.sqrt(headDim)))
+                .set(10, options.scale())
                 .launch((long) seqs * kvHeads * FlashDecoding.splits(capacity) * g, g, stream);
         decodeCombine.get(q).set(1, partials).set(2, lengths).set(3, out).set(4, heads).set(5, headDim)
                 .set(6, capacity).launch((long) seqs * heads * g, g, stream);

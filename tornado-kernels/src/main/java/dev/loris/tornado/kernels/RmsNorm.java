@@ -150,7 +150,7 @@ public final class RmsNorm {
     }
 
     /** HF's statistic from a row's f32 sum of squares. */
-    private static float inverseRms(float sumSquares, int cols, float eps) {
+    static float inverseRms(float sumSquares, int cols, float eps) {
         return TornadoMath.rsqrt(sumSquares / cols + eps);
     }
 

@@ -69,6 +69,15 @@ public final class RmsNormBackward {
     public static void weightGradientPartials(KernelContext ctx, FloatingPointArray x, FloatingPointArray dOut,
                                               FloatArray inverseRms, FloatArray partials, int rows, int cols,
                                               int rowsPerBlock) {
+        columnPartials(ctx, x, dOut, inverseRms, partials, rows, cols, rowsPerBlock, true);
+    }
+
+    /**
+     * The partial sums of dOut * h over this work-item's block of rows, h = x * inv rounded to x's element type
+     * when {@code roundNormalised} (Llama's chain) or not (Gemma's, {@link GemmaRmsNorm}).
+     */
+    static void columnPartials(KernelContext ctx, FloatingPointArray x, FloatingPointArray dOut, FloatArray inverseRms,
+                               FloatArray partials, int rows, int cols, int rowsPerBlock, boolean roundNormalised) {
         int c = ctx.globalIdx;
         if (c < cols) {
             int first = ctx.globalIdy * rowsPerBlock;
@@ -76,7 +85,8 @@ public final class RmsNormBackward {
             float sum = 0f;
             for (int r = first; r < end; r++) {
                 long i = (long) r * cols + c;
-                sum += dOut.getFloat(i) * x.round(x.getFloat(i) * inverseRms.get(r));
+                float h = x.getFloat(i) * inverseRms.get(r);
+                sum += dOut.getFloat(i) * (roundNormalised ? x.round(h) : h);
             }
             partials.set((long) ctx.globalIdy * cols + c, sum);
         }
@@ -99,7 +109,7 @@ public final class RmsNormBackward {
     }
 
     /** inv^3 * dot / cols: the factor of x in the gradient's path through the row's statistic. */
-    private static float meanCorrection(float inv, float dot, int cols) {
+    static float meanCorrection(float inv, float dot, int cols) {
         return inv * inv * inv * dot / cols;
     }
 

@@ -51,8 +51,24 @@ class AttentionBackwardTest {
                 true);
     }
 
+    @AcrossBackends
+    void f32SlidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, AttentionProblem.draw(in, in.random.nextBoolean() ? 64 : 40, false).withWindowAndSoftCap(in));
+    }
+
+    @AcrossBackends
+    void bf16SlidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, AttentionProblem.draw(in, in.random.nextBoolean() ? 128 : 72, true).withWindowAndSoftCap(in));
+    }
+
     private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim, boolean bf16) {
-        AttentionProblem p = AttentionProblem.draw(in, headDim, bf16);
+        check(backend, in, AttentionProblem.draw(in, headDim, bf16));
+    }
+
+    private static void check(SuiteAccelerator backend, SuiteInputs in, AttentionProblem p) {
+        boolean bf16 = p.bf16();
         AttentionShape s = p.shape();
         AttentionReference.Forward forward = p.referenceForward();
         float[] out = p.stored(forward.out());
@@ -66,7 +82,7 @@ class AttentionBackwardTest {
         TornadoNativeArray dV = poisoned(p.k().length, bf16);
         FloatArray delta = SuiteInputs.poisonedFloats((long) s.tokens() * s.heads());
         FloatArray lse = FloatArray.fromArray(logSumExp);
-        Object[] sizes = {s.tokens(), s.heads(), s.kvHeads(), s.headDim(), p.scale()};
+        Object[] sizes = p.sizes();
         run(backend, p, "rowDots", s.rowDotGroups(), array(out, bf16), dOut, delta, s.heads(), s.headDim());
         checkDeltas(in, backend, p, out, delta);
         run(backend, p, "keyValueGradients", s.keyValueGroups(), AttentionForwardTest.concat(
@@ -76,7 +92,7 @@ class AttentionBackwardTest {
         AttentionReference.Gradients exact = AttentionReference.backward(s, p.sequenceStart(),
                 AttentionProblem.toDoubles(p.q()), AttentionProblem.toDoubles(p.k()), AttentionProblem.toDoubles(p.v()),
                 AttentionProblem.toDoubles(out), AttentionProblem.toDoubles(p.dOut()),
-                AttentionProblem.toDoubles(logSumExp), p.scale());
+                AttentionProblem.toDoubles(logSumExp), p.scale(), p.window(), p.softCap());
         p.assertClose(in, backend, "dQ", s.heads(), elements(dQ), exact.dq(), exact.dqMagnitude());
         p.assertClose(in, backend, "dK", s.kvHeads(), elements(dK), exact.dk(), exact.dkMagnitude());
         p.assertClose(in, backend, "dV", s.kvHeads(), elements(dV), exact.dv(), exact.dvMagnitude());

@@ -45,13 +45,29 @@ class AttentionForwardTest {
                 true);
     }
 
+    @AcrossBackends
+    void f32SlidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, AttentionProblem.draw(in, in.random.nextBoolean() ? 64 : 40, false).withWindowAndSoftCap(in));
+    }
+
+    @AcrossBackends
+    void bf16SlidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, AttentionProblem.draw(in, in.random.nextBoolean() ? 128 : 72, true).withWindowAndSoftCap(in));
+    }
+
     private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim, boolean bf16) {
-        AttentionProblem p = AttentionProblem.draw(in, headDim, bf16);
+        check(backend, in, AttentionProblem.draw(in, headDim, bf16));
+    }
+
+    private static void check(SuiteAccelerator backend, SuiteInputs in, AttentionProblem p) {
+        boolean bf16 = p.bf16();
         AttentionShape s = p.shape();
         FloatArray logSumExp = SuiteInputs.poisonedFloats((long) s.tokens() * s.heads());
         int[] global = {s.forwardGroups() * p.local()};
         int[] local = {p.local()};
-        Object[] sizes = {s.tokens(), s.heads(), s.kvHeads(), s.headDim(), p.scale()};
+        Object[] sizes = p.sizes();
         IntToDoubleFunction actual;
         if (bf16) {
             BFloat16Array out = SuiteInputs.poisonedBf16(p.q().length);

@@ -17,12 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in seconds); heads / kvHeads one of (4, 4), (4, 2), (8, 1); Q and K uniform in [-2, 2) (scaled scores
  * of standard deviation about 1.3, so the softmax is neither flat nor one-hot), V and dOut in [-1, 1); bf16
  * problems draw bf16 values. A local size of 32, 64, 128 or 256; the scale 1 / sqrt(headDim) or another.
+ * {@link #withWindowAndSoftCap} adds Gemma's options: a sliding window of 1 to 40 tokens (shorter than most
+ * sequences) and a soft-cap of 4 to 30 (well within the scores' range, so tanh bends them).
  *
  * <p>Tolerance: |actual - exact| <= {@value #F32_TOLERANCE} * magnitude (the reference's sum of |terms|),
  * plus, for bf16 results, half a bf16 ulp of the rounded value: 2^-8 * (|exact| + that f32 error).
  */
 record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, float[] k, float[] v, float[] dOut,
-                        float scale, int local, boolean bf16) {
+                        float scale, int local, boolean bf16, int window, float softCap) {
     static final int MAX_TOKENS = 400;
     static final double F32_TOLERANCE = 1e-5;
     private static final double BF16_HALF_ULP = 0x1p-8;
@@ -48,7 +50,20 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
         int[] starts = AttentionShape.sequenceStarts(lengths.stream().mapToInt(Integer::intValue).toArray());
         return new AttentionProblem(shape, starts, values(in, qLength, 2f, bf16), values(in, kvLength, 2f, bf16),
                 values(in, kvLength, 1f, bf16), values(in, qLength, 1f, bf16), scale(in, shape),
-                32 << in.random.nextInt(4), bf16);
+                32 << in.random.nextInt(4), bf16, 0, 0f);
+    }
+
+    /** This problem with a random sliding window and soft-cap (each sometimes off, never both). */
+    AttentionProblem withWindowAndSoftCap(SuiteInputs in) {
+        int choice = in.random.nextInt(4);
+        int window = choice == 1 ? 0 : in.between(1, 40);
+        float cap = choice == 2 ? 0f : 4f + 26f * in.random.nextFloat();
+        return new AttentionProblem(shape, sequenceStart, q, k, v, dOut, scale, local, bf16, window, cap);
+    }
+
+    /** The kernels' trailing arguments: tokens, heads, kvHeads, headDim, scale, window, softCap. */
+    Object[] sizes() {
+        return new Object[] {shape.tokens(), shape.heads(), shape.kvHeads(), shape.headDim(), scale, window, softCap};
     }
 
     /** Half the time 1 / sqrt(headDim), else that times a factor in [0.5, 1.5): callers may pass any scale. */
@@ -94,7 +109,8 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
 
     /** The forward in double precision from this problem's (stored) inputs. */
     AttentionReference.Forward referenceForward() {
-        return AttentionReference.forward(shape, sequenceStart, toDoubles(q), toDoubles(k), toDoubles(v), scale);
+        return AttentionReference.forward(shape, sequenceStart, toDoubles(q), toDoubles(k), toDoubles(v), scale,
+                window, softCap);
     }
 
     String describe() {
@@ -106,7 +122,8 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
                 lengths.set(lengths.size() - 1, lengths.getLast() + 1);
             }
         }
-        return (bf16 ? "bf16 " : "f32 ") + shape + ", sequences " + lengths + ", scale " + scale + ", local " + local;
+        return (bf16 ? "bf16 " : "f32 ") + shape + ", sequences " + lengths + ", scale " + scale + ", local " + local
+                + (window != 0 ? ", window " + window : "") + (softCap != 0 ? ", soft-cap " + softCap : "");
     }
 
     /**

@@ -94,11 +94,47 @@ class AttentionReferenceTest {
     @Test
     void backwardMatchesFiniteDifferencesOfTheForward() {
         SuiteInputs in = new SuiteInputs();
+        checkFiniteDifferences(in, Problem.draw(in));
+    }
+
+    /** The same with a sliding window of 1 to 4 tokens (shorter than most sequences) and a soft-cap of 0.5 to 2. */
+    @Test
+    void backwardWithWindowAndSoftCapMatchesFiniteDifferences() {
+        SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in);
+        checkFiniteDifferences(in, new Problem(p.shape, p.starts, p.q, p.k, p.v, p.scale, in.between(1, 4),
+                0.5 + 1.5 * in.random.nextDouble()));
+    }
+
+    /** A key further back than the window changes nothing; one within it changes the output. */
+    @Test
+    void keysOutsideTheWindowAreNotSeen() {
+        SuiteInputs in = new SuiteInputs();
+        Problem drawn = Problem.draw(in);
+        Problem p = new Problem(drawn.shape, new int[drawn.starts.length], drawn.q, drawn.k, drawn.v, drawn.scale,
+                2, 0);
+        int last = p.shape.tokens() - 1;
+        int kvWidth = p.shape.kvHeads() * p.shape.headDim();
+        int width = p.shape.heads() * p.shape.headDim();
+        for (int key = 0; key < last; key++) {
+            double[] k = p.k.clone();
+            double[] v = p.v.clone();
+            for (int i = key * kvWidth; i < (key + 1) * kvWidth; i++) {
+                k[i] += 1;
+                v[i] += 1;
+            }
+            double[] before = p.forward(p.q, p.k, p.v).out();
+            double[] after = p.forward(p.q, k, v).out();
+            boolean changed = before[last * width] != after[last * width];
+            assertEquals(last - key < 2, changed, "seed " + in.seed + ": key " + key + " for query " + last);
+        }
+    }
+
+    private static void checkFiniteDifferences(SuiteInputs in, Problem p) {
         double[] dOut = doubles(in, p.q.length);
         AttentionReference.Forward forward = p.forward(p.q, p.k, p.v);
         AttentionReference.Gradients g = AttentionReference.backward(p.shape, p.starts, p.q, p.k, p.v, forward.out(),
-                dOut, forward.logSumExp(), p.scale);
+                dOut, forward.logSumExp(), p.scale, p.window, p.softCap);
         double[][] inputs = {p.q, p.k, p.v};
         double[][] gradients = {g.dq(), g.dk(), g.dv()};
         double[][] magnitudes = {g.dqMagnitude(), g.dkMagnitude(), g.dvMagnitude()};
@@ -113,13 +149,15 @@ class AttentionReferenceTest {
                 moved[which][i] -= 2 * h;
                 double minus = loss(p.forward(moved[0], moved[1], moved[2]), dOut);
                 assertEquals((plus - minus) / (2 * h), gradients[which][i], 1e-7 * (1 + magnitudes[which][i]),
-                        "seed " + in.seed + ": d" + names[which] + "[" + i + "] of " + p.shape);
+                        "seed " + in.seed + ": d" + names[which] + "[" + i + "] of " + p.shape + ", window " + p.window
+                                + ", soft-cap " + p.softCap);
             }
         }
     }
 
     /** A small random packed problem in double: up to four sequences of 1 to 8 tokens. */
-    private record Problem(AttentionShape shape, int[] starts, double[] q, double[] k, double[] v, double scale) {
+    private record Problem(AttentionShape shape, int[] starts, double[] q, double[] k, double[] v, double scale,
+                           int window, double softCap) {
         static Problem draw(SuiteInputs in) {
             int sequences = in.between(1, 4);
             int[] starts = new int[0];
@@ -132,11 +170,11 @@ class AttentionReferenceTest {
             AttentionShape shape = new AttentionShape(starts.length, heads[0], heads[1], in.between(1, 16));
             int kvLength = starts.length * heads[1] * shape.headDim();
             return new Problem(shape, starts, doubles(in, starts.length * heads[0] * shape.headDim()),
-                    doubles(in, kvLength), doubles(in, kvLength), 0.2 + in.random.nextDouble());
+                    doubles(in, kvLength), doubles(in, kvLength), 0.2 + in.random.nextDouble(), 0, 0);
         }
 
         AttentionReference.Forward forward(double[] q, double[] k, double[] v) {
-            return AttentionReference.forward(shape, starts, q, k, v, scale);
+            return AttentionReference.forward(shape, starts, q, k, v, scale, window, softCap);
         }
     }
 

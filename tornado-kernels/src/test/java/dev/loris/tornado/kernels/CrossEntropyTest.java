@@ -75,7 +75,7 @@ class CrossEntropyTest {
         FloatArray logits = FloatArray.fromArray(p.logits);
         FloatArray losses = SuiteInputs.poisonedFloats(p.tokens);
         backend.run(SuiteInputs.kernel(CrossEntropy.class, "forwardBackward"), new int[] {p.tokens * p.local},
-                new int[] {p.local}, logits, IntArray.fromArray(p.labels), losses, 0, p.vocab, p.scale);
+                new int[] {p.local}, logits, IntArray.fromArray(p.labels), losses, 0, p.vocab, p.scale, 0f);
         check(in, backend, p, losses, logits::get, false);
     }
 
@@ -86,8 +86,64 @@ class CrossEntropyTest {
         BFloat16Array logits = BFloat16Array.fromFloats(p.logits);
         FloatArray losses = SuiteInputs.poisonedFloats(p.tokens);
         backend.run(SuiteInputs.kernel(CrossEntropy.class, "forwardBackward"), new int[] {p.tokens * p.local},
-                new int[] {p.local}, logits, IntArray.fromArray(p.labels), losses, 0, p.vocab, p.scale);
+                new int[] {p.local}, logits, IntArray.fromArray(p.labels), losses, 0, p.vocab, p.scale, 0f);
         check(in, backend, p, losses, logits::getFloat, true);
+    }
+
+    /**
+     * Soft-capped logits (Gemma 2's final_logit_softcapping) in f32 against a double reference: the loss of
+     * cap * tanh(x / cap) and its gradient with respect to the raw logits. Tolerances as the uncapped ones, on the
+     * capped logits, plus tanh's error (1e-6 * cap absolute) and that of 1 - tanh^2 (1e-6).
+     */
+    @AcrossBackends
+    void f32SoftCappedLossAndGradientAreWithinTolerance(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int tokens = in.between(1, 30);
+        int vocab = in.random.nextBoolean() ? in.between(1, 300) : in.between(1000, 10_000);
+        int local = 1 << in.between(5, 8);
+        float cap = 5f + 40f * in.random.nextFloat();
+        float[] raw = in.floats(tokens * vocab, in.between(1, 80));
+        int[] labels = new int[tokens];
+        for (int t = 0; t < tokens; t++) {
+            labels[t] = in.random.nextInt(4) == 0 ? CrossEntropy.IGNORED : in.between(0, vocab - 1);
+        }
+        float scale = 0.5f / tokens;
+        FloatArray logits = FloatArray.fromArray(raw);
+        FloatArray losses = SuiteInputs.poisonedFloats(tokens);
+        backend.run(SuiteInputs.kernel(CrossEntropy.class, "forwardBackward"), new int[] {tokens * local},
+                new int[] {local}, logits, IntArray.fromArray(labels), losses, 0, vocab, scale, cap);
+        double capError = 1e-6 * cap;
+        for (int t = 0; t < tokens; t++) {
+            double[] capped = new double[vocab];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < vocab; c++) {
+                capped[c] = cap * Math.tanh((double) raw[t * vocab + c] / cap);
+                max = Math.max(max, capped[c]);
+            }
+            double sum = 0;
+            for (double x : capped) {
+                sum += Math.exp(x - max);
+            }
+            double lse = max + Math.log(sum);
+            String where = "token " + t + " of " + tokens + "x" + vocab + ", cap " + cap + ", group " + local;
+            if (labels[t] == CrossEntropy.IGNORED) {
+                assertWithin(in, backend, "loss of ignored " + where, losses.get(t), 0, 0);
+                continue;
+            }
+            double loss = lse - capped[labels[t]];
+            double lossBound = exponentError(lse, capped[labels[t]]) + 2 * capError + 0x1p-23 * loss;
+            assertWithin(in, backend, "loss of " + where, losses.get(t), loss - lossBound, loss + lossBound);
+            for (int c = 0; c < vocab; c++) {
+                double p = Math.exp(capped[c] - lse);
+                double onehot = c == labels[t] ? 1 : 0;
+                double derivative = 1 - Math.pow(capped[c] / cap, 2);
+                double expected = scale * (p - onehot) * derivative;
+                double bound = Math.abs(scale) * ((p * (exponentError(lse, capped[c]) + 2 * capError + 0x1p-22)
+                        + onehot * 0x1p-23) * derivative + (p + onehot) * 1e-6);
+                assertWithin(in, backend, "gradient of column " + c + " of " + where, logits.get(t * vocab + c),
+                        expected - bound, expected + bound);
+            }
+        }
     }
 
     /** The reference gradient against central differences of scale * sum(losses), all in double. */

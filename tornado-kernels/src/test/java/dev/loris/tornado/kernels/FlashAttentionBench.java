@@ -51,7 +51,7 @@ public final class FlashAttentionBench {
              DeviceArray out1 = acc.allocate(BFloat16Array.class, (long) tokens * heads * headDim);
              DeviceArray out2 = acc.allocate(BFloat16Array.class, (long) tokens * heads * headDim);
              DeviceArray lse = acc.allocate(FloatArray.class, (long) tokens * heads)) {
-            Object[] args1 = {null, q, k, v, starts, out1, lse, tokens, heads, kvHeads, headDim, shape.defaultScale()};
+            Object[] args1 = {null, q, k, v, starts, out1, lse, tokens, heads, kvHeads, headDim, shape.defaultScale(), 0, 0f};
             Object[] args2 = {null, q, k, v, starts, out2, lse, tokens, heads, kvHeads, headDim, shape.defaultScale()};
             double cores;
             double tensor;

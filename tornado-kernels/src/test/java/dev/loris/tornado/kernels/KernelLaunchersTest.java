@@ -22,6 +22,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * added for LoRA and the trainer (scale, f32 to bf16, dropout, row gathers) against plain Java.
  */
 class KernelLaunchersTest {
+    /**
+     * With tensor-core attention on (the JVM runs those kernels too), a sliding window or a soft-cap sends bf16
+     * attention, its backward and decoding to the CUDA-core kernels, which compute them; plain options still
+     * take FlashAttention and FlashDecoding.
+     */
+    @org.junit.jupiter.api.Test
+    void windowsAndSoftCapsNeverTakeTheTensorCoreOrSplitKernels() {
+        Random random = new Random(5);
+        AttentionShape shape = new AttentionShape(20, 2, 1, 16);
+        int qn = 20 * 2 * 16;
+        int kvn = 20 * 16;
+        try (Accelerator acc = Accelerator.open("jvm");
+             DeviceArray q = acc.upload(BFloat16Array.fromFloats(randomFloats(random, qn)));
+             DeviceArray k = acc.upload(BFloat16Array.fromFloats(randomFloats(random, kvn)));
+             DeviceArray v = acc.upload(BFloat16Array.fromFloats(randomFloats(random, kvn)));
+             DeviceArray dOut = acc.upload(BFloat16Array.fromFloats(randomFloats(random, qn)));
+             DeviceArray starts = acc.upload(IntArray.fromArray(AttentionShape.sequenceStarts(20)));
+             DeviceArray out = acc.allocate(BFloat16Array.class, qn);
+             DeviceArray lse = acc.allocate(FloatArray.class, 40);
+             DeviceArray delta = acc.allocate(FloatArray.class, 40);
+             DeviceArray dQ = acc.allocate(BFloat16Array.class, qn);
+             DeviceArray dK = acc.allocate(BFloat16Array.class, kvn);
+             DeviceArray dV = acc.allocate(BFloat16Array.class, kvn);
+             DeviceArray lengths = acc.upload(IntArray.fromArray(new int[] {20}));
+             DeviceArray decoded = acc.allocate(BFloat16Array.class, 2 * 16);
+             DeviceArray partials = acc.allocate(FloatArray.class, KernelLaunchers.decodePartialsLength(1, 2, 16, 20))) {
+            KernelLaunchers plain = new KernelLaunchers(acc, true);
+            plain.attention(shape, q, k, v, starts, out, lse);
+            plain.attentionDecode(q, k, v, lengths, decoded, partials, 1, 2, 1, 16, 20);
+            assertEquals(1L, plain.launchCounts().get("FlashAttention.forwardBf16"), plain.launchCounts().toString());
+            assertEquals(1L, plain.launchCounts().get("FlashDecoding.partials(bf16)"), plain.launchCounts().toString());
+            for (AttentionOptions options : new AttentionOptions[] {new AttentionOptions(0.3f, 4, 0f),
+                    new AttentionOptions(0.3f, 0, 5f)}) {
+                KernelLaunchers gemma = new KernelLaunchers(acc, true);
+                gemma.attention(shape, options, q, k, v, starts, out, lse);
+                gemma.attentionBackward(shape, options, q, k, v, out, dOut, lse, delta, starts, dQ, dK, dV);
+                gemma.attentionDecode(q, k, v, lengths, decoded, partials, 1, 2, 1, 16, 20, options);
+                var counts = gemma.launchCounts();
+                assertEquals(java.util.Set.of("AttentionForward.forward(bf16)", "AttentionBackward.rowDots(bf16)",
+                        "AttentionBackward.keyValueGradients(bf16)", "AttentionBackward.queryGradients(bf16)",
+                        "AttentionDecode.decode(bf16)"), counts.keySet(), options.toString());
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
     void packedAndPlainBf16SwiGluAgreeBitForBit(String spec) {

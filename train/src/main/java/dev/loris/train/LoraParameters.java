@@ -11,13 +11,12 @@ import java.util.List;
  * A LoRA adapter as {@link TrainableParameters}: one group for every A and B (the adapter's flat buffers), then
  * one per module trained in full (modules_to_save: embed_tokens, lm_head), at {@code embeddingLrMultiplier}
  * times the learning rate (Unsloth's embedding_learning_rate for continued pretraining; 1 = the same rate).
- * Saves the adapter as PEFT does. Closes the adapter only when made by {@link #owning}.
+ * Saves the adapter as PEFT does. The caller owns the adapter: {@link #close()} leaves it open.
  */
 public final class LoraParameters implements TrainableParameters {
     private final LoraAdapter adapter;
     private final String baseModel;
     private final List<Group> groups = new ArrayList<>();
-    private boolean ownsAdapter;
 
     /** {@code baseModel}: what adapter_config.json names as base_model_name_or_path. */
     public LoraParameters(LoraAdapter adapter, String baseModel, double embeddingLrMultiplier) {
@@ -34,13 +33,6 @@ public final class LoraParameters implements TrainableParameters {
     /** The adapter trained at one learning rate, saved naming {@code baseModel}. */
     public LoraParameters(LoraAdapter adapter, String baseModel) {
         this(adapter, baseModel, 1);
-    }
-
-    /** As the constructor, and {@link #close()} closes the adapter too. */
-    public static LoraParameters owning(LoraAdapter adapter, String baseModel, double embeddingLrMultiplier) {
-        LoraParameters parameters = new LoraParameters(adapter, baseModel, embeddingLrMultiplier);
-        parameters.ownsAdapter = true;
-        return parameters;
     }
 
     public LoraAdapter adapter() {
@@ -79,8 +71,6 @@ public final class LoraParameters implements TrainableParameters {
 
     @Override
     public void close() {
-        if (ownsAdapter) {
-            adapter.close();
-        }
+        // the adapter is the caller's
     }
 }

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -118,14 +117,5 @@ public final class TrainingCheckpoint {
             throw new LorisException(checkpoint + " is damaged: its trainer state is at step " + trainer.stepsDone()
                     + ", its trainer_state.json at step " + state.step(), "delete it to resume from the one before");
         }
-    }
-
-    /** The settings a resumed run must share with the run it continues, as text for the state file. */
-    public static Map<String, String> settings(Object... namesAndValues) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
-            settings.put(namesAndValues[i].toString(), String.valueOf(namesAndValues[i + 1]));
-        }
-        return settings;
     }
 }

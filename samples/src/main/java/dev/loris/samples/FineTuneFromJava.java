@@ -4,8 +4,6 @@ import dev.loris.api.FineTuner;
 import dev.loris.api.TrainOptions;
 import dev.loris.lora.LoraConfig;
 import dev.loris.model.decoder.Precision;
-import dev.loris.model.generate.StopTokens;
-import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.train.ExactMatchEvaluation;
 import dev.loris.train.ExactMatchEvaluation.Question;
 import dev.loris.train.TrainingRun;
@@ -44,12 +42,8 @@ public final class FineTuneFromJava {
         FineTuner.Load load = FineTuner.Load.defaults().withDevice(device).withPrecision(Precision.F32);
         try (FineTuner tuner = FineTuner.load(model, load)) {
             tuner.addLora(LoraConfig.defaults().withRank(16, 16).withSeed(3407));
-            ChatTemplate template = tuner.tokenizer().chatTemplate().orElseThrow();
             List<Question> questions = ExactMatchEvaluation.read(heldOut);
-            var stops = StopTokens.of(model, tuner.decoder().config(), tuner.tokenizer());
-            int maxNew = ExactMatchEvaluation.maxNewTokensFor(tuner.tokenizer(), questions);
-            var before = ExactMatchEvaluation.evaluate(tuner.decoder(), tuner.tokenizer(), template, questions, stops,
-                    maxNew, 32);
+            var before = tuner.exactMatch(questions);
             System.out.println("held-out exact match before: " + before);
 
             TrainOptions options = TrainOptions.defaults().maxSteps(steps).maxSeqLength(128).batchSize(8)
@@ -58,13 +52,13 @@ public final class FineTuneFromJava {
             FineTuner.Result result = tuner.train(train, options,
                     step -> System.out.printf("step %d loss %.4f%n", step.step(), step.loss()));
 
-            var after = ExactMatchEvaluation.evaluate(tuner.decoder(), tuner.tokenizer(), template, questions, stops,
-                    maxNew, 32);
+            var after = tuner.exactMatch(questions);
             System.out.println("held-out exact match after: " + after + "; adapter in " + result.summary().saved());
             tuner.saveMerged(out.resolve("merged"));                // save_pretrained_merged
             tuner.saveGguf(out.resolve("model.gguf"), "q8_0");      // save_pretrained_gguf (+ an Ollama Modelfile)
             String question = questions.getFirst().prompt().getLast().content();
-            System.out.println(question + " -> " + tuner.chat(question, maxNew)); // for_inference + generate
+            System.out.println(question + " -> " + tuner.chat(question,
+                    ExactMatchEvaluation.maxNewTokensFor(tuner.tokenizer(), questions))); // for_inference + generate
             return new Outcome(before, after, result.summary());
         }
     }

@@ -22,6 +22,7 @@ import dev.loris.quant.QuantScheme;
 import dev.loris.quant.QuantizedProjections;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.train.Evaluation;
+import dev.loris.train.ExactMatchEvaluation;
 import dev.loris.train.FullFineTuning;
 import dev.loris.train.LoraParameters;
 import dev.loris.train.TrainableParameters;
@@ -35,11 +36,13 @@ import dev.loris.train.optim.LearningRateSchedule;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Loris from Java, in the shape Unsloth users know: load a model ({@code FastLanguageModel.from_pretrained}),
@@ -228,10 +231,18 @@ public final class FineTuner implements AutoCloseable {
         if (adapter == null) {
             return exportGguf(folder, out, quant);
         }
+        return throughMergedFolder(out, this::saveMerged, merged -> exportGguf(merged, out, quant));
+    }
+
+    /**
+     * {@code export} of a model that {@code merge} writes into a hidden folder beside {@code out}, removed
+     * afterwards whatever happens: how a model with its adapter merged in becomes one GGUF file.
+     */
+    public static <T> T throughMergedFolder(Path out, Consumer<Path> merge, Function<Path, T> export) {
         Path merged = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merged");
         try {
-            saveMerged(merged);
-            return exportGguf(merged, out, quant);
+            merge.accept(merged);
+            return export.apply(merged);
         } finally {
             try {
                 Folders.deleteTree(merged);
@@ -259,6 +270,18 @@ public final class FineTuner implements AutoCloseable {
         return tokenizer.decode(answer, true);
     }
 
+    /**
+     * Greedy answers to held-out chats scored by exact match ({@link ExactMatchEvaluation}), 32 at a time,
+     * through the model's chat template and stop tokens.
+     */
+    public ExactMatchEvaluation.Result exactMatch(List<ExactMatchEvaluation.Question> questions) {
+        ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> new LorisException(folder
+                + " has no chat template", "exact match scores chats: the model's tokenizer_config.json needs one"));
+        return ExactMatchEvaluation.evaluate(decoder, tokenizer, template, questions,
+                StopTokens.of(folder, decoder.config(), tokenizer),
+                ExactMatchEvaluation.maxNewTokensFor(tokenizer, questions), 32);
+    }
+
     public Decoder decoder() {
         return decoder;
     }
@@ -284,7 +307,7 @@ public final class FineTuner implements AutoCloseable {
 
     /** What a resumed run must share with the one it continues (TrainingCheckpoint refuses a mismatch). */
     private Map<String, String> identity(Path data, TrainOptions options, int steps) {
-        Map<String, String> identity = new java.util.LinkedHashMap<>();
+        Map<String, String> identity = new LinkedHashMap<>();
         identity.put("model", folder.toAbsolutePath().normalize().toString());
         identity.put("data", data.toAbsolutePath().normalize().toString());
         identity.put("precision", load.precision().toString());

@@ -9,6 +9,7 @@ import dev.loris.train.optim.LearningRateSchedule;
 import dev.loris.train.optim.Optimizer;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -168,8 +169,8 @@ public final class TrainOptions {
         return this;
     }
 
-    /** Checks what no later step checks with a better message. */
-    void validate() {
+    /** Checks the settings no later step checks with a better message; {@link FineTuner#train} calls it too. */
+    public void validate() {
         if (gradientAccumulation < 1) {
             throw new InvalidSettingException("--grad-accum " + gradientAccumulation + " is below 1", "use 1 or more");
         }
@@ -188,7 +189,7 @@ public final class TrainOptions {
 
     /** What a resumed run must share with the run it continues, as text. */
     Map<String, String> identity(String method, int steps) {
-        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         m.put("method", method);
         m.put("data", data.toString());
         m.put("grad-accum", Integer.toString(gradientAccumulation));

@@ -5,8 +5,6 @@ import dev.loris.api.FineTuner;
 import dev.loris.api.TrainOptions;
 import dev.loris.lora.LoraConfig;
 import dev.loris.model.decoder.Precision;
-import dev.loris.model.generate.StopTokens;
-import dev.loris.model.tokenizer.ChatTemplate;
 import dev.loris.train.ExactMatchEvaluation;
 import dev.loris.train.ExactMatchEvaluation.Question;
 import dev.loris.train.ExactMatchEvaluation.Result;
@@ -19,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -51,12 +48,7 @@ final class DemoRun {
                     tuner.accelerator().description(), files.model());
             out.flush();
             List<Question> questions = ExactMatchEvaluation.read(files.heldOut());
-            ChatTemplate template = tuner.tokenizer().chatTemplate().orElseThrow(() -> new LorisException(
-                    files.model() + " has no chat template", "the demo model's tokenizer_config.json needs one"));
-            Set<Integer> stops = StopTokens.of(files.model(), tuner.decoder().config(), tuner.tokenizer());
-            int maxNew = ExactMatchEvaluation.maxNewTokensFor(tuner.tokenizer(), questions);
-            Result before = ExactMatchEvaluation.evaluate(tuner.decoder(), tuner.tokenizer(), template, questions,
-                    stops, maxNew, 32);
+            Result before = tuner.exactMatch(questions);
             out.println("loris: held-out exact match before training: " + before);
             out.flush();
             tuner.addLora(LoraConfig.defaults().withRank(16, 16).withSeed(3407));
@@ -67,11 +59,11 @@ final class DemoRun {
             options.data(options.data().withEvalFraction(0)); // the held-out chats are their own file
             FineTuner.Result trained = tuner.train(files.train(), options, step -> { });
             out.println("loris: " + trained.summary());
-            Result after = ExactMatchEvaluation.evaluate(tuner.decoder(), tuner.tokenizer(), template, questions,
-                    stops, maxNew, 32);
+            Result after = tuner.exactMatch(questions);
             out.println("loris: held-out exact match after training: " + after);
             String question = questions.getFirst().prompt().getLast().content();
-            out.println("loris: " + question + " -> " + tuner.chat(question, maxNew).strip());
+            out.println("loris: " + question + " -> "
+                    + tuner.chat(question, ExactMatchEvaluation.maxNewTokensFor(tuner.tokenizer(), questions)).strip());
             Path merged = files.out().resolve("merged");
             tuner.saveMerged(merged);
             Path gguf = files.out().resolve("demo-q8_0.gguf");

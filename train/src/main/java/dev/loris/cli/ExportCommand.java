@@ -2,12 +2,12 @@ package dev.loris.cli;
 
 import dev.loris.InvalidSettingException;
 import dev.loris.LorisException;
+import dev.loris.api.FineTuner;
 import dev.loris.gguf.export.AdapterExporter;
 import dev.loris.gguf.export.GgufExporter;
 import dev.loris.gguf.export.GgufFileType;
 import dev.loris.gguf.export.Modelfile;
 import dev.loris.lora.LoraMerge;
-import dev.loris.model.Folders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,14 +74,8 @@ final class ExportCommand implements Runnable {
             exportGguf(model, stdout);
             return;
         }
-        // the merged model goes to a hidden folder beside the output, exported, then removed
-        Path merged = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".merged");
-        try {
-            LoraMerge.merge(model, adapter, merged);
-            exportGguf(merged, stdout);
-        } finally {
-            deleteTree(merged);
-        }
+        FineTuner.throughMergedFolder(out, merged -> LoraMerge.merge(model, adapter, merged),
+                merged -> exportGguf(merged, stdout));
     }
 
     private void exportMerged(PrintWriter stdout) {
@@ -94,7 +88,8 @@ final class ExportCommand implements Runnable {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    private void exportGguf(Path folder, PrintWriter stdout) {
+    /** Exports {@code folder} to --out and writes its Modelfile, whose path it returns. */
+    private Path exportGguf(Path folder, PrintWriter stdout) {
         GgufFileType type = GgufFileType.parse(quant);
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1) {
@@ -107,6 +102,7 @@ final class ExportCommand implements Runnable {
         stdout.printf("wrote %s (%s, %d tensors, %.1f MB) in %.1f s%n", out, type.cliName(), result.tensors().size(),
                 sizeMb(out), (System.nanoTime() - start) / 1e9);
         stdout.println("wrote " + modelfile + " (ollama create NAME -f " + modelfile.getFileName() + ")");
+        return modelfile;
     }
 
     private void exportAdapter(PrintWriter stdout) {
@@ -117,15 +113,6 @@ final class ExportCommand implements Runnable {
         AdapterExporter.Result result = AdapterExporter.export(adapter, model, out);
         stdout.printf("wrote %s: LoRA rank %d on %d weights, alpha %s (llama.cpp alpha %s)%n", out, result.rank(),
                 result.adaptedWeights(), result.loraAlpha(), result.ggufAlpha());
-    }
-
-    private static void deleteTree(Path root) {
-        try {
-            Folders.deleteTree(root);
-        } catch (java.io.IOException e) {
-            throw new LorisException("cannot remove the temporary merged model " + root + ": " + e.getMessage(),
-                    "delete it by hand");
-        }
     }
 
     private static double sizeMb(Path file) {

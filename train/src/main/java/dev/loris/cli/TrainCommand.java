@@ -200,6 +200,7 @@ final class TrainCommand implements Runnable {
                     out.println("loris: " + line);
                     out.flush();
                 });
+        options.validate(); // before a model is loaded
         FineTuner.Load load = FineTuner.Load.defaults().withDevice(device)
                 .withPrecision(ModelLoading.precision(precision))
                 .withQuantization(loadIn4bit ? QuantScheme.LOAD_IN_4BIT : null);
@@ -233,10 +234,6 @@ final class TrainCommand implements Runnable {
             throw new InvalidSettingException("--method full trains every weight, so it cannot take "
                     + (loadIn4bit ? "--load-in-4bit (4-bit weights do not train)" : "--adapter"),
                     "drop that option, or use --method lora");
-        }
-        if (embeddingLr != null && !(embeddingLr >= 0)) {
-            throw new InvalidSettingException("--embedding-lr " + embeddingLr + " is negative", "give a learning rate of 0"
-                    + " or more, e.g. 5e-6");
         }
         return full;
     }

@@ -1,5 +1,6 @@
 package dev.loris.train;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loris.LorisException;
@@ -72,27 +73,34 @@ final class MetricsLog implements AutoCloseable {
         if (!Files.exists(file)) {
             return kept;
         }
-        StringBuilder text = new StringBuilder();
+        List<String> lines;
         try {
-            for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (raw.isBlank()) {
-                    continue;
-                }
-                JsonNode line = JSON.readTree(raw);
-                if (line.path("step").asInt() > step) {
-                    continue;
-                }
-                boolean eval = line.has("eval_loss");
-                kept.add(new Line(line.path("step").asInt(), line.path(eval ? "eval_loss" : "loss").asDouble(), eval));
-                text.append(raw).append('\n');
-            }
-        } catch (IOException e) { // a line cut by the kill that ended the run: keep what parsed before it
-            if (!(e instanceof com.fasterxml.jackson.core.JacksonException)) {
-                throw new LorisException("cannot read " + file + ": " + e.getMessage(), "check the --out folder");
-            }
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LorisException("cannot read " + file + ": " + e.getMessage(), "check the --out folder");
         }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        AtomicFile.write(file, channel -> channel.write(ByteBuffer.wrap(bytes)));
+        StringBuilder text = new StringBuilder();
+        boolean dropped = false;
+        for (String raw : lines) {
+            JsonNode line;
+            try {
+                line = raw.isBlank() ? null : JSON.readTree(raw);
+            } catch (JacksonException cut) { // a line cut by the kill that ended the run: keep what came before
+                dropped = true;
+                break;
+            }
+            if (line == null || line.path("step").asInt() > step) {
+                dropped = true;
+                continue;
+            }
+            boolean eval = line.has("eval_loss");
+            kept.add(new Line(line.path("step").asInt(), line.path(eval ? "eval_loss" : "loss").asDouble(), eval));
+            text.append(raw).append('\n');
+        }
+        if (dropped) {
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            AtomicFile.write(file, channel -> channel.write(ByteBuffer.wrap(bytes)));
+        }
         return kept;
     }
 

@@ -10,3 +10,5 @@ fi
 export JAVA_HOME="$PWD/.jre" PATH="$PWD/.jre/bin:$PATH"
 OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
 CP=".device-bundle/classes:.device-bundle/lib/*"
+# The tokenizers' native library when the pack has it (TOKENIZER=1 gpu/bundle.sh).
+[ -d .device-bundle/djl ] && export DJL_CACHE_DIR="$PWD/.device-bundle/djl"

@@ -23,6 +23,7 @@ OUT=outputs/pretrain
 [ -f demo/corpus/corpus.jsonl ] || python3 demo/scripts/make_corpus.py --out demo/corpus/corpus.jsonl
 sha256sum demo/corpus/corpus.jsonl
 python3 demo/scripts/init_model.py --config demo/model/config.json --out "$OUT/init" --seed 0 --dtype f32
+rm -rf "$OUT/run"  # a fresh run each time (loris train --resume continues one)
 "$LORIS" train --model "$OUT/init" --data demo/corpus/corpus.jsonl --format text --method full \
   --max-seq-length 512 --batch-size 16 --grad-accum 1 --lr 1e-3 --schedule cosine --warmup-steps 100 \
   --weight-decay 0.1 --max-grad-norm 1 --epochs "$EPOCHS" --eval-fraction 0.01 --seed 0 \

@@ -1,5 +1,6 @@
 package dev.loris.train;
 
+import dev.loris.LorisException;
 import dev.loris.model.safetensors.AtomicFile;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -11,14 +12,36 @@ import org.jfree.data.xy.XYSeriesCollection;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
-/** The loss curve as a PNG (JFreeChart, headless): training loss per step, eval loss where measured. */
+/**
+ * The loss curve as a PNG (JFreeChart, headless): training loss per step, eval loss where measured. Drawing text
+ * needs fonts, which minimal machines (containers, GPU servers) may lack: Java then fails inside AWT
+ * ("Fontconfig head is null"); the curve is a convenience next to metrics.jsonl, so that is a note, not a
+ * failed run.
+ */
 final class LossPlot {
     private LossPlot() {
     }
 
-    /** Writes {@code file} atomically; {@code eval} holds (step, loss) pairs, possibly none. */
-    static void write(Path file, List<double[]> train, List<double[]> eval, String title) {
+    /**
+     * Writes {@code file} atomically; {@code eval} holds (step, loss) pairs, possibly none. Empty when written,
+     * else why not (no file is left behind).
+     */
+    static Optional<String> write(Path file, List<double[]> train, List<double[]> eval, String title) {
+        try {
+            draw(file, train, eval, title);
+            return Optional.empty();
+        } catch (RuntimeException | LinkageError | InternalError e) { // AWT's font and native-library failures
+            if (e instanceof LorisException) {
+                throw e; // writing the file itself failed: the output folder's problem, said as such
+            }
+            return Optional.of("this Java runtime cannot draw text (" + e.getMessage() + "): install fontconfig and"
+                    + " a font package such as fonts-dejavu-core for loss.png; metrics.jsonl has every step");
+        }
+    }
+
+    private static void draw(Path file, List<double[]> train, List<double[]> eval, String title) {
         System.setProperty("java.awt.headless", "true");
         XYSeriesCollection data = new XYSeriesCollection();
         data.addSeries(series("training loss", train));

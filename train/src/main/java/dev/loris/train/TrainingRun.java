@@ -76,10 +76,13 @@ public final class TrainingRun {
         }
     }
 
-    /** What the run did; {@code bestEvalLoss} NaN without evaluation. */
+    /**
+     * What the run did; {@code bestEvalLoss} NaN without evaluation; {@code lossPlot} null when no curve was drawn,
+     * {@code lossPlotNote} then says why.
+     */
     public record Summary(int steps, double firstLoss, double lastLoss, double seconds, long tokens,
-                          long peakDeviceBytes, Path saved, Path metrics, Path lossPlot, double bestEvalLoss,
-                          int bestStep, boolean stoppedEarly) {
+                          long peakDeviceBytes, Path saved, Path metrics, Path lossPlot, String lossPlotNote,
+                          double bestEvalLoss, int bestStep, boolean stoppedEarly) {
         public double tokensPerSecond() {
             return tokens / Math.max(seconds, 1e-9);
         }
@@ -89,8 +92,9 @@ public final class TrainingRun {
             String eval = Double.isNaN(bestEvalLoss) ? "" : String.format(Locale.ROOT, "; best eval loss %.4f at"
                     + " step %d%s", bestEvalLoss, bestStep, stoppedEarly ? " (stopped early: no improvement since)" : "");
             return String.format(Locale.ROOT, "%d steps in %.1f s (%.0f tokens/s), loss %.4f -> %.4f, peak device"
-                    + " memory %s%s; saved %s, metrics %s, loss curve %s", steps, seconds, tokensPerSecond(),
-                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), eval, saved, metrics, lossPlot);
+                    + " memory %s%s; saved %s, metrics %s, %s", steps, seconds, tokensPerSecond(),
+                    firstLoss, lastLoss, Units.bytes(peakDeviceBytes), eval, saved, metrics,
+                    lossPlot != null ? "loss curve " + lossPlot : "no loss curve (" + lossPlotNote + ")");
         }
     }
 
@@ -175,11 +179,11 @@ public final class TrainingRun {
             parameters.save(saved);
         }
         Path plot = out.resolve("loss.png");
-        if (!curve.isEmpty()) {
-            LossPlot.write(plot, curve, evalCurve, "training loss");
-        }
+        String plotNote = curve.isEmpty() ? "no steps were trained" : LossPlot.write(plot, curve, evalCurve,
+                "training loss").orElse(null);
         return new Summary(trainer.stepsDone(), first, last, (System.nanoTime() - start) / 1e9, tokens,
-                acc.memoryStats().peakBytes(), saved, metricsFile, plot, bestEval, bestStep, stoppedEarly);
+                acc.memoryStats().peakBytes(), saved, metricsFile, plotNote == null ? plot : null, plotNote,
+                bestEval, bestStep, stoppedEarly);
     }
 
     private void record(Trainer.StepResult r) {

@@ -6,6 +6,7 @@ import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.Accelerator;
 import org.junit.jupiter.api.Test;
 
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,16 +17,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The decoder with tensor-core attention (FlashAttention forward and backward) against the same decoder with
  * the CUDA-core attention kernels, bf16, on the committed llama3 reference model (head_dim 64, 2 heads over 1
  * kv head, a packed batch of sequences of different lengths): the same loss within 1e-2 relative; every
- * weight's gradient within 4e-2 of its largest magnitude of the CUDA-core path's (both are bf16 computations
- * that round P, dS and the gradients at different places; measured on the JVM: at most 2.9%), and within 6e-2
- * of transformers' f32 gradient (the CUDA-core bf16 path itself is up to 5.4% off it here, the tensor-core path
- * up to 4.7%); the launch counts show which kernels ran. On the JVM, whose backend runs the tiles
- * exactly, with the tensor-core path chosen explicitly; on CUDA as the decoder picks it by default.
+ * weight's gradient within 6e-2 of its largest magnitude of transformers' f32 gradient, and the tensor-core path
+ * no further from those f32 gradients than 1.25 times the CUDA-core path's worst error plus 1e-3. Both paths
+ * are bf16 computations that round P, dS and the gradients at different places, so comparing them with each
+ * other measures rounding noise (2.9% on the JVM, 4.1% on an H100), not which is right: the f32 gradients
+ * are the yardstick (the CUDA-core path is up to 5.4% off them here, the tensor-core path up to 4.7% on the
+ * JVM). The launch counts show which kernels ran. On the JVM, whose backend runs the tiles exactly, with the
+ * tensor-core path chosen explicitly; on CUDA as the decoder picks it by default.
  */
 class FlashAttentionDecoderTest {
     private static final double LOSS_TOLERANCE = 1e-2;
-    private static final double BETWEEN_PATHS = 4e-2;
     private static final double AGAINST_F32 = 6e-2;
+    private static final double NO_WORSE_THAN = 1.25;
+    private static final double NO_WORSE_SLACK = 1e-3;
 
     @Test
     void tensorCoreAttentionMatchesTheCudaCoreKernelsOnTheJvm() {
@@ -42,7 +46,7 @@ class FlashAttentionDecoderTest {
             KernelLaunchers chosen = new KernelLaunchers(acc, KernelLaunchers.hasTensorCores(acc));
             assertTrue(chosen.tensorCoreAttention(), "an sm_80+ GPU can run bf16 attention on tensor cores");
             assertEquals(KernelLaunchers.TENSOR_CORE_ATTENTION_ENABLED, new KernelLaunchers(acc).tensorCoreAttention(),
-                    "the default follows loris.tensorCoreAttention");
+                    "the default is tensor cores unless loris.tensorCoreAttention=false");
             compare(acc, chosen);
         }
     }
@@ -60,13 +64,23 @@ class FlashAttentionDecoderTest {
             Map<String, float[]> expected = plainGradients.read();
             Map<String, float[]> actual = flashGradients.read();
             assertEquals(expected.keySet(), actual.keySet());
-            expected.forEach((name, g) -> {
-                DecoderAgainstTransformersTest.assertClose(g, actual.get(name), BETWEEN_PATHS,
-                        "gradient of " + name + " with tensor-core against CUDA-core attention");
-                DecoderAgainstTransformersTest.assertClose(fixture.expected().readFloats("grad." + name),
-                        actual.get(name), AGAINST_F32, "gradient of " + name + " with tensor-core attention against "
-                                + "transformers' f32 gradient");
-            });
+            double plainWorst = 0;
+            double flashWorst = 0;
+            String flashWorstName = null;
+            for (String name : expected.keySet()) {
+                float[] f32 = fixture.expected().readFloats("grad." + name);
+                DecoderAgainstTransformersTest.assertClose(f32, actual.get(name), AGAINST_F32, "gradient of " + name
+                        + " with tensor-core attention against transformers' f32 gradient");
+                plainWorst = Math.max(plainWorst, relativeError(f32, expected.get(name)));
+                double flashError = relativeError(f32, actual.get(name));
+                if (flashError > flashWorst) {
+                    flashWorst = flashError;
+                    flashWorstName = name;
+                }
+            }
+            assertTrue(flashWorst <= NO_WORSE_THAN * plainWorst + NO_WORSE_SLACK, String.format(Locale.ROOT,
+                    "tensor-core attention's gradients are %.4f off transformers' f32 ones (at %s), the CUDA-core"
+                            + " path's %.4f", flashWorst, flashWorstName, plainWorst));
             Map<String, Long> flashRan = tensorCores.launchCounts();
             long layers = flash.config().numHiddenLayers();
             assertEquals(layers, flashRan.get("FlashAttention.forwardBf16"), "forwards: " + flashRan);
@@ -77,6 +91,17 @@ class FlashAttentionDecoderTest {
             assertEquals(layers, plainRan.get("AttentionForward.forward(bf16)"), "forwards: " + plainRan);
             assertFalse(plainRan.containsKey("FlashAttention.forwardBf16"), "tensor-core forward ran: " + plainRan);
         }
+    }
+
+    /** The largest absolute difference as a fraction of the reference's largest magnitude. */
+    private static double relativeError(float[] reference, float[] actual) {
+        double worst = 0;
+        double scale = 0;
+        for (int i = 0; i < reference.length; i++) {
+            worst = Math.max(worst, Math.abs(reference[i] - actual[i]));
+            scale = Math.max(scale, Math.abs(reference[i]));
+        }
+        return worst / Math.max(scale, Float.MIN_NORMAL);
     }
 
     private static Decoder open(HfFixture fixture, Accelerator acc, KernelLaunchers kernels) {

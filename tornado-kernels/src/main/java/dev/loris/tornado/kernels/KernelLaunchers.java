@@ -29,8 +29,8 @@ import java.util.Map;
  * {@link #launchCounts()} says which kernels ran, so tests and profiles can check it.
  *
  * <p>Attention on bf16 arrays runs on tensor cores where {@link #tensorCoreAttention()} says so (CUDA, compute
- * capability 8.0 and newer, once {@link #TENSOR_CORE_ATTENTION_ENABLED}, unless the constructor is told
- * otherwise): {@link FlashAttention#forwardBf16} for
+ * capability 8.0 and newer, unless {@link #TENSOR_CORE_ATTENTION_ENABLED} is turned off or the constructor is
+ * told otherwise): {@link FlashAttention#forwardBf16} for
  * head_dim a multiple of 16 up to 128 and {@link FlashAttentionBackward} for multiples of 16 up to 128 and of 32
  * up to 256, each compiled once per head_dim; other head sizes, f32, and the other devices run
  * {@link AttentionForward} and {@link AttentionBackward}, which stay the reference. Both forwards save the same
@@ -93,15 +93,15 @@ public final class KernelLaunchers {
     private final Variant dropout = variant(Elementwise.class, "dropout");
 
     /**
-     * Turns the tensor-core attention on for devices that have tensor cores: {@code -Dloris.tensorCoreAttention=true}
-     * (or LORIS_TENSOR_CORE_ATTENTION=1). Off by default until the FlashAttention kernels have passed their CUDA
-     * tests on a GPU (gpu/flash_attention.sh): they were written and checked on the JVM, which runs their tiles
-     * exactly, and assembled by ptxas, but have not run on one yet (docs/NOTES.md).
+     * Tensor-core attention for devices that have tensor cores, on by default; {@code -Dloris.tensorCoreAttention=false}
+     * (or LORIS_TENSOR_CORE_ATTENTION=0) keeps every device on the CUDA-core kernels, to compare or to work around a
+     * fault. The FlashAttention kernels passed their CUDA tests on an H100 (gpu/flash_attention.sh, docs/PERF.md).
      */
-    public static final boolean TENSOR_CORE_ATTENTION_ENABLED = Boolean.getBoolean("loris.tensorCoreAttention")
-            || "1".equals(System.getenv("LORIS_TENSOR_CORE_ATTENTION"));
+    public static final boolean TENSOR_CORE_ATTENTION_ENABLED =
+            !"false".equalsIgnoreCase(System.getProperty("loris.tensorCoreAttention", "true"))
+                    && !"0".equals(System.getenv("LORIS_TENSOR_CORE_ATTENTION"));
 
-    /** Launchers with tensor-core attention where the device has tensor cores and it is enabled (see above). */
+    /** Launchers with tensor-core attention where the device has tensor cores, unless turned off (see above). */
     public KernelLaunchers(Accelerator accelerator) {
         this(accelerator, TENSOR_CORE_ATTENTION_ENABLED && hasTensorCores(accelerator));
     }

@@ -1,13 +1,8 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.opencl.OpenClEmitter;
 import dev.loris.tornado.compiler.opencl.OpenClWarps;
-import dev.loris.tornado.runtime.opencl.OpenClCapabilities;
-import dev.loris.tornado.runtime.opencl.OpenClDevice;
-import dev.loris.tornado.runtime.opencl.OpenClException;
-import dev.loris.tornado.runtime.opencl.OpenClKernel;
-import dev.loris.tornado.runtime.opencl.OpenClProgram;
 
 /**
  * A kernel graph built for one OpenCL device, with its simd (warp) operations lowered the way the device

@@ -1,10 +1,12 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
-import dev.loris.tornado.runtime.cuda.CudaFunction;
-import dev.loris.tornado.runtime.cuda.KernelArgs;
-import dev.loris.tornado.runtime.cuda.PackedKernelArgs;
+import dev.loris.tornado.runtime.KernelSignature;
 
 /**
  * Launches on CUDA: the arguments live in a {@link PackedKernelArgs} (native slots written by each set), the
@@ -47,39 +49,39 @@ final class CudaKernelLaunch extends KernelLaunch {
     }
 
     @Override
-    void bindArray(int parameter, int slot, DeviceArray array) {
+    protected void bindArray(int parameter, int slot, DeviceArray array) {
         arguments.setPointer(slot, ((CudaDeviceArray) array).address());
         arguments.setI64(slot + 1, array.length());
     }
 
     @Override
-    void bindInt(int parameter, int slot, int value) {
+    protected void bindInt(int parameter, int slot, int value) {
         arguments.setI32(slot, value);
     }
 
     @Override
-    void bindLong(int parameter, int slot, long value) {
+    protected void bindLong(int parameter, int slot, long value) {
         arguments.setI64(slot, value);
     }
 
     @Override
-    void bindFloat(int parameter, int slot, float value) {
+    protected void bindFloat(int parameter, int slot, float value) {
         arguments.setF32(slot, value);
     }
 
     @Override
-    void bindDouble(int parameter, int slot, double value) {
+    protected void bindDouble(int parameter, int slot, double value) {
         arguments.setF64(slot, value);
     }
 
     @Override
-    void bindFaultWord(int slot, int codeBase) {
-        arguments.setPointer(slot, ((CudaFaultWord) kernel.accelerator().faultWord()).address());
+    protected void bindFaultWord(int slot, int codeBase) {
+        arguments.setPointer(slot, ((CudaFaultWord) faultWord()).address());
         arguments.setI32(slot + 1, codeBase);
     }
 
     @Override
-    void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
+    protected void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
         function.launch(blocks(gx, lx), blocks(gy, ly), blocks(gz, lz), lx, ly, lz, dynamicSharedBytes,
                 ((CudaDeviceStream) stream).cudaStream(), arguments);
     }

@@ -1,7 +1,9 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
-import dev.loris.tornado.runtime.opencl.OpenClBuffer;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * the array. Every command goes to the device's one in-order queue, so an asynchronous copy is ordered with
  * the launches around it; its event is released at once (nobody waits on it but the queue).
  */
-final class OpenClDeviceArray extends DeviceArray {
+public final class OpenClDeviceArray extends DeviceArray {
     private final OpenClBuffer buffer;
 
     OpenClDeviceArray(OpenClAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
@@ -26,16 +28,16 @@ final class OpenClDeviceArray extends DeviceArray {
     }
 
     @Override
-    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+    protected DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
         return new OpenClDeviceArray((OpenClAccelerator) accelerator(), viewType, viewLength, buffer);
     }
 
-    OpenClBuffer buffer() {
+    public OpenClBuffer buffer() {
         return buffer;
     }
 
     @Override
-    void writeHost(MemorySegment host, DeviceStream stream) {
+    protected void writeHost(MemorySegment host, DeviceStream stream) {
         if (stream == null) {
             buffer.write(host);
         } else {
@@ -44,7 +46,7 @@ final class OpenClDeviceArray extends DeviceArray {
     }
 
     @Override
-    void readHost(MemorySegment host, DeviceStream stream) {
+    protected void readHost(MemorySegment host, DeviceStream stream) {
         if (stream == null) {
             buffer.read(host);
         } else {
@@ -53,12 +55,12 @@ final class OpenClDeviceArray extends DeviceArray {
     }
 
     @Override
-    void copyDevice(DeviceArray source, long bytes) {
+    protected void copyDevice(DeviceArray source, long bytes) {
         buffer.copyFrom(((OpenClDeviceArray) source).buffer, 0, 0, bytes);
     }
 
     @Override
-    void fill(byte value) {
+    protected void fill(byte value) {
         buffer.fillBytes(value);
     }
 }

@@ -1,7 +1,9 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
-import dev.loris.tornado.runtime.cuda.CudaBuffer;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * array (the kernel sees the array's own length). Synchronous copies go through the driver's synchronous
  * calls, asynchronous ones onto the given stream.
  */
-final class CudaDeviceArray extends DeviceArray {
+public final class CudaDeviceArray extends DeviceArray {
     private final CudaBuffer buffer;
 
     CudaDeviceArray(CudaAccelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
@@ -26,17 +28,17 @@ final class CudaDeviceArray extends DeviceArray {
     }
 
     @Override
-    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+    protected DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
         return new CudaDeviceArray((CudaAccelerator) accelerator(), viewType, viewLength, buffer);
     }
 
     /** The device pointer, for kernel arguments and CUDA libraries. */
-    long address() {
+    public long address() {
         return buffer.address();
     }
 
     @Override
-    void writeHost(MemorySegment host, DeviceStream stream) {
+    protected void writeHost(MemorySegment host, DeviceStream stream) {
         if (stream == null) {
             buffer.copyFrom(host);
         } else {
@@ -45,7 +47,7 @@ final class CudaDeviceArray extends DeviceArray {
     }
 
     @Override
-    void readHost(MemorySegment host, DeviceStream stream) {
+    protected void readHost(MemorySegment host, DeviceStream stream) {
         if (stream == null) {
             buffer.copyTo(host);
         } else {
@@ -54,12 +56,12 @@ final class CudaDeviceArray extends DeviceArray {
     }
 
     @Override
-    void copyDevice(DeviceArray source, long bytes) {
+    protected void copyDevice(DeviceArray source, long bytes) {
         buffer.copyFrom(((CudaDeviceArray) source).buffer, bytes);
     }
 
     @Override
-    void fill(byte value) {
+    protected void fill(byte value) {
         buffer.fillBytes(value);
     }
 }

@@ -1,4 +1,4 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
 import dev.loris.LorisException;
 import dev.loris.tornado.compiler.KernelCompiler;
@@ -6,11 +6,16 @@ import dev.loris.tornado.compiler.KernelCompiler;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ptx.PtxEmitter;
-import dev.loris.tornado.runtime.cuda.CudaBuffer;
-import dev.loris.tornado.runtime.cuda.CudaDevice;
-import dev.loris.tornado.runtime.cuda.CudaFunction;
-import dev.loris.tornado.runtime.cuda.CudaModule;
-import dev.loris.tornado.runtime.cuda.CudaOutOfMemoryException;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.ArrayTypes;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.FaultWord;
+import dev.loris.tornado.runtime.KernelSignature;
+import dev.loris.tornado.runtime.PinnedHostArray;
 
 import java.lang.reflect.Method;
 import java.util.Map;
@@ -22,7 +27,7 @@ import java.util.Map;
  * <p>PTX targets the device's compute capability up to sm_90, the newest target of the PTX ISA the emitter
  * writes (8.0); newer GPUs get sm_90 code, which the driver's JIT compiles forward for them.
  */
-final class CudaAccelerator extends Accelerator {
+public final class CudaAccelerator extends Accelerator {
     private final CudaDevice device;
     private final CachingAllocator<CudaBuffer> allocator;
     private final CudaDeviceStream defaultStream;
@@ -34,12 +39,12 @@ final class CudaAccelerator extends Accelerator {
         this.defaultStream = new CudaDeviceStream(this, device.defaultStream());
     }
 
-    static CudaAccelerator open(int ordinal) {
+    public static CudaAccelerator open(int ordinal) {
         return new CudaAccelerator(CudaDevice.open(ordinal));
     }
 
     /** The device underneath, for libraries that take CUDA pointers and streams (cuBLASLt). */
-    CudaDevice device() {
+    public CudaDevice device() {
         return device;
     }
 
@@ -59,12 +64,12 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
-    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+    protected Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
         return KernelCompiler.devicePtxGraph(kernel, fixed);
     }
 
     /** "sm_90" for an H100: the device's compute capability, capped at what the emitted PTX ISA knows. */
-    String ptxTarget() {
+    public String ptxTarget() {
         return PtxEmitter.targetFor(device.computeCapabilityMajor(), device.computeCapabilityMinor());
     }
 
@@ -74,19 +79,19 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
-    CachingAllocator<?> allocator() {
+    protected CachingAllocator<?> allocator() {
         return allocator;
     }
 
     @Override
-    DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
+    protected DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
         return new CudaDeviceArray(this, type, length, allocation);
     }
 
     @Override
-    CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
-                                KernelSignature signature) {
+    protected CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                          KernelSignature signature) {
         String entry = PtxEmitter.entryName(graph.name);
         String ptx = PtxEmitter.emit(graph, new PtxEmitter.Options(ptxTarget(), false));
         int dynamicShared = PtxEmitter.dynamicSharedBytes(graph);
@@ -101,7 +106,7 @@ final class CudaAccelerator extends Accelerator {
             }
             function.setMaxDynamicSharedBytes(dynamicShared);
         }
-        return new CompiledKernel(this, kernel, constants, signature, ptx,
+        return compiledKernel(kernel, constants, signature, ptx,
                 compiled -> new CudaKernelLaunch(compiled, function, dynamicShared));
     }
 
@@ -111,40 +116,40 @@ final class CudaAccelerator extends Accelerator {
     }
 
     @Override
-    DeviceStream newStream() {
+    protected DeviceStream newStream() {
         return new CudaDeviceStream(this, device.createStream());
     }
 
     /** A non-blocking CUDA stream: its copies overlap kernels on the default stream (events order the two). */
     @Override
-    DeviceStream newCopyStream() {
+    protected DeviceStream newCopyStream() {
         return new CudaDeviceStream(this, device.createNonBlockingStream());
     }
 
     /** Page-locked memory (cuMemHostAlloc), so asynchronous copies run at full speed beside kernels. */
     @Override
-    PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
+    protected PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
         var segment = device.allocatePinned(bytes);
         return new PinnedHostArray.HostMemory(segment, () -> device.freePinned(segment));
     }
 
     @Override
-    DeviceEvent newEvent() {
+    protected DeviceEvent newEvent() {
         return new CudaDeviceEvent(this, device.createEvent());
     }
 
     @Override
-    FaultWord newFaultWord() {
+    protected FaultWord newFaultWord() {
         return new CudaFaultWord(device, spec());
     }
 
     @Override
-    void waitForDevice() {
+    protected void waitForDevice() {
         device.synchronize();
     }
 
     @Override
-    void closeDevice() {
+    protected void closeDevice() {
         device.close();
     }
 }

@@ -1,6 +1,9 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
-import dev.loris.tornado.runtime.opencl.OpenClEvent;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+
 
 /**
  * An OpenCL event is a marker command on the device's queue: it completes when the work before it has, and

@@ -1,11 +1,19 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.jvm;
 
 import dev.loris.tornado.api.types.arrays.NativeArrayException;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
 import dev.loris.tornado.compiler.ir.Value;
-import dev.loris.tornado.runtime.jvm.JvmKernelRunner;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.ArrayTypes;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelSignature;
+import dev.loris.tornado.runtime.Units;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,13 +32,16 @@ import java.util.Map;
  * work-item) and the far cheaper INDEPENDENT mode. Arrays allocated here come from a caching allocator over
  * 64-byte aligned off-heap blocks, freed when the cache is emptied or the accelerator closes.
  */
-final class JvmAccelerator extends Accelerator {
+public final class JvmAccelerator extends Accelerator {
     /** An off-heap block and the arena that frees it. */
     record HostBlock(Arena arena, MemorySegment segment) {
     }
 
     private final CachingAllocator<HostBlock> allocator = new CachingAllocator<>(new HostMemory());
     private final DeviceStream defaultStream = new JvmDeviceStream(this);
+
+    public JvmAccelerator() {
+    }
 
     @Override
     public Backend backend() {
@@ -53,24 +64,24 @@ final class JvmAccelerator extends Accelerator {
     }
 
     @Override
-    CachingAllocator<?> allocator() {
+    protected CachingAllocator<?> allocator() {
         return allocator;
     }
 
     @Override
-    DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
+    protected DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
         return new JvmDeviceArray(this, type, length, allocation);
     }
 
     @Override
-    DeviceArray mirrorArray(TornadoNativeArray host) {
+    protected DeviceArray mirrorArray(TornadoNativeArray host) {
         return new JvmDeviceArray(this, host);
     }
 
     @Override
-    CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
-                                KernelSignature signature) {
+    protected CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                          KernelSignature signature) {
         JvmKernelRunner.Mode mode = needsCooperation(graph) ? JvmKernelRunner.Mode.COOPERATIVE
                 : JvmKernelRunner.Mode.INDEPENDENT;
         MethodHandle handle;
@@ -80,7 +91,7 @@ final class JvmAccelerator extends Accelerator {
         } catch (IllegalAccessException | RuntimeException e) {
             throw new IllegalStateException("cannot call kernel " + signature.kernelName + " reflectively", e);
         }
-        return new CompiledKernel(this, kernel, constants, signature, "",
+        return compiledKernel(kernel, constants, signature, "",
                 compiled -> new JvmKernelLaunch(compiled, handle, mode));
     }
 
@@ -109,22 +120,22 @@ final class JvmAccelerator extends Accelerator {
     }
 
     @Override
-    DeviceStream newStream() {
+    protected DeviceStream newStream() {
         return new JvmDeviceStream(this);
     }
 
     @Override
-    DeviceEvent newEvent() {
+    protected DeviceEvent newEvent() {
         return new JvmDeviceEvent(this);
     }
 
     @Override
-    void waitForDevice() {
+    protected void waitForDevice() {
         // every operation completed before it returned
     }
 
     @Override
-    void closeDevice() {
+    protected void closeDevice() {
         // nothing beyond the allocator's blocks
     }
 

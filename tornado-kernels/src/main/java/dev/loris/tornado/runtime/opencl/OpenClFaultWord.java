@@ -1,7 +1,7 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
-import dev.loris.tornado.runtime.opencl.OpenClBuffer;
-import dev.loris.tornado.runtime.opencl.OpenClDevice;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.FaultWord;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,13 +34,13 @@ final class OpenClFaultWord extends FaultWord {
     }
 
     @Override
-    int read(DeviceStream stream) {
+    protected int read(DeviceStream stream) {
         word.read(host);
         return host.get(ValueLayout.JAVA_INT, 0);
     }
 
     @Override
-    void clear() {
+    protected void clear() {
         word.fillInt(0);
     }
 

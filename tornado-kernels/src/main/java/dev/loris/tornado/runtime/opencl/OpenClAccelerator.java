@@ -1,12 +1,18 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
 import dev.loris.tornado.compiler.KernelCompiler;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.compiler.ir.Graph;
-import dev.loris.tornado.runtime.opencl.OpenClAllocationException;
-import dev.loris.tornado.runtime.opencl.OpenClBuffer;
-import dev.loris.tornado.runtime.opencl.OpenClDevice;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.ArrayTypes;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.FaultWord;
+import dev.loris.tornado.runtime.KernelSignature;
 
 import java.lang.reflect.Method;
 import java.util.Map;
@@ -19,7 +25,7 @@ import java.util.Map;
  * <p>Programs are built with {@link OpenClDevice#javaFloatOptions()}, so float division and square root
  * round as Java's do where the device allows it.
  */
-final class OpenClAccelerator extends Accelerator {
+public final class OpenClAccelerator extends Accelerator {
     private final OpenClDevice device;
     private final String spec;
     private final CachingAllocator<OpenClBuffer> allocator;
@@ -34,11 +40,11 @@ final class OpenClAccelerator extends Accelerator {
     }
 
     /** Device {@code index} over all platforms, as spec "opencl:index". */
-    static OpenClAccelerator openAt(int index) {
+    public static OpenClAccelerator openAt(int index) {
         return new OpenClAccelerator(OpenClDevice.openAt(index), "opencl:" + index);
     }
 
-    OpenClDevice device() {
+    public OpenClDevice device() {
         return device;
     }
 
@@ -53,7 +59,7 @@ final class OpenClAccelerator extends Accelerator {
     }
 
     @Override
-    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+    protected Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
         return KernelCompiler.deviceOpenClGraph(kernel, fixed);
     }
 
@@ -69,21 +75,21 @@ final class OpenClAccelerator extends Accelerator {
     }
 
     @Override
-    CachingAllocator<?> allocator() {
+    protected CachingAllocator<?> allocator() {
         return allocator;
     }
 
     @Override
-    DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
+    protected DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length) {
         var allocation = allocator.allocate(length * ArrayTypes.elementBytes(type));
         return new OpenClDeviceArray(this, type, length, allocation);
     }
 
     @Override
-    CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
-                                KernelSignature signature) {
+    protected CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                          KernelSignature signature) {
         OpenClKernelBuild built = OpenClKernelBuild.of(device, graph, device.javaFloatOptions());
-        return new CompiledKernel(this, kernel, constants, signature, built.source(),
+        return compiledKernel(kernel, constants, signature, built.source(),
                 compiled -> new OpenClKernelLaunch(compiled, built.program().kernel(built.entry())));
     }
 
@@ -94,27 +100,27 @@ final class OpenClAccelerator extends Accelerator {
 
     /** Another view of the device's one queue: OpenCL streams do not overlap here (see the class comment). */
     @Override
-    DeviceStream newStream() {
+    protected DeviceStream newStream() {
         return new OpenClDeviceStream(this);
     }
 
     @Override
-    DeviceEvent newEvent() {
+    protected DeviceEvent newEvent() {
         return new OpenClDeviceEvent(this);
     }
 
     @Override
-    FaultWord newFaultWord() {
+    protected FaultWord newFaultWord() {
         return new OpenClFaultWord(device, spec());
     }
 
     @Override
-    void waitForDevice() {
+    protected void waitForDevice() {
         device.finish();
     }
 
     @Override
-    void closeDevice() {
+    protected void closeDevice() {
         device.close();
     }
 }

@@ -1,4 +1,7 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.jvm;
+
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
 
 /** The JVM's stream: work is finished when the call that queued it returns, so there is nothing to wait for. */
 final class JvmDeviceStream extends DeviceStream {
@@ -8,12 +11,12 @@ final class JvmDeviceStream extends DeviceStream {
 
     @Override
     public void synchronize() {
-        accelerator().requireOpen();
+        requireOpen();
     }
 
     /** Every operation finished before it returned: there is nothing to wait for. */
     @Override
-    void queueWait(DeviceEvent event) {
+    protected void queueWait(DeviceEvent event) {
     }
 
     @Override

@@ -1,4 +1,7 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
+
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
 
 /** The OpenCL device's one in-order queue, seen as a stream; synchronising it finishes the whole queue. */
 final class OpenClDeviceStream extends DeviceStream {
@@ -11,14 +14,14 @@ final class OpenClDeviceStream extends DeviceStream {
 
     @Override
     public void synchronize() {
-        accelerator.requireOpen();
+        requireOpen();
         accelerator.device().finish();
-        accelerator.checkFaults(this, true);
+        checkFaults(true);
     }
 
     /** Every stream is the one in-order queue: what the event marks is already ahead of later work. */
     @Override
-    void queueWait(DeviceEvent event) {
+    protected void queueWait(DeviceEvent event) {
     }
 
     @Override

@@ -1,9 +1,11 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
-import dev.loris.tornado.runtime.cuda.CudaStream;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+
 
 /** A CUDA stream as a device stream: the default (NULL) stream or one the accelerator created. */
-final class CudaDeviceStream extends DeviceStream {
+public final class CudaDeviceStream extends DeviceStream {
     private final CudaStream stream;
 
     CudaDeviceStream(CudaAccelerator accelerator, CudaStream stream) {
@@ -11,7 +13,7 @@ final class CudaDeviceStream extends DeviceStream {
         this.stream = stream;
     }
 
-    CudaStream cudaStream() {
+    public CudaStream cudaStream() {
         return stream;
     }
 
@@ -19,7 +21,7 @@ final class CudaDeviceStream extends DeviceStream {
     public void synchronize() {
         stream.synchronize();
         // Only this stream's work is known to be done: later checks still read the word.
-        accelerator().checkFaults(this, false);
+        checkFaults(false);
     }
 
     @Override
@@ -28,7 +30,7 @@ final class CudaDeviceStream extends DeviceStream {
     }
 
     @Override
-    void queueWait(DeviceEvent event) {
+    protected void queueWait(DeviceEvent event) {
         CudaDeviceEvent cuda = (CudaDeviceEvent) event;
         if (cuda.isRecorded()) {
             stream.waitFor(cuda.cudaEvent());

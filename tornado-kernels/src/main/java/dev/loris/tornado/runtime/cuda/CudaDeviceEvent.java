@@ -1,6 +1,9 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
-import dev.loris.tornado.runtime.cuda.CudaEvent;
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
+
 
 /** A CUDA event with timing: GPU time between two recordings, at about half a microsecond's resolution. */
 final class CudaDeviceEvent extends DeviceEvent {

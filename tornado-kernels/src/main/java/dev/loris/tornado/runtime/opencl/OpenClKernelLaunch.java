@@ -1,6 +1,10 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.opencl;
 
-import dev.loris.tornado.runtime.opencl.OpenClKernel;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
+
 
 /**
  * Launches on OpenCL: each launcher has its own kernel object (OpenCL keeps arguments per kernel object, so
@@ -19,39 +23,39 @@ final class OpenClKernelLaunch extends KernelLaunch {
     }
 
     @Override
-    void bindArray(int parameter, int slot, DeviceArray array) {
+    protected void bindArray(int parameter, int slot, DeviceArray array) {
         clKernel.setBuffer(slot, ((OpenClDeviceArray) array).buffer());
         clKernel.setLong(slot + 1, array.length());
     }
 
     @Override
-    void bindInt(int parameter, int slot, int value) {
+    protected void bindInt(int parameter, int slot, int value) {
         clKernel.setInt(slot, value);
     }
 
     @Override
-    void bindLong(int parameter, int slot, long value) {
+    protected void bindLong(int parameter, int slot, long value) {
         clKernel.setLong(slot, value);
     }
 
     @Override
-    void bindFloat(int parameter, int slot, float value) {
+    protected void bindFloat(int parameter, int slot, float value) {
         clKernel.setFloat(slot, value);
     }
 
     @Override
-    void bindDouble(int parameter, int slot, double value) {
+    protected void bindDouble(int parameter, int slot, double value) {
         clKernel.setDouble(slot, value);
     }
 
     @Override
-    void bindFaultWord(int slot, int codeBase) {
-        clKernel.setBuffer(slot, ((OpenClFaultWord) kernel.accelerator().faultWord()).buffer());
+    protected void bindFaultWord(int slot, int codeBase) {
+        clKernel.setBuffer(slot, ((OpenClFaultWord) faultWord()).buffer());
         clKernel.setInt(slot + 1, codeBase);
     }
 
     @Override
-    void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
+    protected void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
         long[] g = global[dims - 1];
         long[] l = local[dims - 1];
         g[0] = gx;

@@ -1,10 +1,12 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.jvm;
 
 import dev.loris.tornado.api.DivisionByZeroException;
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.runtime.CompiledKernel;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.KernelLaunch;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
-import dev.loris.tornado.runtime.jvm.JvmKernelRunner;
-import dev.loris.tornado.runtime.jvm.KernelFailedException;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -32,29 +34,29 @@ final class JvmKernelLaunch extends KernelLaunch {
     }
 
     @Override
-    void bindArray(int parameter, int slot, DeviceArray array) {
+    protected void bindArray(int parameter, int slot, DeviceArray array) {
         bind(parameter, ((JvmDeviceArray) array).array());
     }
 
     @Override
-    void bindInt(int parameter, int slot, int value) {
+    protected void bindInt(int parameter, int slot, int value) {
         Class<?> type = signature.javaTypes[parameter];
         bind(parameter, type == boolean.class ? (Object) (value != 0) : type == byte.class ? (Object) (byte) value
                 : type == short.class ? (Object) (short) value : type == char.class ? (Object) (char) value : value);
     }
 
     @Override
-    void bindLong(int parameter, int slot, long value) {
+    protected void bindLong(int parameter, int slot, long value) {
         bind(parameter, value);
     }
 
     @Override
-    void bindFloat(int parameter, int slot, float value) {
+    protected void bindFloat(int parameter, int slot, float value) {
         bind(parameter, value);
     }
 
     @Override
-    void bindDouble(int parameter, int slot, double value) {
+    protected void bindDouble(int parameter, int slot, double value) {
         bind(parameter, value);
     }
 
@@ -64,7 +66,7 @@ final class JvmKernelLaunch extends KernelLaunch {
     }
 
     @Override
-    void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
+    protected void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
         if (body == null) {
             body = bindAllButContext();
         }
@@ -85,7 +87,7 @@ final class JvmKernelLaunch extends KernelLaunch {
     }
 
     @Override
-    void bindFaultWord(int slot, int codeBase) {
+    protected void bindFaultWord(int slot, int codeBase) {
         throw new IllegalStateException("JVM kernels are compiled without division checks: the method throws");
     }
 

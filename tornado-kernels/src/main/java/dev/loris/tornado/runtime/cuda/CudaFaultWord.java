@@ -1,8 +1,7 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.cuda;
 
-import dev.loris.tornado.runtime.cuda.CudaBuffer;
-import dev.loris.tornado.runtime.cuda.CudaDevice;
-import dev.loris.tornado.runtime.cuda.CudaStream;
+import dev.loris.tornado.runtime.DeviceStream;
+import dev.loris.tornado.runtime.FaultWord;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,7 +38,7 @@ final class CudaFaultWord extends FaultWord {
     }
 
     @Override
-    int read(DeviceStream stream) {
+    protected int read(DeviceStream stream) {
         CudaStream on = stream == null ? device.defaultStream() : ((CudaDeviceStream) stream).cudaStream();
         word.copyToAsync(host, 0, on);
         on.synchronize();
@@ -47,7 +46,7 @@ final class CudaFaultWord extends FaultWord {
     }
 
     @Override
-    void clear() {
+    protected void clear() {
         word.fillInts(0);
     }
 

@@ -1,4 +1,8 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.jvm;
+
+import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.DeviceEvent;
+import dev.loris.tornado.runtime.DeviceStream;
 
 /**
  * A JVM event is the wall clock (System.nanoTime) when it is recorded: work queued before it is done by

@@ -1,6 +1,10 @@
-package dev.loris.tornado.runtime;
+package dev.loris.tornado.runtime.jvm;
 
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
+import dev.loris.tornado.runtime.ArrayTypes;
+import dev.loris.tornado.runtime.CachingAllocator;
+import dev.loris.tornado.runtime.DeviceArray;
+import dev.loris.tornado.runtime.DeviceStream;
 
 import java.lang.foreign.MemorySegment;
 
@@ -9,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * of a cached block) or a mirror, which is the caller's own host array. Copies are memory copies, or nothing
  * when the host array is this array itself; streams play no part, every operation is done when it returns.
  */
-final class JvmDeviceArray extends DeviceArray {
+public final class JvmDeviceArray extends DeviceArray {
     private final TornadoNativeArray array;
 
     /** A mirror of {@code host}: no memory of its own. */
@@ -25,37 +29,37 @@ final class JvmDeviceArray extends DeviceArray {
     }
 
     @Override
-    DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
+    protected DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength) {
         return new JvmDeviceArray((JvmAccelerator) accelerator(),
                 ArrayTypes.wrap(viewType, array.getSegment().asSlice(0, byteSize())));
     }
 
     /** The host array kernels receive. */
-    TornadoNativeArray array() {
+    public TornadoNativeArray array() {
         return array;
     }
 
     @Override
-    void writeHost(MemorySegment host, DeviceStream stream) {
+    protected void writeHost(MemorySegment host, DeviceStream stream) {
         if (host != array.getSegment()) {
             MemorySegment.copy(host, 0, array.getSegment(), 0, host.byteSize());
         }
     }
 
     @Override
-    void readHost(MemorySegment host, DeviceStream stream) {
+    protected void readHost(MemorySegment host, DeviceStream stream) {
         if (host != array.getSegment()) {
             MemorySegment.copy(array.getSegment(), 0, host, 0, host.byteSize());
         }
     }
 
     @Override
-    void copyDevice(DeviceArray source, long bytes) {
+    protected void copyDevice(DeviceArray source, long bytes) {
         MemorySegment.copy(((JvmDeviceArray) source).array.getSegment(), 0, array.getSegment(), 0, bytes);
     }
 
     @Override
-    void fill(byte value) {
+    protected void fill(byte value) {
         array.getSegment().fill(value);
     }
 }

@@ -1,4 +1,4 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 /**
  * What {@link TornadoExecutionPlan#execute()} returns (TornadoVM's name): the execution has finished, and

@@ -1,4 +1,4 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 import java.util.List;
 

@@ -1,8 +1,9 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 import dev.loris.LorisException;
-import dev.loris.tornado.api.common.TornadoFunctions;
-import dev.loris.tornado.api.enums.DataTransferMode;
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.host.common.TornadoFunctions;
+import dev.loris.tornado.host.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.io.Serializable;

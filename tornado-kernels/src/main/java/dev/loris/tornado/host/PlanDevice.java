@@ -1,7 +1,8 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 import dev.loris.LorisException;
-import dev.loris.tornado.api.enums.DataTransferMode;
+import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.host.enums.DataTransferMode;
 import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.CompiledKernel;

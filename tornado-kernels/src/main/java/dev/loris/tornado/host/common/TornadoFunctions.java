@@ -1,4 +1,4 @@
-package dev.loris.tornado.api.common;
+package dev.loris.tornado.host.common;
 
 import java.io.Serializable;
 

@@ -1,4 +1,4 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 /** A one-dimensional worker grid of {@code x} work-items. */
 public final class WorkerGrid1D extends WorkerGrid {

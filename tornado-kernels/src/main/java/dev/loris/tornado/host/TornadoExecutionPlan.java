@@ -1,6 +1,7 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.api.DivisionByZeroException;
 import dev.loris.tornado.runtime.Accelerator;
 
 import java.util.HashSet;
@@ -15,7 +16,7 @@ import java.util.Set;
  * }
  * }</pre>
  * The plan keeps device copies of the host arrays its graphs use (one per array, by identity) for as long as
- * it lives, honouring each transfer's {@link dev.loris.tornado.api.enums.DataTransferMode}, and compiles
+ * it lives, honouring each transfer's {@link dev.loris.tornado.host.enums.DataTransferMode}, and compiles
  * each task once. Without {@link #withDevice} it opens "auto" (CUDA, else an OpenCL GPU, else the JVM) at the
  * first execution. {@link #close()} releases the device copies, and the accelerator if the plan opened it.
  */

@@ -1,4 +1,4 @@
-package dev.loris.tornado.api.enums;
+package dev.loris.tornado.host.enums;
 
 /**
  * When a task graph copies an array between host and device (TornadoVM's constants, same values). The modes

@@ -1,4 +1,4 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 /** A two-dimensional worker grid of {@code x} by {@code y} work-items. */
 public final class WorkerGrid2D extends WorkerGrid {

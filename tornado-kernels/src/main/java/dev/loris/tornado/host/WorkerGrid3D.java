@@ -1,4 +1,4 @@
-package dev.loris.tornado.api;
+package dev.loris.tornado.host;
 
 /** A three-dimensional worker grid of {@code x} by {@code y} by {@code z} work-items. */
 public final class WorkerGrid3D extends WorkerGrid {

@@ -15,8 +15,9 @@ import dev.loris.tornado.api.types.arrays.FloatingPointArray;
  *
  * <p>Tolerance: tanh is within 1 ulp (JVM) or a few (PTX, OpenCL), an absolute error of about 2.4e-7 that
  * {@code 1 + tanh} keeps where it cancels (large negative g, as it does in PyTorch), so the kernels' f32 gelu is
- * within {@code GeGluReference.tolerance} (tests) of the exact one: 2e-6 relative plus 2.4e-7 * 0.5 |g| absolute. The f32 output is
- * within that times |up| plus its last rounding; the bf16 output is the rounding chain for some gelu in that range.
+ * within 2e-6 relative plus 2.4e-7 * 0.5 |g| absolute of the exact one ({@code GeGluReference.tolerance} in the
+ * tests). The f32 output is within that times |up| plus its last rounding; the bf16 output is the rounding chain
+ * for some gelu in that range.
  */
 public final class GeGlu {
     /** sqrt(2 / pi), as PyTorch's kBeta = M_SQRT2 * M_2_SQRTPI * 0.5, rounded to f32. */

@@ -332,7 +332,8 @@ public abstract class KernelLaunch implements AutoCloseable {
     }
 
     /** Queues the launch; arguments are all bound, the grid is checked and not empty. */
-    protected abstract void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream);
+    protected abstract void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz,
+                                    DeviceStream stream);
 
     /** Releases what the launcher holds natively; the accelerator's close releases it otherwise. */
     @Override

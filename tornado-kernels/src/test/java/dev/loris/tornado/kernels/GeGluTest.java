@@ -46,7 +46,8 @@ class GeGluTest {
             float u = TornadoMath.bfloat16ToFloat(up[i]);
             float gelu = GeGluReference.geluReference(g);
             float tolerance = GeGluReference.tolerance(g);
-            assertWithin(out.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, u), SwiGluReference.bf16Chain(gelu + tolerance, u),
+            assertWithin(out.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, u),
+                    SwiGluReference.bf16Chain(gelu + tolerance, u),
                     in.at(backend, "element " + i + ": gate " + g + ", up " + u));
         }
     }
@@ -92,7 +93,8 @@ class GeGluTest {
             float dy = TornadoMath.bfloat16ToFloat(dOut[i]);
             float gelu = GeGluReference.geluReference(g);
             float tolerance = GeGluReference.tolerance(g);
-            assertWithin(dUp.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, dy), SwiGluReference.bf16Chain(gelu + tolerance, dy),
+            assertWithin(dUp.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, dy),
+                    SwiGluReference.bf16Chain(gelu + tolerance, dy),
                     in.at(backend, "dUp " + i + ": gate " + g + ", dOut " + dy));
             float gradGelu = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(
                     dy * TornadoMath.bfloat16ToFloat(up[i])));

@@ -148,8 +148,8 @@ class RmsNormBackwardTest {
         backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
                 new int[] {p.local}, partials, dW, (long) offset, blocks, p.cols, 0);
         double[] expected = RmsNormBackwardReference.weightGradientReference(p.x, p.dOut, p.inverseRms, bf16);
-        double[] magnitude = RmsNormBackwardReference.weightGradientReference(absolute(p.x), absolute(p.dOut), p.inverseRms,
-                bf16);
+        double[] magnitude = RmsNormBackwardReference.weightGradientReference(absolute(p.x), absolute(p.dOut),
+                p.inverseRms, bf16);
         for (int c = 0; c < p.cols; c++) {
             String where = "dW column " + c + " of " + p.rows + "x" + p.cols + ", " + rowsPerBlock + " rows per block";
             assertWithin(in, backend, where, dW.get(offset + c), expected[c], TOLERANCE * magnitude[c], false);

@@ -109,11 +109,12 @@ class RopeTest {
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
         assertSameF32(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardReference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin),
+                p.positions, p.cos, p.sin) : RopeReference.backwardReference(q, p.heads, p.headDim, p.positions,
+                p.cos, p.sin),
                 qArray);
         assertSameF32(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardReference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardReference(k, p.kvHeads, p.headDim, p.positions, p.cos,
-                p.sin), kArray);
+                p.positions, p.cos, p.sin) : RopeReference.backwardReference(k, p.kvHeads, p.headDim, p.positions,
+                p.cos, p.sin), kArray);
     }
 
     private static void checkBf16(SuiteAccelerator backend, String kernel) {
@@ -126,11 +127,11 @@ class RopeTest {
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
         assertSameBf16(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardBf16Reference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(q, p.heads, p.headDim, p.positions, p.cos,
-                p.sin), qArray);
-        assertSameBf16(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardBf16Reference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(k, p.kvHeads, p.headDim, p.positions, p.cos,
-                p.sin), kArray);
+                p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(q, p.heads, p.headDim, p.positions,
+                p.cos, p.sin), qArray);
+        assertSameBf16(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardBf16Reference(k, p.kvHeads,
+                p.headDim, p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(k, p.kvHeads, p.headDim,
+                p.positions, p.cos, p.sin), kArray);
     }
 
     private static void launch(SuiteInputs in, SuiteAccelerator backend, Method kernel, Problem p,
@@ -206,9 +207,11 @@ class RopeTest {
             int j = in.random.nextInt(n);
             float original = q[j];
             q[j] = original + step;
-            double up = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin));
+            double up = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
+                    p.sin));
             q[j] = original - step;
-            double down = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin));
+            double down = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
+                    p.sin));
             q[j] = original;
             assertEquals((up - down) / (2 * step), gradient[j], 1e-4, "seed " + in.seed + ": element " + j);
         }
@@ -237,9 +240,11 @@ class RopeTest {
         for (int i = 0; i < bits.length; i++) {
             values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
         }
-        assertRounds(in, p, values, RopeReference.forwardReference(values, p.heads, p.headDim, p.positions, p.cos, p.sin),
+        assertRounds(in, p, values, RopeReference.forwardReference(values, p.heads, p.headDim, p.positions, p.cos,
+                p.sin),
                 RopeReference.forwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
-        assertRounds(in, p, values, RopeReference.backwardReference(values, p.heads, p.headDim, p.positions, p.cos, p.sin),
+        assertRounds(in, p, values, RopeReference.backwardReference(values, p.heads, p.headDim, p.positions, p.cos,
+                p.sin),
                 RopeReference.backwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
     }
 

@@ -113,15 +113,4 @@ public final class Elementwise {
             dst.setFloat(to + c, src.getFloat(from + c));
         }
     }
-
-    /** The column sums in row order, in f32: what {@link #columnSums} computes, on the host. */
-    public static float[] columnSumsReference(float[] x, float[] start, int rows, int cols) {
-        float[] sums = start == null ? new float[cols] : start.clone();
-        for (int c = 0; c < cols; c++) {
-            for (int r = 0; r < rows; r++) {
-                sums[c] += x[r * cols + c];
-            }
-        }
-        return sums;
-    }
 }

@@ -15,8 +15,9 @@ import dev.loris.tornado.api.types.arrays.FloatingPointArray;
  *
  * <p>Tolerance: tanh is within 1 ulp (JVM) or a few (PTX, OpenCL), an absolute error of about 2.4e-7 that
  * {@code 1 + tanh} keeps where it cancels (large negative g, as it does in PyTorch), so the kernels' f32 gelu is
- * within {@link #tolerance} of the exact one: 2e-6 relative plus 2.4e-7 * 0.5 |g| absolute. The f32 output is
- * within that times |up| plus its last rounding; the bf16 output is the rounding chain for some gelu in that range.
+ * within 2e-6 relative plus 2.4e-7 * 0.5 |g| absolute of the exact one ({@code GeGluReference.tolerance} in the
+ * tests). The f32 output is within that times |up| plus its last rounding; the bf16 output is the rounding chain
+ * for some gelu in that range.
  */
 public final class GeGlu {
     /** sqrt(2 / pi), as PyTorch's kBeta = M_SQRT2 * M_2_SQRTPI * 0.5, rounded to f32. */
@@ -38,25 +39,5 @@ public final class GeGlu {
     static float gelu(float x) {
         float inner = BETA * (x + KAPPA * (x * x * x));
         return 0.5f * x * (1f + TornadoMath.tanh(inner));
-    }
-
-    /** gelu in double, rounded once: the exact value the kernels approximate. */
-    public static float geluReference(float g) {
-        double x = g;
-        double inner = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
-        return (float) (0.5 * x * (1 + Math.tanh(inner)));
-    }
-
-    /** How far the kernels' f32 gelu may be from {@link #geluReference}: see the class comment. */
-    public static float tolerance(float g) {
-        return 2e-6f * Math.abs(geluReference(g)) + 2.4e-7f * 0.5f * Math.abs(g) + Float.MIN_NORMAL;
-    }
-
-    public static float[] forwardReference(float[] gate, float[] up) {
-        float[] out = new float[gate.length];
-        for (int i = 0; i < gate.length; i++) {
-            out[i] = geluReference(gate[i]) * up[i];
-        }
-        return out;
     }
 }

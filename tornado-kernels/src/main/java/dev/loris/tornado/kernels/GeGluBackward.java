@@ -18,8 +18,9 @@ import dev.loris.tornado.api.types.arrays.FloatingPointArray;
  * bf16(gelu(g)) the saved activation; the activation's gradient gradGelu = bf16(dOut * u); gelu's backward in f32
  * from gradGelu and g, rounded to bf16. The f32 kernel is the same chain without the bf16 roundings.
  *
- * <p>Tolerance: gelu within {@link GeGlu#tolerance}; gelu' within {@link #derivativeTolerance}: 2e-6 relative plus
- * tanh's absolute error (2.4e-7) times the size of each term it enters.
+ * <p>Tolerance: gelu as GeGlu's; gelu' within 2e-6 relative plus tanh's absolute error (2.4e-7) times the size
+ * of each term it enters ({@code GeGluReference.tolerance}, {@code GeGluBackwardReference.derivativeTolerance} in
+ * the tests).
  */
 public final class GeGluBackward {
     private GeGluBackward() {
@@ -46,20 +47,5 @@ public final class GeGluBackward {
         float innerDerivative = GeGlu.BETA * (1f + 3f * GeGlu.KAPPA * x2);
         float rightDerivative = left * (1f - t * t) * innerDerivative;
         return leftDerivative + rightDerivative;
-    }
-
-    /** gelu'(g) in double, rounded once. */
-    public static float derivativeReference(float g) {
-        double x = g;
-        double beta = Math.sqrt(2 / Math.PI);
-        double t = Math.tanh(beta * (x + 0.044715 * x * x * x));
-        return (float) (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * beta * (1 + 3 * 0.044715 * x * x));
-    }
-
-    /** How far the kernels' f32 gelu' may be from {@link #derivativeReference}. */
-    public static float derivativeTolerance(float g) {
-        double x = Math.abs(g);
-        double spread = 0.5 + 0.5 * x * 2 * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x);
-        return (float) (2e-6 * Math.abs(derivativeReference(g)) + 2.4e-7 * spread) + Float.MIN_NORMAL;
     }
 }

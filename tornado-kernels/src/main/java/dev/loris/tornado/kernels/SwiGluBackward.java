@@ -84,10 +84,4 @@ public final class SwiGluBackward {
         float gradSilu = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(dy * u));
         return TornadoMath.floatToBfloat16(gateGradient(gradSilu, g, e));
     }
-
-    /** silu'(g) = s (1 + g (1 - s)) in double: what the kernels' f32 derivative approximates. */
-    public static double siluDerivativeReference(double g) {
-        double s = 1 / (1 + Math.exp(-g));
-        return s * (1 + g * (1 - s));
-    }
 }

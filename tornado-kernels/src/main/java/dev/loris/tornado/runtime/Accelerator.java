@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One device to run kernels on, whatever the backend: the JVM (always there), an OpenCL device or a CUDA
@@ -43,7 +44,7 @@ public abstract class Accelerator implements AutoCloseable {
     private long pinnedBytes;
     private long peakPinnedBytes;
 
-    Accelerator() {
+    protected Accelerator() {
     }
 
     /**
@@ -159,7 +160,7 @@ public abstract class Accelerator implements AutoCloseable {
     }
 
     /** The compiler's graph for this backend (PTX and OpenCL each add their own lowering). */
-    Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
+    protected Graph optimisedGraph(Method kernel, Map<Integer, Object> fixed) {
         return KernelCompiler.graph(kernel, fixed);
     }
 
@@ -359,22 +360,29 @@ public abstract class Accelerator implements AutoCloseable {
         }
     }
 
-    abstract CachingAllocator<?> allocator();
+    protected abstract CachingAllocator<?> allocator();
 
-    abstract DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length);
+    protected abstract DeviceArray allocateArray(Class<? extends TornadoNativeArray> type, long length);
 
     /** Only where {@link #sharesHostMemory()}: {@code host} itself as a device array. */
-    DeviceArray mirrorArray(TornadoNativeArray host) {
+    protected DeviceArray mirrorArray(TornadoNativeArray host) {
         throw new UnsupportedOperationException(description() + " does not share host memory");
     }
 
-    abstract CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
-                                         KernelSignature signature);
+    protected abstract CompiledKernel compileGraph(Method kernel, Map<Integer, Object> constants, Graph graph,
+                                                   KernelSignature signature);
 
-    abstract DeviceStream newStream();
+    /** The compiled kernel {@link #compileGraph} returns: {@code launches} makes its backend's launchers. */
+    protected final CompiledKernel compiledKernel(Method kernel, Map<Integer, Object> constants,
+                                                  KernelSignature signature, String source,
+                                                  Function<CompiledKernel, KernelLaunch> launches) {
+        return new CompiledKernel(this, kernel, constants, signature, source, launches);
+    }
+
+    protected abstract DeviceStream newStream();
 
     /** See {@link #createCopyStream()}: streams overlap only where the backend says so. */
-    DeviceStream newCopyStream() {
+    protected DeviceStream newCopyStream() {
         return newStream();
     }
 
@@ -382,7 +390,7 @@ public abstract class Accelerator implements AutoCloseable {
      * {@code bytes} of host memory for a {@link PinnedHostArray}: plain native memory, 64-byte aligned, here;
      * CUDA gives page-locked memory.
      */
-    PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
+    protected PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
         Arena arena = Arena.ofShared();
         try {
             return new PinnedHostArray.HostMemory(arena.allocate(bytes, TornadoNativeArray.ALIGNMENT), arena::close);
@@ -394,20 +402,20 @@ public abstract class Accelerator implements AutoCloseable {
     }
 
     /** Waits until all queued work on every stream has finished (the device part of {@link #synchronize}). */
-    abstract void waitForDevice();
+    protected abstract void waitForDevice();
 
     /**
      * A zeroed fault word on the device, for kernels with division checks. The JVM compiles none: the kernel
      * method itself throws there.
      */
-    FaultWord newFaultWord() {
+    protected FaultWord newFaultWord() {
         throw new IllegalStateException(description() + " compiles kernels without division checks");
     }
 
-    abstract DeviceEvent newEvent();
+    protected abstract DeviceEvent newEvent();
 
     /** Releases the device itself, after the allocator; called once. */
-    abstract void closeDevice();
+    protected abstract void closeDevice();
 
     @Override
     public String toString() {

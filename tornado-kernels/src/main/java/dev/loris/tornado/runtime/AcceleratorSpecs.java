@@ -1,6 +1,9 @@
 package dev.loris.tornado.runtime;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.runtime.cuda.CudaAccelerator;
+import dev.loris.tornado.runtime.jvm.JvmAccelerator;
+import dev.loris.tornado.runtime.opencl.OpenClAccelerator;
 
 import java.util.ArrayList;
 import java.util.List;

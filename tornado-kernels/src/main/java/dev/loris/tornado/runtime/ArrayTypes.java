@@ -13,12 +13,12 @@ import dev.loris.tornado.api.types.arrays.TornadoNativeArray;
 import java.lang.foreign.MemorySegment;
 
 /** The Loris array classes by their Class object: element sizes, and views of raw memory as each type. */
-final class ArrayTypes {
+public final class ArrayTypes {
     private ArrayTypes() {
     }
 
     /** Bytes per element of {@code type}; a clear error for a class that is not a Loris array. */
-    static int elementBytes(Class<?> type) {
+    public static int elementBytes(Class<?> type) {
         if (type == FloatArray.class || type == IntArray.class) {
             return 4;
         }
@@ -42,7 +42,7 @@ final class ArrayTypes {
     }
 
     /** {@code segment} viewed as an array of {@code type}, without copying. */
-    static TornadoNativeArray wrap(Class<? extends TornadoNativeArray> type, MemorySegment segment) {
+    public static TornadoNativeArray wrap(Class<? extends TornadoNativeArray> type, MemorySegment segment) {
         if (type == FloatArray.class) {
             return FloatArray.wrap(segment);
         }

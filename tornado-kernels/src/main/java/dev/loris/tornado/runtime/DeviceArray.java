@@ -30,8 +30,8 @@ public abstract class DeviceArray implements AutoCloseable {
     /** The last view made of this array, handed out again for the same type so launch loops allocate nothing. */
     private DeviceArray lastView;
 
-    DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
-                CachingAllocator.Allocation<?> allocation) {
+    protected DeviceArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
+                          CachingAllocator.Allocation<?> allocation) {
         this.accelerator = accelerator;
         this.type = type;
         this.length = length;
@@ -152,7 +152,7 @@ public abstract class DeviceArray implements AutoCloseable {
     }
 
     /** A non-owning array over this one's memory. */
-    abstract DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength);
+    protected abstract DeviceArray createView(Class<? extends TornadoNativeArray> viewType, long viewLength);
 
     /** Returns the memory to the accelerator (its cache); later use throws. Idempotent. */
     @Override
@@ -191,15 +191,15 @@ public abstract class DeviceArray implements AutoCloseable {
     }
 
     /** Host to device; {@code stream} null means synchronous. */
-    abstract void writeHost(MemorySegment host, DeviceStream stream);
+    protected abstract void writeHost(MemorySegment host, DeviceStream stream);
 
     /** Device to host; {@code stream} null means synchronous. */
-    abstract void readHost(MemorySegment host, DeviceStream stream);
+    protected abstract void readHost(MemorySegment host, DeviceStream stream);
 
     /** {@code bytes} from the start of {@code source} to the start of this array, in stream order. */
-    abstract void copyDevice(DeviceArray source, long bytes);
+    protected abstract void copyDevice(DeviceArray source, long bytes);
 
-    abstract void fill(byte value);
+    protected abstract void fill(byte value);
 
     @Override
     public String toString() {

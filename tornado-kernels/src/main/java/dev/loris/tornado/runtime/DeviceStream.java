@@ -8,7 +8,7 @@ package dev.loris.tornado.runtime;
 public abstract class DeviceStream implements AutoCloseable {
     private final Accelerator accelerator;
 
-    DeviceStream(Accelerator accelerator) {
+    protected DeviceStream(Accelerator accelerator) {
         this.accelerator = accelerator;
     }
 
@@ -37,7 +37,20 @@ public abstract class DeviceStream implements AutoCloseable {
     }
 
     /** The backend's part of {@link #waitFor}; the event belongs to this accelerator. */
-    abstract void queueWait(DeviceEvent event);
+    protected abstract void queueWait(DeviceEvent event);
+
+    /** For backends: fails if the accelerator is closed. */
+    protected final void requireOpen() {
+        accelerator.requireOpen();
+    }
+
+    /**
+     * For backends, after this stream was synchronised: raises a division by zero a kernel recorded (see
+     * {@link FaultWord#check}); {@code complete}: whether every stream's work has finished.
+     */
+    protected final void checkFaults(boolean complete) {
+        accelerator.checkFaults(this, complete);
+    }
 
     /** Releases the stream (work already queued still completes); the default stream ignores it. */
     @Override

@@ -16,7 +16,7 @@ import java.util.List;
  * point, never per launch. A recorded fault is cleared before it is raised, so the accelerator stays usable.
  * Meant for one thread at a time, like the accelerator.
  */
-abstract class FaultWord implements AutoCloseable {
+public abstract class FaultWord implements AutoCloseable {
     private record Site(String kernelName, StackTraceElement position) {
     }
 
@@ -24,7 +24,7 @@ abstract class FaultWord implements AutoCloseable {
     private final List<Site> sites = new ArrayList<>();
     private boolean pending;
 
-    FaultWord(String device) {
+    protected FaultWord(String device) {
         this.device = device;
     }
 
@@ -72,10 +72,10 @@ abstract class FaultWord implements AutoCloseable {
     }
 
     /** The word's value, read after the work queued on {@code stream} (every stream when null). */
-    abstract int read(DeviceStream stream);
+    protected abstract int read(DeviceStream stream);
 
     /** Sets the word to 0, ordered before any later launch. */
-    abstract void clear();
+    protected abstract void clear();
 
     /** Releases the device memory; called once, by the accelerator's close. */
     @Override

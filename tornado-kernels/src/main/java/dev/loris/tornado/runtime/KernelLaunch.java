@@ -26,15 +26,15 @@ import dev.loris.tornado.runtime.KernelSignature.Kind;
  * synchronisation point on devices.
  */
 public abstract class KernelLaunch implements AutoCloseable {
-    final CompiledKernel kernel;
-    final KernelSignature signature;
+    protected final CompiledKernel kernel;
+    protected final KernelSignature signature;
     private final DeviceArray[] arrays;
     private final boolean[] bound;
     /** The accelerator's fault word for a kernel with division checks, else null. */
     private final FaultWord faultWord;
     private boolean faultWordBound;
 
-    KernelLaunch(CompiledKernel kernel) {
+    protected KernelLaunch(CompiledKernel kernel) {
         this.kernel = kernel;
         this.signature = kernel.signature();
         this.arrays = new DeviceArray[signature.parameterCount()];
@@ -313,21 +313,27 @@ public abstract class KernelLaunch implements AutoCloseable {
     }
 
     /** The argument slots of parameter {@code parameter} start at device slot {@code slot}. */
-    abstract void bindArray(int parameter, int slot, DeviceArray array);
+    protected abstract void bindArray(int parameter, int slot, DeviceArray array);
 
-    abstract void bindInt(int parameter, int slot, int value);
+    protected abstract void bindInt(int parameter, int slot, int value);
 
-    abstract void bindLong(int parameter, int slot, long value);
+    protected abstract void bindLong(int parameter, int slot, long value);
 
-    abstract void bindFloat(int parameter, int slot, float value);
+    protected abstract void bindFloat(int parameter, int slot, float value);
 
-    abstract void bindDouble(int parameter, int slot, double value);
+    protected abstract void bindDouble(int parameter, int slot, double value);
 
     /** Binds the accelerator's fault word to {@code slot} and the kernel's fault code base to the next. */
-    abstract void bindFaultWord(int slot, int codeBase);
+    protected abstract void bindFaultWord(int slot, int codeBase);
+
+    /** The accelerator's fault word, for {@link #bindFaultWord}; null for a kernel without division checks. */
+    protected final FaultWord faultWord() {
+        return faultWord;
+    }
 
     /** Queues the launch; arguments are all bound, the grid is checked and not empty. */
-    abstract void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream);
+    protected abstract void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz,
+                                    DeviceStream stream);
 
     /** Releases what the launcher holds natively; the accelerator's close releases it otherwise. */
     @Override

@@ -15,15 +15,15 @@ import java.util.Map;
  * A kernel with division checks has two more slots after them, which no Java parameter owns: the
  * accelerator's fault word and the kernel's fault code base (see {@link FaultWord}).
  */
-final class KernelSignature {
+public final class KernelSignature {
     /** What a Java parameter is, as far as a launch is concerned. */
-    enum Kind {
+    public enum Kind {
         CONTEXT, ARRAY, INT, LONG, FLOAT, DOUBLE
     }
 
-    final String kernelName;
-    final Kind[] kinds;
-    final Class<?>[] javaTypes;
+    public final String kernelName;
+    public final Kind[] kinds;
+    public final Class<?>[] javaTypes;
     final String[] names;
     /** The parameter's first device slot; -1 for the context. */
     final int[] slots;
@@ -33,7 +33,7 @@ final class KernelSignature {
     /** Whether the kernel calls getSize() on the array parameter (which limits it to 2^31-1 elements). */
     final boolean[] intSized;
     /** The fault word's slot (the code base's is the next), or -1 for a kernel without division checks. */
-    final int faultSlot;
+    public final int faultSlot;
     /** What the kernel adds its division site number to when it records a fault. */
     final int faultCodeBase;
 
@@ -156,7 +156,7 @@ final class KernelSignature {
         };
     }
 
-    int parameterCount() {
+    public int parameterCount() {
         return kinds.length;
     }
 

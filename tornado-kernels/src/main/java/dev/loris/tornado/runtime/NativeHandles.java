@@ -1,6 +1,12 @@
 package dev.loris.tornado.runtime;
 
 import dev.loris.LorisException;
+import dev.loris.tornado.runtime.cuda.CudaAccelerator;
+import dev.loris.tornado.runtime.cuda.CudaDeviceArray;
+import dev.loris.tornado.runtime.cuda.CudaDeviceStream;
+import dev.loris.tornado.runtime.jvm.JvmDeviceArray;
+import dev.loris.tornado.runtime.opencl.OpenClAccelerator;
+import dev.loris.tornado.runtime.opencl.OpenClDeviceArray;
 
 import java.lang.foreign.MemorySegment;
 

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class PinnedHostArray implements AutoCloseable {
     /** The raw memory a backend hands out and how it is given back. */
-    record HostMemory(MemorySegment segment, Runnable free) {
+    public record HostMemory(MemorySegment segment, Runnable free) {
     }
 
     private final Accelerator accelerator;

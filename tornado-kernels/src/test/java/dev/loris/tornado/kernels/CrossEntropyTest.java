@@ -158,15 +158,15 @@ class CrossEntropyTest {
             labels[t] = t == 0 ? CrossEntropy.IGNORED : in.between(0, vocab - 1);
         }
         float scale = 0.25f;
-        double[] gradients = CrossEntropy.gradientReference(logits, labels, vocab, scale);
+        double[] gradients = CrossEntropyReference.gradientReference(logits, labels, vocab, scale);
         float step = 1f / 1024; // exact in float, so x +- step are exact
         for (int i = 0; i < logits.length; i++) {
             float[] plus = logits.clone();
             float[] minus = logits.clone();
             plus[i] += step;
             minus[i] -= step;
-            double numeric = scale * (sum(CrossEntropy.lossReference(plus, labels, vocab))
-                    - sum(CrossEntropy.lossReference(minus, labels, vocab))) / (2 * step);
+            double numeric = scale * (sum(CrossEntropyReference.lossReference(plus, labels, vocab))
+                    - sum(CrossEntropyReference.lossReference(minus, labels, vocab))) / (2 * step);
             assertTrue(Math.abs(numeric - gradients[i]) <= 1e-6, "seed " + in.seed + ": element " + i + " of "
                     + tokens + "x" + vocab + ": finite difference " + numeric + ", reference " + gradients[i]);
         }
@@ -218,9 +218,9 @@ class CrossEntropyTest {
     /** Losses and gradients (read through {@code gradient}) of every token against the references. */
     private static void check(SuiteInputs in, SuiteAccelerator backend, Problem p, FloatArray losses,
                               LongFunction<Float> gradient, boolean bf16) {
-        double[] lse = CrossEntropy.logSumExpReference(p.logits, p.vocab);
-        double[] expectedLosses = CrossEntropy.lossReference(p.logits, p.labels, p.vocab);
-        double[] expectedGradients = CrossEntropy.gradientReference(p.logits, p.labels, p.vocab, p.scale);
+        double[] lse = CrossEntropyReference.logSumExpReference(p.logits, p.vocab);
+        double[] expectedLosses = CrossEntropyReference.lossReference(p.logits, p.labels, p.vocab);
+        double[] expectedGradients = CrossEntropyReference.gradientReference(p.logits, p.labels, p.vocab, p.scale);
         for (int t = 0; t < p.tokens; t++) {
             boolean target = p.labels[t] != CrossEntropy.IGNORED;
             double lossBound = target ? exponentError(lse[t], p.logits[t * p.vocab + p.labels[t]])

@@ -62,7 +62,7 @@ class ElementwiseTest {
             backend.run(SuiteInputs.kernel(Elementwise.class, "columnSums"), global, new int[] {64},
                     FloatArray.fromArray(x), sums, (long) offset, rows, cols, accumulate ? 1 : 0);
         }
-        float[] expected = Elementwise.columnSumsReference(x, start, rows, cols);
+        float[] expected = ElementwiseReference.columnSumsReference(x, start, rows, cols);
         for (int c = 0; c < cols; c++) {
             assertEquals(Float.floatToIntBits(expected[c]), Float.floatToIntBits(sums.get(offset + c)),
                     in.at(backend, "column " + c + " of " + rows + "x" + cols + (bf16 ? " bf16" : " f32")));

@@ -67,8 +67,8 @@ class EmbeddingTest {
         backend.run(SuiteInputs.kernel(Embedding.class, "forward"), grid, new int[] {32, 1},
                 IntArray.fromArray(p.ids), bf16 ? BFloat16Array.fromArray(weightBits) : FloatArray.fromArray(weight),
                 bf16 ? outBf16 : outF32, p.ids.length, p.hidden);
-        float[] expectedF32 = Embedding.forwardReference(p.ids, weight, p.hidden);
-        short[] expectedBf16 = Embedding.forwardBf16Reference(p.ids, weightBits, p.hidden);
+        float[] expectedF32 = EmbeddingReference.forwardReference(p.ids, weight, p.hidden);
+        short[] expectedBf16 = EmbeddingReference.forwardBf16Reference(p.ids, weightBits, p.hidden);
         for (int i = 0; i < n; i++) {
             String where = in.at(backend, p.describe("output", i, grid));
             if (bf16) {
@@ -107,7 +107,7 @@ class EmbeddingTest {
         backend.run(SuiteInputs.kernel(Embedding.class, "backward"), grid,
                 new int[] {32, 1}, bf16 ? BFloat16Array.fromArray(dOutBits) : FloatArray.fromArray(dOut), ids,
                 segments.order(), segments.starts(), dWeight, (long) offset, segments.count(), p.hidden);
-        float[] expected = Embedding.backwardReference(dOut, p.ids, initial, p.hidden);
+        float[] expected = EmbeddingReference.backwardReference(dOut, p.ids, initial, p.hidden);
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], dWeight.get(offset + i), in.at(backend, p.describe("dW", i, grid)));
         }

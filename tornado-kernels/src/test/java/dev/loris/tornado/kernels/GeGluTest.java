@@ -25,8 +25,8 @@ class GeGluTest {
         backend.run(SuiteInputs.kernel(GeGlu.class, "forward"), in.strideGrid(n, 256), new int[] {256},
                 FloatArray.fromArray(gate), FloatArray.fromArray(up), out, (long) n);
         for (int i = 0; i < n; i++) {
-            float expected = GeGlu.geluReference(gate[i]) * up[i];
-            float bound = GeGlu.tolerance(gate[i]) * Math.abs(up[i]) + Math.ulp(expected);
+            float expected = GeGluReference.geluReference(gate[i]) * up[i];
+            float bound = GeGluReference.tolerance(gate[i]) * Math.abs(up[i]) + Math.ulp(expected);
             assertTrue(Math.abs(out.get(i) - expected) <= bound, in.at(backend, "element " + i + ": gelu(" + gate[i]
                     + ") * " + up[i] + " = " + out.get(i) + ", expected " + expected + " within " + bound));
         }
@@ -44,9 +44,10 @@ class GeGluTest {
         for (int i = 0; i < n; i++) {
             float g = TornadoMath.bfloat16ToFloat(gate[i]);
             float u = TornadoMath.bfloat16ToFloat(up[i]);
-            float gelu = GeGlu.geluReference(g);
-            float tolerance = GeGlu.tolerance(g);
-            assertWithin(out.getFloat(i), SwiGlu.bf16Chain(gelu - tolerance, u), SwiGlu.bf16Chain(gelu + tolerance, u),
+            float gelu = GeGluReference.geluReference(g);
+            float tolerance = GeGluReference.tolerance(g);
+            assertWithin(out.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, u),
+                    SwiGluReference.bf16Chain(gelu + tolerance, u),
                     in.at(backend, "element " + i + ": gate " + g + ", up " + u));
         }
     }
@@ -63,12 +64,12 @@ class GeGluTest {
         backend.run(SuiteInputs.kernel(GeGluBackward.class, "backward"), in.strideGrid(n, 256), new int[] {256},
                 FloatArray.fromArray(gate), FloatArray.fromArray(up), FloatArray.fromArray(dOut), dGate, dUp, (long) n);
         for (int i = 0; i < n; i++) {
-            float expectedUp = dOut[i] * GeGlu.geluReference(gate[i]);
-            float upBound = GeGlu.tolerance(gate[i]) * Math.abs(dOut[i]) + Math.ulp(expectedUp);
+            float expectedUp = dOut[i] * GeGluReference.geluReference(gate[i]);
+            float upBound = GeGluReference.tolerance(gate[i]) * Math.abs(dOut[i]) + Math.ulp(expectedUp);
             assertTrue(Math.abs(dUp.get(i) - expectedUp) <= upBound, in.at(backend, "dUp " + i + ": " + dUp.get(i)
                     + ", expected " + expectedUp));
-            float expectedGate = dOut[i] * up[i] * GeGluBackward.derivativeReference(gate[i]);
-            float gateBound = GeGluBackward.derivativeTolerance(gate[i]) * Math.abs(dOut[i] * up[i])
+            float expectedGate = dOut[i] * up[i] * GeGluBackwardReference.derivativeReference(gate[i]);
+            float gateBound = GeGluBackwardReference.derivativeTolerance(gate[i]) * Math.abs(dOut[i] * up[i])
                     + 2 * Math.ulp(expectedGate);
             assertTrue(Math.abs(dGate.get(i) - expectedGate) <= gateBound, in.at(backend, "dGate " + i + " at gate "
                     + gate[i] + ": " + dGate.get(i) + ", expected " + expectedGate + " within " + gateBound));
@@ -90,14 +91,15 @@ class GeGluTest {
         for (int i = 0; i < n; i++) {
             float g = TornadoMath.bfloat16ToFloat(gate[i]);
             float dy = TornadoMath.bfloat16ToFloat(dOut[i]);
-            float gelu = GeGlu.geluReference(g);
-            float tolerance = GeGlu.tolerance(g);
-            assertWithin(dUp.getFloat(i), SwiGlu.bf16Chain(gelu - tolerance, dy), SwiGlu.bf16Chain(gelu + tolerance, dy),
+            float gelu = GeGluReference.geluReference(g);
+            float tolerance = GeGluReference.tolerance(g);
+            assertWithin(dUp.getFloat(i), SwiGluReference.bf16Chain(gelu - tolerance, dy),
+                    SwiGluReference.bf16Chain(gelu + tolerance, dy),
                     in.at(backend, "dUp " + i + ": gate " + g + ", dOut " + dy));
             float gradGelu = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(
                     dy * TornadoMath.bfloat16ToFloat(up[i])));
-            float derivative = GeGluBackward.derivativeReference(g);
-            float derivativeTolerance = GeGluBackward.derivativeTolerance(g);
+            float derivative = GeGluBackwardReference.derivativeReference(g);
+            float derivativeTolerance = GeGluBackwardReference.derivativeTolerance(g);
             assertWithin(dGate.getFloat(i), TornadoMath.floatToBfloat16(gradGelu * (derivative - derivativeTolerance)),
                     TornadoMath.floatToBfloat16(gradGelu * (derivative + derivativeTolerance)),
                     in.at(backend, "dGate " + i + ": gate " + g + ", gradGelu " + gradGelu));

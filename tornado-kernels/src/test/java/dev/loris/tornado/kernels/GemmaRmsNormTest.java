@@ -52,7 +52,7 @@ class GemmaRmsNormTest {
         FloatArray inverseRms = SuiteInputs.poisonedFloats(p.rows);
         backend.run(SuiteInputs.kernel(GemmaRmsNorm.class, "forward"), new int[] {p.rows * p.local},
                 new int[] {p.local}, p.array(p.x, bf16), p.array(p.weight, bf16), out, inverseRms, p.cols, p.eps);
-        float[] exact = RmsNorm.inverseRmsReference(p.x, p.cols, p.eps);
+        float[] exact = RmsNormReference.inverseRmsReference(p.x, p.cols, p.eps);
         float[] kernelInverse = new float[p.rows];
         for (int r = 0; r < p.rows; r++) {
             kernelInverse[r] = inverseRms.get(r);
@@ -60,7 +60,7 @@ class GemmaRmsNormTest {
                     in.at(backend, "inverse RMS of row " + r + ": " + kernelInverse[r] + ", expected " + exact[r]));
         }
         // the outputs from the kernel's own statistic: the same f32 products, so within one f32 ulp
-        float[] expected = GemmaRmsNorm.forwardReference(p.x, p.weight, kernelInverse);
+        float[] expected = GemmaRmsNormReference.forwardReference(p.x, p.weight, kernelInverse);
         for (int i = 0; i < p.x.length; i++) {
             float ulp = Math.ulp(expected[i]);
             float low = expected[i] - ulp;
@@ -78,7 +78,7 @@ class GemmaRmsNormTest {
     private static void checkBackward(SuiteAccelerator backend, boolean bf16) {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in, bf16);
-        float[] inverse = RmsNorm.inverseRmsReference(p.x, p.cols, p.eps);
+        float[] inverse = RmsNormReference.inverseRmsReference(p.x, p.cols, p.eps);
         FloatingPointArray dX = bf16 ? SuiteInputs.poisonedBf16(p.x.length) : SuiteInputs.poisonedFloats(p.x.length);
         FloatArray dW = SuiteInputs.poisonedFloats(p.cols);
         backend.run(SuiteInputs.kernel(GemmaRmsNorm.class, "backward"), new int[] {p.rows * p.local},
@@ -88,7 +88,7 @@ class GemmaRmsNormTest {
         backend.run(SuiteInputs.kernel(GemmaRmsNorm.class, "weightGradientPartials"),
                 new int[] {(p.cols + 63) / 64 * 64, 1}, new int[] {64, 1}, p.array(p.x, bf16), p.array(p.dOut, bf16),
                 FloatArray.fromArray(inverse), dW, p.rows, p.cols, p.rows);
-        double[] g = GemmaRmsNorm.weightedGradientReference(p.dOut, p.weight);
+        double[] g = GemmaRmsNormReference.weightedGradientReference(p.dOut, p.weight);
         double[] x = new double[p.x.length];
         double[] inv = new double[p.rows];
         for (int i = 0; i < x.length; i++) {
@@ -97,7 +97,7 @@ class GemmaRmsNormTest {
         for (int r = 0; r < p.rows; r++) {
             inv[r] = inverse[r];
         }
-        double[] expected = RmsNormBackward.inputGradientReference(g, x, inv);
+        double[] expected = RmsNormBackwardReference.inputGradientReference(g, x, inv);
         for (int r = 0; r < p.rows; r++) {
             double dotMagnitude = 0;
             for (int c = 0; c < p.cols; c++) {
@@ -111,7 +111,7 @@ class GemmaRmsNormTest {
                         + dX.getFloat(i) + ", expected " + expected[i] + " within " + bound));
             }
         }
-        double[] expectedW = GemmaRmsNorm.weightGradientReference(p.x, p.dOut, inverse);
+        double[] expectedW = GemmaRmsNormReference.weightGradientReference(p.x, p.dOut, inverse);
         for (int c = 0; c < p.cols; c++) {
             double magnitude = 0;
             for (int r = 0; r < p.rows; r++) {

@@ -27,7 +27,7 @@ class RmsNormBackwardTest {
             float[] x = values(in, rows * cols, 3f, bf16);
             float eps = in.random.nextBoolean() ? 1e-5f : 1e-6f;
             return new Problem(rows, cols, local, x, values(in, cols, 2f, bf16), values(in, rows * cols, 1f, bf16),
-                    RmsNorm.inverseRmsReference(x, cols, eps));
+                    RmsNormReference.inverseRmsReference(x, cols, eps));
         }
 
         String describe(int i) {
@@ -81,7 +81,7 @@ class RmsNormBackwardTest {
         for (int i = 0; i < x.length; i++) {
             g[i] = dOut[i] * w[i % cols];
         }
-        double[] dX = RmsNormBackward.inputGradientReference(g, x, inverseRms(x, cols, eps));
+        double[] dX = RmsNormBackwardReference.inputGradientReference(g, x, inverseRms(x, cols, eps));
         double step = 1e-6;
         for (int i = 0; i < x.length; i++) {
             double[] plus = x.clone();
@@ -93,7 +93,7 @@ class RmsNormBackwardTest {
         }
         float[] xf = floats(x);
         float[] invf = floats(inverseRms(x, cols, eps));
-        double[] dW = RmsNormBackward.weightGradientReference(xf, floats(dOut), invf, false);
+        double[] dW = RmsNormBackwardReference.weightGradientReference(xf, floats(dOut), invf, false);
         for (int c = 0; c < cols; c++) {
             double[] plus = w.clone();
             double[] minus = w.clone();
@@ -107,10 +107,10 @@ class RmsNormBackwardTest {
     /** dX read through {@code actual}, against the reference widened by the stated bound. */
     private static void checkInputGradient(SuiteInputs in, SuiteAccelerator backend, Problem p, boolean bf16,
                                            LongFunction<Float> actual) {
-        double[] g = RmsNormBackward.weightedGradientReference(p.dOut, p.weight, bf16);
+        double[] g = RmsNormBackwardReference.weightedGradientReference(p.dOut, p.weight, bf16);
         double[] x = doubles(p.x);
         double[] inv = doubles(p.inverseRms);
-        double[] expected = RmsNormBackward.inputGradientReference(g, x, inv);
+        double[] expected = RmsNormBackwardReference.inputGradientReference(g, x, inv);
         for (int r = 0; r < p.rows; r++) {
             double magnitude = 0;
             for (int c = 0; c < p.cols; c++) {
@@ -147,9 +147,9 @@ class RmsNormBackwardTest {
         }
         backend.run(SuiteInputs.kernel(RmsNormBackward.class, "sumPartials"), in.strideGrid(p.cols, p.local),
                 new int[] {p.local}, partials, dW, (long) offset, blocks, p.cols, 0);
-        double[] expected = RmsNormBackward.weightGradientReference(p.x, p.dOut, p.inverseRms, bf16);
-        double[] magnitude = RmsNormBackward.weightGradientReference(absolute(p.x), absolute(p.dOut), p.inverseRms,
-                bf16);
+        double[] expected = RmsNormBackwardReference.weightGradientReference(p.x, p.dOut, p.inverseRms, bf16);
+        double[] magnitude = RmsNormBackwardReference.weightGradientReference(absolute(p.x), absolute(p.dOut),
+                p.inverseRms, bf16);
         for (int c = 0; c < p.cols; c++) {
             String where = "dW column " + c + " of " + p.rows + "x" + p.cols + ", " + rowsPerBlock + " rows per block";
             assertWithin(in, backend, where, dW.get(offset + c), expected[c], TOLERANCE * magnitude[c], false);

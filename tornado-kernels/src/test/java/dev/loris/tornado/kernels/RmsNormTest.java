@@ -66,8 +66,8 @@ class RmsNormTest {
                 new int[] {p.local}, FloatArray.fromArray(p.x), FloatArray.fromArray(p.weight), out, inverseRms,
                 p.cols, p.eps);
         float[] exact = checkStatistic(in, backend, p, inverseRms);
-        float[] low = RmsNorm.forwardReference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
-        float[] high = RmsNorm.forwardReference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
+        float[] low = RmsNormReference.forwardReference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
+        float[] high = RmsNormReference.forwardReference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
         for (int i = 0; i < p.x.length; i++) {
             assertBetween(in, backend, p.describe(i), out.get(i), low[i], high[i]);
         }
@@ -92,8 +92,8 @@ class RmsNormTest {
                 packed ? LongArray.wrap(x.getSegment()) : x, packed ? LongArray.wrap(weight.getSegment()) : weight,
                 packed ? LongArray.wrap(out.getSegment()) : out, inverseRms, p.cols, p.eps);
         float[] exact = checkStatistic(in, backend, p, inverseRms);
-        short[] low = RmsNorm.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
-        short[] high = RmsNorm.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
+        short[] low = RmsNormReference.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 - STATISTIC_TOLERANCE));
+        short[] high = RmsNormReference.forwardBf16Reference(p.x, p.weight, scaled(exact, 1 + STATISTIC_TOLERANCE));
         for (int i = 0; i < p.x.length; i++) {
             assertBetween(in, backend, p.describe(i), out.getFloat(i), TornadoMath.bfloat16ToFloat(low[i]),
                     TornadoMath.bfloat16ToFloat(high[i]));
@@ -102,7 +102,7 @@ class RmsNormTest {
 
     /** Checks the stored inverse RMS of every row; returns the exact ones. */
     private static float[] checkStatistic(SuiteInputs in, SuiteAccelerator backend, Problem p, FloatArray inverseRms) {
-        float[] exact = RmsNorm.inverseRmsReference(p.x, p.cols, p.eps);
+        float[] exact = RmsNormReference.inverseRmsReference(p.x, p.cols, p.eps);
         for (int r = 0; r < p.rows; r++) {
             assertEquals(exact[r], inverseRms.get(r), STATISTIC_TOLERANCE * exact[r],
                     in.at(backend, "inverse RMS of row " + r + " of " + p.rows + "x" + p.cols + ", group " + p.local));

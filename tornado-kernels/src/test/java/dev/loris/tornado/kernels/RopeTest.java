@@ -108,12 +108,13 @@ class RopeTest {
         FloatArray kArray = FloatArray.fromArray(k);
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
-        assertSameF32(in, backend, p, "Q", p.heads, forward ? Rope.forwardReference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : Rope.backwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin),
+        assertSameF32(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardReference(q, p.heads, p.headDim,
+                p.positions, p.cos, p.sin) : RopeReference.backwardReference(q, p.heads, p.headDim, p.positions,
+                p.cos, p.sin),
                 qArray);
-        assertSameF32(in, backend, p, "K", p.kvHeads, forward ? Rope.forwardReference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin) : Rope.backwardReference(k, p.kvHeads, p.headDim, p.positions, p.cos,
-                p.sin), kArray);
+        assertSameF32(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardReference(k, p.kvHeads, p.headDim,
+                p.positions, p.cos, p.sin) : RopeReference.backwardReference(k, p.kvHeads, p.headDim, p.positions,
+                p.cos, p.sin), kArray);
     }
 
     private static void checkBf16(SuiteAccelerator backend, String kernel) {
@@ -125,12 +126,12 @@ class RopeTest {
         BFloat16Array kArray = BFloat16Array.fromArray(k);
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
-        assertSameBf16(in, backend, p, "Q", p.heads, forward ? Rope.forwardBf16Reference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : Rope.backwardBf16Reference(q, p.heads, p.headDim, p.positions, p.cos,
-                p.sin), qArray);
-        assertSameBf16(in, backend, p, "K", p.kvHeads, forward ? Rope.forwardBf16Reference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin) : Rope.backwardBf16Reference(k, p.kvHeads, p.headDim, p.positions, p.cos,
-                p.sin), kArray);
+        assertSameBf16(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardBf16Reference(q, p.heads, p.headDim,
+                p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(q, p.heads, p.headDim, p.positions,
+                p.cos, p.sin), qArray);
+        assertSameBf16(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardBf16Reference(k, p.kvHeads,
+                p.headDim, p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(k, p.kvHeads, p.headDim,
+                p.positions, p.cos, p.sin), kArray);
     }
 
     private static void launch(SuiteInputs in, SuiteAccelerator backend, Method kernel, Problem p,
@@ -164,7 +165,7 @@ class RopeTest {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in);
         float[] q = in.floats(p.tokens * p.heads * p.headDim, 4f);
-        float[] reference = Rope.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin);
+        float[] reference = RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin);
         int d = p.headDim;
         int half = d / 2;
         for (int t = 0; t < p.tokens; t++) {
@@ -200,15 +201,17 @@ class RopeTest {
         int n = p.tokens * p.heads * p.headDim;
         float[] q = in.floats(n, 4f);
         float[] w = in.floats(n, 1f);
-        float[] gradient = Rope.backwardReference(w, p.heads, p.headDim, p.positions, p.cos, p.sin);
+        float[] gradient = RopeReference.backwardReference(w, p.heads, p.headDim, p.positions, p.cos, p.sin);
         float step = 1f / 32;
         for (int check = 0; check < 500; check++) {
             int j = in.random.nextInt(n);
             float original = q[j];
             q[j] = original + step;
-            double up = weightedSum(w, Rope.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin));
+            double up = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
+                    p.sin));
             q[j] = original - step;
-            double down = weightedSum(w, Rope.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin));
+            double down = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
+                    p.sin));
             q[j] = original;
             assertEquals((up - down) / (2 * step), gradient[j], 1e-4, "seed " + in.seed + ": element " + j);
         }
@@ -237,10 +240,12 @@ class RopeTest {
         for (int i = 0; i < bits.length; i++) {
             values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
         }
-        assertRounds(in, p, values, Rope.forwardReference(values, p.heads, p.headDim, p.positions, p.cos, p.sin),
-                Rope.forwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
-        assertRounds(in, p, values, Rope.backwardReference(values, p.heads, p.headDim, p.positions, p.cos, p.sin),
-                Rope.backwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
+        assertRounds(in, p, values, RopeReference.forwardReference(values, p.heads, p.headDim, p.positions, p.cos,
+                p.sin),
+                RopeReference.forwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
+        assertRounds(in, p, values, RopeReference.backwardReference(values, p.heads, p.headDim, p.positions, p.cos,
+                p.sin),
+                RopeReference.backwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
     }
 
     private static void assertRounds(SuiteInputs in, Problem p, float[] x, float[] f32, short[] bf16) {

@@ -37,7 +37,7 @@ class SwiGluBackwardTest {
             assertWithin(in, backend, describe(i, gate, up, dOut) + ", dUp", dUp.get(i), expectedUp - upBound,
                     expectedUp + upBound);
             double gradSilu = (double) dOut[i] * up[i];
-            double expectedGate = gradSilu * SwiGluBackward.siluDerivativeReference(g);
+            double expectedGate = gradSilu * SwiGluBackwardReference.siluDerivativeReference(g);
             double gateBound = Math.abs(gradSilu) * derivativeTolerance(g) + F32_ROUNDING * Math.abs(expectedGate);
             assertWithin(in, backend, describe(i, gate, up, dOut) + ", dGate", dGate.get(i), expectedGate - gateBound,
                     expectedGate + gateBound);
@@ -61,7 +61,7 @@ class SwiGluBackwardTest {
         double step = 1e-5;
         for (float g : in.floats(1000, 2 * GATE_SCALE)) {
             double numeric = (silu(g + step) - silu(g - step)) / (2 * step);
-            double analytic = SwiGluBackward.siluDerivativeReference(g);
+            double analytic = SwiGluBackwardReference.siluDerivativeReference(g);
             assertTrue(Math.abs(numeric - analytic) <= 1e-8, "seed " + in.seed + ": silu'(" + g + ") = " + analytic
                     + ", finite difference " + numeric);
         }
@@ -95,7 +95,7 @@ class SwiGluBackwardTest {
             assertWithin(in, backend, describe(i, g, u, dy) + ", dUp", dUp.getFloat(i),
                     upChain(silu * (1 - SILU_TOLERANCE), dy[i]), upChain(silu * (1 + SILU_TOLERANCE), dy[i]));
             float gradSilu = roundToBf16(dy[i] * u[i]);
-            double center = gradSilu * SwiGluBackward.siluDerivativeReference(g[i]);
+            double center = gradSilu * SwiGluBackwardReference.siluDerivativeReference(g[i]);
             double bound = Math.abs(gradSilu) * derivativeTolerance(g[i]);
             assertWithin(in, backend, describe(i, g, u, dy) + ", dGate", dGate.getFloat(i),
                     roundToBf16((float) (center - bound)), roundToBf16((float) (center + bound)));

@@ -26,7 +26,7 @@ class SwiGluTest {
         FloatArray out = SuiteInputs.poisonedFloats(n);
         backend.run(SuiteInputs.kernel(SwiGlu.class, "forward"), in.strideGrid(n, 256), new int[] {256},
                 FloatArray.fromArray(gate), FloatArray.fromArray(up), out, (long) n);
-        float[] expected = SwiGlu.forwardReference(gate, up);
+        float[] expected = SwiGluReference.forwardReference(gate, up);
         for (int i = 0; i < n; i++) {
             float actual = out.get(i);
             assertTrue(Math.abs(actual - expected[i]) <= RELATIVE_TOLERANCE * Math.abs(expected[i]),
@@ -62,12 +62,12 @@ class SwiGluTest {
             backend.run(SuiteInputs.kernel(SwiGlu.class, "forward"), in.strideGrid(n, 256),
                     new int[] {256}, g, upArray, out, (long) n);
         }
-        short[] expected = SwiGlu.forwardBf16Reference(gate, up);
+        short[] expected = SwiGluReference.forwardBf16Reference(gate, up);
         for (int i = 0; i < n; i++) {
-            float silu = SwiGlu.siluReference(TornadoMath.bfloat16ToFloat(gate[i]));
+            float silu = SwiGluReference.siluReference(TornadoMath.bfloat16ToFloat(gate[i]));
             float u = TornadoMath.bfloat16ToFloat(up[i]);
-            float low = TornadoMath.bfloat16ToFloat(SwiGlu.bf16Chain(silu * (1 - RELATIVE_TOLERANCE), u));
-            float high = TornadoMath.bfloat16ToFloat(SwiGlu.bf16Chain(silu * (1 + RELATIVE_TOLERANCE), u));
+            float low = TornadoMath.bfloat16ToFloat(SwiGluReference.bf16Chain(silu * (1 - RELATIVE_TOLERANCE), u));
+            float high = TornadoMath.bfloat16ToFloat(SwiGluReference.bf16Chain(silu * (1 + RELATIVE_TOLERANCE), u));
             float actual = out.getFloat(i);
             assertTrue(actual >= Math.min(low, high) && actual <= Math.max(low, high), in.at(backend, "element " + i
                     + ": gate " + TornadoMath.bfloat16ToFloat(gate[i]) + ", up " + u + " gave " + actual + ", outside ["

@@ -3,6 +3,7 @@ package dev.loris.tornado.runtime;
 import dev.loris.LorisException;
 import dev.loris.testing.RequiresCuda;
 import dev.loris.testing.RequiresOpenCl;
+import dev.loris.tornado.runtime.cuda.CudaAccelerator;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,8 +1,0 @@
-package dev.loris.tornado.api;
-
-/** A one-dimensional worker grid of {@code x} work-items. */
-public final class WorkerGrid1D extends WorkerGrid {
-    public WorkerGrid1D(long x) {
-        super(1, x, 1, 1);
-    }
-}

@@ -22,11 +22,12 @@ DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- jackson-datafo
 # java.desktop: the loss curve PNG (JFreeChart, headless). Delete .jre to rebuild it after changing the list.
 # Uncompressed modules and stripped native libraries: xz then packs the runtime to ~22 MB, where jlink's own
 # zip-9 leaves ~34 MB that xz cannot shrink (the tree and the archive must stay under the 64 MiB that travels).
-if [ ! -x .jre/bin/java ] || ! grep -q java.desktop .jre/release || [ ! -f .jre/.zip0 ]; then
+if [ ! -x .jre/bin/java ] || ! grep -q java.desktop .jre/release || grep -q jdk.jfr .jre/release || [ ! -f .jre/.zip0 ]; then
   rm -rf .jre
-  "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.naming,java.net.http,java.sql,jdk.crypto.ec,jdk.jfr \
+  "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.sql \
     --strip-debug --no-man-pages --no-header-files --compress=zip-0 --output .jre
   find .jre -name '*.so' -exec strip --strip-unneeded {} \;
+  rm -f .jre/lib/libawt_xawt.so .jre/lib/libsplashscreen.so  # headless: no X11 window, no splash screen
   touch .jre/.zip0
 fi
 
@@ -60,6 +61,9 @@ if [ "${TOKENIZER:-0}" = 1 ]; then
   VERSION=$(unzip -p "$TOKENIZERS_JAR" native/lib/tokenizers.properties | sed -n 's/^version=//p')
   mkdir -p ".device-bundle/djl/tokenizers/$VERSION-cpu-linux-x86_64"
   mv .device-bundle/djl/libtokenizers.so ".device-bundle/djl/tokenizers/$VERSION-cpu-linux-x86_64/"
+  # The demo's pretraining corpus as made here (the tokenizer was trained on it; the GPU machine's Python
+  # would make a different one), packed: it is over 1.7 MB as it is.
+  [ -f demo/corpus/corpus.jsonl ] && cp demo/corpus/corpus.jsonl .device-bundle/
 fi
 # Jars stored, not deflated: xz then packs their classes as well as it packs the loose ones (about a third
 # smaller than xz over deflated jars). JNA keeps only its Linux x86-64 library.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine after `TOKENIZER=1 gpu/bundle.sh` (carry .device-pack.tar.xz and
+# Runs on the GPU machine after `TOKENIZER=1 gpu/bundle.sh` (carry .device-pack.tar.xz, which then holds
 # demo/corpus/corpus.jsonl, the corpus the tokenizer was trained on): pretrains the demo's tiny model with
 # demo/scripts/pretrain.sh on CUDA, then runs the no-argument `loris train` (the demo itself) on it, and puts the
 # weights, the pretraining metrics and loss curve and the demo's output in $OUT. Issue 14.
@@ -7,6 +7,9 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . gpu/unpack.sh
+if [ -f .device-bundle/corpus.jsonl ] && [ ! -f demo/corpus/corpus.jsonl ]; then
+  mkdir -p demo/corpus && cp .device-bundle/corpus.jsonl demo/corpus/
+fi
 export LD_PRELOAD="$ROOT/.jre/lib/libjsig.so"
 OUT="${OUT:-/tmp}"
 # A one-line launcher for pretrain.sh: the bundled JRE and class path (the loris script builds with Maven).

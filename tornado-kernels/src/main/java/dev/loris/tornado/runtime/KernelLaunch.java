@@ -5,6 +5,10 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.NativeArrayException;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
 
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+
 /**
  * The arguments of one compiled kernel, set by Java parameter index, and its launches. Arguments stay set
  * between launches, so a training step sets what changed and launches; on CUDA and OpenCL a steady-state
@@ -33,6 +37,8 @@ public abstract class KernelLaunch implements AutoCloseable {
     /** The accelerator's fault word for a kernel with division checks, else null. */
     private final FaultWord faultWord;
     private boolean faultWordBound;
+    /** {@link #profileName()}, made on the first profiled launch. */
+    private String profileName;
 
     KernelLaunch(CompiledKernel kernel) {
         this.kernel = kernel;
@@ -209,7 +215,44 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (faultWord != null) {
             faultWord.launched();
         }
-        enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+        LaunchProfiler profiler = LaunchProfiler.ENABLED ? kernel.accelerator().profiler() : null;
+        if (profiler == null) {
+            enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+            return;
+        }
+        profiler.begin(stream);
+        try {
+            enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+        } finally {
+            profiler.end(stream, profileName(), 0, argumentBytes());
+        }
+    }
+
+    /** The kernel's name with its fixed constants, e.g. "RmsNorm.forward{1=BFloat16Array}", for profiles. */
+    private String profileName() {
+        if (profileName == null) {
+            Map<Integer, Object> constants = kernel.constants();
+            StringBuilder name = new StringBuilder(signature.kernelName);
+            if (!constants.isEmpty()) {
+                StringJoiner fixed = new StringJoiner(",", "{", "}");
+                new TreeMap<>(constants).forEach((p, v) -> fixed.add(p + "=" + (v instanceof Class<?> c
+                        ? c.getSimpleName() : v)));
+                name.append(fixed);
+            }
+            profileName = name.toString();
+        }
+        return profileName;
+    }
+
+    /** Bytes of the array arguments, each counted once in full: a profile's memory floor for the launch. */
+    private double argumentBytes() {
+        double bytes = 0;
+        for (DeviceArray array : arrays) {
+            if (array != null) {
+                bytes += array.byteSize();
+            }
+        }
+        return bytes;
     }
 
     private void requireArguments() {

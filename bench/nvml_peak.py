@@ -56,7 +56,7 @@ def main():
     except (OSError, RuntimeError) as e:  # no NVIDIA driver (a smoke test elsewhere): run unmeasured
         print(f"nvml unavailable ({e}): the peak is not measured", flush=True)
         sys.exit(subprocess.call(command))
-    baseline = nvml.used()
+    baseline = settled(nvml)
     peak = [baseline, 0]
     done = threading.Event()
 
@@ -79,6 +79,20 @@ def main():
     if args.result:
         add_to_result(args.result, {"nvml_peak_gib": round(gib, 3), "nvml_baseline_gib": round(baseline / 2**30, 3)})
     sys.exit(status)
+
+
+def settled(nvml, wait=5.0):
+    """Used memory once it stops changing (the driver frees an exited process' memory a moment later), at most
+    after wait seconds."""
+    last = nvml.used()
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = nvml.used()
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 def add_to_result(path, fields):

@@ -74,7 +74,7 @@ final class StepProfile {
             double floor = Math.max(computeMs, memoryMs);
             floorSum += floor;
             if (i < ROWS) {
-                out.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.3f | %.1f | %.1f | %.1f | %.3f | %.3f | %s"
+                out.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.3f | %.1f | %.1f | %.2f | %.3f | %.3f | %s"
                                 + " | %.0f%% |%n", i + 1, e.name(), calls, ms, 100 * ms / total, 1e3 * ms / calls,
                         flops / 1e9, bytes / 1e9, floor, computeMs >= memoryMs ? "FLOP" : "bytes",
                         ms > 0 ? 100 * floor / ms : 0));

@@ -5,9 +5,10 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.NativeArrayException;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
 
-import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The arguments of one compiled kernel, set by Java parameter index, and its launches. Arguments stay set
@@ -228,18 +229,24 @@ public abstract class KernelLaunch implements AutoCloseable {
         }
     }
 
-    /** The kernel's name with its fixed constants, e.g. "RmsNorm.forward{1=BFloat16Array}", for profiles. */
+    /**
+     * The kernel's name with what it was compiled for, for profiles: "RmsNorm.forward(bf16)" for a
+     * FloatingPointArray kernel specialised to bf16 (as KernelLaunchers' launch counts name it),
+     * "FlashAttention.forwardBf16[12=128]" for a parameter fixed to a value.
+     */
     private String profileName() {
         if (profileName == null) {
-            Map<Integer, Object> constants = kernel.constants();
-            StringBuilder name = new StringBuilder(signature.kernelName);
-            if (!constants.isEmpty()) {
-                StringJoiner fixed = new StringJoiner(",", "{", "}");
-                new TreeMap<>(constants).forEach((p, v) -> fixed.add(p + "=" + (v instanceof Class<?> c
-                        ? c.getSimpleName() : v)));
-                name.append(fixed);
-            }
-            profileName = name.toString();
+            Set<String> types = new TreeSet<>();
+            StringJoiner values = new StringJoiner(",", "[", "]").setEmptyValue("");
+            new TreeMap<>(kernel.constants()).forEach((p, v) -> {
+                if (v instanceof Class<?> c) {
+                    types.add(c.getSimpleName().replace("BFloat16Array", "bf16").replace("HalfFloatArray", "f16")
+                            .replace("FloatArray", "f32"));
+                } else {
+                    values.add(p + "=" + v);
+                }
+            });
+            profileName = signature.kernelName + (types.isEmpty() ? "" : "(" + String.join("/", types) + ")") + values;
         }
         return profileName;
     }

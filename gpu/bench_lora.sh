@@ -13,12 +13,12 @@ DATA="${DATA:-/tmp/loris-bench}"
 {
   nvidia-smi --query-gpu=name,driver_version,clocks.max.memory --format=csv,noheader
   date -u +%Y-%m-%dT%H:%MZ
-  [ -f "$DATA/layer1/config.json" ] || python3 bench/make_8b_checkpoint.py "$DATA/layer1" 1
+  [ -f "$DATA/layer1/config.json" ] || python3 bench/make_checkpoint.py "$DATA/layer1" 1
   java "${OPTS[@]}" -Xmx8g -cp "$CP" dev.loris.bench.LoraBench "$DATA/layer1" cuda 4096 16 30
   (cd bench && python3 torch_lora.py 4096 16 30)
   java "${OPTS[@]}" -Xmx8g -cp "$CP" dev.loris.bench.QuantBench cuda "${RUNS:-100}"
   if [ "${FULL:-1}" = 1 ]; then
-    [ -f "$DATA/full/config.json" ] || python3 bench/make_8b_checkpoint.py "$DATA/full"
+    [ -f "$DATA/full/config.json" ] || python3 bench/make_checkpoint.py "$DATA/full"
     java "${OPTS[@]}" -Xmx16g -cp "$CP" dev.loris.bench.LoadBench "$DATA/full" cuda nf4
   fi
 } 2>&1 | tee "${OUT:-/tmp}/bench_lora.txt"

@@ -26,7 +26,7 @@ import java.util.Random;
  * Gradient checkpointing's memory and speed (issue 12's target: at S = 16384, offload at most 60% of standard's
  * memory with at most 10% less throughput): one LoRA training step (forward, chunked LM-head loss, backward;
  * r = 16 on all seven projections, bf16, B = 1: one sequence of S random tokens) per mode and length, on an
- * 8B-shaped checkpoint (bench/make_8b_checkpoint.py). For each: the allocator's exact peak of live device bytes
+ * 8B-shaped checkpoint (bench/make_checkpoint.py). For each: the allocator's exact peak of live device bytes
  * (weights included) and of the step alone (peak minus what was live before it: weights and adapter), the
  * bytes it held from the device, pinned host bytes, and tokens/s (wall time of whole steps, median, after one
  * warm-up step). A step that does not fit prints OOM and leaves nothing allocated. Then, unless MAX_S is 0,

@@ -28,7 +28,7 @@ import java.util.Locale;
  * after a sustained warm-up, so both see the same GPU clocks; medians of device-event times.
  *
  * <p>Usage: {@code LoraBench DIR [SPEC [TOKENS [RANK [ROUNDS]]]]} (a bf16 checkpoint, e.g. one layer of
- * bench/make_8b_checkpoint.py; defaults cuda 4096 16 30). Prints one line per projection and the layer total.
+ * bench/make_checkpoint.py; defaults cuda 4096 16 30). Prints one line per projection and the layer total.
  */
 public final class LoraBench {
     private LoraBench() {

@@ -4,6 +4,7 @@ import dev.loris.LorisException;
 import dev.loris.tornado.gemm.clblast.ClBlastBackend;
 import dev.loris.tornado.gemm.cublaslt.CublasLtBackend;
 import dev.loris.tornado.runtime.Accelerator;
+import dev.loris.tornado.runtime.LaunchProfiler;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +38,8 @@ public final class Gemms {
 
     /**
      * The preferred GEMM for {@code accelerator}: the first backend that serves it, falling back per shape to
-     * the next ones for shapes it does not support (CLBlast has no bf16, for one).
+     * the next ones for shapes it does not support (CLBlast has no bf16, for one). Timed per call when launch
+     * profiling is enabled ({@link LaunchProfiler}).
      */
     public static Gemm best(Accelerator accelerator) {
         List<GemmBackend> serving = available(accelerator);
@@ -45,7 +47,8 @@ public final class Gemms {
             throw new LorisException("no matrix-multiply backend serves " + accelerator.spec() + ": "
                     + unavailable(accelerator), "this is a bug in Loris: the tiled kernel should serve every device");
         }
-        return serving.size() == 1 ? serving.getFirst().open(accelerator) : new PreferredGemm(accelerator, serving);
+        Gemm gemm = serving.size() == 1 ? serving.getFirst().open(accelerator) : new PreferredGemm(accelerator, serving);
+        return LaunchProfiler.ENABLED ? new ProfiledGemm(gemm) : gemm;
     }
 
     /** The backends that can serve {@code accelerator}, most preferred first; opens nothing. */

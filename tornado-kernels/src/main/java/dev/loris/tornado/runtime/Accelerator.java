@@ -43,6 +43,8 @@ public abstract class Accelerator implements AutoCloseable {
     private final Set<PinnedHostArray> pinned = new LinkedHashSet<>();
     private long pinnedBytes;
     private long peakPinnedBytes;
+    /** The open launch profile, or null (always null unless {@link LaunchProfiler#ENABLED}). */
+    private LaunchProfiler profiler;
 
     protected Accelerator() {
     }
@@ -228,6 +230,31 @@ public abstract class Accelerator implements AutoCloseable {
     final synchronized void pinnedReleased(PinnedHostArray array) {
         if (pinned.remove(array)) {
             pinnedBytes -= array.byteSize();
+        }
+    }
+
+    /**
+     * Starts timing every kernel launch and GEMM call until the profile's {@link LaunchProfiler#finish}; only
+     * in a JVM started with {@code -Dloris.profile=true} (a LorisException otherwise), one profile at a time.
+     */
+    public final LaunchProfiler startProfiling() {
+        LaunchProfiler.requireEnabled();
+        requireOpen();
+        if (profiler != null) {
+            throw new LorisException("a launch profile is already open on " + spec(), "finish it first");
+        }
+        profiler = new LaunchProfiler(this);
+        return profiler;
+    }
+
+    /** The open launch profile, or null; what launches and GEMM calls check when profiling is enabled. */
+    public final LaunchProfiler profiler() {
+        return profiler;
+    }
+
+    final void profilingFinished(LaunchProfiler finished) {
+        if (profiler == finished) {
+            profiler = null;
         }
     }
 

@@ -5,6 +5,11 @@ import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.types.arrays.NativeArrayException;
 import dev.loris.tornado.runtime.KernelSignature.Kind;
 
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
 /**
  * The arguments of one compiled kernel, set by Java parameter index, and its launches. Arguments stay set
  * between launches, so a training step sets what changed and launches; on CUDA and OpenCL a steady-state
@@ -33,6 +38,8 @@ public abstract class KernelLaunch implements AutoCloseable {
     /** The accelerator's fault word for a kernel with division checks, else null. */
     private final FaultWord faultWord;
     private boolean faultWordBound;
+    /** {@link #profileName()}, made on the first profiled launch. */
+    private String profileName;
 
     protected KernelLaunch(CompiledKernel kernel) {
         this.kernel = kernel;
@@ -209,7 +216,50 @@ public abstract class KernelLaunch implements AutoCloseable {
         if (faultWord != null) {
             faultWord.launched();
         }
-        enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+        LaunchProfiler profiler = LaunchProfiler.ENABLED ? kernel.accelerator().profiler() : null;
+        if (profiler == null) {
+            enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+            return;
+        }
+        profiler.begin(stream);
+        try {
+            enqueue(dims, gx, gy, gz, lx, ly, lz, stream);
+        } finally {
+            profiler.end(stream, profileName(), 0, argumentBytes());
+        }
+    }
+
+    /**
+     * The kernel's name with what it was compiled for, for profiles: "RmsNorm.forward(bf16)" for a
+     * FloatingPointArray kernel specialised to bf16 (as KernelLaunchers' launch counts name it),
+     * "FlashAttention.forwardBf16[12=128]" for a parameter fixed to a value.
+     */
+    private String profileName() {
+        if (profileName == null) {
+            Set<String> types = new TreeSet<>();
+            StringJoiner values = new StringJoiner(",", "[", "]").setEmptyValue("");
+            new TreeMap<>(kernel.constants()).forEach((p, v) -> {
+                if (v instanceof Class<?> c) {
+                    types.add(c.getSimpleName().replace("BFloat16Array", "bf16").replace("HalfFloatArray", "f16")
+                            .replace("FloatArray", "f32"));
+                } else {
+                    values.add(p + "=" + v);
+                }
+            });
+            profileName = signature.kernelName + (types.isEmpty() ? "" : "(" + String.join("/", types) + ")") + values;
+        }
+        return profileName;
+    }
+
+    /** Bytes of the array arguments, each counted once in full: a profile's memory floor for the launch. */
+    private double argumentBytes() {
+        double bytes = 0;
+        for (DeviceArray array : arrays) {
+            if (array != null) {
+                bytes += array.byteSize();
+            }
+        }
+        return bytes;
     }
 
     private void requireArguments() {

@@ -15,7 +15,7 @@ OUT="${OUT:-/tmp}"
 # A one-line launcher for pretrain.sh: the bundled JRE and class path (the loris script builds with Maven).
 cat > .device-bundle/loris <<LAUNCHER
 #!/usr/bin/env bash
-exec java ${OPTS[*]} -Dloris.home="$ROOT" -cp "$ROOT/.device-bundle/classes:$ROOT/.device-bundle/lib/*" dev.loris.cli.LorisCli "\$@"
+exec "$ROOT/.jre/bin/java" ${OPTS[*]} -Dloris.home="$ROOT" -cp "$ROOT/.device-bundle/classes:$ROOT/.device-bundle/lib/*" dev.loris.cli.LorisCli "\$@"
 LAUNCHER
 chmod +x .device-bundle/loris
 export LORIS="$ROOT/.device-bundle/loris"

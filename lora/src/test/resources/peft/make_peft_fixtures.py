@@ -1,6 +1,6 @@
 """Reference results from PEFT for Loris' LoRA (issue 11), on the reference models of model/src/test/resources/hf-models.
 
-For each model (llama3, mistral, qwen2, qwen3) this attaches LoRA with PEFT 0.21 on all seven projections, gives
+For each model (llama3, mistral, qwen2, qwen3, gemma2, gemma3_text) this attaches LoRA with PEFT 0.21 on all seven projections, gives
 lora_B non-zero values (PEFT initialises B to zero, which would make the adapter a no-op and dA zero), saves the
 adapter with save_pretrained (PEFT's own files, which Loris must load), and records on the batch of the model's
 expected.safetensors:
@@ -19,8 +19,11 @@ records their logits in DIR/<model>/peft_logits.safetensors.
 
 Run on the GPU machine (transformers 5.17, peft 0.21, torch 2.11, no network), from the repository root:
 
-    python3 lora/src/test/resources/peft/make_peft_fixtures.py [OUT_DIR]
-    python3 lora/src/test/resources/peft/make_peft_fixtures.py --check DIR
+    python3 lora/src/test/resources/peft/make_peft_fixtures.py [OUT_DIR [NAME ...]]
+    python3 lora/src/test/resources/peft/make_peft_fixtures.py --check DIR [NAME ...]
+
+NAMEs pick some of the models (e.g. gemma2 gemma3_text); all by default. Gemma 2 runs eager attention in bf16
+too (sdpa has no soft-capping).
 """
 import json
 import os
@@ -42,6 +45,8 @@ SETTINGS = {
     "mistral": (8, 16, True, None),
     "qwen2": (2, 3, False, None),
     "qwen3": (16, 16, True, None),
+    "gemma2": (4, 4, False, None),
+    "gemma3_text": (8, 16, True, None),
 }
 
 
@@ -51,6 +56,8 @@ def batch(name, device):
 
 
 def base_model(name, dtype, attention, device):
+    if name == "gemma2":
+        attention = "eager"  # sdpa has no attention soft-capping, which Gemma 2 uses
     return AutoModelForCausalLM.from_pretrained(os.path.join(MODELS_DIR, name), dtype=dtype,
                                                 attn_implementation=attention).to(device)
 
@@ -99,8 +106,8 @@ def record(name, out_dir, device):
           f"bf16 {float(tensors['loss_bf16']):.6f}; {sum(1 for k in tensors if k.startswith('grad.'))} gradients")
 
 
-def check(directory, device):
-    for name in SETTINGS:
+def check(directory, device, names):
+    for name in names:
         folder = os.path.join(directory, name)
         if not os.path.isdir(folder):
             continue
@@ -128,10 +135,10 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     if len(sys.argv) > 2 and sys.argv[1] == "--check":
-        check(sys.argv[2], device)
+        check(sys.argv[2], device, sys.argv[3:] or list(SETTINGS))
         return
     out_dir = sys.argv[1] if len(sys.argv) > 1 else HERE
-    for name in SETTINGS:
+    for name in sys.argv[2:] or list(SETTINGS):
         record(name, out_dir, device)
     json.dump({"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
               open(os.path.join(out_dir, "versions.json"), "w"), indent=1)

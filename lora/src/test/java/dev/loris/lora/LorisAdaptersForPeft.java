@@ -6,6 +6,7 @@ import dev.loris.model.decoder.Precision;
 import dev.loris.tornado.runtime.Accelerator;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes what Loris makes for PEFT and transformers to check on the GPU machine
@@ -20,12 +21,10 @@ public final class LorisAdaptersForPeft {
     private LorisAdaptersForPeft() {
     }
 
+    /** {@code DIR [MODEL ...]}: every model with PEFT fixtures by default, or the ones named. */
     public static void main(String[] args) {
-        write(Path.of(args[0]));
-    }
-
-    static void write(Path dir) {
-        for (String model : LoraTestModels.MODELS) {
+        Path dir = Path.of(args[0]);
+        for (String model : args.length > 1 ? List.of(args).subList(1, args.length) : LoraTestModels.MODELS) {
             write(dir.resolve(model), model);
         }
     }
@@ -45,7 +44,7 @@ public final class LorisAdaptersForPeft {
         return switch (model) {
             case "llama3" -> LoraTestModels.config(8, 16, false, 0);
             case "mistral" -> LoraTestModels.config(4, 4, true, 0.1);
-            case "qwen2" -> LoraTestModels.config(2, 5, false, 0).withTargets(java.util.List.of("q_proj", "v_proj",
+            case "qwen2" -> LoraTestModels.config(2, 5, false, 0).withTargets(List.of("q_proj", "v_proj",
                     "down_proj"));
             default -> LoraTestModels.config(16, 32, true, 0);
         };

@@ -114,6 +114,22 @@ public final class Elementwise {
         }
     }
 
+    /**
+     * Columns [srcOffset, srcOffset + width) of each row of src (rows, srcCols) into columns [dstOffset,
+     * dstOffset + width) of the same row of dst (rows, dstCols), f32 or bf16, copied exactly (a signalling NaN comes
+     * out quiet); the other columns of dst are left as they are. Splits a fused projection's output (Phi-3's
+     * qkv_proj into q, k, v; gate_up_proj into gate, up) and joins the gradients back. Grid: global {rows * L},
+     * local {L}: a work-group per row.
+     */
+    public static void copyColumns(KernelContext ctx, FloatingPointArray src, FloatingPointArray dst, int srcCols,
+                                   int srcOffset, int dstCols, int dstOffset, int width) {
+        long from = (long) ctx.groupIdx * srcCols + srcOffset;
+        long to = (long) ctx.groupIdx * dstCols + dstOffset;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.setFloat(to + c, src.getFloat(from + c));
+        }
+    }
+
     /** The column sums in row order, in f32: what {@link #columnSums} computes, on the host. */
     public static float[] columnSumsReference(float[] x, float[] start, int rows, int cols) {
         float[] sums = start == null ? new float[cols] : start.clone();

@@ -32,9 +32,14 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * bf16 values is exact, so one rounding), and their f32 sum rounds to bf16 again. Autograd's backward chain
  * is the same: bf16(bf16(dy*c) + bf16(±dy'*s)).
  *
+ * <p>Partial rotary (Phi-3's partial_rotary_factor, transformers' apply_rotary_pos_emb with cos narrower than the
+ * head): only the first {@code rotaryDim} values of each head rotate, element i pairing with i + rotaryDim/2, and
+ * the rest pass through untouched (the kernels skip them: they work in place). The table is then (maxPosition,
+ * rotaryDim/2); rotaryDim = headDim is the full rotation.
+ *
  * <p>Grid: grid-stride over the pairs of Q then K, global = {G}, local = {L}, any G multiple of L (256 is a good
  * choice). Consecutive work-items take consecutive i of one head, so loads and stores coalesce. Limits: even
- * headDim; tokens * (heads + kvHeads) * headDim / 2 below 2^31.
+ * rotaryDim &lt;= headDim; tokens * (heads + kvHeads) * rotaryDim / 2 below 2^31.
  */
 public final class Rope {
     private Rope() {
@@ -42,14 +47,16 @@ public final class Rope {
 
     /** One source for f32 and bf16 (FloatingPointArray), q and k of one element type. */
     public static void forward(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
-                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
+                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                               int rotaryDim) {
+        rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, rotaryDim, 1f);
     }
 
     /** In place: dq and dk hold the gradients of the rotated Q and K on entry, of Q and K on exit. */
     public static void backward(KernelContext ctx, FloatingPointArray dq, FloatingPointArray dk, IntArray positions,
-                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
+                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                                int rotaryDim) {
+        rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, rotaryDim, -1f);
     }
 
     /**
@@ -59,8 +66,8 @@ public final class Rope {
      */
     private static void rotate(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
-                               float sinSign) {
-        int half = headDim / 2;
+                               int rotaryDim, float sinSign) {
+        int half = rotaryDim / 2;
         int headsPerToken = heads + kvHeads;
         long pairs = (long) tokens * headsPerToken * half;
         for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
@@ -108,17 +115,26 @@ public final class Rope {
      * calls cosf/sinf, documented within 2 ulp of the correctly rounded result, so there they may differ by 2
      * ulp. The bf16 kernels round these values to bf16, which a 1-2 ulp f32 difference almost never changes.
      *
-     * <p>inv_freq is the host's (rope_theta, scaling: formats.md section 7); its length is headDim / 2.
+     * <p>inv_freq is the host's (rope_theta, scaling: formats.md section 7); its length is rotaryDim / 2.
      */
     public static Table table(float[] invFreq, int positions) {
+        return table(invFreq, positions, 1f);
+    }
+
+    /**
+     * As {@link #table(float[], int)}, with cos and sin each multiplied by {@code attentionScaling} in f32 after
+     * they are computed, as transformers' rotary embeddings apply LongRoPE's attention factor
+     * ({@code emb.cos() * self.attention_scaling}); 1 leaves them as they are.
+     */
+    public static Table table(float[] invFreq, int positions, float attentionScaling) {
         int half = invFreq.length;
         float[] cos = new float[positions * half];
         float[] sin = new float[positions * half];
         for (int p = 0; p < positions; p++) {
             for (int i = 0; i < half; i++) {
                 float angle = invFreq[i] * (float) p;
-                cos[p * half + i] = (float) Math.cos((double) angle);
-                sin[p * half + i] = (float) Math.sin((double) angle);
+                cos[p * half + i] = (float) Math.cos((double) angle) * attentionScaling;
+                sin[p * half + i] = (float) Math.sin((double) angle) * attentionScaling;
             }
         }
         return new Table(positions, half, FloatArray.fromArray(cos), FloatArray.fromArray(sin));
@@ -140,10 +156,13 @@ public final class Rope {
         void apply(int at, int half, float c, float s);
     }
 
-    /** Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length. */
-    private static void forEachPair(int heads, int headDim, int[] positions, float[] cos, float[] sin,
+    /**
+     * Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length, the pairs
+     * lying in the first rotaryDim values of each head.
+     */
+    private static void forEachPair(int heads, int headDim, int rotaryDim, int[] positions, float[] cos, float[] sin,
                                     PairRule rule) {
-        int half = headDim / 2;
+        int half = rotaryDim / 2;
         for (int t = 0; t < positions.length; t++) {
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < half; i++) {
@@ -154,11 +173,14 @@ public final class Rope {
         }
     }
 
-    /** HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values; returns a new array. */
-    public static float[] forwardReference(float[] x, int heads, int headDim, int[] positions, float[] cos,
-                                           float[] sin) {
-        float[] y = new float[x.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+    /**
+     * HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values, the first rotaryDim of each head
+     * rotated and the rest copied; returns a new array.
+     */
+    public static float[] forwardReference(float[] x, int heads, int headDim, int rotaryDim, int[] positions,
+                                           float[] cos, float[] sin) {
+        float[] y = x.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, c, s) -> {
             y[at] = x[at] * c + -x[at + half] * s;
             y[at + half] = x[at + half] * c + x[at] * s;
         });
@@ -166,10 +188,10 @@ public final class Rope {
     }
 
     /** Autograd's f32 backward of {@link #forwardReference}: dx from dy, as derived in the class comment. */
-    public static float[] backwardReference(float[] dy, int heads, int headDim, int[] positions, float[] cos,
-                                            float[] sin) {
-        float[] dx = new float[dy.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+    public static float[] backwardReference(float[] dy, int heads, int headDim, int rotaryDim, int[] positions,
+                                            float[] cos, float[] sin) {
+        float[] dx = dy.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, c, s) -> {
             dx[at] = dy[at] * c + dy[at + half] * s;
             dx[at + half] = dy[at + half] * c - dy[at] * s;
         });
@@ -177,10 +199,10 @@ public final class Rope {
     }
 
     /** HF's bf16 forward chain on raw bf16 bits; returns new bits. */
-    public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int[] positions, float[] cos,
-                                               float[] sin) {
-        short[] y = new short[x.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+    public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int rotaryDim, int[] positions,
+                                               float[] cos, float[] sin) {
+        short[] y = x.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
             float c = roundToBf16(cosF32);
             float s = roundToBf16(sinF32);
             float x1 = TornadoMath.bfloat16ToFloat(x[at]);
@@ -196,10 +218,10 @@ public final class Rope {
      * routed back through rotate_half's cat/neg/slices to bf16(dy[i+h]*s) for element i and -bf16(dy[i]*s) for
      * element i+h; the two contributions add in bf16.
      */
-    public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int[] positions, float[] cos,
-                                                float[] sin) {
-        short[] dx = new short[dy.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+    public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int rotaryDim, int[] positions,
+                                                float[] cos, float[] sin) {
+        short[] dx = dy.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
             float c = roundToBf16(cosF32);
             float s = roundToBf16(sinF32);
             float g1 = TornadoMath.bfloat16ToFloat(dy[at]);

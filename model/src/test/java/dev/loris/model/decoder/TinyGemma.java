@@ -83,7 +83,7 @@ public final class TinyGemma {
         return folder;
     }
 
-    private static void add(SafetensorsWriter writer, Random random, String name, float sigma, long... shape) {
+    static void add(SafetensorsWriter writer, Random random, String name, float sigma, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;

@@ -39,11 +39,12 @@ class LlamaCppTokenizerTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "qwen3", "llama2"})
+    @ValueSource(strings = {"llama3", "qwen3", "llama2", "gemma3"})
     void llamaCppTokenizesAsWeDo(String tokenizerName) throws IOException {
         TinyModel model = switch (tokenizerName) {
             case "llama3" -> TinyModel.llama3();
             case "qwen3" -> TinyModel.qwen3();
+            case "gemma3" -> TinyModel.gemma3();
             default -> TinyModel.mistral();
         };
         Path folder = model.withWidths(64, 128).write(dir, 3);

@@ -65,7 +65,7 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
     }
 
     /**
-     * Phi-3 with the Llama 2 tokenizer (Phi-3-mini's, less its 64 added chat tokens): fused qkv_proj / gate_up_proj, partial
+     * Phi-3 (Phi-4's shape: a gpt2-style BPE tokenizer, here Qwen 3's): fused qkv_proj / gate_up_proj, partial
      * rotary 0.5 (32 of 64), LongRoPE short factors away from 1 (the original context equal to the full one, so
      * the attention factor is 1 and every context llama.cpp opens takes the short factors), untied head.
      */
@@ -76,7 +76,7 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
             shortFactor.append(i == 0 ? "" : ", ").append(1 + 0.25 * i);
             longFactor.append(i == 0 ? "" : ", ").append(2 + i);
         }
-        return new TinyModel("phi3", "llama2", 32000, 256, 512, 2, 4, 2, 64, false,
+        return new TinyModel("phi3", "qwen3", 151936, 256, 512, 2, 4, 2, 64, false,
                 "\"partial_rotary_factor\": 0.5, \"original_max_position_embeddings\": 512, \"rope_scaling\": "
                         + "{\"type\": \"longrope\", \"short_factor\": [" + shortFactor + "], \"long_factor\": ["
                         + longFactor + "]}, ");

@@ -2,9 +2,6 @@ package dev.loris.model.decoder;
 
 import dev.loris.model.safetensors.SafetensorsWriter;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
@@ -58,14 +55,7 @@ public final class TinyPhi3 {
         }
         TinyGemma.add(writer, random, "model.norm.weight", 0.2f, HIDDEN);
         TinyGemma.add(writer, random, "lm_head.weight", 0.3f, VOCAB, HIDDEN);
-        try {
-            Files.createDirectories(folder);
-            Files.writeString(folder.resolve("config.json"), config);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        writer.write(folder.resolve("model.safetensors"));
-        return folder;
+        return TinyGemma.save(folder, config, writer);
     }
 
     /** A tiny model of {@code modelType}: phi3 here, gemma2 / gemma3_text by {@link TinyGemma}. */

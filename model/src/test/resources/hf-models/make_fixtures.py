@@ -24,6 +24,12 @@ Gemma (issue 17): norm weights are offsets from 1 ((1 + w) norms), so they are d
 shapes are odd on purpose (head_dim not hidden / heads, GQA, an odd vocabulary, a sliding window of 8 shorter
 than the 16-token batch and the generation); Gemma 2's bf16 run uses eager attention, the one that soft-caps
 the scores.
+
+Phi-3 (issue 17): fused qkv_proj / gate_up_proj, partial rotary 0.75 (12 of head_dim 16), LongRoPE with short and
+long factors of its own and original_max_position_embeddings 8, so the 16-token batch takes the long factors and
+the attention factor sqrt(1 + ln(64 / 8) / ln 8), and generation (6 + 32 tokens) crosses from short to long, where
+Phi3ForCausalLM drops its cache; sliding_window 10 < 16. head_dim equals hidden / heads here: Phi3Config checks the
+factor count against hidden / heads while the rotary embedding uses head_dim, so the two cannot differ.
 """
 import inspect
 import json
@@ -34,7 +40,7 @@ import torch
 import transformers
 from safetensors.torch import save_file
 from transformers import (AutoModelForCausalLM, Gemma2Config, Gemma3TextConfig, LlamaConfig, MistralConfig,
-                          Qwen2Config, Qwen3Config)
+                          Phi3Config, Qwen2Config, Qwen3Config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH, SEQ, SHORT = 2, 16, 11
@@ -61,7 +67,22 @@ def configs():
         "qwen3": Qwen3Config(vocab_size=257, hidden_size=64, intermediate_size=192, rope_theta=1000000.0,
                              tie_word_embeddings=True, **common),
         **gemma_configs(),
+        "phi3": phi3_config(),
     }
+
+
+def phi3_config():
+    """Phi-3 with issue 17's odd parts: GQA 4/2, vocabulary 293, intermediate 88, partial rotary 0.75, LongRoPE
+    crossing at 8 tokens, window 10 < 16."""
+    rope = {"rope_type": "longrope", "short_factor": [1.0, 1.1, 1.3, 1.6, 2.0, 2.5],
+            "long_factor": [1.5, 2.5, 4.0, 6.5, 9.0, 13.0], "original_max_position_embeddings": 8}
+    common = dict(vocab_size=293, hidden_size=64, intermediate_size=88, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, max_position_embeddings=64, original_max_position_embeddings=8,
+                  rms_norm_eps=1e-5, hidden_act="silu", sliding_window=10, tie_word_embeddings=False,
+                  bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    if "rope_parameters" in inspect.signature(Phi3Config.__init__).parameters:
+        return Phi3Config(rope_parameters={**rope, "rope_theta": 10000.0, "partial_rotary_factor": 0.75}, **common)
+    return Phi3Config(rope_scaling=rope, rope_theta=10000.0, partial_rotary_factor=0.75, **common)
 
 
 def gemma_configs():
@@ -171,6 +192,7 @@ def record(name, config, out_dir, device):
         "parameters": {n: list(p.shape) for n, p in model.named_parameters()},
         "bf16_model_inv_freq_dtype": inv_freq_dtype,
         "bf16_attention": bf16_attention,
+        "rope": getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None),
     }
     with open(os.path.join(folder, "expected.json"), "w") as f:
         json.dump(summary, f, indent=1)

@@ -24,8 +24,8 @@ import java.util.zip.GZIPInputStream;
  * distributions then have logits spread over a few units with a clear but not certain favourite, like a
  * trained model's, rather than flat (where top-1 would be a coin toss) or one-hot (where it would be trivial).
  *
- * @param modelType   config.json model_type: llama, mistral, qwen2, qwen3
- * @param tokenizer   the fixture tokenizer: llama3, qwen3 or llama2
+ * @param modelType   config.json model_type: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3
+ * @param tokenizer   the fixture tokenizer: llama3, qwen3, llama2 or gemma3
  */
 public record TinyModel(String modelType, String tokenizer, int vocab, int hidden, int intermediate, int layers,
                         int heads, int kvHeads, int headDim, boolean tied, String ropeScaling) {
@@ -48,6 +48,38 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
 
     public static TinyModel mistral() {
         return new TinyModel("mistral", "llama2", 32000, 256, 512, 2, 4, 2, 64, false, "");
+    }
+
+    /**
+     * Gemma 2 within what llama.cpp computes (see ModelMetadata): head_dim 64 not hidden / heads (128 / 4),
+     * query_pre_attn_scalar = head_dim, layers sliding / global / sliding over a window of 8 (shorter than the test
+     * sequences), soft-caps 20 and 15, tied; the Gemma 3 tokenizer (vocabulary 262,208 as Gemma 3's config.json).
+     */
+    public static TinyModel gemma2() {
+        return new TinyModel("gemma2", "gemma3", 262208, 128, 256, 3, 4, 2, 64, true, "");
+    }
+
+    /** Gemma 3 text: q/k norms, three sliding layers (llama.cpp's every-sixth-global rule), window 8, tied. */
+    public static TinyModel gemma3() {
+        return new TinyModel("gemma3_text", "gemma3", 262208, 128, 256, 3, 4, 2, 64, true, "");
+    }
+
+    /**
+     * Phi-3 (Phi-4's shape: a gpt2-style BPE tokenizer, here Qwen 3's): fused qkv_proj / gate_up_proj, partial
+     * rotary 0.5 (32 of 64), LongRoPE short factors away from 1 (the original context equal to the full one, so
+     * the attention factor is 1 and every context llama.cpp opens takes the short factors), untied head.
+     */
+    public static TinyModel phi3() {
+        StringBuilder shortFactor = new StringBuilder();
+        StringBuilder longFactor = new StringBuilder();
+        for (int i = 0; i < 16; i++) {
+            shortFactor.append(i == 0 ? "" : ", ").append(1 + 0.25 * i);
+            longFactor.append(i == 0 ? "" : ", ").append(2 + i);
+        }
+        return new TinyModel("phi3", "qwen3", 151936, 256, 512, 2, 4, 2, 64, false,
+                "\"partial_rotary_factor\": 0.5, \"original_max_position_embeddings\": 512, \"rope_scaling\": "
+                        + "{\"type\": \"longrope\", \"short_factor\": [" + shortFactor + "], \"long_factor\": ["
+                        + longFactor + "]}, ");
     }
 
     /** The same model with other widths (e.g. rows that do not split into 256). */
@@ -85,6 +117,9 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
             case "llama" -> "LlamaForCausalLM";
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
+            case "gemma2" -> "Gemma2ForCausalLM";
+            case "gemma3_text" -> "Gemma3ForCausalLM";
+            case "phi3" -> "Phi3ForCausalLM";
             default -> "Qwen3ForCausalLM";
         };
         return "{\"architectures\": [\"" + arch + "\"], \"model_type\": \"" + modelType + "\", "
@@ -94,12 +129,25 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
                 + ", \"max_position_embeddings\": 512, \"rms_norm_eps\": 1e-06, \"rope_theta\": 10000.0, "
                 + ropeScaling + "\"tie_word_embeddings\": " + tied + ", \"hidden_act\": \"silu\", "
                 + (modelType.equals("mistral") ? "\"sliding_window\": null, " : "")
-                + specialIds() + "\"torch_dtype\": \"bfloat16\"}";
+                + gemmaSettings() + specialIds() + "\"torch_dtype\": \"bfloat16\"}";
+    }
+
+    private String gemmaSettings() {
+        return switch (modelType) {
+            case "gemma2" -> "\"hidden_activation\": \"gelu_pytorch_tanh\", \"query_pre_attn_scalar\": " + headDim
+                    + ", \"sliding_window\": 8, \"attn_logit_softcapping\": 20.0, \"final_logit_softcapping\": 15.0, "
+                    + "\"layer_types\": [\"sliding_attention\", \"full_attention\", \"sliding_attention\"], ";
+            case "gemma3_text" -> "\"hidden_activation\": \"gelu_pytorch_tanh\", \"query_pre_attn_scalar\": "
+                    + headDim + ", \"sliding_window\": 8, \"rope_local_base_freq\": 10000.0, \"layer_types\": "
+                    + "[\"sliding_attention\", \"sliding_attention\", \"sliding_attention\"], ";
+            default -> "";
+        };
     }
 
     /** bos/eos ids of the fixture tokenizer, as the real models' config.json has them. */
     private String specialIds() {
         return switch (tokenizer) {
+            case "gemma3" -> "\"bos_token_id\": 2, \"eos_token_id\": 1, \"pad_token_id\": 0, ";
             case "llama3" -> "\"bos_token_id\": 128000, \"eos_token_id\": 128001, ";
             case "qwen3" -> "\"bos_token_id\": 151643, \"eos_token_id\": 151645, ";
             default -> "\"bos_token_id\": 1, \"eos_token_id\": 2, ";
@@ -110,25 +158,39 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
     public Map<String, long[]> shapes() {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {vocab, hidden});
+        boolean fused = modelType.equals("phi3");
+        boolean gemma = modelType.startsWith("gemma");
         for (int l = 0; l < layers; l++) {
             String p = "model.layers." + l + ".";
             shapes.put(p + "input_layernorm.weight", new long[] {hidden});
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {(long) heads * headDim, hidden});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {(long) kvHeads * headDim, hidden});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {(long) kvHeads * headDim, hidden});
+            if (fused) {
+                shapes.put(p + "self_attn.qkv_proj.weight", new long[] {(long) (heads + 2 * kvHeads) * headDim, hidden});
+            } else {
+                shapes.put(p + "self_attn.q_proj.weight", new long[] {(long) heads * headDim, hidden});
+                shapes.put(p + "self_attn.k_proj.weight", new long[] {(long) kvHeads * headDim, hidden});
+                shapes.put(p + "self_attn.v_proj.weight", new long[] {(long) kvHeads * headDim, hidden});
+            }
             if (modelType.equals("qwen2")) {
                 shapes.put(p + "self_attn.q_proj.bias", new long[] {(long) heads * headDim});
                 shapes.put(p + "self_attn.k_proj.bias", new long[] {(long) kvHeads * headDim});
                 shapes.put(p + "self_attn.v_proj.bias", new long[] {(long) kvHeads * headDim});
             }
             shapes.put(p + "self_attn.o_proj.weight", new long[] {hidden, (long) heads * headDim});
-            if (modelType.equals("qwen3")) {
+            if (modelType.equals("qwen3") || modelType.equals("gemma3_text")) {
                 shapes.put(p + "self_attn.q_norm.weight", new long[] {headDim});
                 shapes.put(p + "self_attn.k_norm.weight", new long[] {headDim});
             }
             shapes.put(p + "post_attention_layernorm.weight", new long[] {hidden});
-            shapes.put(p + "mlp.gate_proj.weight", new long[] {intermediate, hidden});
-            shapes.put(p + "mlp.up_proj.weight", new long[] {intermediate, hidden});
+            if (gemma) {
+                shapes.put(p + "pre_feedforward_layernorm.weight", new long[] {hidden});
+                shapes.put(p + "post_feedforward_layernorm.weight", new long[] {hidden});
+            }
+            if (fused) {
+                shapes.put(p + "mlp.gate_up_proj.weight", new long[] {2L * intermediate, hidden});
+            } else {
+                shapes.put(p + "mlp.gate_proj.weight", new long[] {intermediate, hidden});
+                shapes.put(p + "mlp.up_proj.weight", new long[] {intermediate, hidden});
+            }
             shapes.put(p + "mlp.down_proj.weight", new long[] {hidden, intermediate});
         }
         shapes.put("model.norm.weight", new long[] {hidden});
@@ -148,8 +210,9 @@ public record TinyModel(String modelType, String tokenizer, int vocab, int hidde
             int n = Math.toIntExact(shape.length == 1 ? shape[0] : shape[0] * shape[1]);
             float[] values = new float[n];
             if (name.endsWith("norm.weight")) {
+                double center = modelType.startsWith("gemma") ? 0 : 1; // Gemma's norms multiply by 1 + w
                 for (int i = 0; i < n; i++) {
-                    values[i] = (float) (1 + 0.1 * random.nextGaussian());
+                    values[i] = (float) (center + 0.1 * random.nextGaussian());
                 }
             } else if (name.equals("lm_head.weight")) {
                 for (int i = 0; i < n; i++) {

@@ -15,8 +15,10 @@ import dev.loris.tornado.runtime.DeviceArray;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -99,7 +101,7 @@ public final class LoraAdapter implements GradientSink, AutoCloseable {
 
     /** A new adapter with PEFT's initialisation, attached to {@code decoder} (which then computes through it). */
     public static LoraAdapter attach(Decoder decoder, LoraConfig config) {
-        LoraAdapter adapter = new LoraAdapter(decoder, config);
+        LoraAdapter adapter = new LoraAdapter(decoder, forModel(decoder, config));
         try {
             adapter.initialise();
             adapter.wire();
@@ -108,6 +110,27 @@ public final class LoraAdapter implements GradientSink, AutoCloseable {
             adapter.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code config} with only the targets this model's projections answer to (all-linear on Phi-3: qkv_proj, o_proj,
+     * gate_up_proj, down_proj), as PEFT's adapter_config.json lists them; a LorisException naming the model's own
+     * projections when none is left (q_proj on Phi-3, qkv_proj on Llama).
+     */
+    static LoraConfig forModel(Decoder decoder, LoraConfig config) {
+        Set<String> present = new LinkedHashSet<>();
+        for (LayerWeights layer : decoder.weights().layers()) {
+            for (Projection p : layer.projections()) {
+                present.add(p.name().substring(p.name().lastIndexOf('.') + 1));
+            }
+        }
+        List<String> kept = config.targetModules().stream().filter(present::contains).toList();
+        if (kept.isEmpty()) {
+            throw new LorisException("LoRA target modules " + String.join(", ", config.targetModules())
+                    + " name no projection of this " + decoder.config().architecture().modelType() + " model",
+                    "its projections are " + String.join(", ", present) + " (or give all-linear)");
+        }
+        return kept.equals(config.targetModules()) ? config : config.withTargets(kept);
     }
 
     /** The PEFT adapter in {@code folder} (adapter_config.json, adapter_model.safetensors) attached to {@code decoder}. */

@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * What a LoRA adapter is: rank r, alpha (scaling alpha / r, or alpha / sqrt(r) with rsLoRA), dropout on the
- * adapter's input (0 by default), the projections it adapts ({@code q_proj} ... {@code down_proj}, or
- * {@code all-linear} for all seven), the modules trained in full beside it ({@code embed_tokens},
+ * adapter's input (0 by default), the projections it adapts ({@code q_proj} ... {@code down_proj}, Phi-3's fused
+ * {@code qkv_proj} and {@code gate_up_proj}, or {@code all-linear} for every one a model has: {@link
+ * LoraAdapter#attach} keeps the names the model's projections answer to, as PEFT does), the modules trained in full beside it ({@code embed_tokens},
  * {@code lm_head}: PEFT's modules_to_save, for continued pretraining), and the seed of its initialisation.
  * bias is always PEFT's "none".
  */
@@ -17,6 +18,11 @@ public record LoraConfig(int rank, double alpha, boolean rsLora, double dropout,
     /** The seven projections of a Llama-family layer, as checkpoints and PEFT name them. */
     public static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");
+    /** Phi-3's four: q, k, v fused in qkv_proj, gate and up in gate_up_proj, as its checkpoints and PEFT name them. */
+    public static final List<String> FUSED_PROJECTIONS = List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj");
+    /** Every projection name a target may be, in layer order; what all-linear stands for before a model narrows it. */
+    public static final List<String> ALL_PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "qkv_proj", "o_proj",
+            "gate_proj", "up_proj", "gate_up_proj", "down_proj");
     /** The modules that can be trained in full beside the adapter. */
     public static final Set<String> SAVABLE_MODULES = Set.of("embed_tokens", "lm_head");
 
@@ -41,9 +47,12 @@ public record LoraConfig(int rank, double alpha, boolean rsLora, double dropout,
         }
     }
 
-    /** r = alpha = 16 on all seven projections, no dropout, no rsLoRA: Unsloth's usual choice. */
+    /**
+     * r = alpha = 16 on every projection (the seven of Llama's layer, Phi-3's four fused), no dropout, no rsLoRA:
+     * Unsloth's usual choice.
+     */
     public static LoraConfig defaults() {
-        return new LoraConfig(16, 16, false, 0, PROJECTIONS, List.of(), 3407);
+        return new LoraConfig(16, 16, false, 0, ALL_PROJECTIONS, List.of(), 3407);
     }
 
     /** The factor of the adapter's product: alpha / r, or alpha / sqrt(r) with rsLoRA. */
@@ -82,18 +91,19 @@ public record LoraConfig(int rank, double alpha, boolean rsLora, double dropout,
 
     private static List<String> targets(List<String> given) {
         if (given.size() == 1 && given.getFirst().equals("all-linear")) {
-            return PROJECTIONS;
+            return ALL_PROJECTIONS;
         }
         if (given.isEmpty()) {
             throw new LorisException("LoRA has no target module", "name projections to adapt, e.g. --lora-targets"
                     + " q_proj,v_proj, or all-linear");
         }
         for (String module : given) {
-            if (!PROJECTIONS.contains(module)) {
-                throw new LorisException("LoRA target module '" + module + "' is not a projection of this model",
-                        "choose among " + String.join(", ", PROJECTIONS) + ", or all-linear");
+            if (!ALL_PROJECTIONS.contains(module)) {
+                throw new LorisException("LoRA target module '" + module + "' is not a projection Loris adapts",
+                        "choose among " + String.join(", ", PROJECTIONS) + " (Phi-3: "
+                                + String.join(", ", FUSED_PROJECTIONS) + "), or all-linear");
             }
         }
-        return PROJECTIONS.stream().filter(given::contains).toList();
+        return ALL_PROJECTIONS.stream().filter(given::contains).toList();
     }
 }

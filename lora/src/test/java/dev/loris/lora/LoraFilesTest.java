@@ -154,8 +154,8 @@ class LoraFilesTest {
                     .contains("adapter_config.json"));
         }
         LorisException target = assertThrows(LorisException.class,
-                () -> LoraConfig.defaults().withTargets(List.of("qkv_proj")));
-        assertTrue(target.getMessage().contains("qkv_proj"), target.getMessage());
+                () -> LoraConfig.defaults().withTargets(List.of("qkv")));
+        assertTrue(target.getMessage().contains("qkv"), target.getMessage());
     }
 
     private static float[] logits(Decoder decoder, HfFixture fixture) {

@@ -1,5 +1,6 @@
 package dev.loris.lora;
 
+import dev.loris.model.decoder.Batch;
 import dev.loris.model.decoder.Decoder;
 import dev.loris.model.decoder.DecoderAgainstTransformersTest;
 import dev.loris.model.decoder.DenseProjection;
@@ -7,13 +8,17 @@ import dev.loris.model.decoder.ForwardPass;
 import dev.loris.model.decoder.HfFixture;
 import dev.loris.model.decoder.HostGradients;
 import dev.loris.model.decoder.Precision;
+import dev.loris.model.decoder.TinyPhi3;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,10 +37,27 @@ class LoraGradientTest {
     void adapterGradientsFollowFromTheMergedWeightGradient(String model, String spec) {
         HfFixture fixture = HfFixture.load(model);
         LoraConfig config = LoraTestModels.config(model.equals("qwen3") ? 8 : 4, 8, model.startsWith("mistral"), 0);
+        checkChainRule(model, fixture.folder(), fixture.batch(), spec, config);
+    }
+
+    /**
+     * Phi-3's fused qkv_proj and gate_up_proj adapted as PEFT adapts them (one A and B over the fused output; all
+     * four targets), on {@link TinyPhi3}: the same chain rule through the merged fused weight.
+     */
+    @ParameterizedTest(name = "phi3 on {0}")
+    @MethodSource("dev.loris.tornado.runtime.Accelerator#available")
+    void fusedPhi3AdapterGradientsFollowFromTheMergedWeightGradient(String spec, @TempDir Path dir) {
+        LoraConfig config = LoraTestModels.config(4, 8, false, 0);
+        Random random = new Random(3);
+        Batch batch = Batch.of(random.ints(10, 0, 37).toArray(), random.ints(7, 0, 37).toArray());
+        checkChainRule("phi3", TinyPhi3.write(5, dir.resolve("phi3")), batch, spec, config);
+    }
+
+    private static void checkChainRule(String model, Path folder, Batch batch, String spec, LoraConfig config) {
         try (Accelerator acc = Accelerator.open(spec);
-             Decoder adapted = Decoder.open(fixture.folder(), acc, Precision.F32);
+             Decoder adapted = Decoder.open(folder, acc, Precision.F32);
              LoraAdapter adapter = LoraAdapter.attach(adapted, config);
-             Decoder merged = Decoder.open(fixture.folder(), acc, Precision.F32);
+             Decoder merged = Decoder.open(folder, acc, Precision.F32);
              HostGradients mergedGradients = new HostGradients(acc, n -> n.endsWith("_proj.weight"))) {
             LoraTestModels.randomise(adapter, 17, 0.3);
             Map<String, float[]> values = adapter.read();
@@ -48,12 +70,12 @@ class LoraGradientTest {
                 return new DenseProjection(p.name(), p.inFeatures(), p.outFeatures(), weight, bias);
             });
             float[] adaptedLogits;
-            try (ForwardPass pass = adapted.forward(fixture.batch())) {
+            try (ForwardPass pass = adapted.forward(batch)) {
                 adaptedLogits = pass.logits();
                 pass.loss();
                 pass.backward(adapter);
             }
-            try (ForwardPass pass = merged.forward(fixture.batch())) {
+            try (ForwardPass pass = merged.forward(batch)) {
                 DecoderAgainstTransformersTest.assertClose(pass.logits(), adaptedLogits, 1e-4, model + " logits");
                 pass.loss();
                 pass.backward(mergedGradients);

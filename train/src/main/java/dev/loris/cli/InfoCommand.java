@@ -51,6 +51,9 @@ final class InfoCommand implements Runnable {
         if (c.isGemma()) {
             out.println(gemmaLine(c));
         }
+        if (c.hasFusedProjections()) {
+            out.println(phi3Line(c));
+        }
         out.printf("parameters  %,d (%,d outside the embeddings)%n", size.total(), size.nonEmbedding());
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
             Map<Dtype, Long> byDtype = new TreeMap<>();
@@ -77,6 +80,14 @@ final class InfoCommand implements Runnable {
     }
 
     /** Gemma's attention: scale, soft-caps, how many layers slide and over what window, the local RoPE base. */
+    /** Phi-3's fused modules (what LoRA targets on it), rotary width and window. */
+    private static String phi3Line(ModelConfig c) {
+        int window = c.attentionWindow(0);
+        return String.format("attention   fused qkv_proj and gate_up_proj (LoRA targets qkv_proj, o_proj, gate_up_proj,"
+                        + " down_proj); RoPE on %d of %d values per head; %s", c.rotaryDim(), c.headDim(),
+                window == 0 ? "no sliding window" : "sliding window of " + String.format("%,d", window) + " tokens");
+    }
+
     private static String gemmaLine(ModelConfig c) {
         var g = c.gemma();
         long sliding = g.slidingLayers().stream().filter(s -> s).count();

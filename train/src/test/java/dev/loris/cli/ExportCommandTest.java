@@ -97,10 +97,10 @@ class ExportCommandTest {
         assertEquals(2, merged.exitCode());
         assertTrue(merged.err().contains("--format merged needs --adapter DIR"), merged.err());
         Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
-                .replace("\"qwen3\"", "\"phi3\""));
+                .replace("\"qwen3\"", "\"phi4mm\""));
         CliRun arch = CliRun.of("export", "--model", model.toString(), "--out", out.toString());
         assertEquals(1, arch.exitCode());
-        assertTrue(arch.err().contains("model_type 'phi3' is not supported"), arch.err());
+        assertTrue(arch.err().contains("model_type 'phi4mm' is not supported"), arch.err());
         assertFalse(Files.exists(out));
     }
 }

@@ -74,6 +74,24 @@ class LorisCliTest {
     }
 
     @Test
+    void infoDescribesPhi3AndListsTheSupportedFamiliesForAnUnknownOne(@org.junit.jupiter.api.io.TempDir
+                                                                       java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path phi3 = dev.loris.model.decoder.TinyPhi3.write(1, dir.resolve("p3"));
+        CliRun info = CliRun.over(new LorisCli(), "info", phi3.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("(PHI3)") && info.out().contains("scaling longrope (original context 8")
+                && info.out().contains("RoPE on 8 of 10 values per head; sliding window of 6 tokens"), info.out());
+        java.nio.file.Path config = phi3.resolve("config.json");
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                .replace("\"phi3\"", "\"phimoe\""));
+        CliRun unknown = CliRun.over(new LorisCli(), "info", phi3.toString());
+        assertEquals(1, unknown.exitCode());
+        assertTrue(unknown.err().contains("model_type 'phimoe' is not supported")
+                && unknown.err().contains("llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, gemma3"),
+                unknown.err());
+    }
+
+    @Test
     void infoDescribesAShardedCheckpointAndNamesAMissingFolder() {
         CliRun info = CliRun.over(new LorisCli(), "info", referenceModel("qwen2").toString());
         assertEquals(0, info.exitCode(), info.err());

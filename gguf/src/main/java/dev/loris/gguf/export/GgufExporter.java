@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * Exports a Hugging Face model folder (config.json, safetensors, tokenizer.json) to one GGUF file that
  * llama.cpp and Ollama load: metadata ({@link ModelMetadata}, {@link TokenizerMetadata}), tensors renamed
- * ({@link TensorNames}), q/k permuted for llama, rope_freqs for Llama 3 scaling, each tensor quantised to the
+ * ({@link TensorNames}), q/k permuted for llama, Gemma's norms stored as 1 + w, rope_freqs for Llama 3 scaling and
+ * Phi-3's rope_factors_short / rope_factors_long, each tensor quantised to the
  * type {@link QuantMix} picks, streamed from the memory-mapped checkpoint on {@code threads} threads and
  * written atomically. Tensors the checkpoint has but the architecture does not use are refused by name
  * (rotary inv_freq buffers excepted), so nothing is silently dropped.
@@ -64,17 +65,20 @@ public final class GgufExporter {
                 return t;
             });
             try {
-                int total = names.size() + (ModelMetadata.ropeFactors(config) == null ? 0 : 1);
+                Map<String, float[]> generated = ModelMetadata.generatedTensors(config);
+                int total = names.size() + generated.size();
                 int[] done = {0};
                 for (Map.Entry<String, String> e : names.entrySet()) {
                     TensorInfo info = checkpoint.info(e.getKey());
                     RowSource source = RowSource.of(checkpoint, e.getKey(),
                             TensorNames.permutationHeads(config, e.getKey()));
+                    if (TensorNames.addsOne(config, e.getKey())) {
+                        source = source.plusOne();
+                    }
                     add(writer, mix, e.getValue(), info.rank(), source, pool, options, done, total);
                 }
-                float[] ropeFactors = ModelMetadata.ropeFactors(config);
-                if (ropeFactors != null) {
-                    add(writer, mix, "rope_freqs.weight", 1, RowSource.of(ropeFactors), pool, options, done, total);
+                for (Map.Entry<String, float[]> e : generated.entrySet()) {
+                    add(writer, mix, e.getKey(), 1, RowSource.of(e.getValue()), pool, options, done, total);
                 }
                 for (String fallback : mix.fallbacks()) {
                     options.progress().accept("fallback: " + fallback);
@@ -114,7 +118,7 @@ public final class GgufExporter {
         if (!unused.isEmpty()) {
             throw new GgufException(folder + ": " + unused.size() + " tensor(s) have no place in a GGUF of this "
                     + "architecture, e.g. '" + unused.iterator().next() + "'", "the checkpoint is not a plain "
-                    + "llama / mistral / qwen2 / qwen3 decoder; merge or remove the extra weights first");
+                    + "llama / mistral / qwen2 / qwen3 / gemma2 / gemma3 / phi3 decoder; merge or remove the extra weights first");
         }
     }
 }

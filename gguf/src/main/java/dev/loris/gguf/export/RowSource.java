@@ -44,6 +44,31 @@ public interface RowSource {
         };
     }
 
+    /**
+     * This source with 1 added to every value in f32 (Gemma's norm weights: llama.cpp multiplies by the stored
+     * weight, Gemma by 1 + w). convert_hf_to_gguf.py adds 1 in the checkpoint's dtype; adding in f32 keeps the
+     * factor Loris' decoder uses exactly.
+     */
+    default RowSource plusOne() {
+        RowSource source = this;
+        return new RowSource() {
+            public int rowLength() {
+                return source.rowLength();
+            }
+
+            public long rows() {
+                return source.rows();
+            }
+
+            public void read(long row, float[] dst, int offset) {
+                source.read(row, dst, offset);
+                for (int i = 0; i < source.rowLength(); i++) {
+                    dst[offset + i] += 1f;
+                }
+            }
+        };
+    }
+
     /** A checkpoint tensor; {@code heads} > 0 applies the llama Q/K permutation over that many heads. */
     static RowSource of(SafetensorsCheckpoint checkpoint, String name, int heads) {
         return new CheckpointRows(checkpoint, name, heads);

@@ -7,8 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Hugging Face tensor names of a Llama / Mistral / Qwen2 / Qwen3 decoder and their GGUF names
- * (gguf-py's tensor_mapping.py), in the order Loris writes them: embeddings, each layer, final norm, output.
+ * Hugging Face tensor names of a Llama / Mistral / Qwen2 / Qwen3 / Gemma 2 / Gemma 3 / Phi-3 decoder and their GGUF
+ * names (gguf-py's tensor_mapping.py), in the order Loris writes them: embeddings, each layer, final norm, output.
+ * Gemma's norms around the attention and MLP are attn_norm, post_attention_norm, ffn_norm (pre_feedforward) and
+ * post_ffw_norm; Phi-3's fused modules keep their fusion (attn_qkv; gate_up_proj is ffn_up, gate first, which
+ * llama.cpp's fused SwiGLU splits in the same order).
  */
 public final class TensorNames {
     private TensorNames() {
@@ -20,10 +23,9 @@ public final class TensorNames {
             case LLAMA, MISTRAL -> "llama";
             case QWEN2 -> "qwen2";
             case QWEN3 -> "qwen3";
-            case GEMMA2, GEMMA3_TEXT -> throw new dev.loris.LorisException("GGUF export of "
-                    + config.architecture().modelType() + " models is not implemented yet",
-                    "merge the adapter into a safetensors folder (loris export --format merged) and convert it "
-                            + "with llama.cpp's convert_hf_to_gguf.py");
+            case GEMMA2 -> "gemma2";
+            case GEMMA3_TEXT -> "gemma3";
+            case PHI3 -> "phi3";
         };
     }
 
@@ -40,7 +42,10 @@ public final class TensorNames {
             String hf = "model.layers." + l + ".";
             String gg = "blk." + l + ".";
             names.put(hf + "input_layernorm.weight", gg + "attn_norm.weight");
-            for (String p : new String[] {"q", "k", "v"}) {
+            if (config.hasFusedProjections()) {
+                names.put(hf + "self_attn.qkv_proj.weight", gg + "attn_qkv.weight");
+            }
+            for (String p : config.hasFusedProjections() ? new String[0] : new String[] {"q", "k", "v"}) {
                 names.put(hf + "self_attn." + p + "_proj.weight", gg + "attn_" + p + ".weight");
                 if (config.qkvBias()) {
                     names.put(hf + "self_attn." + p + "_proj.bias", gg + "attn_" + p + ".bias");
@@ -50,13 +55,23 @@ public final class TensorNames {
             if (config.outputProjectionBias()) {
                 names.put(hf + "self_attn.o_proj.bias", gg + "attn_output.bias");
             }
-            if (config.architecture() == Architecture.QWEN3) {
+            if (config.hasQkNorm()) {
                 names.put(hf + "self_attn.q_norm.weight", gg + "attn_q_norm.weight");
                 names.put(hf + "self_attn.k_norm.weight", gg + "attn_k_norm.weight");
             }
-            names.put(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight");
-            names.put(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight");
-            names.put(hf + "mlp.up_proj.weight", gg + "ffn_up.weight");
+            if (config.isGemma()) {
+                names.put(hf + "post_attention_layernorm.weight", gg + "post_attention_norm.weight");
+                names.put(hf + "pre_feedforward_layernorm.weight", gg + "ffn_norm.weight");
+                names.put(hf + "post_feedforward_layernorm.weight", gg + "post_ffw_norm.weight");
+            } else {
+                names.put(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight");
+            }
+            if (config.hasFusedProjections()) {
+                names.put(hf + "mlp.gate_up_proj.weight", gg + "ffn_up.weight");
+            } else {
+                names.put(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight");
+                names.put(hf + "mlp.up_proj.weight", gg + "ffn_up.weight");
+            }
             names.put(hf + "mlp.down_proj.weight", gg + "ffn_down.weight");
         }
         names.put("model.norm.weight", "output_norm.weight");
@@ -64,6 +79,14 @@ public final class TensorNames {
             names.put("lm_head.weight", "output.weight");
         }
         return names;
+    }
+
+    /**
+     * Whether a tensor is stored with 1 added: Gemma's (1 + w) norms, which llama.cpp multiplies by as they are
+     * (convert_hf_to_gguf.py adds 1 to every Gemma norm weight, the q/k norms included).
+     */
+    static boolean addsOne(ModelConfig config, String hfName) {
+        return config.isGemma() && hfName.endsWith("norm.weight");
     }
 
     /** The layer of a GGUF name ("blk.7.attn_v.weight" → 7), -1 for tensors outside the layers. */

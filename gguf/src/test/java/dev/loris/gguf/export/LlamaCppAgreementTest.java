@@ -43,7 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every file exported here is also read back by our reader and by @huggingface/gguf, which must agree on
  * every tensor (name, type, shape, offset) and key. Each figure is printed, for the closing notes. Models: llama (Llama 3 tokenizer, llama3 RoPE scaling →
  * rope_freqs), qwen3 (head_dim 128 ≠ hidden / heads, q/k norms, tied), qwen2 (q/k/v biases, tied),
- * mistral (SentencePiece-style Llama 2 tokenizer).
+ * mistral (SentencePiece-style Llama 2 tokenizer); issue 17's (F16 only): gemma2 (soft-caps, sliding layers with a
+ * window shorter than the 32 tokens, (1 + w) norms stored with 1 added, Gemma 3 tokenizer), gemma3 (q/k norms,
+ * sliding layers), phi3 (fused qkv / gate_up, partial rotary, LongRoPE short factors as rope_factors tensors).
  */
 @RequiresNodeConsumers
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -82,6 +84,9 @@ class LlamaCppAgreementTest {
             case "llama" -> TinyModel.llama3();
             case "qwen3" -> TinyModel.qwen3();
             case "qwen2" -> TinyModel.qwen2();
+            case "gemma2" -> TinyModel.gemma2();
+            case "gemma3" -> TinyModel.gemma3();
+            case "phi3" -> TinyModel.phi3();
             default -> TinyModel.mistral();
         };
     }
@@ -173,7 +178,7 @@ class LlamaCppAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen3", "qwen2", "mistral", "qwen2:bf16"})
+    @ValueSource(strings = {"llama", "qwen3", "qwen2", "mistral", "qwen2:bf16", "gemma2", "gemma3", "phi3"})
     void f16LogitsMatchOurs(String spec) {
         String name = spec.replace(":bf16", "");
         GgufFileType type = spec.endsWith(":bf16") ? GgufFileType.BF16 : GgufFileType.F16;

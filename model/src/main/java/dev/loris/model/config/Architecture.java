@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * that a missing key means what it means in transformers, not what looks reasonable.
  *
  * <p>Gemma 2 and Gemma 3 (text) carry their own settings ({@link GemmaSettings}: (1 + w) norms, GeGLU, soft-capping,
- * sliding layers). Not here: Phi and mixture-of-experts families (a different layer shape).
+ * sliding layers). Phi-3 / 3.5 / 4 fuse q, k, v into one qkv_proj and gate, up into one gate_up_proj, and may rotate
+ * part of each head (partial_rotary_factor) with LongRoPE scaling. Not here: mixture-of-experts families.
  */
 public enum Architecture {
     /** Llama 1/2/3.x: optional attention_bias (q, k, v and o), optional mlp_bias. */
@@ -28,7 +29,12 @@ public enum Architecture {
      * Gemma 3 text (gemma3_text, and the text_config of a gemma3 checkpoint): Gemma 2's layer with q/k norms,
      * five sliding layers to one global by default, a RoPE base of its own for the sliding layers, no soft-capping.
      */
-    GEMMA3_TEXT("gemma3_text", 131072, 4, 2, List.of(1), 256, false);
+    GEMMA3_TEXT("gemma3_text", 131072, 4, 2, List.of(1), 256, false),
+    /**
+     * Phi-3, Phi-3.5, Phi-4 (phi3): Llama's layer with fused qkv_proj and gate_up_proj, no biases, LongRoPE scaling
+     * and partial rotary where configs ask for them, a sliding window when sliding_window is set.
+     */
+    PHI3("phi3", 4096, null, 1, List.of(32000), null, false);
 
     private final String modelType;
     private final int defaultMaxPositionEmbeddings;
@@ -67,7 +73,7 @@ public enum Architecture {
                         + "; fine-tune a checkpoint of one of these families");
     }
 
-    /** "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3", for messages. */
+    /** "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, gemma3", for messages. */
     public static String supportedModelTypes() {
         return Arrays.stream(values()).map(Architecture::modelType).collect(Collectors.joining(", "))
                 + ", " + GEMMA3_MULTIMODAL;
@@ -84,6 +90,16 @@ public enum Architecture {
     /** Whether this is a Gemma family: (1 + w) norms, GeGLU, scaled embeddings, four norms per layer. */
     public boolean isGemma() {
         return this == GEMMA2 || this == GEMMA3_TEXT;
+    }
+
+    /** Whether q, k, v come from one fused qkv_proj and gate, up from one gate_up_proj (Phi-3). */
+    public boolean hasFusedProjections() {
+        return this == PHI3;
+    }
+
+    /** pad_token_id when absent: Phi3Config's 32000 (&lt;|endoftext|&gt;); none for the others. */
+    Integer defaultPadTokenId() {
+        return this == PHI3 ? 32000 : null;
     }
 
     /** rope_theta when absent: Gemma 3's class default 1,000,000; 10,000 for the others. */

@@ -134,6 +134,26 @@ final class ConfigJson {
         return List.copyOf(values);
     }
 
+    /** A list of numbers (LongRoPE's factors) as f32, as torch.tensor(..., dtype=float32) rounds them; null when absent. */
+    float[] floatListOrNull(String key) {
+        if (!has(key)) {
+            return null;
+        }
+        JsonNode node = object.get(key);
+        if (!node.isArray()) {
+            throw wrongType(key, "a list of numbers", node);
+        }
+        float[] values = new float[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            JsonNode item = node.get(i);
+            if (!item.isNumber()) {
+                throw wrongType(key + "[" + i + "]", "a number", item);
+            }
+            values[i] = (float) item.doubleValue();
+        }
+        return values;
+    }
+
     /** A nested object, or null when absent, null or empty ({} means "nothing set", as in transformers). */
     ConfigJson objectOrNull(String key) {
         if (!has(key)) {

@@ -13,11 +13,14 @@ import java.util.Objects;
  * biases on q, k, v and o; Qwen2 always has them on q, k and v and never on o; Mistral never has any.
  *
  * <p>{@code slidingWindow} is the window that transformers would actually apply (Qwen's only when
- * use_sliding_window is true), or null. Loris computes full causal attention, which equals
+ * use_sliding_window is true), or null. For Mistral and Qwen Loris computes full causal attention, which equals
  * sliding-window attention for sequences no longer than the window; {@link #checkSequenceLength}
- * refuses longer ones instead of silently computing something else.
+ * refuses longer ones instead of silently computing something else. Phi-3's window is computed by the attention
+ * kernels ({@link #attentionWindow}), so any length is accepted.
  *
  * @param ropeScaling           null for plain RoPE
+ * @param rotaryDim             how many values of each head RoPE rotates: head_dim, or int(head_dim *
+ *                              partial_rotary_factor) where a config sets that (Phi-4-mini: 0.75)
  * @param bosTokenId            null when the config has none
  * @param eosTokenIds           empty when none; several for Llama 3.1 ([128001, 128008, 128009])
  * @param padTokenId            null when none
@@ -38,6 +41,7 @@ public record ModelConfig(
         double rmsNormEps,
         double ropeTheta,
         RopeScaling ropeScaling,
+        int rotaryDim,
         int maxPositionEmbeddings,
         boolean tieWordEmbeddings,
         boolean qkvBias,
@@ -54,6 +58,9 @@ public record ModelConfig(
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(hiddenAct, "hiddenAct");
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
+            throw new IllegalArgumentException("rotary dimension " + rotaryDim + " for heads of " + headDim);
+        }
         if (architecture.isGemma() != (gemma != null)) {
             throw new IllegalArgumentException("Gemma settings are for Gemma architectures, and required by them");
         }
@@ -67,7 +74,7 @@ public record ModelConfig(
                        Integer bosTokenId, List<Integer> eosTokenIds, Integer padTokenId, Integer slidingWindow,
                        String dtype) {
         this(architecture, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, ropeScaling, headDim, maxPositionEmbeddings,
                 tieWordEmbeddings, qkvBias, outputProjectionBias, hiddenAct, bosTokenId, eosTokenIds, padTokenId,
                 slidingWindow, dtype, null);
     }
@@ -93,6 +100,40 @@ public record ModelConfig(
         return RopeFrequencies.standard(gemma.localRopeTheta(), headDim);
     }
 
+    /**
+     * The window the attention kernels apply on layer {@code layer} (0: none): Gemma's sliding layers', and Phi-3's
+     * sliding_window on every layer, unless no sequence can reach past it (Phi-3.5 and Phi-4-mini set 262144,
+     * beyond their context), which keeps the windowless kernels (FlashAttention on CUDA) in use.
+     */
+    public int attentionWindow(int layer) {
+        if (gemma != null) {
+            return gemma.windowOf(layer);
+        }
+        boolean computed = architecture.hasFusedProjections() && slidingWindow != null;
+        return computed && slidingWindow < maxPositionEmbeddings ? slidingWindow : 0;
+    }
+
+    /** Whether q, k, v and gate, up come fused (Phi-3's qkv_proj and gate_up_proj). */
+    public boolean hasFusedProjections() {
+        return architecture.hasFusedProjections();
+    }
+
+    /**
+     * The inverse frequencies for a forward whose longest sequence has {@code length} tokens: LongRoPE's long
+     * factors beyond the original context, {@link #ropeInverseFrequencies()} otherwise (every other scaling).
+     */
+    public float[] ropeInverseFrequencies(int length) {
+        if (ropeScaling instanceof RopeScaling.LongRope longRope && longRope.usesLongFactors(length)) {
+            return RopeFrequencies.longRope(ropeTheta, rotaryDim, longRope.longFactor());
+        }
+        return ropeInverseFrequencies();
+    }
+
+    /** The factor transformers multiplies cos and sin by: LongRoPE's attention factor, 1 for other scalings. */
+    public float ropeAttentionScaling() {
+        return ropeScaling instanceof RopeScaling.LongRope longRope ? (float) longRope.attentionFactor() : 1f;
+    }
+
     /** Reads {@code config.json} from a model folder, or the file itself when given one. */
     public static ModelConfig read(Path folderOrFile) {
         return ModelConfigReader.read(folderOrFile);
@@ -109,14 +150,15 @@ public record ModelConfig(
     }
 
     /**
-     * The RoPE inverse frequencies, {@code headDim / 2} of them, as transformers computes them in float32
-     * (plain, linear or llama3 scaling).
+     * The RoPE inverse frequencies, {@code rotaryDim / 2} of them, as transformers computes them in float32
+     * (plain, linear, llama3 scaling, or LongRoPE's short factors: see {@link #ropeInverseFrequencies(int)}).
      */
     public float[] ropeInverseFrequencies() {
         return switch (ropeScaling) {
-            case null -> RopeFrequencies.standard(ropeTheta, headDim);
-            case RopeScaling.Linear linear -> RopeFrequencies.linear(ropeTheta, headDim, linear.factor());
-            case RopeScaling.Llama3 llama3 -> RopeFrequencies.llama3(ropeTheta, headDim, llama3);
+            case null -> RopeFrequencies.standard(ropeTheta, rotaryDim);
+            case RopeScaling.Linear linear -> RopeFrequencies.linear(ropeTheta, rotaryDim, linear.factor());
+            case RopeScaling.Llama3 llama3 -> RopeFrequencies.llama3(ropeTheta, rotaryDim, llama3);
+            case RopeScaling.LongRope longRope -> RopeFrequencies.longRope(ropeTheta, rotaryDim, longRope.shortFactor());
         };
     }
 
@@ -130,7 +172,7 @@ public record ModelConfig(
      * window while Loris attends to all earlier tokens, so the two would train different models.
      */
     public void checkSequenceLength(int sequenceLength) {
-        if (slidingWindow != null && sequenceLength > slidingWindow) {
+        if (slidingWindow != null && sequenceLength > slidingWindow && !architecture.hasFusedProjections()) {
             throw new ConfigException("config.json sets sliding_window = " + slidingWindow + " for this "
                     + architecture.modelType() + " model, and sequences of " + sequenceLength
                     + " tokens are longer than that: Loris computes full causal attention, which matches "

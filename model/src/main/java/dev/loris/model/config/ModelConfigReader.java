@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Parses config.json into a {@link ModelConfig}, applying transformers' per-family defaults
  * ({@link Architecture}) and refusing what Loris would get wrong: an unknown model_type, activations
- * other than SiLU, MLP biases, RoPE types other than default / linear / llama3, partial rotary factors.
+ * other than SiLU, MLP biases, RoPE types other than default / linear / llama3 / longrope, partial rotary factors
+ * outside Phi-3.
  *
  * <p>The shape keys (vocab_size, hidden_size, intermediate_size, num_hidden_layers,
  * num_attention_heads) are required although transformers has class defaults for them: a config.json
@@ -94,27 +95,29 @@ public final class ModelConfigReader {
             throw json.error("rms_norm_eps = " + eps + " must lie between 0 and 1 (released models use 1e-5 or 1e-6)",
                     "use the value the checkpoint was trained with");
         }
-        RopeSettings rope = RopeSettings.read(json, maxPositions, architecture.defaultRopeTheta());
+        RopeSettings rope = RopeSettings.read(json, architecture, maxPositions, headDim);
         checkUnsupported(json);
         boolean attentionBias = json.booleanOr("attention_bias", false);
         GemmaSettings gemma = architecture.isGemma() ? GemmaConfigReader.read(json, architecture, layers, rope.theta())
                 : null;
         return new ModelConfig(architecture, vocab, hidden, intermediate, layers, heads, keyValueHeads, headDim,
-                eps, rope.theta(), rope.scaling(), maxPositions,
+                eps, rope.theta(), rope.scaling(), rope.rotaryDim(), maxPositions,
                 outer.booleanOr("tie_word_embeddings", json.booleanOr("tie_word_embeddings",
                         architecture.defaultTieWordEmbeddings())),
                 switch (architecture) {
                     case QWEN2 -> true;
                     case MISTRAL -> false;
                     case LLAMA, QWEN3, GEMMA2, GEMMA3_TEXT -> attentionBias;
+                    case PHI3 -> false; // Phi3Attention's qkv_proj and o_proj never have biases
                 },
-                architecture != Architecture.QWEN2 && architecture != Architecture.MISTRAL && attentionBias,
+                architecture != Architecture.QWEN2 && architecture != Architecture.MISTRAL
+                        && architecture != Architecture.PHI3 && attentionBias,
                 architecture.isGemma() ? GemmaConfigReader.hiddenActivation(json) : hiddenAct(json),
                 json.present("bos_token_id")
                         ? json.optionalInt("bos_token_id") : architecture.defaultBosTokenId(),
                 json.present("eos_token_id")
                         ? json.intOrIntList("eos_token_id") : architecture.defaultEosTokenIds(),
-                json.optionalInt("pad_token_id"),
+                json.present("pad_token_id") ? json.optionalInt("pad_token_id") : architecture.defaultPadTokenId(),
                 slidingWindow(json, architecture, layers),
                 dtype(json, outer), gemma);
     }
@@ -187,6 +190,10 @@ public final class ModelConfigReader {
                 }
                 return positive(json, "sliding_window", json.intOr("sliding_window", 4096));
             }
+            case PHI3 -> { // Phi3Config: none when absent; computed by the attention kernels
+                return json.has("sliding_window") ? positive(json, "sliding_window", json.intOr("sliding_window", 0))
+                        : null;
+            }
             case QWEN2, QWEN3 -> {
                 if (!json.booleanOr("use_sliding_window", false) || json.isExplicitNull("sliding_window")) {
                     return null;
@@ -221,13 +228,17 @@ public final class ModelConfigReader {
         return value;
     }
 
-    /** RoPE base and scaling from rope_theta / rope_scaling (transformers 4) or rope_parameters (5). */
-    record RopeSettings(double theta, RopeScaling scaling) {
+    /**
+     * RoPE base, scaling and rotary width from rope_theta / rope_scaling (transformers 4) or rope_parameters (5).
+     * {@code rotaryDim} is head_dim but for Phi-3's partial_rotary_factor (rope_parameters' or the config's).
+     */
+    record RopeSettings(double theta, RopeScaling scaling, int rotaryDim) {
         /**
          * From rope_scaling or rope_parameters; transformers 5's per-layer-type form (Gemma 3:
          * {"full_attention": {...}, "sliding_attention": {...}}) gives the global layers' settings here.
          */
-        static RopeSettings read(ConfigJson json, int maxPositions, double defaultTheta) {
+        static RopeSettings read(ConfigJson json, Architecture architecture, int maxPositions, int headDim) {
+            double defaultTheta = architecture.defaultRopeTheta();
             ConfigJson params = json.objectOrNull("rope_scaling");
             if (params == null) {
                 params = json.objectOrNull("rope_parameters");
@@ -242,16 +253,41 @@ public final class ModelConfigReader {
                 throw (params != null && params.has("rope_theta") ? params : json).error("rope_theta = " + theta
                         + " must be a finite number above 1 (the base of RoPE's frequencies)", "use the checkpoint's value");
             }
-            checkPartialRotary(json);
-            if (params != null) {
-                checkPartialRotary(params);
+            int rotaryDim = headDim;
+            if (architecture.hasFusedProjections()) {
+                rotaryDim = rotaryDim(params != null && params.has(PARTIAL_ROTARY) ? params : json, headDim);
+            } else {
+                checkPartialRotary(json);
+                if (params != null) {
+                    checkPartialRotary(params);
+                }
             }
-            return new RopeSettings(theta, params == null ? null : scaling(params, maxPositions));
+            RopeScaling scaling = params == null ? null
+                    : scaling(json, params, architecture, maxPositions, rotaryDim);
+            return new RopeSettings(theta, scaling, rotaryDim);
         }
 
-        private static RopeScaling scaling(ConfigJson params, int maxPositions) {
+        private static final String PARTIAL_ROTARY = "partial_rotary_factor";
+
+        /** int(head_dim * partial_rotary_factor), as transformers truncates it; refused unless even and positive. */
+        private static int rotaryDim(ConfigJson json, int headDim) {
+            double partial = json.doubleOr(PARTIAL_ROTARY, 1.0);
+            int dim = (int) (headDim * partial);
+            if (!(partial > 0 && partial <= 1) || dim <= 0 || dim % 2 != 0) {
+                throw json.error(PARTIAL_ROTARY + " = " + partial + " rotates " + dim + " of head_dim = " + headDim
+                                + " values", "RoPE rotates pairs: the factor must lie in (0, 1] and give an even, "
+                                + "positive width (released Phi models use 1.0 or 0.75)");
+            }
+            return dim;
+        }
+
+        private static RopeScaling scaling(ConfigJson json, ConfigJson params, Architecture architecture,
+                                           int maxPositions, int rotaryDim) {
             String type = params.has("rope_type") ? params.stringOr("rope_type", null)
                     : params.stringOr("type", "default");
+            if (architecture.hasFusedProjections() && (type.equals("su") || type.equals("yarn"))) {
+                type = "longrope"; // Phi3Config's renaming of the types older Phi-3 checkpoints state
+            }
             return switch (type) {
                 case "default" -> null;
                 case "linear" -> new RopeScaling.Linear(factor(params));
@@ -259,10 +295,49 @@ public final class ModelConfigReader {
                         required(params, "low_freq_factor"), required(params, "high_freq_factor"),
                         bounded(params, "original_max_position_embeddings",
                                 params.intOr("original_max_position_embeddings", maxPositions), MAX_POSITIONS));
+                case "longrope" -> longRope(json, params, architecture, maxPositions, rotaryDim);
                 default -> throw params.error("rope_type = '" + type + "' is not supported",
-                        "Loris computes RoPE types default, linear and llama3; to train within the original "
+                        "Loris computes RoPE types default, linear, llama3 and longrope; to train within the original "
                                 + "context length, remove the rope scaling from config.json");
             };
+        }
+
+        /**
+         * transformers 5's _compute_longrope_parameters: the original context from rope_parameters, else the
+         * config's original_max_position_embeddings (Phi3Config's default 4096), else max_position_embeddings;
+         * factor as given, else max / original; attention_factor as given, else sqrt(1 + ln(factor) /
+         * ln(original)) when factor > 1, else 1.
+         */
+        private static RopeScaling.LongRope longRope(ConfigJson json, ConfigJson params, Architecture architecture,
+                                                     int maxPositions, int rotaryDim) {
+            String key = "original_max_position_embeddings";
+            int fallback = json.intOr(key, architecture.hasFusedProjections() ? 4096 : maxPositions);
+            int original = bounded(params.has(key) ? params : json, key, params.intOr(key, fallback), MAX_POSITIONS);
+            float[] shortFactor = factors(params, "short_factor", rotaryDim);
+            float[] longFactor = factors(params, "long_factor", rotaryDim);
+            double factor = params.has("factor") ? factor(params) : (double) maxPositions / original;
+            double attention = params.has("attention_factor") ? required(params, "attention_factor")
+                    : factor <= 1.0 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
+            return new RopeScaling.LongRope(shortFactor, longFactor, original, attention);
+        }
+
+        private static float[] factors(ConfigJson params, String key, int rotaryDim) {
+            float[] values = params.floatListOrNull(key);
+            if (values == null) {
+                throw params.error(key + " is missing", "longrope needs short_factor and long_factor; compare with "
+                        + "the checkpoint's original config.json");
+            }
+            if (values.length != rotaryDim / 2) {
+                throw params.error(key + " has " + values.length + " entries, but the " + rotaryDim
+                        + " rotated values of a head make " + rotaryDim / 2 + " pairs", "give one factor per pair");
+            }
+            for (float value : values) {
+                if (!(value > 0 && Float.isFinite(value))) {
+                    throw params.error(key + " holds " + value + "; factors must be finite and positive",
+                            "use the checkpoint's values");
+                }
+            }
+            return values;
         }
 
         private static double factor(ConfigJson params) {

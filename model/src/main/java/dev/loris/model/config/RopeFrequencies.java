@@ -72,4 +72,22 @@ public final class RopeFrequencies {
         }
         return scaled;
     }
+
+    /**
+     * {@code _compute_longrope_parameters}: inv_freq[i] = 1 / (factors[i] * base^((2i as float) / dim)), every step
+     * in f32 as torch computes {@code 1.0 / (ext_factors * base ** inv_freq_shape)}; {@code factors} are the short or
+     * the long ones, dim the rotary dimension.
+     */
+    public static float[] longRope(double base, int dim, float[] factors) {
+        if (dim <= 0 || dim % 2 != 0 || factors.length != dim / 2) {
+            throw new IllegalArgumentException(factors.length + " LongRoPE factors for a rotary dimension of " + dim);
+        }
+        float[] inverse = new float[dim / 2];
+        float baseF = (float) base;
+        for (int i = 0; i < inverse.length; i++) {
+            float power = (float) Math.pow(baseF, (float) (2L * i) / (float) dim);
+            inverse[i] = 1.0f / (factors[i] * power);
+        }
+        return inverse;
+    }
 }

@@ -27,6 +27,7 @@ final class BackwardScratch implements AutoCloseable {
     final DeviceArray dV;               // (T, kvHeads*hd)
     final DeviceArray dQProjected;      // (T, heads*hd)   Qwen3 only, else null
     final DeviceArray dKProjected;      // (T, kvHeads*hd) Qwen3 only, else null
+    final DeviceArray dFused;           // (T, max(heads*hd + 2*kvHeads*hd, 2*I))  Phi-3 only: d(qkv) or d(gate_up)
     final DeviceArray delta;            // (T, heads) f32  rowsum(dOut * out) of attention
     final DeviceArray partials;         // (blocks, max(H, hd)) f32 RMSNorm weight-gradient partial sums
     private final List<DeviceArray> all = new ArrayList<>();
@@ -52,6 +53,8 @@ final class BackwardScratch implements AutoCloseable {
             boolean qkNorm = config.hasQkNorm();
             dQProjected = qkNorm ? add(acc.allocate(type, t * qWidth)) : null;
             dKProjected = qkNorm ? add(acc.allocate(type, t * kvWidth)) : null;
+            dFused = config.hasFusedProjections() ? add(acc.allocate(type, t * LayerActivations.fusedWidth(config)))
+                    : null;
             delta = add(acc.allocate(FloatArray.class, t * config.numAttentionHeads()));
             int rows = Math.max(tokens, tokens * config.numAttentionHeads());
             partials = add(acc.allocate(FloatArray.class,

@@ -29,7 +29,11 @@ import dev.loris.tornado.runtime.DeviceArray;
  *   y = m + post_feedforward_layernorm((gelu_tanh(h2 Wgᵀ) * h2 Wuᵀ) Wdᵀ)
  * </pre>
  *
- * Backward walks the same steps in reverse from dy, adding the gradients of what trains (f32) to a
+ * Phi-3: Llama's steps, with q, k, v the columns of one fused qkv_proj and gate, up those of gate_up_proj (split by
+ * copies; their gradients joined the same way for one backward of the fused module), RoPE on the first rotaryDim
+ * values of each head, and sliding_window on every layer.
+ *
+ * <p>Backward walks the same steps in reverse from dy, adding the gradients of what trains (f32) to a
  * {@link GradientSink} and writing dx into the buffer that held dy. Activations come from
  * {@link LayerActivations}; scratch from {@link BackwardScratch}. All launches go to one stream, in order.
  */
@@ -51,10 +55,8 @@ final class DecoderLayer {
         this.norms = new Norms(config, ops);
         this.gemma = config.isGemma();
         this.sliding = gemma && config.gemma().isSliding(index);
-        this.options = gemma
-                ? new AttentionOptions(config.attentionScale(), config.gemma().windowOf(index),
-                (float) config.gemma().attentionSoftCap())
-                : AttentionOptions.defaults(config.headDim());
+        this.options = new AttentionOptions(config.attentionScale(), config.attentionWindow(index),
+                gemma ? (float) config.gemma().attentionSoftCap() : 0f);
     }
 
     LayerWeights weights() {
@@ -80,14 +82,25 @@ final class DecoderLayer {
         int headDim = config.headDim();
         norms.forward(x, w.inputNorm(), a.normed1, a.inverseRms1, t, config.hiddenSize());
         boolean qkNorm = a.qProjected != null;
-        w.q().forward(c, a.normed1, t, qkNorm ? a.qProjected : a.q, a.savedQ);
-        w.k().forward(c, a.normed1, t, qkNorm ? a.kProjected : a.k, a.savedK);
-        w.v().forward(c, a.normed1, t, a.v, a.savedV);
+        if (w.fused()) {
+            int qWidth = heads * headDim;
+            int kvWidth = kvHeads * headDim;
+            int width = qWidth + 2 * kvWidth;
+            w.q().forward(c, a.normed1, t, a.fusedOutput, a.savedQ);
+            ops.copyColumns(a.fusedOutput, width, 0, a.q, qWidth, 0, qWidth, t);
+            ops.copyColumns(a.fusedOutput, width, qWidth, a.k, kvWidth, 0, kvWidth, t);
+            ops.copyColumns(a.fusedOutput, width, qWidth + kvWidth, a.v, kvWidth, 0, kvWidth, t);
+        } else {
+            w.q().forward(c, a.normed1, t, qkNorm ? a.qProjected : a.q, a.savedQ);
+            w.k().forward(c, a.normed1, t, qkNorm ? a.kProjected : a.k, a.savedK);
+            w.v().forward(c, a.normed1, t, a.v, a.savedV);
+        }
         if (qkNorm) {
             norms.forward(a.qProjected, w.qNorm(), a.q, a.qInverseRms, t * heads, headDim);
             norms.forward(a.kProjected, w.kNorm(), a.k, a.kInverseRms, t * kvHeads, headDim);
         }
-        ops.rope(false, a.q, a.k, positions, rope.cos(sliding), rope.sin(sliding), t, heads, kvHeads, headDim);
+        ops.rope(false, a.q, a.k, positions, rope.cos(sliding), rope.sin(sliding), t, heads, kvHeads, headDim,
+                config.rotaryDim());
     }
 
     /** The second half, from a.attention: o_proj and the residual, then the MLP block, into y. */
@@ -104,8 +117,15 @@ final class DecoderLayer {
             ops.add(x, scratch, a.middle, (long) t * hidden);
             norms.forward(a.middle, w.postAttentionNorm(), a.normed2, a.inverseRms2, t, hidden);
         }
-        w.gate().forward(c, a.normed2, t, a.gate, a.savedGate);
-        w.up().forward(c, a.normed2, t, a.up, a.savedUp);
+        if (w.fused()) {
+            int i = config.intermediateSize();
+            w.gate().forward(c, a.normed2, t, a.fusedOutput, a.savedGate);
+            ops.copyColumns(a.fusedOutput, 2 * i, 0, a.gate, i, 0, i, t);
+            ops.copyColumns(a.fusedOutput, 2 * i, i, a.up, i, 0, i, t);
+        } else {
+            w.gate().forward(c, a.normed2, t, a.gate, a.savedGate);
+            w.up().forward(c, a.normed2, t, a.up, a.savedUp);
+        }
         if (gemma) {
             ops.geGlu(a.gate, a.up, a.activated, n);
             w.down().forward(c, a.activated, t, a.mlpOutput, a.savedDown);
@@ -139,8 +159,15 @@ final class DecoderLayer {
         } else {
             ops.swiGluBackward(a.gate, a.up, b.dIntermediate, b.dGate, b.dUp, n);
         }
-        w.gate().backward(c, b.dGate, a.normed2, t, b.dNormed, false, a.savedGate, sink);
-        w.up().backward(c, b.dUp, a.normed2, t, b.dNormed, true, a.savedUp, sink);
+        if (w.fused()) {
+            int i = config.intermediateSize();
+            ops.copyColumns(b.dGate, i, 0, b.dFused, 2 * i, 0, i, t);
+            ops.copyColumns(b.dUp, i, 0, b.dFused, 2 * i, i, i, t);
+            w.gate().backward(c, b.dFused, a.normed2, t, b.dNormed, false, a.savedGate, sink);
+        } else {
+            w.gate().backward(c, b.dGate, a.normed2, t, b.dNormed, false, a.savedGate, sink);
+            w.up().backward(c, b.dUp, a.normed2, t, b.dNormed, true, a.savedUp, sink);
+        }
         norms.backward(a.middle, gemma ? w.preFeedforwardNorm() : w.postAttentionNorm(), b.dNormed, a.inverseRms2,
                 b.dResidualBranch, sink, gemma ? w.preFeedforwardNormName() : w.postAttentionNormName(), b.partials,
                 t, hidden);
@@ -156,7 +183,7 @@ final class DecoderLayer {
         ops.attentionBackward(shape(t), options, a.q, a.k, a.v, a.attention, b.dAttention, a.logSumExp, b.delta,
                 batch.sequenceStarts(), b.dQ, b.dK, b.dV);
         ops.rope(true, b.dQ, b.dK, batch.positions(), batch.rope().cos(sliding), batch.rope().sin(sliding), t,
-                config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim());
+                config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), config.rotaryDim());
         DeviceArray dQ = b.dQ;
         DeviceArray dK = b.dK;
         if (a.qProjected != null) {
@@ -168,13 +195,29 @@ final class DecoderLayer {
             dQ = b.dQProjected;
             dK = b.dKProjected;
         }
-        // dNormed1 = dQ Wq + dK Wk + dV Wv
-        w.q().backward(c, dQ, a.normed1, t, b.dNormed, false, a.savedQ, sink);
-        w.k().backward(c, dK, a.normed1, t, b.dNormed, true, a.savedK, sink);
-        w.v().backward(c, b.dV, a.normed1, t, b.dNormed, true, a.savedV, sink);
+        // dNormed1 = dQ Wq + dK Wk + dV Wv (Phi-3: d(qkv) Wqkv)
+        if (w.fused()) {
+            backwardFusedQkv(dQ, dK, b, a, t, sink);
+        } else {
+            w.q().backward(c, dQ, a.normed1, t, b.dNormed, false, a.savedQ, sink);
+            w.k().backward(c, dK, a.normed1, t, b.dNormed, true, a.savedK, sink);
+            w.v().backward(c, b.dV, a.normed1, t, b.dNormed, true, a.savedV, sink);
+        }
         norms.backward(x, w.inputNorm(), b.dNormed, a.inverseRms1, b.dResidualBranch, sink, w.inputNormName(),
                 b.partials, t, hidden);
         ops.add(b.dMiddle, b.dResidualBranch, gradient, (long) t * hidden);
+    }
+
+    /** dq, dk, dv side by side as d(qkv) (T, q + 2 kv), then qkv_proj's one backward into b.dNormed. */
+    private void backwardFusedQkv(DeviceArray dQ, DeviceArray dK, BackwardScratch b, LayerActivations a, int t,
+                                  GradientSink sink) {
+        int qWidth = config.numAttentionHeads() * config.headDim();
+        int kvWidth = config.numKeyValueHeads() * config.headDim();
+        int width = qWidth + 2 * kvWidth;
+        ops.copyColumns(dQ, qWidth, 0, b.dFused, width, 0, qWidth, t);
+        ops.copyColumns(dK, kvWidth, 0, b.dFused, width, qWidth, kvWidth, t);
+        ops.copyColumns(b.dV, kvWidth, 0, b.dFused, width, qWidth + kvWidth, kvWidth, t);
+        w.q().backward(c, b.dFused, a.normed1, t, b.dNormed, false, a.savedQ, sink);
     }
 
     private AttentionShape shape(int tokens) {

@@ -26,6 +26,10 @@ import java.util.function.Predicate;
  * (FlashDecoding, split over the cache). Each sequence stops at a stop id (EOS), when {@code stopWhen} says so
  * (stop strings), or after {@code maxNewTokens}; finished sequences ride along until all are done, their outputs ignored.
  *
+ * <p>LongRoPE (Phi-3) rotates with its short factors until the longest sequence passes the original context, then
+ * with its long ones; as transformers' Phi3ForCausalLM does at that switch, the cache is dropped and every sequence
+ * so far is prefilled again with the long factors, so keys in the cache never mix the two.
+ *
  * <p>Logits are computed for the last token of each sequence only (one GEMM row per sequence) and sampled
  * on the host by a {@link Sampler} per sequence.
  */
@@ -72,8 +76,9 @@ public final class Generator {
         }
         boolean[] done = new boolean[seqs];
         try (KvCache cache = new KvCache(acc, config, decoder.precision(), seqs, capacity);
-             RopeTables rope = new RopeTables(acc, config, capacity)) {
-            float[][] logits = prefill(prompts, cache, rope);
+             RopeTables rope = RopeTables.forGeneration(acc, config, capacity)) {
+            float[][] logits = prefill(prompts, cache, rope.forLength(longestPrompt));
+            int longest = longestPrompt;
             for (int step = 0; step < maxNewTokens; step++) {
                 int[] next = new int[seqs];
                 for (int s = 0; s < seqs; s++) {
@@ -90,7 +95,18 @@ public final class Generator {
                 if (allDone(done) || step == maxNewTokens - 1) {
                     break;
                 }
-                logits = step(next, cache, rope);
+                longest++;
+                RopeTables tables = rope.forLength(longest);
+                if (tables != rope.forLength(longest - 1)) { // LongRoPE's switch: recompute with the long factors
+                    cache.clear();
+                    List<int[]> sequences = new ArrayList<>();
+                    for (int s = 0; s < seqs; s++) {
+                        sequences.add(Arrays.copyOf(history[s], prompts.get(s).length + outputs.get(s).length));
+                    }
+                    logits = prefill(sequences, cache, tables);
+                } else {
+                    logits = step(next, cache, tables);
+                }
             }
         }
         return outputs;

@@ -46,6 +46,11 @@ final class KvCache implements AutoCloseable {
         return values.get(layer);
     }
 
+    /** Empties every sequence (the next append starts at row 0), as a new prefill needs. */
+    void clear() {
+        java.util.Arrays.fill(lengths, 0);
+    }
+
     int length(int seq) {
         return lengths[seq];
     }

@@ -38,6 +38,9 @@ final class LayerActivations implements AutoCloseable {
     final DeviceArray postAttentionInverseRms; // (T) f32
     final DeviceArray mlpOutput;            // (T, H)    down_proj(activated)
     final DeviceArray postMlpInverseRms;    // (T) f32
+    // Phi-3 only (else null): the output of the fused qkv_proj or gate_up_proj before it is split into q, k, v or
+    // gate, up; a scratch, never read by the backward.
+    final DeviceArray fusedOutput;          // (T, max(heads*hd + 2*kvHeads*hd, 2*I))
     // What each projection keeps for its backward (LoRA: x·Aᵀ; null for a frozen dense one, and in inference).
     Projection.Saved savedQ;
     Projection.Saved savedK;
@@ -80,6 +83,7 @@ final class LayerActivations implements AutoCloseable {
             postAttentionInverseRms = gemma ? add(acc.allocate(FloatArray.class, t)) : null;
             mlpOutput = gemma ? add(acc.allocate(type, t * hidden)) : null;
             postMlpInverseRms = gemma ? add(acc.allocate(FloatArray.class, t)) : null;
+            fusedOutput = config.hasFusedProjections() ? add(acc.allocate(type, t * fusedWidth(config))) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -100,7 +104,16 @@ final class LayerActivations implements AutoCloseable {
         savedDown = save(w.down(), c, tokens, seed, 6);
     }
 
+    /** The widest fused output: qkv_proj's q, k, v or gate_up_proj's gate, up. */
+    static long fusedWidth(ModelConfig config) {
+        long qkv = (long) (config.numAttentionHeads() + 2 * config.numKeyValueHeads()) * config.headDim();
+        return Math.max(qkv, 2L * config.intermediateSize());
+    }
+
     private Projection.Saved save(Projection projection, Compute c, int tokens, long seed, int index) {
+        if (projection == null) { // k, v, up of a fused layer
+            return null;
+        }
         Projection.Saved state = projection.newSaved(c, tokens, seed * 8 + index);
         if (state != null) {
             saved.add(state);

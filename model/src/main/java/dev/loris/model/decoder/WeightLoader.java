@@ -110,20 +110,24 @@ public final class WeightLoader {
         int hidden = config.hiddenSize();
         int qWidth = config.numAttentionHeads() * config.headDim();
         int kvWidth = config.numKeyValueHeads() * config.headDim();
+        int intermediate = config.intermediateSize();
         boolean qkNorm = config.hasQkNorm();
         boolean gemma = config.isGemma();
+        boolean fused = config.hasFusedProjections();
         return new LayerWeights(prefix,
                 tensor(prefix + "input_layernorm.weight", hidden),
-                linear(prefix + "self_attn.q_proj", hidden, qWidth, config.qkvBias()),
-                linear(prefix + "self_attn.k_proj", hidden, kvWidth, config.qkvBias()),
-                linear(prefix + "self_attn.v_proj", hidden, kvWidth, config.qkvBias()),
+                fused ? linear(prefix + "self_attn.qkv_proj", hidden, qWidth + 2 * kvWidth, false)
+                        : linear(prefix + "self_attn.q_proj", hidden, qWidth, config.qkvBias()),
+                fused ? null : linear(prefix + "self_attn.k_proj", hidden, kvWidth, config.qkvBias()),
+                fused ? null : linear(prefix + "self_attn.v_proj", hidden, kvWidth, config.qkvBias()),
                 linear(prefix + "self_attn.o_proj", qWidth, hidden, config.outputProjectionBias()),
                 qkNorm ? tensor(prefix + "self_attn.q_norm.weight", config.headDim()) : null,
                 qkNorm ? tensor(prefix + "self_attn.k_norm.weight", config.headDim()) : null,
                 tensor(prefix + "post_attention_layernorm.weight", hidden),
-                linear(prefix + "mlp.gate_proj", hidden, config.intermediateSize(), false),
-                linear(prefix + "mlp.up_proj", hidden, config.intermediateSize(), false),
-                linear(prefix + "mlp.down_proj", config.intermediateSize(), hidden, false),
+                fused ? linear(prefix + "mlp.gate_up_proj", hidden, 2 * intermediate, false)
+                        : linear(prefix + "mlp.gate_proj", hidden, intermediate, false),
+                fused ? null : linear(prefix + "mlp.up_proj", hidden, intermediate, false),
+                linear(prefix + "mlp.down_proj", intermediate, hidden, false),
                 gemma ? tensor(prefix + "pre_feedforward_layernorm.weight", hidden) : null,
                 gemma ? tensor(prefix + "post_feedforward_layernorm.weight", hidden) : null);
     }

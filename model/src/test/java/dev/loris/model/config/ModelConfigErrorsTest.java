@@ -30,8 +30,8 @@ class ModelConfigErrorsTest {
 
     @Test
     void unknownModelTypeListsTheSupportedOnes() {
-        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("model_type", "phi3")),
-                "phi3", "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, gemma3");
+        assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("model_type", "phi4mm")),
+                "phi4mm", "llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3, gemma3");
         assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.remove("model_type")), "model_type");
     }
 
@@ -72,7 +72,7 @@ class ModelConfigErrorsTest {
         assertMentions(failure(ConfigSamples.LLAMA_31_8B, o -> o.put("mlp_bias", true)), "mlp_bias");
         assertMentions(failure(ConfigSamples.QWEN25_05B,
                         o -> o.putObject("rope_scaling").put("type", "yarn").put("factor", 4.0)),
-                "rope_scaling.rope_type = 'yarn'", "default, linear and llama3");
+                "rope_scaling.rope_type = 'yarn'", "default, linear, llama3 and longrope");
         assertMentions(failure(ConfigSamples.LLAMA_31_8B,
                         o -> ((ObjectNode) o.get("rope_scaling")).remove("low_freq_factor")),
                 "rope_scaling.low_freq_factor is missing");

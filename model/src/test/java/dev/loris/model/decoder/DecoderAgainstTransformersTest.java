@@ -27,6 +27,9 @@ public class DecoderAgainstTransformersTest {
             for (String model : HfFixture.MODELS) {
                 cases.add(Arguments.of(model, spec));
             }
+            for (String model : HfFixture.recorded()) { // issue 17's families, once their fixtures are committed
+                cases.add(Arguments.of(model, spec));
+            }
         }
         return cases.stream();
     }

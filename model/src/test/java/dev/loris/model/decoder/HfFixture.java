@@ -19,7 +19,26 @@ import java.util.List;
 public record HfFixture(String name, Path folder, Batch batch, long[][] ids, long[][] mask, float[] logitsF32,
                  double lossF32, float[] logitsBf16, double lossBf16, SafetensorsFile expected) {
     public static final List<String> MODELS = List.of("llama3", "mistral", "qwen2", "qwen3", "gemma2", "gemma3_text");
+    /**
+     * Issue 17's fixtures still to record (Phi-3): make_fixtures.py defines them, but they are made on the GPU
+     * machine. {@link #recorded} lists those whose folder exists, which the transformers comparison runs; once
+     * committed, these names join {@link #MODELS} and every fixture test covers them.
+     */
+    public static final List<String> PENDING_MODELS = List.of("phi3");
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The {@link #PENDING_MODELS} whose fixture folder (config.json and expected.safetensors) exists. */
+    public static List<String> recorded() {
+        return PENDING_MODELS.stream().filter(HfFixture::exists).toList();
+    }
+
+    private static boolean exists(String name) {
+        try {
+            return Files.isRegularFile(folder(name).resolve("expected.safetensors"));
+        } catch (IllegalStateException missing) {
+            return false;
+        }
+    }
 
     public static HfFixture load(String name) {
         Path folder = folder(name);

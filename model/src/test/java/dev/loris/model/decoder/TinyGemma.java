@@ -73,6 +73,11 @@ public final class TinyGemma {
             add(writer, random, p + "mlp.down_proj.weight", 0.3f, HIDDEN, INTERMEDIATE);
         }
         add(writer, random, "model.norm.weight", 0.2f, HIDDEN);
+        return save(folder, config, writer);
+    }
+
+    /** config.json and model.safetensors into folder (created); returns folder. */
+    static Path save(Path folder, String config, SafetensorsWriter writer) {
         try {
             Files.createDirectories(folder);
             Files.writeString(folder.resolve("config.json"), config);
@@ -83,7 +88,7 @@ public final class TinyGemma {
         return folder;
     }
 
-    private static void add(SafetensorsWriter writer, Random random, String name, float sigma, long... shape) {
+    static void add(SafetensorsWriter writer, Random random, String name, float sigma, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;

@@ -113,4 +113,21 @@ public final class Elementwise {
             dst.setFloat(to + c, src.getFloat(from + c));
         }
     }
+
+    /**
+     * Columns [srcOffset, srcOffset + width) of each row of src (rows, srcCols) into columns [dstOffset,
+     * dstOffset + width) of the same row of dst (rows, dstCols), f32 or bf16, copied exactly (a signalling NaN comes
+     * out quiet); the other columns of dst are left as they are. Splits a fused projection's output (Phi-3's
+     * qkv_proj into q, k, v; gate_up_proj into gate, up) and joins the gradients back. Grid: global {rows * L},
+     * local {L}: a work-group per row.
+     */
+    public static void copyColumns(KernelContext ctx, FloatingPointArray src, FloatingPointArray dst, int srcCols,
+                                   int srcOffset, int dstCols, int dstOffset, int width) {
+        long from = (long) ctx.groupIdx * srcCols + srcOffset;
+        long to = (long) ctx.groupIdx * dstCols + dstOffset;
+        for (int c = ctx.localIdx; c < width; c += ctx.localGroupSizeX) {
+            dst.setFloat(to + c, src.getFloat(from + c));
+        }
+    }
+
 }

@@ -86,6 +86,7 @@ public final class KernelLaunchers {
     private final Variant decodeCombine = variant(FlashDecoding.class, "combine");
     private final Variant scatterRows = variant(Elementwise.class, "scatterRows");
     private final Variant gatherRows = variant(Elementwise.class, "gatherRows");
+    private final Variant copyColumns = variant(Elementwise.class, "copyColumns");
     private final Variant columnSums = variant(Elementwise.class, "columnSums");
     private final Variant add = variant(Elementwise.class, "add");
     private final Variant scale = variant(Elementwise.class, "scale");
@@ -274,9 +275,19 @@ public final class KernelLaunchers {
      */
     public void rope(boolean backward, DeviceArray q, DeviceArray k, DeviceArray positions, DeviceArray cos,
                      DeviceArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        long pairs = (long) tokens * (heads + kvHeads) * headDim / 2;
-        (backward ? ropeBackward : ropeForward).get(q).set(1, q).set(2, k).set(3, positions).set(4, cos).set(5, sin).set(6, tokens).set(7, heads)
-                .set(8, kvHeads).set(9, headDim).launch(strideGrid(pairs), 256, stream);
+        rope(backward, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, headDim);
+    }
+
+    /** As above, rotating only the first {@code rotaryDim} values of each head (tables (maxPosition, rotaryDim/2)). */
+    public void rope(boolean backward, DeviceArray q, DeviceArray k, DeviceArray positions, DeviceArray cos,
+                     DeviceArray sin, int tokens, int heads, int kvHeads, int headDim, int rotaryDim) {
+        if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
+            throw new IllegalArgumentException("rotary dimension " + rotaryDim + " for heads of " + headDim);
+        }
+        long pairs = (long) tokens * (heads + kvHeads) * rotaryDim / 2;
+        (backward ? ropeBackward : ropeForward).get(q).set(1, q).set(2, k).set(3, positions).set(4, cos).set(5, sin)
+                .set(6, tokens).set(7, heads).set(8, kvHeads).set(9, headDim).set(10, rotaryDim)
+                .launch(strideGrid(pairs), 256, stream);
     }
 
     /** Causal GQA attention within packed sequences: out (tokens, heads*headDim), logSumExp (tokens, heads) f32. */
@@ -451,6 +462,20 @@ public final class KernelLaunchers {
     public void gatherRows(DeviceArray src, DeviceArray dst, DeviceArray rowIndex, int rows, int width) {
         gatherRows.get(src).set(1, src).set(2, dst).set(3, rowIndex).set(4, width)
                 .launch((long) rows * 64, 64, stream);
+    }
+
+    /**
+     * Columns [srcOffset, srcOffset + width) of src (rows, srcCols) into columns [dstOffset, dstOffset + width) of
+     * dst (rows, dstCols), same element type.
+     */
+    public void copyColumns(DeviceArray src, int srcCols, int srcOffset, DeviceArray dst, int dstCols, int dstOffset,
+                            int width, int rows) {
+        if (srcOffset < 0 || dstOffset < 0 || width < 0 || srcOffset + width > srcCols || dstOffset + width > dstCols) {
+            throw new IllegalArgumentException("columns " + srcOffset + "+" + width + " of " + srcCols + " into "
+                    + dstOffset + " of " + dstCols);
+        }
+        copyColumns.get(src).set(1, src).set(2, dst).set(3, srcCols).set(4, srcOffset).set(5, dstCols)
+                .set(6, dstOffset).set(7, width).launch((long) rows * 64, 64, stream);
     }
 
     /**

@@ -31,9 +31,14 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * bf16 values is exact, so one rounding), and their f32 sum rounds to bf16 again. Autograd's backward chain
  * is the same: bf16(bf16(dy*c) + bf16(±dy'*s)).
  *
+ * <p>Partial rotary (Phi-3's partial_rotary_factor, transformers' apply_rotary_pos_emb with cos narrower than the
+ * head): only the first {@code rotaryDim} values of each head rotate, element i pairing with i + rotaryDim/2, and
+ * the rest pass through untouched (the kernels skip them: they work in place). The table is then (maxPosition,
+ * rotaryDim/2); rotaryDim = headDim is the full rotation.
+ *
  * <p>Grid: grid-stride over the pairs of Q then K, global = {G}, local = {L}, any G multiple of L (256 is a good
  * choice). Consecutive work-items take consecutive i of one head, so loads and stores coalesce. Limits: even
- * headDim; tokens * (heads + kvHeads) * headDim / 2 below 2^31.
+ * rotaryDim &lt;= headDim; tokens * (heads + kvHeads) * rotaryDim / 2 below 2^31.
  */
 public final class Rope {
     private Rope() {
@@ -41,14 +46,16 @@ public final class Rope {
 
     /** One source for f32 and bf16 (FloatingPointArray), q and k of one element type. */
     public static void forward(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
-                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, 1f);
+                               FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                               int rotaryDim) {
+        rotate(ctx, q, k, positions, cos, sin, tokens, heads, kvHeads, headDim, rotaryDim, 1f);
     }
 
     /** In place: dq and dk hold the gradients of the rotated Q and K on entry, of Q and K on exit. */
     public static void backward(KernelContext ctx, FloatingPointArray dq, FloatingPointArray dk, IntArray positions,
-                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim) {
-        rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, -1f);
+                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
+                                int rotaryDim) {
+        rotate(ctx, dq, dk, positions, cos, sin, tokens, heads, kvHeads, headDim, rotaryDim, -1f);
     }
 
     /**
@@ -58,8 +65,8 @@ public final class Rope {
      */
     private static void rotate(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
-                               float sinSign) {
-        int half = headDim / 2;
+                               int rotaryDim, float sinSign) {
+        int half = rotaryDim / 2;
         int headsPerToken = heads + kvHeads;
         long pairs = (long) tokens * headsPerToken * half;
         for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
@@ -103,17 +110,26 @@ public final class Rope {
      * calls cosf/sinf, documented within 2 ulp of the correctly rounded result, so there they may differ by 2
      * ulp. The bf16 kernels round these values to bf16, which a 1-2 ulp f32 difference almost never changes.
      *
-     * <p>inv_freq is the host's (rope_theta, scaling: formats.md section 7); its length is headDim / 2.
+     * <p>inv_freq is the host's (rope_theta, scaling: formats.md section 7); its length is rotaryDim / 2.
      */
     public static Table table(float[] invFreq, int positions) {
+        return table(invFreq, positions, 1f);
+    }
+
+    /**
+     * As {@link #table(float[], int)}, with cos and sin each multiplied by {@code attentionScaling} in f32 after
+     * they are computed, as transformers' rotary embeddings apply LongRoPE's attention factor
+     * ({@code emb.cos() * self.attention_scaling}); 1 leaves them as they are.
+     */
+    public static Table table(float[] invFreq, int positions, float attentionScaling) {
         int half = invFreq.length;
         float[] cos = new float[positions * half];
         float[] sin = new float[positions * half];
         for (int p = 0; p < positions; p++) {
             for (int i = 0; i < half; i++) {
                 float angle = invFreq[i] * (float) p;
-                cos[p * half + i] = (float) Math.cos((double) angle);
-                sin[p * half + i] = (float) Math.sin((double) angle);
+                cos[p * half + i] = (float) Math.cos((double) angle) * attentionScaling;
+                sin[p * half + i] = (float) Math.sin((double) angle) * attentionScaling;
             }
         }
         return new Table(positions, half, FloatArray.fromArray(cos), FloatArray.fromArray(sin));

@@ -99,4 +99,51 @@ class ElementwiseTest {
         }
         assertEquals((capacity - rows) * width, untouched, in.at(backend, "rows outside the index were written"));
     }
+
+    /** A block of columns lands in its place in every row; dst's other columns stay poisoned; f32 and bf16. */
+    @AcrossBackends
+    void copiedColumnsLandInTheirPlace(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        int rows = in.between(1, 20);
+        int srcCols = in.between(2, 200);
+        int width = in.between(1, srcCols);
+        int srcOffset = in.between(0, srcCols - width);
+        int dstCols = width + in.between(0, 50);
+        int dstOffset = in.between(0, dstCols - width);
+        boolean bf16 = in.random.nextBoolean();
+        float[] src = in.floats(rows * srcCols, 4f);
+        for (int i = 0; i < src.length && bf16; i++) {
+            src[i] = TornadoMath.bfloat16ToFloat(TornadoMath.floatToBfloat16(src[i]));
+        }
+        dev.loris.tornado.api.types.arrays.FloatingPointArray dst;
+        if (bf16) {
+            BFloat16Array bits = new BFloat16Array((long) rows * dstCols);
+            for (long i = 0; i < (long) rows * dstCols; i++) {
+                bits.setFloat(i, Float.NaN);
+            }
+            BFloat16Array from = new BFloat16Array(src.length);
+            for (int i = 0; i < src.length; i++) {
+                from.setFloat(i, src[i]);
+            }
+            dst = bits;
+            backend.run(SuiteInputs.kernel(Elementwise.class, "copyColumns"), new int[] {rows * 64}, new int[] {64},
+                    from, bits, srcCols, srcOffset, dstCols, dstOffset, width);
+        } else {
+            FloatArray out = SuiteInputs.poisonedFloats((long) rows * dstCols);
+            dst = out;
+            backend.run(SuiteInputs.kernel(Elementwise.class, "copyColumns"), new int[] {rows * 64}, new int[] {64},
+                    FloatArray.fromArray(src), out, srcCols, srcOffset, dstCols, dstOffset, width);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dstCols; c++) {
+                float actual = dst.getFloat((long) r * dstCols + c);
+                String where = in.at(backend, "row " + r + " column " + c + (bf16 ? " bf16" : " f32"));
+                if (c >= dstOffset && c < dstOffset + width) {
+                    assertEquals(src[r * srcCols + srcOffset + c - dstOffset], actual, where);
+                } else {
+                    assertTrue(Float.isNaN(actual), where + " outside the block was written");
+                }
+            }
+        }
+    }
 }

@@ -19,10 +19,13 @@ final class RopeReference {
         void apply(int at, int half, float c, float s);
     }
 
-    /** Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length. */
-    private static void forEachPair(int heads, int headDim, int[] positions, float[] cos, float[] sin,
+    /**
+     * Calls {@code rule} on every pair of a tensor (tokens, heads * headDim), tokens = positions.length, the pairs
+     * lying in the first rotaryDim values of each head.
+     */
+    private static void forEachPair(int heads, int headDim, int rotaryDim, int[] positions, float[] cos, float[] sin,
                                     PairRule rule) {
-        int half = headDim / 2;
+        int half = rotaryDim / 2;
         for (int t = 0; t < positions.length; t++) {
             for (int h = 0; h < heads; h++) {
                 for (int i = 0; i < half; i++) {
@@ -33,11 +36,14 @@ final class RopeReference {
         }
     }
 
-    /** HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values; returns a new array. */
-    public static float[] forwardReference(float[] x, int heads, int headDim, int[] positions, float[] cos,
-                                           float[] sin) {
-        float[] y = new float[x.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+    /**
+     * HF's f32 forward on one tensor (tokens, heads * headDim) of f32 values, the first rotaryDim of each head
+     * rotated and the rest copied; returns a new array.
+     */
+    public static float[] forwardReference(float[] x, int heads, int headDim, int rotaryDim, int[] positions,
+                                           float[] cos, float[] sin) {
+        float[] y = x.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, c, s) -> {
             y[at] = x[at] * c + -x[at + half] * s;
             y[at + half] = x[at + half] * c + x[at] * s;
         });
@@ -45,10 +51,10 @@ final class RopeReference {
     }
 
     /** Autograd's f32 backward of {@link #forwardReference}: dx from dy, as derived in the class comment. */
-    public static float[] backwardReference(float[] dy, int heads, int headDim, int[] positions, float[] cos,
-                                            float[] sin) {
-        float[] dx = new float[dy.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, c, s) -> {
+    public static float[] backwardReference(float[] dy, int heads, int headDim, int rotaryDim, int[] positions,
+                                            float[] cos, float[] sin) {
+        float[] dx = dy.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, c, s) -> {
             dx[at] = dy[at] * c + dy[at + half] * s;
             dx[at + half] = dy[at + half] * c - dy[at] * s;
         });
@@ -56,10 +62,10 @@ final class RopeReference {
     }
 
     /** HF's bf16 forward chain on raw bf16 bits; returns new bits. */
-    public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int[] positions, float[] cos,
-                                               float[] sin) {
-        short[] y = new short[x.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+    public static short[] forwardBf16Reference(short[] x, int heads, int headDim, int rotaryDim, int[] positions,
+                                               float[] cos, float[] sin) {
+        short[] y = x.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
             float c = roundToBf16(cosF32);
             float s = roundToBf16(sinF32);
             float x1 = TornadoMath.bfloat16ToFloat(x[at]);
@@ -75,10 +81,10 @@ final class RopeReference {
      * routed back through rotate_half's cat/neg/slices to bf16(dy[i+h]*s) for element i and -bf16(dy[i]*s) for
      * element i+h; the two contributions add in bf16.
      */
-    public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int[] positions, float[] cos,
-                                                float[] sin) {
-        short[] dx = new short[dy.length];
-        forEachPair(heads, headDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
+    public static short[] backwardBf16Reference(short[] dy, int heads, int headDim, int rotaryDim, int[] positions,
+                                                float[] cos, float[] sin) {
+        short[] dx = dy.clone();
+        forEachPair(heads, headDim, rotaryDim, positions, cos, sin, (at, half, cosF32, sinF32) -> {
             float c = roundToBf16(cosF32);
             float s = roundToBf16(sinF32);
             float g1 = TornadoMath.bfloat16ToFloat(dy[at]);

@@ -26,22 +26,28 @@ class RopeTest {
     private static final int[] HEAD_DIMS = {64, 128, 80};
 
     /** A random batch: packed sequences, GQA head counts, a theta, and the table covering its positions. */
-    private record Problem(int tokens, int heads, int kvHeads, int headDim, int[] positions, float[] cos,
-                           float[] sin, Rope.Table table) {
+    private record Problem(int tokens, int heads, int kvHeads, int headDim, int rotaryDim, int[] positions,
+                           float[] cos, float[] sin, Rope.Table table) {
         static Problem draw(SuiteInputs in) {
             return draw(in, 48);
         }
 
         static Problem draw(SuiteInputs in, int maxTokens) {
             int headDim = HEAD_DIMS[in.random.nextInt(HEAD_DIMS.length)];
+            // Partial rotary a third of the time (Phi-4-mini's factor 0.75; a half), the whole head otherwise.
+            int rotaryDim = switch (in.random.nextInt(6)) {
+                case 0 -> headDim * 3 / 4;
+                case 1 -> headDim / 2;
+                default -> headDim;
+            };
             int kvHeads = in.between(1, 4);
             int heads = kvHeads * in.between(1, 4);
             int tokens = in.between(1, maxTokens);
             int[] positions = packedPositions(in, tokens);
             int maxPosition = Arrays.stream(positions).max().getAsInt() + 1 + in.between(0, 5);
             float[] thetas = {10_000f, 500_000f, 1_000_000f};
-            Rope.Table table = Rope.table(invFreq(thetas[in.random.nextInt(thetas.length)], headDim), maxPosition);
-            return new Problem(tokens, heads, kvHeads, headDim, positions, table.cos().toHeapArray(),
+            Rope.Table table = Rope.table(invFreq(thetas[in.random.nextInt(thetas.length)], rotaryDim), maxPosition);
+            return new Problem(tokens, heads, kvHeads, headDim, rotaryDim, positions, table.cos().toHeapArray(),
                     table.sin().toHeapArray(), table);
         }
 
@@ -66,7 +72,7 @@ class RopeTest {
             int row = index / (heads * headDim);
             return tensor + " element " + index + " (token " + row + " at position " + positions[row] + ", head "
                     + index % (heads * headDim) / headDim + ", column " + index % headDim + ") of " + tokens
-                    + " tokens, " + this.heads + "/" + kvHeads + " heads of " + headDim;
+                    + " tokens, " + this.heads + "/" + kvHeads + " heads of " + headDim + " rotating " + rotaryDim;
         }
     }
 
@@ -108,13 +114,12 @@ class RopeTest {
         FloatArray kArray = FloatArray.fromArray(k);
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
-        assertSameF32(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardReference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardReference(q, p.heads, p.headDim, p.positions,
-                p.cos, p.sin),
-                qArray);
-        assertSameF32(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardReference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardReference(k, p.kvHeads, p.headDim, p.positions,
-                p.cos, p.sin), kArray);
+        assertSameF32(in, backend, p, "Q", p.heads, forward
+                ? RopeReference.forwardReference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin)
+                : RopeReference.backwardReference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin), qArray);
+        assertSameF32(in, backend, p, "K", p.kvHeads, forward
+                ? RopeReference.forwardReference(k, p.kvHeads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin)
+                : RopeReference.backwardReference(k, p.kvHeads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin), kArray);
     }
 
     private static void checkBf16(SuiteAccelerator backend, String kernel) {
@@ -126,19 +131,19 @@ class RopeTest {
         BFloat16Array kArray = BFloat16Array.fromArray(k);
         launch(in, backend, SuiteInputs.kernel(Rope.class, kernel), p, qArray, kArray);
         boolean forward = kernel.equals("forward");
-        assertSameBf16(in, backend, p, "Q", p.heads, forward ? RopeReference.forwardBf16Reference(q, p.heads, p.headDim,
-                p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(q, p.heads, p.headDim, p.positions,
-                p.cos, p.sin), qArray);
-        assertSameBf16(in, backend, p, "K", p.kvHeads, forward ? RopeReference.forwardBf16Reference(k, p.kvHeads,
-                p.headDim, p.positions, p.cos, p.sin) : RopeReference.backwardBf16Reference(k, p.kvHeads, p.headDim,
-                p.positions, p.cos, p.sin), kArray);
+        assertSameBf16(in, backend, p, "Q", p.heads, forward
+                ? RopeReference.forwardBf16Reference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin)
+                : RopeReference.backwardBf16Reference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin), qArray);
+        assertSameBf16(in, backend, p, "K", p.kvHeads, forward
+                ? RopeReference.forwardBf16Reference(k, p.kvHeads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin)
+                : RopeReference.backwardBf16Reference(k, p.kvHeads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin), kArray);
     }
 
     private static void launch(SuiteInputs in, SuiteAccelerator backend, Method kernel, Problem p,
                                Object q, Object k) {
-        long pairs = (long) p.tokens * (p.heads + p.kvHeads) * p.headDim / 2;
+        long pairs = (long) p.tokens * (p.heads + p.kvHeads) * p.rotaryDim / 2;
         backend.run(kernel, in.strideGrid(pairs, 64), new int[] {64}, q, k, IntArray.fromArray(p.positions),
-                p.table.cos(), p.table.sin(), p.tokens, p.heads, p.kvHeads, p.headDim);
+                p.table.cos(), p.table.sin(), p.tokens, p.heads, p.kvHeads, p.headDim, p.rotaryDim);
     }
 
     private static void assertSameF32(SuiteInputs in, SuiteAccelerator backend, Problem p, String tensor, int heads,
@@ -165,24 +170,26 @@ class RopeTest {
         SuiteInputs in = new SuiteInputs();
         Problem p = Problem.draw(in);
         float[] q = in.floats(p.tokens * p.heads * p.headDim, 4f);
-        float[] reference = RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos, p.sin);
+        float[] reference = RopeReference.forwardReference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin);
         int d = p.headDim;
-        int half = d / 2;
+        int r = p.rotaryDim;
+        int half = r / 2;
         for (int t = 0; t < p.tokens; t++) {
-            float[] cos = new float[d];
-            float[] sin = new float[d];
-            for (int j = 0; j < d; j++) {
+            float[] cos = new float[r];
+            float[] sin = new float[r];
+            for (int j = 0; j < r; j++) {
                 cos[j] = p.cos[p.positions[t] * half + j % half];
                 sin[j] = p.sin[p.positions[t] * half + j % half];
             }
             for (int h = 0; h < p.heads; h++) {
                 float[] x = Arrays.copyOfRange(q, (t * p.heads + h) * d, (t * p.heads + h + 1) * d);
-                float[] rotated = new float[d];
-                for (int j = 0; j < d; j++) {
+                float[] rotated = new float[r];
+                for (int j = 0; j < r; j++) {
                     rotated[j] = j < half ? -x[j + half] : x[j - half];
                 }
-                for (int j = 0; j < d; j++) {
-                    assertEquals(x[j] * cos[j] + rotated[j] * sin[j], reference[(t * p.heads + h) * d + j],
+                for (int j = 0; j < d; j++) { // cat(q_rot * cos + rotate_half(q_rot) * sin, q_pass)
+                    float expected = j < r ? x[j] * cos[j] + rotated[j] * sin[j] : x[j];
+                    assertEquals(expected, reference[(t * p.heads + h) * d + j],
                             "seed " + in.seed + ": token " + t + " head " + h + " column " + j);
                 }
             }
@@ -201,20 +208,22 @@ class RopeTest {
         int n = p.tokens * p.heads * p.headDim;
         float[] q = in.floats(n, 4f);
         float[] w = in.floats(n, 1f);
-        float[] gradient = RopeReference.backwardReference(w, p.heads, p.headDim, p.positions, p.cos, p.sin);
+        float[] gradient = RopeReference.backwardReference(w, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin);
         float step = 1f / 32;
         for (int check = 0; check < 500; check++) {
             int j = in.random.nextInt(n);
             float original = q[j];
             q[j] = original + step;
-            double up = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
-                    p.sin));
+            double up = weightedSum(w, forward(p, q));
             q[j] = original - step;
-            double down = weightedSum(w, RopeReference.forwardReference(q, p.heads, p.headDim, p.positions, p.cos,
-                    p.sin));
+            double down = weightedSum(w, forward(p, q));
             q[j] = original;
             assertEquals((up - down) / (2 * step), gradient[j], 1e-4, "seed " + in.seed + ": element " + j);
         }
+    }
+
+    private static float[] forward(Problem p, float[] q) {
+        return RopeReference.forwardReference(q, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin);
     }
 
     private static double weightedSum(float[] w, float[] y) {
@@ -240,18 +249,18 @@ class RopeTest {
         for (int i = 0; i < bits.length; i++) {
             values[i] = TornadoMath.bfloat16ToFloat(bits[i]);
         }
-        assertRounds(in, p, values, RopeReference.forwardReference(values, p.heads, p.headDim, p.positions, p.cos,
-                p.sin),
-                RopeReference.forwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
-        assertRounds(in, p, values, RopeReference.backwardReference(values, p.heads, p.headDim, p.positions, p.cos,
-                p.sin),
-                RopeReference.backwardBf16Reference(bits, p.heads, p.headDim, p.positions, p.cos, p.sin));
+        assertRounds(in, p, values, forward(p, values),
+                RopeReference.forwardBf16Reference(bits, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin));
+        assertRounds(in, p, values,
+                RopeReference.backwardReference(values, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin),
+                RopeReference.backwardBf16Reference(bits, p.heads, p.headDim, p.rotaryDim, p.positions, p.cos, p.sin));
     }
 
     private static void assertRounds(SuiteInputs in, Problem p, float[] x, float[] f32, short[] bf16) {
-        int half = p.headDim / 2;
+        int half = p.rotaryDim / 2;
         for (int i = 0; i < f32.length; i++) {
-            int partner = i % p.headDim < half ? i + half : i - half;
+            int column = i % p.headDim;
+            int partner = column >= p.rotaryDim ? i : column < half ? i + half : i - half;
             float bound = 3 * (Math.abs(x[i]) + Math.abs(x[partner])) / 256;
             assertEquals(f32[i], TornadoMath.bfloat16ToFloat(bf16[i]), bound,
                     "seed " + in.seed + ": " + p.describe("Q", i, p.heads));

@@ -17,12 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Gemma's forward and backward on the JVM backend in f32, proven against the forward itself: for parameters of
- * every kind (embeddings, tied to the head; the four norms of a layer; Gemma 3's q/k norms; each projection; the
- * final norm), the directional derivative of the loss along a random direction, by central differences of
+ * The forward and backward of the families issue 17 adds (Gemma 2, Gemma 3, Phi-3) on the JVM backend in f32, proven
+ * against the forward itself: for parameters of every kind (embeddings, tied to the head for Gemma; the norms of a
+ * layer; Gemma 3's q/k norms; each projection, Phi-3's fused qkv_proj and gate_up_proj; the final norm; Phi-3's
+ * untied head), the directional derivative of the loss along a random direction, by central differences of
  * {@code evaluate(batch).loss()}, equals the backward's gradient dotted with that direction. The batch packs two
  * sequences longer than the sliding window, so windows, soft-caps, GeGLU, the (1 + w) norms, the scaled
- * embeddings and (Gemma 3) the local RoPE base all shape the loss.
+ * embeddings and (Gemma 3) the local RoPE base all shape the loss; for Phi-3 the fused projections' splits, the
+ * partial rotation and LongRoPE's long factors and attention factor (the batch is longer than its original context).
  *
  * <p>Tolerance: central differences D(h) along a direction of N(0, 1) elements at h = 4e-3 and 2e-3, combined by
  * Richardson extrapolation (4 D(h/2) - D(h)) / 3, which cancels the h² truncation term (large for the embeddings,
@@ -30,16 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * divided by 2h leaves about 1e-4, so the two agree within 3e-4 + 1e-3 * |g . d|. A
  * missing factor (sqrt(hidden), 1 + w, a cap's derivative) is off by far more.
  */
-class GemmaGradientCheckTest {
+class FamilyGradientCheckTest {
     private static final double STEP = 4e-3;
 
     @TempDir
     static Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma2", "gemma3_text"})
+    @ValueSource(strings = {"gemma2", "gemma3_text", "phi3"})
     void gradientsMatchCentralDifferencesOfTheLoss(String modelType) {
-        Path folder = TinyGemma.write(modelType, 7, dir.resolve(modelType));
+        Path folder = TinyPhi3.writeFamily(modelType, 7, dir.resolve(modelType));
         Batch batch = batch(new Random(3));
         try (Accelerator acc = Accelerator.open("jvm");
              Decoder decoder = Decoder.open(folder, acc, Precision.F32)) {
@@ -50,7 +52,7 @@ class GemmaGradientCheckTest {
                 gradients = sink.read();
             }
             Random random = new Random(11);
-            for (Map.Entry<String, DeviceArray> parameter : parameters(decoder, modelType.equals("gemma3_text"))) {
+            for (Map.Entry<String, DeviceArray> parameter : parameters(decoder)) {
                 String name = parameter.getKey();
                 DeviceArray weights = parameter.getValue();
                 float[] original = HostCopies.floats(weights);
@@ -98,19 +100,23 @@ class GemmaGradientCheckTest {
     }
 
     /** One parameter of each kind, by checkpoint name, with its device array. */
-    private static List<Map.Entry<String, DeviceArray>> parameters(Decoder decoder, boolean qkNorm) {
+    private static List<Map.Entry<String, DeviceArray>> parameters(Decoder decoder) {
         DecoderWeights w = decoder.weights();
         List<Map.Entry<String, DeviceArray>> all = new ArrayList<>();
         all.add(Map.entry("model.embed_tokens.weight", w.embedding));
         all.add(Map.entry("model.norm.weight", w.finalNorm));
-        for (int l = 0; l < TinyGemma.LAYERS; l++) {
-            LayerWeights layer = w.layers().get(l);
+        if (!decoder.config().tieWordEmbeddings()) {
+            all.add(Map.entry("lm_head.weight", ((DenseProjection) w.lmHead()).weight()));
+        }
+        for (LayerWeights layer : w.layers()) {
             String p = layer.prefix();
             all.add(Map.entry(p + "input_layernorm.weight", layer.inputNorm()));
             all.add(Map.entry(p + "post_attention_layernorm.weight", layer.postAttentionNorm()));
-            all.add(Map.entry(p + "pre_feedforward_layernorm.weight", layer.preFeedforwardNorm()));
-            all.add(Map.entry(p + "post_feedforward_layernorm.weight", layer.postFeedforwardNorm()));
-            if (qkNorm) {
+            if (layer.preFeedforwardNorm() != null) {
+                all.add(Map.entry(p + "pre_feedforward_layernorm.weight", layer.preFeedforwardNorm()));
+                all.add(Map.entry(p + "post_feedforward_layernorm.weight", layer.postFeedforwardNorm()));
+            }
+            if (layer.qNorm() != null) {
                 all.add(Map.entry(p + "self_attn.q_norm.weight", layer.qNorm()));
                 all.add(Map.entry(p + "self_attn.k_norm.weight", layer.kNorm()));
             }

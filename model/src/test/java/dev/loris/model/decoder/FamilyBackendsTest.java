@@ -21,22 +21,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A tiny random Gemma 2 and Gemma 3 ({@link TinyGemma}) on every available backend: (1) logits, loss and every
+ * A tiny random Gemma 2, Gemma 3 ({@link TinyGemma}) and Phi-3 ({@link TinyPhi3}) on every available backend: (1) logits, loss and every
  * gradient in f32 agree with the JVM backend's within 2e-5 of each tensor's largest magnitude (f32 rounding in a
  * different order, a few ulps of exp / tanh); (2) greedy generation through the KV cache, FlashDecoding's
  * fall-back decode kernel with the sliding window and soft-cap, and the local RoPE table, picks at each step the
- * argmax of a full forward over the same tokens, past the window of 4; (3) the bf16 path (bf16 weights, HF's
+ * argmax of a full forward over the same tokens, past the window of 4 (Phi-3: 6, and across LongRoPE's switch from
+ * short to long factors at 8 tokens, where the generator prefills again); (3) the bf16 path (bf16 weights, HF's
  * rounding chains) gives logits within 3e-2 of the f32 ones' largest magnitude before the final soft-cap (the cap
  * squashes the logits, not the bf16 error of the head's output) and the loss within 3e-2.
  */
-class GemmaBackendsTest {
+class FamilyBackendsTest {
     @TempDir
     static Path dir;
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         for (String spec : Accelerator.available()) {
-            for (String model : List.of("gemma2", "gemma3_text")) {
+            for (String model : List.of("gemma2", "gemma3_text", "phi3")) {
                 cases.add(Arguments.of(model, spec));
             }
         }
@@ -45,7 +46,7 @@ class GemmaBackendsTest {
 
     private static Path model(String modelType) {
         Path folder = dir.resolve(modelType);
-        return folder.resolve("model.safetensors").toFile().exists() ? folder : TinyGemma.write(modelType, 5, folder);
+        return folder.resolve("model.safetensors").toFile().exists() ? folder : TinyPhi3.writeFamily(modelType, 5, folder);
     }
 
     private record Step(float[] logits, double loss, Map<String, float[]> gradients) {
@@ -53,7 +54,7 @@ class GemmaBackendsTest {
             try (Accelerator acc = Accelerator.open(spec);
                  Decoder decoder = Decoder.open(model(modelType), acc, Precision.F32);
                  HostGradients sink = HostGradients.all(acc);
-                 ForwardPass pass = decoder.forward(GemmaGradientCheckTest.batch(new Random(9)))) {
+                 ForwardPass pass = decoder.forward(FamilyGradientCheckTest.batch(new Random(9)))) {
                 float[] logits = pass.logits();
                 double loss = pass.loss();
                 pass.backward(sink);
@@ -71,14 +72,15 @@ class GemmaBackendsTest {
         assertClose(jvm.logits, other.logits, context + " logits");
         assertEquals(jvm.loss, other.loss, 2e-5 * Math.abs(jvm.loss), context + " loss");
         assertEquals(jvm.gradients.keySet(), other.gradients.keySet());
-        assertTrue(jvm.gradients.containsKey("model.layers.2.post_feedforward_layernorm.weight"), context);
+        assertTrue(jvm.gradients.containsKey(modelType.equals("phi3") ? "model.layers.1.mlp.gate_up_proj.weight"
+                : "model.layers.2.post_feedforward_layernorm.weight"), context);
         jvm.gradients.forEach((name, g) -> assertClose(g, other.gradients.get(name), context + " " + name));
     }
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void bf16IsCloseToF32(String modelType, String spec) {
-        Batch batch = GemmaGradientCheckTest.batch(new Random(9));
+        Batch batch = FamilyGradientCheckTest.batch(new Random(9));
         float[][] logits = new float[2][];
         double[] loss = new double[2];
         try (Accelerator acc = Accelerator.open(spec)) {

@@ -132,9 +132,12 @@ class AgainstPeftTest {
                         DecoderAgainstTransformersTest.assertClose(f32, pass.logits(), 1e-4,
                                 model + " PEFT on our adapter, f32");
                     } else {
+                        // Judged against PEFT's f32 logits: no further from them than PEFT's own bf16 run (with the
+                        // usual 25% margin). Two bf16 runs may each be that far off, in different directions
+                        // (gemma2 here: ours 2.9% from PEFT's bf16, each within its margin of f32).
                         float[] bf16 = fixture.packedLogits(theirs.readFloats("adapter_logits_bf16"), vocab);
-                        DecoderAgainstTransformersTest.assertClose(bf16, pass.logits(), bf16Tolerance(f32, bf16),
-                                model + " PEFT on our adapter, bf16");
+                        DecoderAgainstTransformersTest.assertClose(f32, pass.logits(), bf16Tolerance(f32, bf16),
+                                model + " PEFT on our adapter, bf16 against PEFT's f32");
                     }
                 }
             }

@@ -14,11 +14,8 @@ import java.util.stream.Stream;
 
 /** The reference models with a LoRA adapter whose A and B are random (B not zero, so the adapter matters). */
 final class LoraTestModels {
-    /**
-     * The reference models with PEFT fixtures (lora/src/test/resources/peft). Gemma 2 / Gemma 3 text join when
-     * make_peft_fixtures.py has recorded them on the GPU machine (their Loris-side files are committed).
-     */
-    static final List<String> MODELS = List.of("llama3", "mistral", "qwen2", "qwen3");
+    /** The reference models with PEFT fixtures (lora/src/test/resources/peft): the transformers fixtures'. */
+    static final List<String> MODELS = HfFixture.MODELS;
 
     private LoraTestModels() {
     }

@@ -36,11 +36,19 @@ public final class OpenClDeviceArray extends DeviceArray {
         return buffer;
     }
 
+    /**
+     * A queued write from host memory first finishes the queue: a write from memory that an earlier queued read
+     * fills (offloaded activations: host[l] written by the forward's read, read back by the backward's write) must
+     * see that read's data, and NVIDIA's OpenCL gave wrong gradients without this (CheckpointingTest OFFLOAD on an
+     * H100, 2026-12-07; PoCL was right): its non-blocking transfers of plain host memory seem to touch the host
+     * side out of queue order. With one in-order queue nothing overlaps these copies anyway.
+     */
     @Override
     protected void writeHost(MemorySegment host, DeviceStream stream) {
         if (stream == null) {
             buffer.write(host);
         } else {
+            ((OpenClAccelerator) accelerator()).device().finish();
             buffer.writeAsync(0, host).close();
         }
     }

@@ -39,7 +39,7 @@ class DemoRunTest {
         String out = text.toString();
         assertTrue(out.contains("held-out exact match before training: ") && out.contains("/4 exact"), out);
         assertTrue(out.contains("held-out exact match after training: "), out);
-        assertTrue(out.contains("2 steps"), "32 chats in batches of 16, one epoch: " + out);
+        assertTrue(out.contains("4 steps"), "32 chats in batches of 16, two epochs: " + out);
         assertTrue(Files.exists(dir.resolve("out/adapter/adapter_model.safetensors")), out);
         assertTrue(Files.exists(dir.resolve("out/merged/config.json")), out);
         assertTrue(Files.size(dir.resolve("out/demo-q8_0.gguf")) > 0, out);

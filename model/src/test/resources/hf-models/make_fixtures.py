@@ -132,10 +132,17 @@ def batch(vocab, generator):
 
 
 def greedy(model, prompt):
-    """Greedy decoding by generate(), and the smallest gap between the two best logits on the way."""
+    """Greedy decoding by generate(), and the smallest gap between the two best logits on the way.
+
+    Phi-3 generates without the cache: at LongRoPE's switch transformers drops the cache and feeds the whole
+    sequence again, but with the decode step's cache_position (one position for all tokens), which we suspect
+    does not recompute the causal prefix as a fresh forward would (Loris' generation left transformers' exactly
+    there, 2026-12-07; unconfirmed). Without the cache every step is a fresh forward with the factors of the
+    current length: the model's definition, and what Loris' re-prefill at the switch computes."""
+    cache = model.config.model_type != "phi3"
     out = model.generate(input_ids=prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=NEW_TOKENS,
                          min_new_tokens=NEW_TOKENS, do_sample=False, eos_token_id=None, pad_token_id=0,
-                         output_scores=True, return_dict_in_generate=True)
+                         output_scores=True, return_dict_in_generate=True, use_cache=cache)
     gap = min(float((s[0].topk(2).values[0] - s[0].topk(2).values[1]).item()) for s in out.scores)
     return out.sequences, gap
 

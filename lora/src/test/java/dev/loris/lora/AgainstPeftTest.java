@@ -172,13 +172,7 @@ class AgainstPeftTest {
      * spread; f32 is compared at 1e-4.
      */
     static double bf16Tolerance(float[] peftF32, float[] peftBf16) {
-        double scale = 0;
-        double worst = 0;
-        for (int i = 0; i < peftF32.length; i++) {
-            scale = Math.max(scale, Math.abs(peftF32[i]));
-            worst = Math.max(worst, Math.abs(peftF32[i] - peftBf16[i]));
-        }
-        return Math.max(2e-2, 1.25 * worst / scale);
+        return Math.max(2e-2, 1.25 * DecoderAgainstTransformersTest.relativeError(peftF32, peftBf16));
     }
 
     private static TreeSet<String> fields(JsonNode node) {

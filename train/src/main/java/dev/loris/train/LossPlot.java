@@ -32,10 +32,9 @@ final class LossPlot {
         try {
             draw(file, train, eval, title);
             return Optional.empty();
+        } catch (LorisException e) {
+            throw e; // writing the file itself failed: the output folder's problem, said as such
         } catch (RuntimeException | LinkageError | InternalError e) { // AWT's font and native-library failures
-            if (e instanceof LorisException) {
-                throw e; // writing the file itself failed: the output folder's problem, said as such
-            }
             return Optional.of("this Java runtime cannot draw text (" + e.getMessage() + "): install fontconfig and"
                     + " a font package such as fonts-dejavu-core for loss.png; metrics.jsonl has every step");
         }

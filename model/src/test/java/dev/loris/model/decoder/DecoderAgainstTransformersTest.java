@@ -76,22 +76,44 @@ public class DecoderAgainstTransformersTest {
 
     public static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
-        double scale = 0;
-        for (float e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
+        int at = worstIndex(expected, actual);
+        double worst = at < 0 ? 0 : Math.abs((double) actual[at] - expected[at]);
+        double relative = relativeError(expected, actual);
+        assertTrue(relative <= tolerance, what + ": max error " + worst + " at " + at + " (ours " + (at < 0 ? "?" :
+                actual[at]) + ", transformers " + (at < 0 ? "?" : expected[at]) + "), " + relative
+                + " of the largest magnitude " + maxMagnitude(expected) + "; tolerance " + tolerance);
+    }
+
+    /**
+     * The largest |actual - expected| as a fraction of expected's largest magnitude (the absolute difference when
+     * expected is all zeros); NaN when any difference is NaN.
+     */
+    public static double relativeError(float[] expected, float[] actual) {
+        int at = worstIndex(expected, actual);
+        double worst = at < 0 ? 0 : Math.abs((double) actual[at] - expected[at]);
+        double scale = maxMagnitude(expected);
+        return scale == 0 ? worst : worst / scale;
+    }
+
+    /** Where |actual - expected| is largest, a NaN difference counting as the largest; -1 for empty arrays. */
+    private static int worstIndex(float[] expected, float[] actual) {
         double worst = 0;
         int at = -1;
-        for (int i = 0; i < expected.length; i++) {
+        for (int i = 0; i < expected.length && !Double.isNaN(worst); i++) {
             double error = Math.abs((double) actual[i] - expected[i]);
             if (!(error <= worst)) {
                 worst = error;
                 at = i;
             }
         }
-        double relative = scale == 0 ? worst : worst / scale;
-        assertTrue(relative <= tolerance, what + ": max error " + worst + " at " + at + " (ours " + (at < 0 ? "?" :
-                actual[at]) + ", transformers " + (at < 0 ? "?" : expected[at]) + "), " + relative
-                + " of the largest magnitude " + scale + "; tolerance " + tolerance);
+        return at;
+    }
+
+    private static double maxMagnitude(float[] values) {
+        double scale = 0;
+        for (float v : values) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        return scale;
     }
 }

@@ -71,8 +71,8 @@ class FlashAttentionDecoderTest {
                 float[] f32 = fixture.expected().readFloats("grad." + name);
                 DecoderAgainstTransformersTest.assertClose(f32, actual.get(name), AGAINST_F32, "gradient of " + name
                         + " with tensor-core attention against transformers' f32 gradient");
-                plainWorst = Math.max(plainWorst, relativeError(f32, expected.get(name)));
-                double flashError = relativeError(f32, actual.get(name));
+                plainWorst = Math.max(plainWorst, DecoderAgainstTransformersTest.relativeError(f32, expected.get(name)));
+                double flashError = DecoderAgainstTransformersTest.relativeError(f32, actual.get(name));
                 if (flashError > flashWorst) {
                     flashWorst = flashError;
                     flashWorstName = name;
@@ -91,17 +91,6 @@ class FlashAttentionDecoderTest {
             assertEquals(layers, plainRan.get("AttentionForward.forward(bf16)"), "forwards: " + plainRan);
             assertFalse(plainRan.containsKey("FlashAttention.forwardBf16"), "tensor-core forward ran: " + plainRan);
         }
-    }
-
-    /** The largest absolute difference as a fraction of the reference's largest magnitude. */
-    private static double relativeError(float[] reference, float[] actual) {
-        double worst = 0;
-        double scale = 0;
-        for (int i = 0; i < reference.length; i++) {
-            worst = Math.max(worst, Math.abs(reference[i] - actual[i]));
-            scale = Math.max(scale, Math.abs(reference[i]));
-        }
-        return worst / Math.max(scale, Float.MIN_NORMAL);
     }
 
     private static Decoder open(HfFixture fixture, Accelerator acc, KernelLaunchers kernels) {

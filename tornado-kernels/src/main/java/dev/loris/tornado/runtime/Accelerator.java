@@ -41,6 +41,28 @@ public abstract class Accelerator implements AutoCloseable {
     /** Created with the first kernel that has division checks; null before, and always on the JVM. */
     private FaultWord faultWord;
     private final Set<PinnedHostArray> pinned = new LinkedHashSet<>();
+    /**
+     * Host memory of closed pinned arrays, kept for the next request of the same size class: a training step
+     * that offloads its layer inputs asks for the same buffers every step, and cuMemHostAlloc / cuMemFreeHost of
+     * a gigabyte cost hundreds of milliseconds (cuMemFreeHost also waits for the whole device).
+     */
+    private final CachingAllocator<PinnedHostArray.HostMemory> hostMemory = new CachingAllocator<>(
+            new CachingAllocator.RawMemory<>() {
+                @Override
+                public PinnedHostArray.HostMemory allocate(long bytes) {
+                    return allocateHostMemory(bytes);
+                }
+
+                @Override
+                public void free(PinnedHostArray.HostMemory memory) {
+                    memory.free().run();
+                }
+
+                @Override
+                public boolean isOutOfMemory(RuntimeException failure) {
+                    return isHostOutOfMemory(failure);
+                }
+            });
     private long pinnedBytes;
     private long peakPinnedBytes;
     /** The open launch profile, or null (always null unless {@link LaunchProfiler#ENABLED}). */
@@ -208,7 +230,8 @@ public abstract class Accelerator implements AutoCloseable {
         if (length <= 0) {
             throw new IllegalArgumentException("a pinned host array needs a positive length, got " + length);
         }
-        PinnedHostArray array = new PinnedHostArray(this, type, length, allocateHostMemory(bytes));
+        CachingAllocator.Allocation<PinnedHostArray.HostMemory> memory = hostMemory.allocate(bytes);
+        PinnedHostArray array = new PinnedHostArray(this, type, length, memory);
         synchronized (this) {
             pinned.add(array);
             pinnedBytes += bytes;
@@ -317,10 +340,16 @@ public abstract class Accelerator implements AutoCloseable {
         return false;
     }
 
-    /** Returns cached (released, unused) blocks to the device. */
+    /** Returns cached (released, unused) blocks to the device, and cached pinned host memory to the system. */
     public final void emptyCache() {
         requireOpen();
         allocator().emptyCache();
+        hostMemory.emptyCache();
+    }
+
+    /** Bytes of pinned host memory kept for reuse (closed {@link PinnedHostArray}s; see {@link #pinnedBytes()}). */
+    public final long cachedPinnedBytes() {
+        return hostMemory.cachedBytes();
     }
 
     public final boolean isClosed() {
@@ -353,6 +382,11 @@ public abstract class Accelerator implements AutoCloseable {
         }
         try {
             allocator().close();
+        } catch (RuntimeException e) {
+            failure = combine(failure, e);
+        }
+        try {
+            hostMemory.close();
         } catch (RuntimeException e) {
             failure = combine(failure, e);
         }
@@ -415,7 +449,7 @@ public abstract class Accelerator implements AutoCloseable {
 
     /**
      * {@code bytes} of host memory for a {@link PinnedHostArray}: plain native memory, 64-byte aligned, here;
-     * CUDA gives page-locked memory.
+     * CUDA gives page-locked memory. Reached through a cache: freed blocks are reused by size class.
      */
     protected PinnedHostArray.HostMemory allocateHostMemory(long bytes) {
         Arena arena = Arena.ofShared();
@@ -426,6 +460,11 @@ public abstract class Accelerator implements AutoCloseable {
             throw new LorisException(description() + " cannot allocate " + Units.bytes(bytes) + " of host memory",
                     "free host memory, or use fewer tokens per step");
         }
+    }
+
+    /** Whether {@code failure}, thrown by {@link #allocateHostMemory}, means host memory ran out. */
+    protected boolean isHostOutOfMemory(RuntimeException failure) {
+        return failure instanceof LorisException;
     }
 
     /** Waits until all queued work on every stream has finished (the device part of {@link #synchronize}). */

@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * Made by {@link Accelerator#allocatePinned}; counted in {@link Accelerator#pinnedBytes()}.
  *
  * <p>Close it only after the copies that use it have completed (synchronise their stream first): the memory
- * is freed at once. The accelerator frees what is still open when it closes.
+ * is reusable at once (the accelerator keeps it for the next pinned array of its size, until
+ * {@link Accelerator#emptyCache()}). The accelerator frees everything when it closes.
  */
 public final class PinnedHostArray implements AutoCloseable {
     /** The raw memory a backend hands out and how it is given back. */
@@ -21,14 +22,15 @@ public final class PinnedHostArray implements AutoCloseable {
 
     private final Accelerator accelerator;
     private final TornadoNativeArray array;
-    private final HostMemory memory;
+    private final CachingAllocator.Allocation<HostMemory> memory;
     private boolean closed;
 
     PinnedHostArray(Accelerator accelerator, Class<? extends TornadoNativeArray> type, long length,
-                    HostMemory memory) {
+                    CachingAllocator.Allocation<HostMemory> memory) {
         this.accelerator = accelerator;
         this.memory = memory;
-        this.array = ArrayTypes.wrap(type, memory.segment().asSlice(0, length * ArrayTypes.elementBytes(type)));
+        this.array = ArrayTypes.wrap(type,
+                memory.block().segment().asSlice(0, length * ArrayTypes.elementBytes(type)));
     }
 
     /** The memory as a host array of the type and length asked for; unusable after {@link #close()}. */
@@ -43,13 +45,16 @@ public final class PinnedHostArray implements AutoCloseable {
         return array.getSegment().byteSize();
     }
 
-    /** Frees the memory (idempotent); the copies using it must have completed. */
+    /**
+     * Gives the memory back (idempotent): to the accelerator's cache, for the next pinned array of its size;
+     * the copies using it must have completed.
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
             accelerator.pinnedReleased(this);
-            memory.free().run();
+            memory.release();
         }
     }
 

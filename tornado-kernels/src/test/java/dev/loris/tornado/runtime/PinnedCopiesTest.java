@@ -82,4 +82,32 @@ class PinnedCopiesTest {
         }
         assertThrows(IllegalStateException.class, left::array, "closing the accelerator frees its pinned arrays");
     }
+
+    /**
+     * A closed pinned array's memory serves the next request of its size class (an offloading step asks for the
+     * same buffers every step); emptyCache gives it back, and a request of another class gets new memory.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.loris.tornado.runtime.AcceleratorTest#specs")
+    void closedPinnedMemoryIsReusedForTheSameSizeUntilTheCacheIsEmptied(String spec) {
+        try (Accelerator acc = Accelerator.open(spec)) {
+            long address;
+            try (PinnedHostArray first = acc.allocatePinned(FloatArray.class, 300_000)) {
+                address = first.array().getSegment().address();
+            }
+            assertEquals(0, acc.pinnedBytes());
+            assertEquals(CachingAllocator.sizeClass(1_200_000), acc.cachedPinnedBytes());
+            try (PinnedHostArray again = acc.allocatePinned(FloatArray.class, 299_000)) {
+                assertEquals(address, again.array().getSegment().address(), "the same size class reuses the block");
+                assertEquals(299_000, again.array().length());
+                assertEquals(0, acc.cachedPinnedBytes());
+            }
+            acc.emptyCache();
+            assertEquals(0, acc.cachedPinnedBytes());
+            try (PinnedHostArray other = acc.allocatePinned(FloatArray.class, 1_000_000)) {
+                other.array().getSegment().fill((byte) 1); // new memory, writable to its end
+                assertEquals(4_000_000, acc.pinnedBytes());
+            }
+        }
+    }
 }

@@ -134,6 +134,11 @@ public final class CudaAccelerator extends Accelerator {
     }
 
     @Override
+    protected boolean isHostOutOfMemory(RuntimeException failure) {
+        return failure instanceof CudaException e && e.code() == CudaErrors.OUT_OF_MEMORY;
+    }
+
+    @Override
     protected DeviceEvent newEvent() {
         return new CudaDeviceEvent(this, device.createEvent());
     }

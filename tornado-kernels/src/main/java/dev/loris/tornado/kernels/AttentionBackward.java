@@ -16,7 +16,7 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 32 to 256 (128
  * suits GPUs), and global = {groups * L} with the group count from AttentionShape:
  * <ol>
- * <li>{@link #rowDots}: delta (tokens, heads) in f32, one work-group per token (shape.rowDotGroups()).
+ * <li>{@link #rowDots}: delta (tokens, heads) in f32, one warp per (token, head) (shape.rowDotGroups).
  * <li>{@link #keyValueGradients}: dK and dV, one work-group per (key tile, kv head) (shape.keyValueGroups();
  * keyValueKeyRows(headDim) keys per tile). It keeps its key and value rows and their gradient sums in local
  * memory and walks, for each query head of the group, the query tiles (keyValueQueryRows(headDim) rows) from
@@ -46,22 +46,29 @@ public final class AttentionBackward {
     static final int SMALL_SCORE_TILE = 16 * 33;
     static final int MAX_ROWS = 32;
     static final int MAX_SMALL_ROWS = 16;
-    static final int MAX_GROUP = 256;
 
     private AttentionBackward() {
     }
 
-    /** One source for f32 and bf16 out and dOut (FloatingPointArray); delta is f32. */
+    /**
+     * delta[row] = sum over d of out[row, d] * dOut[row, d] for every (token, head) row, one source for f32 and
+     * bf16 (FloatingPointArray); delta is f32. One warp per row: its lanes stride the row (coalesced reads) and
+     * sum by shuffles, so no barriers; any work-group size that is a multiple of 32 (shape.rowDotGroups).
+     */
     public static void rowDots(KernelContext ctx, FloatingPointArray out, FloatingPointArray dOut, FloatArray delta,
-                               int heads, int headDim) {
-        float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
-        for (int head = 0; head < heads; head++) {
-            long row = ((long) ctx.groupIdx * heads + head) * headDim;
-            float sum = 0f;
-            for (int d = ctx.localIdx; d < headDim; d += ctx.localGroupSizeX) {
-                sum += out.getFloat(row + d) * dOut.getFloat(row + d);
+                               int rows, int headDim) {
+        int row = ctx.globalIdx / KernelContext.WARP_SIZE;
+        int lane = ctx.localIdx % KernelContext.WARP_SIZE;
+        float sum = 0f;
+        if (row < rows) {
+            long start = (long) row * headDim;
+            for (int d = lane; d < headDim; d += KernelContext.WARP_SIZE) {
+                sum += out.getFloat(start + d) * dOut.getFloat(start + d);
             }
-            storeRowDot(ctx, delta, heads, head, BlockReductions.sum(ctx, partial, sum));
+        }
+        float total = ctx.simdSum(sum); // every lane takes part, rows past the end with 0
+        if (lane == 0 && row < rows) {
+            delta.set(row, total);
         }
     }
 
@@ -161,12 +168,6 @@ public final class AttentionBackward {
         }
         AttentionTiles.store(ctx, queryGradients, scale, dQ, firstQuery, rows, tokens, heads * headDim, head * headDim,
                 headDim);
-    }
-
-    private static void storeRowDot(KernelContext ctx, FloatArray delta, int heads, int head, float total) {
-        if (ctx.localIdx == 0) {
-            delta.set((long) ctx.groupIdx * heads + head, total);
-        }
     }
 
     /** Each query row's log-sum-exp and delta of this head, and the first key it sees. */

@@ -90,9 +90,15 @@ public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
         return tilesOf(forwardQueryRows(headDim)) * heads;
     }
 
-    /** Work-groups of AttentionBackward.rowDots*: one per token. */
-    public int rowDotGroups() {
-        return tokens;
+    /** Work-groups of {@code group} work-items for AttentionBackward.rowDots: one warp per (token, head). */
+    public int rowDotGroups(int group) {
+        long items = (long) tokens * heads * 32;
+        return Math.toIntExact((items + group - 1) / group);
+    }
+
+    /** The (token, head) rows of AttentionBackward.rowDots. */
+    public int rows() {
+        return Math.multiplyExact(tokens, heads);
     }
 
     /** Work-groups of AttentionBackward.keyValueGradients*: one per (tile of keys, kv head). */

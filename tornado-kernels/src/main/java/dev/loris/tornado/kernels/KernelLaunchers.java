@@ -284,10 +284,10 @@ public final class KernelLaunchers {
         if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
             throw new IllegalArgumentException("rotary dimension " + rotaryDim + " for heads of " + headDim);
         }
-        long pairs = (long) tokens * (heads + kvHeads) * rotaryDim / 2;
+        long items = (long) tokens * rotaryDim / 2; // (token, pair) work-items, each over every head
         (backward ? ropeBackward : ropeForward).get(q).set(1, q).set(2, k).set(3, positions).set(4, cos).set(5, sin)
                 .set(6, tokens).set(7, heads).set(8, kvHeads).set(9, headDim).set(10, rotaryDim)
-                .launch(strideGrid(pairs), 256, stream);
+                .launch(strideGrid(items), 256, stream);
     }
 
     /** Causal GQA attention within packed sequences: out (tokens, heads*headDim), logSumExp (tokens, heads) f32. */
@@ -327,8 +327,8 @@ public final class KernelLaunchers {
                                   DeviceArray delta, DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK,
                                   DeviceArray dV) {
         int g = attentionGroup;
-        rowDots.get(q).set(1, out).set(2, dOut).set(3, delta).set(4, shape.heads())
-                .set(5, shape.headDim()).launch((long) shape.rowDotGroups() * g, g, stream);
+        rowDots.get(q).set(1, out).set(2, dOut).set(3, delta).set(4, shape.rows())
+                .set(5, shape.headDim()).launch((long) shape.rowDotGroups(g) * g, g, stream);
         if (tensorCoreAttention && !options.masksOrCaps() && isBf16(q)
                 && FlashAttentionBackward.supports(shape.headDim())) {
             flashAttentionBackward(shape, options.scale(), q, k, v, dOut, logSumExp, delta, sequenceStarts, dQ, dK, dV);

@@ -36,9 +36,9 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * the rest pass through untouched (the kernels skip them: they work in place). The table is then (maxPosition,
  * rotaryDim/2); rotaryDim = headDim is the full rotation.
  *
- * <p>Grid: grid-stride over the pairs of Q then K, global = {G}, local = {L}, any G multiple of L (256 is a good
- * choice). Consecutive work-items take consecutive i of one head, so loads and stores coalesce. Limits: even
- * rotaryDim &lt;= headDim; tokens * (heads + kvHeads) * rotaryDim / 2 below 2^31.
+ * <p>Grid: grid-stride over (token, pair i), each work-item rotating pair i of all the token's Q and K heads;
+ * global = {G}, local = {L}, any G multiple of L (256 is a good choice). Consecutive work-items take
+ * consecutive i of one head, so loads and stores coalesce. Limits: even rotaryDim &lt;= headDim.
  */
 public final class Rope {
     private Rope() {
@@ -59,28 +59,30 @@ public final class Rope {
     }
 
     /**
-     * Pair p of the grid is (token, head, i) with i fastest and Q's heads before K's. sinSign is exact (+-1), so
-     * s * sinSign is the table's sin or its negation; both are rounded to the element type (HF's
-     * {@code .to(x.dtype)}).
+     * Work-item p of the grid takes (token, i), i fastest, and rotates pair i of every Q head then every K head
+     * of that token: the index arithmetic (a division by a run-time value costs tens of instructions) and the
+     * table reads happen once per (token, i), not once per head, which made this kernel instruction-bound.
+     * sinSign is exact (+-1), so s * sinSign is the table's sin or its negation; both are rounded to the
+     * element type (HF's {@code .to(x.dtype)}).
      */
     private static void rotate(KernelContext ctx, FloatingPointArray q, FloatingPointArray k, IntArray positions,
                                FloatArray cos, FloatArray sin, int tokens, int heads, int kvHeads, int headDim,
                                int rotaryDim, float sinSign) {
         int half = rotaryDim / 2;
-        int headsPerToken = heads + kvHeads;
-        long pairs = (long) tokens * headsPerToken * half;
-        for (long p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
-            int pair = (int) p;
-            int i = pair % half;
-            int head = (pair / half) % headsPerToken;
-            int token = pair / half / headsPerToken;
+        long items = (long) tokens * half;
+        for (long p = ctx.globalIdx; p < items; p += ctx.globalGroupSizeX) {
+            int token = (int) (p / half);
+            int i = (int) (p - (long) token * half);
             long angle = (long) positions.get(token) * half + i;
             float c = q.round(cos.get(angle));
             float s = q.round(sin.get(angle) * sinSign);
-            if (head < heads) {
-                rotatePair(q, ((long) token * heads + head) * headDim + i, half, c, s);
-            } else {
-                rotatePair(k, ((long) token * kvHeads + head - heads) * headDim + i, half, c, s);
+            long qAt = (long) token * heads * headDim + i;
+            for (int head = 0; head < heads; head++) {
+                rotatePair(q, qAt + (long) head * headDim, half, c, s);
+            }
+            long kAt = (long) token * kvHeads * headDim + i;
+            for (int head = 0; head < kvHeads; head++) {
+                rotatePair(k, kAt + (long) head * headDim, half, c, s);
             }
         }
     }

@@ -83,7 +83,7 @@ class AttentionBackwardTest {
         FloatArray delta = SuiteInputs.poisonedFloats((long) s.tokens() * s.heads());
         FloatArray lse = FloatArray.fromArray(logSumExp);
         Object[] sizes = p.sizes();
-        run(backend, p, "rowDots", s.rowDotGroups(), array(out, bf16), dOut, delta, s.heads(), s.headDim());
+        run(backend, p, "rowDots", s.rowDotGroups(p.local()), array(out, bf16), dOut, delta, s.rows(), s.headDim());
         checkDeltas(in, backend, p, out, delta);
         run(backend, p, "keyValueGradients", s.keyValueGroups(), AttentionForwardTest.concat(
                 new Object[] {q, k, v, dOut, lse, delta, p.sequenceStarts(), dK, dV}, sizes));

@@ -55,7 +55,8 @@ class AttentionShapeTest {
         assertEquals(7 * 32, shape.forwardGroups()); // 16 query rows per tile
         assertEquals(7 * 8, shape.keyValueGroups()); // 16 keys per tile
         assertEquals(7 * 32, shape.queryGroups());
-        assertEquals(100, shape.rowDotGroups());
+        assertEquals(800, shape.rowDotGroups(128)); // 3,200 rows, four warps (rows) per group of 128
+        assertEquals(3200, shape.rowDotGroups(32));
         assertEquals(0.08838834764831845, shape.defaultScale(), 1e-8);
     }
 }

@@ -72,8 +72,8 @@ class FlashAttentionBackwardTest {
         FloatArray lse = FloatArray.fromArray(logSumExp);
         int group = FlashAttentionBackward.GROUP;
         boolean wide = FlashAttentionBackward.wide(headDim);
-        backend.run(SuiteInputs.kernel(AttentionBackward.class, "rowDots"), new int[] {s.rowDotGroups() * 64},
-                new int[] {64}, BFloat16Array.fromFloats(out), dOut, delta, s.heads(), headDim);
+        backend.run(SuiteInputs.kernel(AttentionBackward.class, "rowDots"), new int[] {s.rowDotGroups(64) * 64},
+                new int[] {64}, BFloat16Array.fromFloats(out), dOut, delta, s.rows(), headDim);
         backend.run(SuiteInputs.kernel(FlashAttentionBackward.class,
                         wide ? "keyValueGradientsWide" : "keyValueGradients"),
                 Map.of(FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE, headDim),

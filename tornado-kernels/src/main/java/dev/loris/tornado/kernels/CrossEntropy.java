@@ -65,13 +65,42 @@ public final class CrossEntropy {
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         int statisticsEnd = target ? vocab : 0;
-        for (int c = ctx.localIdx; c < statisticsEnd; c += ctx.localGroupSizeX) {
+        int step = ctx.localGroupSizeX;
+        int c = ctx.localIdx;
+        // Four logits read before any is used: 2-byte loads leave too few bytes in flight per warp to reach the
+        // memory's bandwidth one at a time. Each work-item still takes its logits in the same order.
+        for (; c + 3 * step < statisticsEnd; c += 4 * step) {
+            float x0 = capped(logits, logits.getFloat(rowStart + c), softCap);
+            float x1 = capped(logits, logits.getFloat(rowStart + c + step), softCap);
+            float x2 = capped(logits, logits.getFloat(rowStart + c + 2 * step), softCap);
+            float x3 = capped(logits, logits.getFloat(rowStart + c + 3 * step), softCap);
+            sum = onlineSum(sum, max, x0);
+            max = Math.max(max, x0);
+            sum = onlineSum(sum, max, x1);
+            max = Math.max(max, x1);
+            sum = onlineSum(sum, max, x2);
+            max = Math.max(max, x2);
+            sum = onlineSum(sum, max, x3);
+            max = Math.max(max, x3);
+        }
+        for (; c < statisticsEnd; c += step) {
             float x = capped(logits, logits.getFloat(rowStart + c), softCap);
             sum = onlineSum(sum, max, x);
             max = Math.max(max, x);
         }
         float lse = logSumExp(ctx, partial, max, sum);
-        for (int c = ctx.localIdx; c < vocab; c += ctx.localGroupSizeX) {
+        c = ctx.localIdx;
+        for (; target && c + 3 * step < vocab; c += 4 * step) {
+            float raw0 = logits.getFloat(rowStart + c);
+            float raw1 = logits.getFloat(rowStart + c + step);
+            float raw2 = logits.getFloat(rowStart + c + 2 * step);
+            float raw3 = logits.getFloat(rowStart + c + 3 * step);
+            writeGradient(logits, rowStart, c, raw0, lse, label, scale, softCap);
+            writeGradient(logits, rowStart, c + step, raw1, lse, label, scale, softCap);
+            writeGradient(logits, rowStart, c + 2 * step, raw2, lse, label, scale, softCap);
+            writeGradient(logits, rowStart, c + 3 * step, raw3, lse, label, scale, softCap);
+        }
+        for (; c < vocab; c += step) {
             float raw = target ? logits.getFloat(rowStart + c) : 0f;
             float g = target ? gradient(capped(logits, raw, softCap), lse, c == label, scale) : 0f;
             logits.setFloat(rowStart + c, softCap == 0f ? g : g * capDerivative(logits, raw, softCap));
@@ -79,6 +108,13 @@ public final class CrossEntropy {
         if (ctx.localIdx == 0) {
             losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);
         }
+    }
+
+    /** Overwrites logit c of the row with its gradient, given its raw value. */
+    private static void writeGradient(FloatingPointArray logits, long rowStart, int c, float raw, float lse, int label,
+                                      float scale, float softCap) {
+        float g = gradient(capped(logits, raw, softCap), lse, c == label, scale);
+        logits.setFloat(rowStart + c, softCap == 0f ? g : g * capDerivative(logits, raw, softCap));
     }
 
     /** softCap * tanh(x / softCap) through HF's chain rounded to the logits' type; x itself when softCap is 0. */

@@ -53,13 +53,32 @@ public final class RmsNormBackward {
                                 FloatingPointArray dOut, FloatArray inverseRms, FloatingPointArray dX, int cols) {
         float[] partial = ctx.allocateFloatLocalArray(MAX_GROUP);
         long rowStart = (long) ctx.groupIdx * cols;
+        int step = ctx.localGroupSizeX;
         float dot = 0f;
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
+        int c = ctx.localIdx;
+        // Two columns loaded before either is used, for more bytes in flight per warp; the same order of sums.
+        for (; c + step < cols; c += 2 * step) {
+            float g0 = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
+            float x0 = x.getFloat(rowStart + c);
+            float g1 = dX.round(dOut.getFloat(rowStart + c + step) * weight.getFloat(c + step));
+            float x1 = x.getFloat(rowStart + c + step);
+            dot += g0 * x0;
+            dot += g1 * x1;
+        }
+        for (; c < cols; c += step) {
             dot += dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c)) * x.getFloat(rowStart + c);
         }
         float inv = inverseRms.get(ctx.groupIdx);
         float correction = meanCorrection(inv, BlockReductions.sum(ctx, partial, dot), cols);
-        for (int c = ctx.localIdx; c < cols; c += ctx.localGroupSizeX) {
+        for (c = ctx.localIdx; c + step < cols; c += 2 * step) {
+            float g0 = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
+            float x0 = x.getFloat(rowStart + c);
+            float g1 = dX.round(dOut.getFloat(rowStart + c + step) * weight.getFloat(c + step));
+            float x1 = x.getFloat(rowStart + c + step);
+            dX.setFloat(rowStart + c, inv * g0 - x0 * correction);
+            dX.setFloat(rowStart + c + step, inv * g1 - x1 * correction);
+        }
+        for (; c < cols; c += step) {
             float g = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
             dX.setFloat(rowStart + c, inv * g - x.getFloat(rowStart + c) * correction);
         }

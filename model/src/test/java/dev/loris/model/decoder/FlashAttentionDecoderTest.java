@@ -4,7 +4,8 @@ import dev.loris.testing.RequiresCuda;
 import dev.loris.tornado.gemm.Gemms;
 import dev.loris.tornado.kernels.KernelLaunchers;
 import dev.loris.tornado.runtime.Accelerator;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Locale;
 import java.util.Map;
@@ -16,14 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The decoder with tensor-core attention (FlashAttention forward and backward) against the same decoder with
  * the CUDA-core attention kernels, bf16, on the committed llama3 reference model (head_dim 64, 2 heads over 1
- * kv head, a packed batch of sequences of different lengths): the same loss within 1e-2 relative; every
- * weight's gradient within 6e-2 of its largest magnitude of transformers' f32 gradient, and the tensor-core path
+ * kv head, a packed batch of sequences of different lengths), the gemma3_text one (head_dim 48, a sliding window
+ * of 8 on its local layers) and the phi3 one (head_dim 16, a window of 10): the same loss within 1e-2 relative; every
+ * weight's gradient within 6e-2 of its largest magnitude of transformers' f32 gradient (on phi3, whose bf16
+ * gradients are 19% off on the CUDA-core path already, within the next bound instead), and the tensor-core path
  * no further from those f32 gradients than 1.25 times the CUDA-core path's worst error plus 1e-3. Both paths
  * are bf16 computations that round P, dS and the gradients at different places, so comparing them with each
  * other measures rounding noise (2.9% on the JVM, 4.1% on an H100), not which is right: the f32 gradients
  * are the yardstick (the CUDA-core path is up to 5.4% off them here, the tensor-core path up to 4.7% on the
  * JVM). The launch counts show which kernels ran. On the JVM, whose backend runs the tiles exactly, with the
- * tensor-core path chosen explicitly; on CUDA as the decoder picks it by default.
+ * tensor-core path chosen explicitly; on CUDA as the decoder picks it by default. Gemma 2 (soft-capped scores) is
+ * not here: the decoder keeps it on the CUDA-core kernels (KernelLaunchers#tensorCoreAttention says why).
  */
 class FlashAttentionDecoderTest {
     private static final double LOSS_TOLERANCE = 1e-2;
@@ -31,28 +35,30 @@ class FlashAttentionDecoderTest {
     private static final double NO_WORSE_THAN = 1.25;
     private static final double NO_WORSE_SLACK = 1e-3;
 
-    @Test
-    void tensorCoreAttentionMatchesTheCudaCoreKernelsOnTheJvm() {
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3", "gemma3_text", "phi3"})
+    void tensorCoreAttentionMatchesTheCudaCoreKernelsOnTheJvm(String model) {
         try (Accelerator acc = Accelerator.open("jvm")) {
             assertFalse(new KernelLaunchers(acc).tensorCoreAttention(), "the JVM picks the CUDA-core kernels");
-            compare(acc, new KernelLaunchers(acc, true));
+            compare(acc, new KernelLaunchers(acc, true), model);
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3", "gemma3_text", "phi3"})
     @RequiresCuda
-    void tensorCoreAttentionOnCudaMatches() {
+    void tensorCoreAttentionOnCudaMatches(String model) {
         try (Accelerator acc = Accelerator.open("cuda")) {
             KernelLaunchers chosen = new KernelLaunchers(acc, KernelLaunchers.hasTensorCores(acc));
             assertTrue(chosen.tensorCoreAttention(), "an sm_80+ GPU can run bf16 attention on tensor cores");
             assertEquals(KernelLaunchers.TENSOR_CORE_ATTENTION_ENABLED, new KernelLaunchers(acc).tensorCoreAttention(),
                     "the default is tensor cores unless loris.tensorCoreAttention=false");
-            compare(acc, chosen);
+            compare(acc, chosen, model);
         }
     }
 
-    private static void compare(Accelerator acc, KernelLaunchers tensorCores) {
-        HfFixture fixture = HfFixture.load("llama3");
+    private static void compare(Accelerator acc, KernelLaunchers tensorCores, String model) {
+        HfFixture fixture = HfFixture.load(model);
         KernelLaunchers cudaCores = new KernelLaunchers(acc, false);
         try (Decoder plain = open(fixture, acc, cudaCores);
              Decoder flash = open(fixture, acc, tensorCores);
@@ -65,13 +71,19 @@ class FlashAttentionDecoderTest {
             Map<String, float[]> actual = flashGradients.read();
             assertEquals(expected.keySet(), actual.keySet());
             double plainWorst = 0;
+            for (String name : expected.keySet()) {
+                float[] f32 = fixture.expected().readFloats("grad." + name);
+                plainWorst = Math.max(plainWorst, DecoderAgainstTransformersTest.relativeError(f32, expected.get(name)));
+            }
+            // The absolute bound, unless the CUDA-core path is itself further off on this model (bf16 noise of
+            // its weights' scale), where the tensor-core path must keep within the relative bound instead.
+            double bound = Math.max(AGAINST_F32, NO_WORSE_THAN * plainWorst + NO_WORSE_SLACK);
             double flashWorst = 0;
             String flashWorstName = null;
             for (String name : expected.keySet()) {
                 float[] f32 = fixture.expected().readFloats("grad." + name);
-                DecoderAgainstTransformersTest.assertClose(f32, actual.get(name), AGAINST_F32, "gradient of " + name
+                DecoderAgainstTransformersTest.assertClose(f32, actual.get(name), bound, "gradient of " + name
                         + " with tensor-core attention against transformers' f32 gradient");
-                plainWorst = Math.max(plainWorst, DecoderAgainstTransformersTest.relativeError(f32, expected.get(name)));
                 double flashError = DecoderAgainstTransformersTest.relativeError(f32, actual.get(name));
                 if (flashError > flashWorst) {
                     flashWorst = flashError;

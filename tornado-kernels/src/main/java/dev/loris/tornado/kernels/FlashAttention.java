@@ -21,6 +21,10 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * max), the probabilities P are packed to bf16 A fragments without leaving registers (WarpTiles.pack), and
  * O += P V accumulates a 16 x headDim block per warp. Row sums stay per lane until the end.
  *
+ * <p>Options ({@link AttentionOptions}): a sliding window masks like the causal mask (and the walk starts at the
+ * first tile the window reaches); a soft-cap turns each score into softCap * tanh(scale s / softCap) before the
+ * softmax, as AttentionForward does.
+ *
  * <p>Limits: headDim a multiple of 16 up to {@link #MAX_HEAD_DIM} (128), a compile-time constant (it sizes
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
  * local = 128. Local memory: five tiles of 64 x (128 + 8) bf16 (Q, two K, two V), 85 KiB (dynamic shared
@@ -44,6 +48,8 @@ public final class FlashAttention {
     static final float LN_2 = 0.6931471805599453f;
     /** Java parameter index of headDim, which must be fixed as a compile-time constant. */
     public static final int PARAM_HEAD_DIM = 10;
+    /** Java parameter index of softCap, fixed at compile time by the launchers (0 compiles the capping away). */
+    public static final int PARAM_SOFT_CAP = 13;
 
     private FlashAttention() {
     }
@@ -60,7 +66,7 @@ public final class FlashAttention {
 
     public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                    IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
-                                   int heads, int kvHeads, int headDim, float scale) {
+                                   int heads, int kvHeads, int headDim, float scale, int window, float softCap) {
         short[] tileQ = ctx.allocateShortLocalArray(TILE);              // (64 queries, headDim) bf16, padded rows
         short[] tileK = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
         short[] tileV = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
@@ -87,13 +93,14 @@ public final class FlashAttention {
         int bottom = top + 8;
         int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
         int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
-        float scaleLog2 = scale * LOG2_E;                                // scores in log2 units: p = 2^(s - max)
+        // Scores in log2 units: p = 2^(s - max). A soft-capped score is capped in natural units first (below).
+        float scaleLog2 = softCap != 0f ? LOG2_E : scale * LOG2_E;
         float topMax = Float.NEGATIVE_INFINITY;
         float bottomMax = Float.NEGATIVE_INFINITY;
         float topSum = 0f;
         float bottomSum = 0f;
         WarpTiles.fill(output, 0f);
-        int firstKeyOfAll = sequenceStart.get(firstQuery);
+        int firstKeyOfAll = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
         loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         int buffer = 0;
@@ -121,6 +128,11 @@ public final class FlashAttention {
                     ctx.mmaBf16(scores, 8 * j + 4, fragQ, 4 * d, fragK, 2);
                 }
             }
+            if (softCap != 0f) { // Gemma 2: softCap * tanh(scale s / softCap), still in natural units
+                for (int i = 0; i < 4 * KEY_ROWS / 8; i++) {
+                    scores[i] = AttentionTiles.softCap(scale * scores[i], softCap);
+                }
+            }
             // Scale and mask; each row's max over this tile, across its quad.
             float topTileMax = topMax;
             float bottomTileMax = bottomMax;
@@ -128,8 +140,8 @@ public final class FlashAttention {
                 for (int e = 0; e < 4; e++) {
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
                     boolean upper = e < 2;
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, 0)
-                            : AttentionTiles.visible(bottomStart, bottom, key, 0);
+                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, window)
+                            : AttentionTiles.visible(bottomStart, bottom, key, window);
                     float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
                     scores[4 * j + e] = score;
                     if (upper) {

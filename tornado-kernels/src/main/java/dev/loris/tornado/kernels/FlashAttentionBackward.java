@@ -23,6 +23,9 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * <li>{@link #queryGradients}: one work-group per (64 query rows, head, column block), each warp 16 rows;
  * it walks key tiles as the forward does, recomputing S and dP, and accumulates dQ += dS K.
  * </ol>
+ * Options ({@link AttentionOptions}) as in {@link FlashAttention}: a sliding window masks (and bounds the walks),
+ * a soft-cap recomputes capped scores and multiplies dS by the cap's slope 1 - tanh^2 (the scale is applied to dQ
+ * and dK at the end, as without a cap).
  * The dQ kernel repeats S and dP (7 products per tile pair instead of FlashAttention-2's 5 with atomic dQ):
  * the price of determinism.
  *
@@ -56,6 +59,12 @@ public final class FlashAttentionBackward {
     public static final int PARAM_HEAD_DIM_KEY_VALUE = 13;
     /** Java parameter index of headDim in {@link #queryGradients}. */
     public static final int PARAM_HEAD_DIM_QUERY = 12;
+    /**
+     * Java parameter indices of softCap in the two kernels, fixed at compile time by the launchers: 0 compiles the
+     * capping away, which keeps the dK/dV kernel's step loop small enough to unroll at head_dim 64.
+     */
+    public static final int PARAM_SOFT_CAP_KEY_VALUE = 16;
+    public static final int PARAM_SOFT_CAP_QUERY = 15;
 
     private FlashAttentionBackward() {
     }
@@ -92,46 +101,49 @@ public final class FlashAttentionBackward {
     public static void keyValueGradients(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                          BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
                                          IntArray sequenceStart, BFloat16Array dK, BFloat16Array dV, int tokens,
-                                         int heads, int kvHeads, int headDim, float scale) {
+                                         int heads, int kvHeads, int headDim, float scale, int window,
+                                         float softCap) {
         keyValueTiles(ctx, ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE),
                 ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE), q, k, v, dOut, logSumExp, delta,
-                sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale);
+                sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     /** {@link #keyValueGradients} for headDim above 128 (local tiles of 256 + 8 columns). */
     public static void keyValueGradientsWide(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                              BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
                                              IntArray sequenceStart, BFloat16Array dK, BFloat16Array dV, int tokens,
-                                             int heads, int kvHeads, int headDim, float scale) {
+                                             int heads, int kvHeads, int headDim, float scale, int window,
+                                             float softCap) {
         keyValueTiles(ctx, ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE),
                 ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), q, k, v, dOut,
-                logSumExp, delta, sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale);
+                logSumExp, delta, sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     /** dQ (tokens, heads * headDim) bf16 for headDim up to 128. */
     public static void queryGradients(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                       BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
                                       IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads, int kvHeads,
-                                      int headDim, float scale) {
+                                      int headDim, float scale, int window, float softCap) {
         queryTiles(ctx, ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE),
                 ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE), q, k, v, dOut, logSumExp, delta,
-                sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale);
+                sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     /** {@link #queryGradients} for headDim above 128. */
     public static void queryGradientsWide(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                           BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
                                           IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads,
-                                          int kvHeads, int headDim, float scale) {
+                                          int kvHeads, int headDim, float scale, int window, float softCap) {
         queryTiles(ctx, ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE),
                 ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), q, k, v, dOut,
-                logSumExp, delta, sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale);
+                logSumExp, delta, sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     private static void keyValueTiles(KernelContext ctx, short[] tileK, short[] tileV, short[] tileQ, short[] tileDOut,
                                       BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array dOut,
                                       FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, BFloat16Array dK,
-                                      BFloat16Array dV, int tokens, int heads, int kvHeads, int headDim, float scale) {
+                                      BFloat16Array dV, int tokens, int heads, int kvHeads, int headDim, float scale,
+                                      int window, float softCap) {
         float[] rowLogSumExp = ctx.allocateFloatLocalArray(ROWS);       // (64 queries) f32, lse * log2 e
         float[] rowDelta = ctx.allocateFloatLocalArray(ROWS);           // (64 queries) f32
         int[] rowStart = ctx.allocateIntLocalArray(ROWS);               // first key each query sees
@@ -139,12 +151,13 @@ public final class FlashAttentionBackward {
         float[] valueGradient = new float[4 * COLUMNS / 8];             // dV (16 keys, columns) f32
         float[] scores = new float[4 * STEP / 8];                       // S^T, then P^T (16 keys, 32 queries)
         float[] scoreGradients = new float[4 * STEP / 8];               // dP^T, then dS^T
+        float[] capSlopes = new float[4 * STEP / 8];                    // d(capped)/d(scale s), soft-cap only
         int[] fragP = new int[4 * STEP / 16];                           // P^T as A fragments (k = query)
         int[] fragDs = new int[4 * STEP / 16];                          // dS^T as A fragments
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
-        float scaleLog2 = scale * FlashAttention.LOG2_E;                // P = 2^(scaleLog2 s - lse log2 e)
+        float scaleLog2 = scoreScale(scale, softCap);                   // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -162,8 +175,8 @@ public final class FlashAttentionBackward {
         WarpTiles.fill(valueGradient, 0f);
         int group = heads / kvHeads;
         for (int head = kvHead * group; head < kvHead * group + group; head++) {
-            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey;
-                 firstQuery += ROWS) {
+            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey
+                    && (window == 0 || firstQuery - lastKey < window); firstQuery += ROWS) {
                 ctx.localBarrier(); // every warp is done with the previous Q and dOut
                 FlashAttention.loadRows(ctx, tileQ, q, firstQuery, tokens, heads * headDim, head * headDim, headDim,
                         stride);
@@ -177,17 +190,19 @@ public final class FlashAttentionBackward {
                     rowProducts(ctx, scores, fragA, fragB, tileK, tileQ, stride, 16 * warp, first, step, headDim);
                     rowProducts(ctx, scoreGradients, fragA, fragB, tileV, tileDOut, stride, 16 * warp, first, step,
                             headDim);
+                    capScores(scores, capSlopes, step / 2, scale, softCap);
                     for (int j = 0; j < step / 8; j++) {
                         for (int e = 0; e < 4; e++) {
                             int key = warpKey + WarpTiles.accRow(ctx, e);
                             int r = first + 8 * j + WarpTiles.accCol(ctx, e);
                             float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[r]);
-                            float p = TornadoMath.exp2Approx(AttentionTiles.visible(rowStart[r], firstQuery + r, key, 0)
-                                    ? x : Float.NEGATIVE_INFINITY);
+                            boolean seen = AttentionTiles.visible(rowStart[r], firstQuery + r, key, window);
+                            float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                             scores[4 * j + e] = p;
                             scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[r]);
                         }
                     }
+                    slopeGradients(scoreGradients, capSlopes, step / 2, softCap);
                     WarpTiles.accumulatorAsA(scores, fragP, step / 16, true);
                     WarpTiles.accumulatorAsA(scoreGradients, fragDs, step / 16, true);
                     accumulate(ctx, valueGradient, fragP, fragB, tileDOut, stride, first, step, firstColumn, columns);
@@ -203,15 +218,17 @@ public final class FlashAttentionBackward {
     private static void queryTiles(KernelContext ctx, short[] tileQ, short[] tileDOut, short[] tileK, short[] tileV,
                                    BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array dOut,
                                    FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, BFloat16Array dQ,
-                                   int tokens, int heads, int kvHeads, int headDim, float scale) {
+                                   int tokens, int heads, int kvHeads, int headDim, float scale, int window,
+                                   float softCap) {
         float[] queryGradient = new float[4 * COLUMNS / 8];             // dQ (16 queries, columns) f32
         float[] scores = new float[4 * ROWS / 8];                       // S, then P (16 queries, 64 keys)
         float[] scoreGradients = new float[4 * ROWS / 8];               // dP, then dS
+        float[] capSlopes = new float[4 * ROWS / 8];                    // d(capped)/d(scale s), soft-cap only
         int[] fragDs = new int[4 * ROWS / 16];                          // dS as A fragments (k = key)
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
-        float scaleLog2 = scale * FlashAttention.LOG2_E;                // P = 2^(scaleLog2 s - lse log2 e)
+        float scaleLog2 = scoreScale(scale, softCap);                   // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -236,7 +253,8 @@ public final class FlashAttentionBackward {
         float topDelta = top < tokens ? delta.get((long) top * heads + head) : 0f;
         float bottomDelta = bottom < tokens ? delta.get((long) bottom * heads + head) : 0f;
         WarpTiles.fill(queryGradient, 0f);
-        for (int firstKey = sequenceStart.get(firstQuery); firstKey <= lastQuery; firstKey += ROWS) {
+        for (int firstKey = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
+             firstKey <= lastQuery; firstKey += ROWS) {
             ctx.localBarrier(); // every warp is done with the previous K and V
             FlashAttention.loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim,
                     stride);
@@ -246,22 +264,52 @@ public final class FlashAttentionBackward {
             ctx.localBarrier();
             rowProducts(ctx, scores, fragA, fragB, tileQ, tileK, stride, 16 * warp, 0, ROWS, headDim);
             rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, tileV, stride, 16 * warp, 0, ROWS, headDim);
+            capScores(scores, capSlopes, ROWS / 2, scale, softCap);
             for (int j = 0; j < ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, 0)
-                            : AttentionTiles.visible(bottomStart, bottom, key, 0);
+                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, window)
+                            : AttentionTiles.visible(bottomStart, bottom, key, window);
                     float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], upper ? -topLogSumExp : -bottomLogSumExp);
                     float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                     scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - (upper ? topDelta : bottomDelta));
                 }
             }
+            slopeGradients(scoreGradients, capSlopes, ROWS / 2, softCap);
             WarpTiles.accumulatorAsA(scoreGradients, fragDs, ROWS / 16, true);
             accumulate(ctx, queryGradient, fragDs, fragB, tileK, stride, 0, ROWS, firstColumn, columns);
         }
         storeRows(ctx, queryGradient, scale, dQ, warpQuery, tokens, heads * headDim, head * headDim + firstColumn,
                 columns);
+    }
+
+    /** What multiplies a score s in the exponent (log2 units): scale log2 e, or log2 e for a capped score. */
+    private static float scoreScale(float scale, float softCap) {
+        return softCap != 0f ? FlashAttention.LOG2_E : scale * FlashAttention.LOG2_E;
+    }
+
+    /**
+     * With a soft-cap (Gemma 2), the first {@code count} scores become softCap * tanh(scale s / softCap) and their
+     * slopes 1 - tanh^2 are kept for {@link #slopeGradients}; without one, nothing (the loop is skipped).
+     */
+    private static void capScores(float[] scores, float[] slopes, int count, float scale, float softCap) {
+        if (softCap != 0f) {
+            for (int i = 0; i < count; i++) {
+                float capped = AttentionTiles.softCap(scale * scores[i], softCap);
+                scores[i] = capped;
+                slopes[i] = AttentionTiles.softCapDerivative(capped, softCap);
+            }
+        }
+    }
+
+    /** dS times the cap's slope (the chain rule through the tanh), with a soft-cap only. */
+    private static void slopeGradients(float[] scoreGradients, float[] slopes, int count, float softCap) {
+        if (softCap != 0f) {
+            for (int i = 0; i < count; i++) {
+                scoreGradients[i] *= slopes[i];
+            }
+        }
     }
 
     /*

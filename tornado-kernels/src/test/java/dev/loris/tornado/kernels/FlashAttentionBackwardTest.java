@@ -27,18 +27,25 @@ class FlashAttentionBackwardTest {
 
     @AcrossBackends
     void headDim64(SuiteAccelerator backend) {
-        check(backend, new SuiteInputs(), 64);
+        check(backend, new SuiteInputs(), 64, false);
     }
 
     @AcrossBackends
     void headDim128(SuiteAccelerator backend) {
-        check(backend, new SuiteInputs(), 128);
+        check(backend, new SuiteInputs(), 128, false);
     }
 
     @AcrossBackends
     void otherHeadDim(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
-        check(backend, in, OTHER_HEAD_DIMS[in.random.nextInt(OTHER_HEAD_DIMS.length)]);
+        check(backend, in, OTHER_HEAD_DIMS[in.random.nextInt(OTHER_HEAD_DIMS.length)], false);
+    }
+
+    /** Gemma's options: a sliding window shorter than most sequences and/or a soft-cap. */
+    @AcrossBackends
+    void slidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, 64, true); // the Wide entry points share keyValueTiles and queryTiles
     }
 
     @Test
@@ -53,10 +60,11 @@ class FlashAttentionBackwardTest {
         assertEquals(1 * 8 * 3, FlashAttentionBackward.queryGroups(new AttentionShape(130, 8, 4, 128)));
     }
 
-    private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim) {
+    private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim, boolean gemmaOptions) {
         Assumptions.assumeTrue(backend.backend() != Accelerator.Backend.OPENCL,
                 "FlashAttention is not compiled for OpenCL in tests (see FlashAttentionTest)");
-        AttentionProblem p = AttentionProblem.draw(in, headDim, true);
+        AttentionProblem drawn = AttentionProblem.draw(in, headDim, true);
+        AttentionProblem p = gemmaOptions ? drawn.withWindowAndSoftCap(in) : drawn;
         AttentionShape s = p.shape();
         AttentionReference.Forward forward = p.referenceForward();
         float[] out = p.stored(forward.out());
@@ -79,16 +87,16 @@ class FlashAttentionBackwardTest {
                 Map.of(FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE, headDim),
                 new int[] {FlashAttentionBackward.keyValueGroups(s) * group}, new int[] {group},
                 q, k, v, dOut, lse, delta, p.sequenceStarts(), dK, dV, s.tokens(), s.heads(), s.kvHeads(), headDim,
-                p.scale());
+                p.scale(), p.window(), p.softCap());
         backend.run(SuiteInputs.kernel(FlashAttentionBackward.class, wide ? "queryGradientsWide" : "queryGradients"),
                 Map.of(FlashAttentionBackward.PARAM_HEAD_DIM_QUERY, headDim),
                 new int[] {FlashAttentionBackward.queryGroups(s) * group}, new int[] {group},
                 q, k, v, dOut, lse, delta, p.sequenceStarts(), dQ, s.tokens(), s.heads(), s.kvHeads(), headDim,
-                p.scale());
+                p.scale(), p.window(), p.softCap());
         AttentionReference.Gradients exact = AttentionReference.backward(s, p.sequenceStart(),
                 AttentionProblem.toDoubles(p.q()), AttentionProblem.toDoubles(p.k()), AttentionProblem.toDoubles(p.v()),
                 AttentionProblem.toDoubles(out), AttentionProblem.toDoubles(p.dOut()),
-                AttentionProblem.toDoubles(logSumExp), p.scale());
+                AttentionProblem.toDoubles(logSumExp), p.scale(), p.window(), p.softCap());
         p.assertClose(in, backend, "dQ", s.heads(), dQ::getFloat, exact.dq(), loosened(exact.dqMagnitude()));
         p.assertClose(in, backend, "dK", s.kvHeads(), dK::getFloat, exact.dk(), loosened(exact.dkMagnitude()));
         p.assertClose(in, backend, "dV", s.kvHeads(), dV::getFloat, exact.dv(), loosened(exact.dvMagnitude()));

@@ -52,7 +52,7 @@ public final class FlashAttentionBench {
              DeviceArray out2 = acc.allocate(BFloat16Array.class, (long) tokens * heads * headDim);
              DeviceArray lse = acc.allocate(FloatArray.class, (long) tokens * heads)) {
             Object[] args1 = {null, q, k, v, starts, out1, lse, tokens, heads, kvHeads, headDim, shape.defaultScale(), 0, 0f};
-            Object[] args2 = {null, q, k, v, starts, out2, lse, tokens, heads, kvHeads, headDim, shape.defaultScale()};
+            Object[] args2 = {null, q, k, v, starts, out2, lse, tokens, heads, kvHeads, headDim, shape.defaultScale(), 0, 0f};
             double cores;
             double tensor;
             try (KernelLaunch plain = acc.compile(AttentionForward.class, "forward", Map.of(1, BFloat16Array.class, 2, BFloat16Array.class, 3, BFloat16Array.class, 5, BFloat16Array.class)).launcher();

@@ -34,21 +34,23 @@ class FlashAttentionPtxTest {
             default -> 96;
         };
         int columns = headDim / FlashAttentionBackward.columnBlocks(headDim);
-        check("keyValueGradients" + (wide ? "Wide" : ""), FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE, headDim,
-                keyValueProducts, 4 * tileBytes);
-        check("queryGradients" + (wide ? "Wide" : ""), FlashAttentionBackward.PARAM_HEAD_DIM_QUERY, headDim,
-                headDim + columns / 2, 4 * tileBytes);
+        check("keyValueGradients" + (wide ? "Wide" : ""), Map.of(FlashAttentionBackward.PARAM_HEAD_DIM_KEY_VALUE,
+                headDim, FlashAttentionBackward.PARAM_SOFT_CAP_KEY_VALUE, 0f), keyValueProducts, 4 * tileBytes);
+        check("queryGradients" + (wide ? "Wide" : ""), Map.of(FlashAttentionBackward.PARAM_HEAD_DIM_QUERY, headDim,
+                FlashAttentionBackward.PARAM_SOFT_CAP_QUERY, 0f), headDim + columns / 2, 4 * tileBytes);
     }
 
-    private static void check(String kernel, int parameter, int headDim, int products, int sharedBytes) {
+    /** Compiled as the launchers compile it: head_dim and the soft-cap (0, Llama's case) fixed. */
+    private static void check(String kernel, Map<Integer, Object> constants, int products, int sharedBytes) {
         var method = SuiteInputs.kernel(FlashAttentionBackward.class, kernel);
-        var graph = KernelCompiler.devicePtxGraph(method, Map.of(parameter, headDim));
+        var graph = KernelCompiler.devicePtxGraph(method, constants);
+        String headDim = constants.toString();
         assertTrue(PtxEmitter.dynamicSharedBytes(graph) >= sharedBytes, kernel + " " + headDim);
         for (String arch : new String[] {"sm_80", "sm_90"}) {
-            String text = PtxEmitter.emit(KernelCompiler.devicePtxGraph(method, Map.of(parameter, headDim)),
+            String text = PtxEmitter.emit(KernelCompiler.devicePtxGraph(method, constants),
                     new PtxEmitter.Options(arch, false));
             assertEquals(products, count(text, "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"),
-                    kernel + " head_dim " + headDim);
+                    kernel + " " + headDim);
             assertFalse(text.contains(".local"), kernel + ": fragments must stay in registers");
             assertTrue(text.contains("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16"), kernel);
             assertTrue(text.contains("ex2.approx.ftz.f32"), kernel);

@@ -22,18 +22,25 @@ class FlashAttentionTest {
 
     @AcrossBackends
     void headDim64(SuiteAccelerator backend) {
-        check(backend, new SuiteInputs(), 64);
+        check(backend, new SuiteInputs(), 64, false);
     }
 
     @AcrossBackends
     void headDim128(SuiteAccelerator backend) {
-        check(backend, new SuiteInputs(), 128);
+        check(backend, new SuiteInputs(), 128, false);
     }
 
     @AcrossBackends
     void headDim32Or96(SuiteAccelerator backend) {
         SuiteInputs in = new SuiteInputs();
-        check(backend, in, in.random.nextBoolean() ? 32 : 96);
+        check(backend, in, in.random.nextBoolean() ? 32 : 96, false);
+    }
+
+    /** Gemma's options: a sliding window shorter than most sequences and/or a soft-cap. */
+    @AcrossBackends
+    void slidingWindowAndSoftCap(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        check(backend, in, in.random.nextBoolean() ? 64 : 128, true);
     }
 
     @Test
@@ -42,10 +49,11 @@ class FlashAttentionTest {
         assertFalse(FlashAttention.supports(80 + 8) || FlashAttention.supports(256) || FlashAttention.supports(40));
     }
 
-    private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim) {
+    private static void check(SuiteAccelerator backend, SuiteInputs in, int headDim, boolean gemmaOptions) {
         Assumptions.assumeTrue(backend.backend() != dev.loris.tornado.runtime.Accelerator.Backend.OPENCL,
                 "FlashAttention is not compiled for OpenCL in tests (see the class comment)");
-        AttentionProblem p = AttentionProblem.draw(in, headDim, true);
+        AttentionProblem drawn = AttentionProblem.draw(in, headDim, true);
+        AttentionProblem p = gemmaOptions ? drawn.withWindowAndSoftCap(in) : drawn;
         AttentionShape s = p.shape();
         FloatArray logSumExp = SuiteInputs.poisonedFloats((long) s.tokens() * s.heads());
         BFloat16Array out = SuiteInputs.poisonedBf16(p.q().length);
@@ -53,7 +61,8 @@ class FlashAttentionTest {
                 Map.of(FlashAttention.PARAM_HEAD_DIM, headDim),
                 new int[] {FlashAttention.groups(s) * FlashAttention.GROUP}, new int[] {FlashAttention.GROUP},
                 BFloat16Array.fromFloats(p.q()), BFloat16Array.fromFloats(p.k()), BFloat16Array.fromFloats(p.v()),
-                p.sequenceStarts(), out, logSumExp, s.tokens(), s.heads(), s.kvHeads(), headDim, p.scale());
+                p.sequenceStarts(), out, logSumExp, s.tokens(), s.heads(), s.kvHeads(), headDim, p.scale(), p.window(),
+                p.softCap());
         AttentionReference.Forward exact = p.referenceForward();
         double[] loosened = new double[exact.outMagnitude().length];
         for (int i = 0; i < loosened.length; i++) {

@@ -47,8 +47,38 @@ class AdapterGgufTest {
     @ValueSource(booleans = {false, true})
     @RequiresNodeConsumers
     void llamaCppAppliesTheAdapterAsTheMergeDoes(boolean rsLora) throws IOException {
-        Path base = TinyModel.llama3().write(dir, 5);
-        Path adapter = writeAdapter(dir.resolve("adapter"), base, rsLora, 9);
+        Path loraGguf = agreesWithTheMerge(TinyModel.llama3(), TARGETS, rsLora);
+        try (GgufFile lora = GgufFile.open(loraGguf)) {
+            assertEquals(List.of(256L, 4L), Arrays.stream(lora.tensor("blk.0.attn_q.weight.lora_a").ne()).boxed().toList());
+        }
+    }
+
+    /**
+     * Issue 17's families: Gemma 2 and Gemma 3 (no Q/K permutation; norms written as 1 + w around the adapted
+     * weights) and Phi-3, whose adapters sit on the fused qkv_proj and gate_up_proj as PEFT names them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gemma2", "gemma3", "phi3"})
+    @RequiresNodeConsumers
+    void llamaCppAppliesTheAdaptersOfTheOtherFamiliesAsTheMergeDoes(String family) throws IOException {
+        TinyModel model = switch (family) {
+            case "gemma2" -> TinyModel.gemma2();
+            case "gemma3" -> TinyModel.gemma3();
+            default -> TinyModel.phi3();
+        };
+        List<String> targets = family.equals("phi3") ? List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")
+                : List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+        agreesWithTheMerge(model, targets, false);
+    }
+
+    /**
+     * Exports {@code model}, a random adapter on {@code targets}, and their merge; llama.cpp with the GGUF LoRA
+     * must give the merged model's log-probabilities within 1e-2 while moving far from the base model's.
+     * Returns the adapter's GGUF.
+     */
+    private Path agreesWithTheMerge(TinyModel model, List<String> targets, boolean rsLora) throws IOException {
+        Path base = model.write(dir, 5);
+        Path adapter = writeAdapter(dir.resolve("adapter"), base, rsLora, 9, targets);
         Path merged = merge(base, adapter, dir.resolve("merged"), rsLora);
         Path baseGguf = dir.resolve("base.gguf");
         Path mergedGguf = dir.resolve("merged.gguf");
@@ -60,8 +90,7 @@ class AdapterGgufTest {
         LlamaCppAgreementTest.readsBack(loraGguf);
         try (GgufFile lora = GgufFile.open(loraGguf)) {
             assertEquals("adapter", lora.metadata().string("general.type"));
-            assertEquals(4 * TARGETS.size(), lora.tensors().size());
-            assertEquals(List.of(256L, 4L), Arrays.stream(lora.tensor("blk.0.attn_q.weight.lora_a").ne()).boxed().toList());
+            assertEquals(2 * model.layers() * targets.size(), lora.tensors().size());
         }
         int[] ids;
         try (Tokenizer tokenizer = Tokenizer.load(base)) {
@@ -79,11 +108,12 @@ class AdapterGgufTest {
             adapterVsMerge = Math.max(adapterVsMerge, relative(withLora.path("logProbs").path(key), ofMerged.path("logProbs").path(key)));
             adapterVsBase = Math.max(adapterVsBase, relative(withLora.path("logProbs").path(key), ofBase.path("logProbs").path(key)));
         }
-        System.out.printf("adapter (rsLoRA %s): llama.cpp base + GGUF LoRA within %.2e of the merged model; "
-                + "%.2e from the base%n", rsLora, adapterVsMerge, adapterVsBase);
+        System.out.printf("%s adapter (rsLoRA %s): llama.cpp base + GGUF LoRA within %.2e of the merged model; "
+                + "%.2e from the base%n", model.modelType(), rsLora, adapterVsMerge, adapterVsBase);
         assertTrue(adapterVsMerge <= 1e-2, "adapter vs merge: " + adapterVsMerge);
         assertTrue(adapterVsBase >= 10 * adapterVsMerge && adapterVsBase > 5e-2, "the adapter barely changes the "
                 + "outputs (" + adapterVsBase + "), so the comparison says nothing");
+        return loraGguf;
     }
 
     @Test
@@ -107,15 +137,21 @@ class AdapterGgufTest {
         return error / scale;
     }
 
-    /** A random PEFT adapter for {@code base}: lora_A [r, in], lora_B [out, r], both nonzero. */
+    /** A random PEFT adapter for {@code base} on {@link #TARGETS}. */
     static Path writeAdapter(Path folder, Path base, boolean rsLora, long seed) throws IOException {
+        return writeAdapter(folder, base, rsLora, seed, TARGETS);
+    }
+
+    /** A random PEFT adapter for {@code base} on {@code targets}: lora_A [r, in], lora_B [out, r], both nonzero. */
+    static Path writeAdapter(Path folder, Path base, boolean rsLora, long seed, List<String> targets)
+            throws IOException {
         Files.createDirectories(folder);
         SplittableRandom random = new SplittableRandom(seed);
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(base)) {
             for (String name : checkpoint.names()) {
                 String module = name.substring(0, name.length() - ".weight".length());
-                if (!name.endsWith(".weight") || TARGETS.stream().noneMatch(module::endsWith)) {
+                if (!name.endsWith(".weight") || targets.stream().noneMatch(module::endsWith)) {
                     continue;
                 }
                 long[] shape = checkpoint.info(name).shape();
@@ -128,8 +164,8 @@ class AdapterGgufTest {
         writer.write(folder.resolve("adapter_model.safetensors"));
         Files.writeString(folder.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"task_type\": \"CAUSAL_LM\", "
                 + "\"r\": " + RANK + ", \"lora_alpha\": " + ALPHA + ", \"use_rslora\": " + rsLora
-                + ", \"lora_dropout\": 0.0, \"bias\": \"none\", \"target_modules\": [\"q_proj\", \"k_proj\", "
-                + "\"v_proj\", \"o_proj\", \"down_proj\"], \"peft_version\": \"0.21.0\"}");
+                + ", \"lora_dropout\": 0.0, \"bias\": \"none\", \"target_modules\": [\""
+                + String.join("\", \"", targets) + "\"], \"peft_version\": \"0.21.0\"}");
         return folder;
     }
 

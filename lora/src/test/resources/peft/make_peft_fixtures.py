@@ -1,6 +1,7 @@
 """Reference results from PEFT for Loris' LoRA (issue 11), on the reference models of model/src/test/resources/hf-models.
 
-For each model (llama3, mistral, qwen2, qwen3, gemma2, gemma3_text) this attaches LoRA with PEFT 0.21 on all seven projections, gives
+For each model (llama3, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3) this attaches LoRA with PEFT 0.21 on all seven
+projections (Phi-3: its four modules, fused qkv_proj and gate_up_proj among them, as PEFT names them), gives
 lora_B non-zero values (PEFT initialises B to zero, which would make the adapter a no-op and dA zero), saves the
 adapter with save_pretrained (PEFT's own files, which Loris must load), and records on the batch of the model's
 expected.safetensors:
@@ -39,6 +40,7 @@ from transformers import AutoModelForCausalLM
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS_DIR = os.path.join(HERE, "..", "..", "..", "..", "..", "model", "src", "test", "resources", "hf-models")
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+FUSED_TARGETS = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]  # Phi-3's modules
 # rank, alpha, rsLoRA, modules_to_save
 SETTINGS = {
     "llama3": (4, 8, False, ["lm_head", "embed_tokens"]),
@@ -47,6 +49,7 @@ SETTINGS = {
     "qwen3": (16, 16, True, None),
     "gemma2": (4, 4, False, None),
     "gemma3_text": (8, 16, True, None),
+    "phi3": (4, 8, False, None),
 }
 
 
@@ -67,7 +70,8 @@ def record(name, out_dir, device):
     torch.manual_seed(7)
     generator = torch.Generator().manual_seed(99 + sum(map(ord, name)))
     model = base_model(name, torch.float32, "eager", device)
-    config = LoraConfig(r=r, lora_alpha=alpha, use_rslora=rslora, lora_dropout=0.0, target_modules=TARGETS,
+    targets = FUSED_TARGETS if name == "phi3" else TARGETS
+    config = LoraConfig(r=r, lora_alpha=alpha, use_rslora=rslora, lora_dropout=0.0, target_modules=targets,
                         modules_to_save=save, task_type="CAUSAL_LM")
     model = get_peft_model(model, config)
     with torch.no_grad():

@@ -8,6 +8,13 @@ with. Run on the GPU machine (transformers 5.17, PEFT 0.21, torch 2.11) by gpu/p
   python3 make_curves.py train DIR f32     # LoRA, f32 base and adapters     -> DIR/torch-lora-f32.json
   python3 make_curves.py train DIR bf16    # LoRA, bf16 base, f32 adapters   -> DIR/torch-lora-bf16.json
   python3 make_curves.py full DIR f32      # full fine-tuning, f32           -> DIR/torch-full-f32.json
+  python3 make_curves.py make DIR/gemma2 gemma2      # issue 17's families, LoRA f32 only: gemma2, gemma3_text,
+  python3 make_curves.py train DIR/gemma2 f32        # phi3 (each its own folder, named after the family)
+
+The families' checkpoints keep the Llama one's sizes with what makes each family itself: Gemma 2's (1 + w) norms,
+GeGLU, a sliding window of 16 on alternate layers (shorter than most rows), attention and final soft-caps (eager
+attention, as transformers needs for them); Gemma 3's q/k norms and local/global layers with their own RoPE bases;
+Phi-3's fused qkv_proj / gate_up_proj (the LoRA targets there) and partial rotary.
 
 The training loop is written out rather than transformers' Trainer so that every detail Loris must match is
 visible: a window's loss is the sum of token losses over all its micro-batches divided by the window's labelled
@@ -36,17 +43,46 @@ CONFIG = {
     "hidden_act": "silu", "tie_word_embeddings": False, "attention_bias": False, "mlp_bias": False,
     "bos_token_id": 1, "eos_token_id": 2, "initializer_range": 0.02,
 }
+SHARED = {key: CONFIG[key] for key in ("hidden_size", "intermediate_size", "num_hidden_layers",
+                                       "num_attention_heads", "num_key_value_heads", "vocab_size",
+                                       "max_position_embeddings", "rms_norm_eps", "initializer_range")}
+FAMILIES = {
+    "llama": CONFIG,
+    "gemma2": dict(SHARED, architectures=["Gemma2ForCausalLM"], model_type="gemma2", head_dim=16,
+                   hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=16, sliding_window=16,
+                   attn_logit_softcapping=50.0, final_logit_softcapping=30.0, tie_word_embeddings=True,
+                   pad_token_id=0, eos_token_id=1, bos_token_id=2),
+    "gemma3_text": dict(SHARED, architectures=["Gemma3ForCausalLM"], model_type="gemma3_text", head_dim=16,
+                        hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=16, sliding_window=16,
+                        layer_types=["sliding_attention", "full_attention"], rope_theta=1000000.0,
+                        rope_local_base_freq=10000.0, tie_word_embeddings=True, pad_token_id=0, eos_token_id=1,
+                        bos_token_id=2),
+    "phi3": dict(SHARED, architectures=["Phi3ForCausalLM"], model_type="phi3", hidden_act="silu",
+                 rope_theta=10000.0, partial_rotary_factor=0.5, original_max_position_embeddings=256,
+                 tie_word_embeddings=False, pad_token_id=0, bos_token_id=1, eos_token_id=2),
+}
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+FUSED_TARGETS = ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]
 
 
-def make(folder):
-    from transformers import LlamaConfig, LlamaForCausalLM
+def family_of(folder):
+    """The family a folder holds (its checkpoint's model_type), llama for the original one."""
+    with open(os.path.join(folder, "model", "config.json")) as f:
+        return json.load(f)["model_type"]
+
+
+def make(folder, family="llama"):
+    from transformers import AutoConfig, AutoModelForCausalLM
     from peft import LoraConfig, get_peft_model
     torch.manual_seed(SETTINGS["seed"])
-    model = LlamaForCausalLM(LlamaConfig(**CONFIG)).float()
+    settings = dict(FAMILIES[family])
+    model_type = settings.pop("model_type")
+    config = AutoConfig.for_model(model_type, **settings)
+    model = AutoModelForCausalLM.from_config(config).float()
     model.save_pretrained(os.path.join(folder, "model"), safe_serialization=True)
+    targets = FUSED_TARGETS if family == "phi3" else TARGETS
     lora = get_peft_model(model, LoraConfig(r=SETTINGS["rank"], lora_alpha=SETTINGS["alpha"], lora_dropout=0.0,
-                                            target_modules=TARGETS, bias="none", task_type="CAUSAL_LM"))
+                                            target_modules=targets, bias="none", task_type="CAUSAL_LM"))
     lora.save_pretrained(os.path.join(folder, "initial-adapter"))
     rng = random.Random(SETTINGS["seed"])
     vocab = SETTINGS["vocab"]
@@ -97,8 +133,10 @@ def train(folder, method, precision):
     data = json.load(open(os.path.join(folder, "batches.json")))
     s = data["settings"]
     dtype = torch.float32 if precision == "f32" else torch.bfloat16
+    # Gemma 2 soft-caps its attention scores, which only transformers' eager attention does.
+    attention = "eager" if family_of(folder) == "gemma2" else "sdpa"
     model = AutoModelForCausalLM.from_pretrained(os.path.join(folder, "model"), dtype=dtype,
-                                                 attn_implementation="sdpa").cuda()
+                                                 attn_implementation=attention).cuda()
     if method == "lora":
         # PEFT casts the adapter to f32 under a bf16 base (autocast_adapter_dtype), as Loris keeps f32 masters.
         model = PeftModel.from_pretrained(model, os.path.join(folder, "initial-adapter"), is_trainable=True).cuda()
@@ -137,6 +175,7 @@ def train(folder, method, precision):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2])
+        os.makedirs(sys.argv[2], exist_ok=True)
+        make(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "llama")
     else:
         train(sys.argv[2], "lora" if sys.argv[1] == "train" else "full", sys.argv[3])

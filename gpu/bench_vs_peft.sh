@@ -93,10 +93,11 @@ hf() {  # NAME SHAPE BATCH ADAPTERS [--checkpointing]
     --result "$LOGS/$name.json"
 }
 
-loris() {  # NAME SHAPE BATCH MODE [--nf4] [--profile N]
+loris() {  # NAME SHAPE BATCH MODE [--nf4] [--optim adamw8bit] [--profile N]
   local name=$1 dir="$DATA/$2" batch=$3 mode=$4
   shift 4
   local label="loris $([[ " $* " == *" --nf4 "* ]] && echo qlora-nf4 || echo lora-bf16) $mode"
+  [[ " $* " == *" adamw8bit "* ]] && label="$label adamw8bit"
   local profile=()  # the launch profiler only where a profile is taken (elsewhere it is compiled out)
   [[ " $* " == *" --profile "* ]] && profile=(-Dloris.profile=true)
   run "$name" 50 150 "$label" "$dir" "$batch" java "${OPTS[@]}" "${profile[@]}" -Xmx8g -cp "$CP" \
@@ -134,6 +135,7 @@ for part in $PARTS; do
     loris8b-standard) loris loris8b-standard "$SHAPE_8B" 2 standard ;;
     loris8b-offload) loris loris8b-offload "$SHAPE_8B" 2 offload ;;
     loris8b-qlora) loris loris8b-qlora "$SHAPE_8B" 1 offload --nf4 ;;
+    loris8b-qlora8) loris loris8b-qlora8 "$SHAPE_8B" 1 offload --nf4 --optim adamw8bit ;;
     loris1b-none) loris loris1b-none "$SHAPE_1B" 4 none --profile "$PROFILE_STEPS" ;;
     loris1b-offload) loris loris1b-offload "$SHAPE_1B" 4 offload ;;
     *) say "== $part: unknown part (see PARTS in $0)" ;;

@@ -40,7 +40,8 @@ import java.util.List;
  * a bf16 base (f32 master adapters with bf16 compute copies: Loris' only LoRA mode), or over an NF4 base
  * ({@code --nf4}: QLoRA, bitsandbytes' NF4 with double quantisation, blocksize 64); gradient checkpointing
  * none / standard / offload; AdamW over the adapter (lr 1e-3 constant, betas 0.9/0.999, eps 1e-8, no weight
- * decay), gradients clipped to norm 1.0. Each step is {@link Trainer#step} on one micro-batch: the first B rows
+ * decay; {@code --optim adamw8bit}: its blockwise 8-bit states, as Unsloth's QLoRA runs use), gradients clipped
+ * to norm 1.0. Each step is {@link Trainer#step} on one micro-batch: the first B rows
  * of that step's ids, each row its own sequence (Batch.of: labels are the next ids, as transformers shifts).
  *
  * <p>WARMUP untimed steps, then STEPS timed ones (every step returns its loss, so it has finished); ms/step and
@@ -54,13 +55,14 @@ import java.util.List;
  * kernel and GEMM timed with device events ({@link LaunchProfiler}), written as {@link StepProfile}'s table.
  *
  * <p>Usage: {@code TrainBench CHECKPOINT INPUTS --batch B [--device cuda] [--checkpointing none|standard|offload]
- * [--nf4] [--warmup 3] [--steps 10] [--lr 1e-3] [--label TEXT] --result FILE [--profile N [--profile-out FILE]]}
+ * [--nf4] [--optim adamw|adamw8bit] [--warmup 3] [--steps 10] [--lr 1e-3] [--label TEXT] --result FILE
+ * [--profile N [--profile-out FILE]]}
  */
 public final class TrainBench {
     /** The command line; see the class comment. */
     record Options(Path checkpoint, Path inputs, String device, int batch, GradientCheckpointing checkpointing,
-                   boolean nf4, int warmup, int steps, double lr, String label, Path result, int profileSteps,
-                   Path profileOut) {
+                   boolean nf4, String optim, int warmup, int steps, double lr, String label, Path result,
+                   int profileSteps, Path profileOut) {
         static Options parse(String[] args) {
             if (args.length < 2) {
                 throw usage("give the checkpoint and inputs folders");
@@ -73,6 +75,7 @@ public final class TrainBench {
             int profile = 0;
             double lr = 1e-3;
             boolean nf4 = false;
+            String optim = "adamw";
             GradientCheckpointing mode = GradientCheckpointing.NONE;
             Path result = null;
             Path profileOut = null;
@@ -93,6 +96,7 @@ public final class TrainBench {
                     case "--warmup" -> warmup = Integer.parseInt(value);
                     case "--steps" -> steps = positive(flag, value);
                     case "--lr" -> lr = Double.parseDouble(value);
+                    case "--optim" -> optim = value;
                     case "--label" -> label = value;
                     case "--result" -> result = Path.of(value);
                     case "--profile" -> profile = Integer.parseInt(value);
@@ -106,8 +110,9 @@ public final class TrainBench {
             if (label == null) {
                 label = "loris " + (nf4 ? "qlora-nf4" : "lora-bf16") + " " + mode.settingName();
             }
-            return new Options(Path.of(args[0]), Path.of(args[1]), device, batch, mode, nf4, warmup, steps, lr, label,
-                    result, profile, profileOut);
+            Optimizer.named(optim, 0.0); // an unknown name fails here, before anything loads
+            return new Options(Path.of(args[0]), Path.of(args[1]), device, batch, mode, nf4, optim, warmup, steps, lr,
+                    label, result, profile, profileOut);
         }
 
         private static int positive(String flag, String value) {
@@ -120,7 +125,8 @@ public final class TrainBench {
 
         private static LorisException usage(String problem) {
             return new LorisException("TrainBench: " + problem, "usage: TrainBench CHECKPOINT INPUTS --batch B"
-                    + " [--device cuda] [--checkpointing none|standard|offload] [--nf4] [--warmup 3] [--steps 10]"
+                    + " [--device cuda] [--checkpointing none|standard|offload] [--nf4] [--optim adamw|adamw8bit]"
+                    + " [--warmup 3] [--steps 10]"
                     + " [--lr 1e-3] [--label TEXT] --result FILE [--profile N [--profile-out FILE]]");
         }
     }
@@ -196,7 +202,7 @@ public final class TrainBench {
     private static Trainer.Settings settings(Options o) {
         int total = o.warmup + o.steps + o.profileSteps;
         return new Trainer.Settings(new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, o.lr, 0, total),
-                new Optimizer.AdamW(0.9, 0.999, 1e-8, 0.0), 1.0, 3407, o.checkpointing);
+                Optimizer.named(o.optim, 0.0), 1.0, 3407, o.checkpointing);
     }
 
     /** {@code profileSteps} more steps with every launch and GEMM timed; the table to stdout and the file. */

@@ -41,7 +41,7 @@ class TrainBenchTest {
 
     private TrainBench.Options options(GradientCheckpointing mode, boolean nf4, int profileSteps)
             throws URISyntaxException {
-        return new TrainBench.Options(fixture("model"), fixture("inputs"), "jvm", 2, mode, nf4, 3, 10, 1e-2,
+        return new TrainBench.Options(fixture("model"), fixture("inputs"), "jvm", 2, mode, nf4, "adamw", 3, 10, 1e-2,
                 "test " + mode.settingName() + (nf4 ? " nf4" : ""), out.resolve(mode.settingName() + nf4 + ".json"),
                 profileSteps, profileSteps > 0 ? out.resolve("profile.md") : null);
     }
@@ -108,6 +108,11 @@ class TrainBenchTest {
         LorisException usage = assertThrows(LorisException.class, () -> TrainBench.Options.parse(
                 new String[] {"a", "b", "--batch", "2"}));
         assertTrue(usage.getMessage().contains("--batch and --result are required"), usage.getMessage());
+        assertEquals("adamw8bit", TrainBench.Options.parse(new String[] {"a", "b", "--batch", "1", "--result", "r",
+                "--optim", "adamw8bit"}).optim());
+        LorisException optim = assertThrows(LorisException.class, () -> TrainBench.Options.parse(
+                new String[] {"a", "b", "--batch", "1", "--result", "r", "--optim", "adam9"}));
+        assertTrue(optim.getMessage().contains("adam9"), optim.getMessage());
     }
 
     @Test

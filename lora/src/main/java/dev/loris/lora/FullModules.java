@@ -44,7 +44,7 @@ public final class FullModules implements AutoCloseable {
         try {
             for (String module : modules) {
                 if (module.equals("embed_tokens")) {
-                    add(EMBEDDING, decoder.weights().embedding);
+                    add(EMBEDDING, decoder.weights().embedding());
                 } else if (decoder.weights().tied) {
                     throw new LorisException("modules_to_save has lm_head, but this model ties lm_head to"
                             + " embed_tokens", "train embed_tokens instead: the tied head is the same weight");

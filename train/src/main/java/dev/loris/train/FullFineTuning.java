@@ -115,7 +115,7 @@ public final class FullFineTuning implements TrainableParameters {
         List<Tensor> matrices = new ArrayList<>();
         List<Tensor> small = new ArrayList<>();
         long[] offset = {0};
-        add(embeddings, offset, "model.embed_tokens.weight", w.embedding);
+        add(embeddings, offset, "model.embed_tokens.weight", w.embedding());
         if (!w.tied) {
             add(embeddings, offset, "lm_head.weight", dense(w.lmHead()).weight());
         }

@@ -56,11 +56,16 @@ public final class Trainer implements AutoCloseable {
     private final List<Optimizer> optimizers = new ArrayList<>();  // one per group, same order
     private int step;
 
+    private static final String EMBEDDING = "model.embed_tokens.weight";
+
     public Trainer(Decoder decoder, TrainableParameters parameters, Settings settings) {
         this.decoder = decoder;
         this.parameters = parameters;
         this.settings = settings;
         this.groups = parameters.groups();
+        if (settings.checkpointing() == GradientCheckpointing.OFFLOAD && embeddingFrozen(decoder, parameters)) {
+            decoder.keepEmbeddingOnHost(); // the memory mode: 1 GB of an 8B model's device memory for a few MB a step
+        }
         try {
             for (TrainableParameters.Group g : groups) {
                 Optimizer.Kind kind = g.weightDecay() ? settings.optimizer() : settings.optimizer().withoutWeightDecay();
@@ -71,6 +76,12 @@ public final class Trainer implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Whether no gradient reaches the input embedding (the sink has no slot for it). */
+    private static boolean embeddingFrozen(Decoder decoder, TrainableParameters parameters) {
+        long elements = (long) decoder.config().vocabSize() * decoder.config().hiddenSize();
+        return parameters.slot(EMBEDDING, elements) == null;
     }
 
     /** One optimizer step over the micro-batches of an accumulation window. */

@@ -6,6 +6,7 @@ import dev.loris.lora.LoraConfig;
 import dev.loris.model.decoder.Batch;
 import dev.loris.model.decoder.Compute;
 import dev.loris.model.decoder.Decoder;
+import dev.loris.model.decoder.GradientCheckpointing;
 import dev.loris.model.decoder.GradientSink;
 import dev.loris.model.decoder.HfFixture;
 import dev.loris.model.decoder.Precision;
@@ -105,6 +106,44 @@ class LoraTrainingTest {
                 assertTrue(e.hint().contains("--batch-size") && e.hint().contains("--gradient-checkpointing standard or"
                         + " offload") && e.hint().contains("--load-in-4bit"), e.hint());
             }
+        }
+    }
+
+    /**
+     * Offload (the memory mode) keeps a frozen, untied input embedding in host memory wherever the device has its
+     * own (every accelerator here but the JVM), and LoRA trains the same there as with it on the device: the
+     * first steps' losses agree bit for bit. Full fine-tuning trains the embedding, so it stays on the device.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("dev.loris.train.LossCurveAgainstPeftTest#accelerators")
+    void offloadKeepsAFrozenUntiedEmbeddingOnTheHost(String spec) {
+        Random random = new Random(3);
+        Batch batch = Batch.of(random.ints(12, 3, 301).toArray(), random.ints(9, 3, 301).toArray());
+        double[][] losses = new double[2][3];
+        for (GradientCheckpointing mode : new GradientCheckpointing[] {GradientCheckpointing.STANDARD,
+                GradientCheckpointing.OFFLOAD}) {
+            try (Accelerator acc = Accelerator.open(spec);
+                 Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
+                 LoraAdapter adapter = LoraAdapter.attach(decoder, LoraConfig.defaults().withRank(4, 8).withSeed(2));
+                 Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "llama3"), new Trainer.Settings(
+                         new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 5e-3, 0, 3),
+                         Optimizer.AdamW.defaults(), 1.0, 42, mode))) {
+                boolean offload = mode == GradientCheckpointing.OFFLOAD;
+                assertEquals(offload && !acc.sharesHostMemory(), decoder.weights().embeddingOnHost(), mode.settingName());
+                for (int step = 0; step < 3; step++) {
+                    losses[offload ? 1 : 0][step] = trainer.step(List.of(batch)).loss();
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(losses[0], losses[1], "offload against standard");
+        try (Accelerator acc = Accelerator.open(spec);
+             Decoder decoder = Decoder.open(HfFixture.folder("llama3"), acc, Precision.F32);
+             FullFineTuning weights = FullFineTuning.of(decoder, HfFixture.folder("llama3"), 1);
+             Trainer trainer = new Trainer(decoder, weights, new Trainer.Settings(
+                     new LearningRateSchedule(LearningRateSchedule.Shape.CONSTANT, 1e-3, 0, 1),
+                     Optimizer.AdamW.defaults(), 1.0, 42, GradientCheckpointing.OFFLOAD))) {
+            assertTrue(!decoder.weights().embeddingOnHost(), "a trained embedding stays on the device");
+            assertTrue(Double.isFinite(trainer.step(List.of(batch)).loss()));
         }
     }
 

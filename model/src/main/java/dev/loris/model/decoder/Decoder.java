@@ -75,6 +75,16 @@ public final class Decoder implements AutoCloseable {
         return weights;
     }
 
+    /**
+     * Keeps the input embedding in host memory, gathering each pass' rows there and copying them over (see
+     * {@link HostEmbedding}): Llama-3.1-8B's embedding frees 1 GB of device memory for a copy of a few MB per
+     * step. Only for an embedding no gradient reaches (a trainer in the memory mode checks); returns whether it
+     * moved: not when the LM head is tied to it, nor on the JVM, whose device memory is the host's.
+     */
+    public boolean keepEmbeddingOnHost() {
+        return weights.keepEmbeddingOnHost();
+    }
+
     /** The GEMM and kernels this decoder computes with (projections of other modules use them too). */
     public Compute compute() {
         return compute;

@@ -1,5 +1,6 @@
 package dev.loris.model.decoder;
 
+import dev.loris.LorisException;
 import dev.loris.model.config.ModelConfig;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -18,7 +19,8 @@ public final class DecoderWeights implements AutoCloseable {
     public final ModelConfig config;
     public final Precision precision;
     public final Accelerator accelerator;
-    public final DeviceArray embedding;        // (vocab, hidden)
+    private DeviceArray embedding;             // (vocab, hidden); null once kept on the host
+    private HostEmbedding hostEmbedding;       // the same in host memory, or null
     public final DeviceArray finalNorm;        // (hidden)
     /** Whether the LM head multiplies by the embedding (tie_word_embeddings). */
     public final boolean tied;
@@ -44,6 +46,50 @@ public final class DecoderWeights implements AutoCloseable {
         return layers;
     }
 
+    /** The input embedding (vocab, hidden) on the device; refused once it is kept on the host. */
+    public DeviceArray embedding() {
+        if (embedding == null) {
+            throw new LorisException("the input embedding is kept in host memory (gradient checkpointing offload), "
+                    + "so it cannot be trained or read on the device", "train embed_tokens with another "
+                    + "--gradient-checkpointing mode, or leave it frozen");
+        }
+        return embedding;
+    }
+
+    /** Whether the input embedding lives in host memory ({@link #keepEmbeddingOnHost}). */
+    public boolean embeddingOnHost() {
+        return hostEmbedding != null;
+    }
+
+    /**
+     * Moves the input embedding to host memory (see {@link HostEmbedding}) and gives its device memory back;
+     * returns whether it moved: not when the LM head multiplies by it (tied) or the device's memory is the host's
+     * (the JVM). Only for an embedding no gradient reaches: the caller checks.
+     */
+    boolean keepEmbeddingOnHost() {
+        if (hostEmbedding != null) {
+            return true;
+        }
+        if (tied || accelerator.sharesHostMemory()) {
+            return false;
+        }
+        hostEmbedding = new HostEmbedding(embedding, config.vocabSize(), config.hiddenSize());
+        owned.add(hostEmbedding);
+        embedding.close();
+        embedding = null;
+        accelerator.emptyCache(); // the caching allocator would keep the freed gigabyte reserved
+        return true;
+    }
+
+    /** out (tokens, hidden) = the embedding rows of the pass' ids, on the device or from the host. */
+    void embed(Compute compute, DeviceArray deviceIds, int[] hostIds, DeviceArray out, int tokens) {
+        if (hostEmbedding != null) {
+            hostEmbedding.lookup(hostIds, out, compute.stream());
+        } else {
+            compute.kernels().embedding(deviceIds, embedding, out, tokens, config.hiddenSize());
+        }
+    }
+
     public Projection lmHead() {
         return lmHead;
     }
@@ -67,9 +113,12 @@ public final class DecoderWeights implements AutoCloseable {
         owned.add(head);
     }
 
-    /** Bytes of weights on the device (quantised or adapted projections counted as they are stored). */
+    /**
+     * Bytes of weights on the device (quantised or adapted projections counted as they are stored; an embedding
+     * kept on the host not at all).
+     */
     public long bytes() {
-        long bytes = embedding.byteSize() + finalNorm.byteSize() + lmHead.bytes();
+        long bytes = (embedding == null ? 0 : embedding.byteSize()) + finalNorm.byteSize() + lmHead.bytes();
         for (LayerWeights layer : layers) {
             bytes += layer.inputNorm().byteSize() + layer.postAttentionNorm().byteSize();
             bytes += layer.qNorm() == null ? 0 : layer.qNorm().byteSize() + layer.kNorm().byteSize();

@@ -58,7 +58,7 @@ public final class ForwardPass implements AutoCloseable {
             this.hidden = own(checkpointing == GradientCheckpointing.OFFLOAD
                     ? new OffloadedLayerInputs(acc, decoder.compute.stream(), p.arrayType, t * h, layers)
                     : LayerInputs.Kept.allocate(acc, p.arrayType, t * h, layers + 1));
-            run();
+            run(hostBatch.ids());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -88,11 +88,11 @@ public final class ForwardPass implements AutoCloseable {
         return seed * 1_000_003L + l;
     }
 
-    private void run() {
+    private void run(int[] hostIds) {
         DecoderWeights w = decoder.weights;
         Compute c = decoder.compute;
         int t = batch.tokens();
-        c.kernels().embedding(batch.ids(), w.embedding, hidden.forWriting(0), t, config.hiddenSize());
+        w.embed(c, batch.ids(), hostIds, hidden.forWriting(0), t);
         float embeddingScale = GemmaNumerics.embeddingScale(config, decoder.precision());
         if (embeddingScale != 1f) {
             c.kernels().scale(hidden.forWriting(0), embeddingScale, (long) t * config.hiddenSize());

@@ -138,7 +138,7 @@ public final class Generator {
         try (DeviceArray deviceIds = acc.upload(ids);
              DeviceArray positions = acc.upload(IntArray.fromArray(batch.positions()));
              DeviceArray starts = acc.upload(IntArray.fromArray(batch.sequenceStarts()))) {
-            return layersAndHead(deviceIds, positions, rope, batch.tokens(), counts, last, cache, starts);
+            return layersAndHead(deviceIds, batch.ids(), positions, rope, batch.tokens(), counts, last, cache, starts);
         }
     }
 
@@ -156,7 +156,7 @@ public final class Generator {
         }
         try (DeviceArray ids = acc.upload(IntArray.fromArray(tokens));
              DeviceArray devicePositions = acc.upload(IntArray.fromArray(positions))) {
-            return layersAndHead(ids, devicePositions, rope, seqs, ones, rows, cache, null);
+            return layersAndHead(ids, tokens, devicePositions, rope, seqs, ones, rows, cache, null);
         }
     }
 
@@ -165,7 +165,7 @@ public final class Generator {
      * attention of a prefill, without it one decoding step over the cache. Returns the logits of the rows
      * in {@code last}.
      */
-    private float[][] layersAndHead(DeviceArray ids, DeviceArray positions, RopeTables rope, int t,
+    private float[][] layersAndHead(DeviceArray ids, int[] hostIds, DeviceArray positions, RopeTables rope, int t,
                                     int[] counts, int[] last, KvCache cache, DeviceArray sequenceStarts) {
         ModelConfig config = decoder.config();
         Accelerator acc = decoder.accelerator();
@@ -178,7 +178,7 @@ public final class Generator {
              DeviceArray partials = sequenceStarts != null ? null : acc.allocate(FloatArray.class,
                      KernelLaunchers.decodePartialsLength(t, config.numAttentionHeads(), config.headDim(),
                              cache.capacity))) {
-            ops.embedding(ids, decoder.weights.embedding, x, t, config.hiddenSize());
+            decoder.weights.embed(decoder.compute, ids, hostIds, x, t);
             float embeddingScale = GemmaNumerics.embeddingScale(config, p);
             if (embeddingScale != 1f) {
                 ops.scale(x, embeddingScale, t * h);

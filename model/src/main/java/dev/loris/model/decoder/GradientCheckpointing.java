@@ -24,7 +24,8 @@ public enum GradientCheckpointing {
      * As {@link #STANDARD}, with the layer inputs copied to pinned host memory on a copy stream while the next
      * layer computes, and brought back one layer ahead of the backward (Unsloth's "smart" checkpointing): the
      * device holds two layer inputs instead of one per layer. The copies overlap compute on CUDA; OpenCL and the
-     * JVM make them in order on their one queue.
+     * JVM make them in order on their one queue. A trainer in this mode also keeps a frozen, untied input
+     * embedding in host memory ({@link Decoder#keepEmbeddingOnHost}).
      */
     OFFLOAD;
 

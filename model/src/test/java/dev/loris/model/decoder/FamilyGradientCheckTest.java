@@ -103,7 +103,7 @@ class FamilyGradientCheckTest {
     private static List<Map.Entry<String, DeviceArray>> parameters(Decoder decoder) {
         DecoderWeights w = decoder.weights();
         List<Map.Entry<String, DeviceArray>> all = new ArrayList<>();
-        all.add(Map.entry("model.embed_tokens.weight", w.embedding));
+        all.add(Map.entry("model.embed_tokens.weight", w.embedding()));
         all.add(Map.entry("model.norm.weight", w.finalNorm));
         if (!decoder.config().tieWordEmbeddings()) {
             all.add(Map.entry("lm_head.weight", ((DenseProjection) w.lmHead()).weight()));

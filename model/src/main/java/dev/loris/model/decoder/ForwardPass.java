@@ -69,6 +69,12 @@ public final class ForwardPass implements AutoCloseable {
         return owned.add(resource);
     }
 
+    /** The LM head's chunk: smaller in the memory mode (offload), where a 256 MiB chunk is a tenth of a QLoRA step. */
+    private long lossChunkBytes() {
+        return checkpointing == GradientCheckpointing.OFFLOAD ? LmHeadLoss.MEMORY_MODE_CHUNK_BYTES
+                : LmHeadLoss.CHUNK_BYTES;
+    }
+
     /** Whether the backward recomputes each layer from its input (one set of activations, shared). */
     private boolean recomputes() {
         return checkpointing != GradientCheckpointing.NONE;
@@ -140,7 +146,7 @@ public final class ForwardPass implements AutoCloseable {
     public double loss() {
         int labelled = requireLabels();
         LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, batch.tokens(), CrossEntropy.meanScale(labelled),
-                null, null);
+                null, null, lossChunkBytes());
         lossDone = true;
         return sumLosses() / labelled;
     }
@@ -199,7 +205,8 @@ public final class ForwardPass implements AutoCloseable {
              DeviceArray gradient = acc.allocate(decoder.precision().arrayType, (long) t * h); // dy, then dx
              DeviceArray recomputed = recomputes() ? acc.allocate(decoder.precision().arrayType, (long) t * h)
                      : null) { // (T, H) a recomputed layer's output, unused
-            LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink); // scratch: dNormed
+            LmHeadLoss.run(decoder, finalNormed, batch.labels(), losses, t, scale, scratch, sink, // scratch: dNormed
+                    lossChunkBytes());
             new Norms(config, ops).backward(hidden.last(), w.finalNorm, scratch, finalInverseRms, gradient, sink,
                     "model.norm.weight", scratchBuffers.partials, t, h);
             for (int l = decoder.layers.size() - 1; l >= 0; l--) {

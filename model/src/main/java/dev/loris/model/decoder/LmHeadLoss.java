@@ -15,18 +15,23 @@ import dev.loris.tornado.runtime.DeviceArray;
  */
 final class LmHeadLoss {
     static final long CHUNK_BYTES = 256L << 20;
+    /**
+     * The chunk of gradient checkpointing offload, the memory mode: 64 MiB (256 tokens of a 128K vocabulary), the
+     * LM head's GEMMs still thousands of rows by 128K wide.
+     */
+    static final long MEMORY_MODE_CHUNK_BYTES = 64L << 20;
     /** Tests set a small chunk to exercise several chunks on tiny models; 0 chooses from {@link #CHUNK_BYTES}. */
     static int testChunkRows;
 
     private LmHeadLoss() {
     }
 
-    /** Rows per chunk for a batch of {@code tokens} (at least 1, at most tokens). */
-    static int chunkRows(int tokens, int vocab, int elementBytes) {
+    /** Rows per chunk of at most {@code chunkBytes} for a batch of {@code tokens} (at least 1, at most tokens). */
+    static int chunkRows(int tokens, int vocab, int elementBytes, long chunkBytes) {
         if (testChunkRows > 0) {
             return Math.min(tokens, testChunkRows);
         }
-        return (int) Math.max(1, Math.min(tokens, CHUNK_BYTES / ((long) vocab * elementBytes)));
+        return (int) Math.max(1, Math.min(tokens, chunkBytes / ((long) vocab * elementBytes)));
     }
 
     /**
@@ -35,12 +40,12 @@ final class LmHeadLoss {
      * sink's slot when it has one.
      */
     static void run(Decoder decoder, DeviceArray normed, DeviceArray labels, DeviceArray losses, int tokens,
-                    float scale, DeviceArray dNormed, GradientSink sink) {
+                    float scale, DeviceArray dNormed, GradientSink sink, long chunkBytes) {
         Compute c = decoder.compute;
         Projection head = decoder.weights.lmHead();
         int vocab = decoder.config().vocabSize();
         Precision p = decoder.precision();
-        int rows = head instanceof DenseProjection ? chunkRows(tokens, vocab, elementBytes(p)) : tokens;
+        int rows = head instanceof DenseProjection ? chunkRows(tokens, vocab, elementBytes(p), chunkBytes) : tokens;
         try (DeviceArray chunk = decoder.accelerator().allocate(p.arrayType, (long) rows * vocab)) { // (C, vocab)
             for (int first = 0; first < tokens; first += rows) {
                 int n = Math.min(rows, tokens - first);

@@ -149,7 +149,8 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--gradient-checkpointing", defaultValue = "none", description = "none; standard (keep only"
             + " each layer's input, recompute the rest in backward); offload (those inputs copied to pinned host memory"
-            + " while the next layer computes, and back in time for the recompute: the least device memory)"
+            + " while the next layer computes, and back in time for the recompute; a frozen, untied input embedding"
+            + " kept in host memory; smaller loss chunks: the least device memory)"
             + " (${DEFAULT-VALUE})")
     String checkpointing;
 

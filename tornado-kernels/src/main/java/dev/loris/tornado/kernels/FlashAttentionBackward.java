@@ -34,8 +34,10 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * recomputing S and dP and keeping half the columns). Limits ({@link #supports}): headDim a multiple of 16 up
  * to 128, or a multiple of 32 up to 256, fixed as a compile-time constant ({@link #PARAM_HEAD_DIM_KEY_VALUE},
  * {@link #PARAM_HEAD_DIM_QUERY}). Grid: global = groups * {@link #GROUP}, local = {@link #GROUP}.
- * Local memory: four tiles of 64 x (128 + 8) bf16 (68 KiB; the Wide entry points 64 x (256 + 8), 132 KiB),
- * dynamic shared memory on CUDA.
+ * Local memory: six tiles of 64 x (128 + 8) bf16 (102 KiB: the streamed tiles, Q and dOut in the dK/dV kernel, K
+ * and V in the dQ kernel, are double buffered, the next tile's cp.async copies in flight while this one
+ * computes, as in the forward), dynamic shared memory on CUDA; the Wide entry points keep four tiles of
+ * 64 x (256 + 8) (132 KiB: six would not fit an A100) and wait for each tile.
  *
  * <p>Rounding: S and dP in f32 from exact bf16 products; P = 2^(scale log2(e) s - lse log2(e)) by
  * TornadoMath.exp2Approx (about 2^-22 relative on PTX); P and dS rounded to bf16 as operands of the gradient
@@ -104,8 +106,8 @@ public final class FlashAttentionBackward {
                                          int heads, int kvHeads, int headDim, float scale, int window,
                                          float softCap) {
         keyValueTiles(ctx, ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE),
-                ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE), q, k, v, dOut, logSumExp, delta,
-                sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale, window, softCap);
+                ctx.allocateShortLocalArray(2 * TILE), ctx.allocateShortLocalArray(2 * TILE), TILE, q, k, v, dOut,
+                logSumExp, delta, sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     /** {@link #keyValueGradients} for headDim above 128 (local tiles of 256 + 8 columns). */
@@ -115,7 +117,7 @@ public final class FlashAttentionBackward {
                                              int heads, int kvHeads, int headDim, float scale, int window,
                                              float softCap) {
         keyValueTiles(ctx, ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE),
-                ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), q, k, v, dOut,
+                ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), 0, q, k, v, dOut,
                 logSumExp, delta, sequenceStart, dK, dV, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
@@ -125,8 +127,8 @@ public final class FlashAttentionBackward {
                                       IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads, int kvHeads,
                                       int headDim, float scale, int window, float softCap) {
         queryTiles(ctx, ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE),
-                ctx.allocateShortLocalArray(TILE), ctx.allocateShortLocalArray(TILE), q, k, v, dOut, logSumExp, delta,
-                sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale, window, softCap);
+                ctx.allocateShortLocalArray(2 * TILE), ctx.allocateShortLocalArray(2 * TILE), TILE, q, k, v, dOut,
+                logSumExp, delta, sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
     /** {@link #queryGradients} for headDim above 128. */
@@ -135,18 +137,23 @@ public final class FlashAttentionBackward {
                                           IntArray sequenceStart, BFloat16Array dQ, int tokens, int heads,
                                           int kvHeads, int headDim, float scale, int window, float softCap) {
         queryTiles(ctx, ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE),
-                ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), q, k, v, dOut,
+                ctx.allocateShortLocalArray(WIDE_TILE), ctx.allocateShortLocalArray(WIDE_TILE), 0, q, k, v, dOut,
                 logSumExp, delta, sequenceStart, dQ, tokens, heads, kvHeads, headDim, scale, window, softCap);
     }
 
+    /**
+     * The dK/dV walk. {@code otherBuffer} is the offset of the second Q and dOut tile (the arrays hold two, and the
+     * next query tile's loads fly while this one computes), or 0: one of each, loaded and waited for in turn (the
+     * Wide entry points, whose doubled tiles would not fit an A100's shared memory).
+     */
     private static void keyValueTiles(KernelContext ctx, short[] tileK, short[] tileV, short[] tileQ, short[] tileDOut,
-                                      BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array dOut,
-                                      FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, BFloat16Array dK,
-                                      BFloat16Array dV, int tokens, int heads, int kvHeads, int headDim, float scale,
-                                      int window, float softCap) {
-        float[] rowLogSumExp = ctx.allocateFloatLocalArray(ROWS);       // (64 queries) f32, lse * log2 e
-        float[] rowDelta = ctx.allocateFloatLocalArray(ROWS);           // (64 queries) f32
-        int[] rowStart = ctx.allocateIntLocalArray(ROWS);               // first key each query sees
+                                      int otherBuffer, BFloat16Array q, BFloat16Array k, BFloat16Array v,
+                                      BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
+                                      IntArray sequenceStart, BFloat16Array dK, BFloat16Array dV, int tokens, int heads,
+                                      int kvHeads, int headDim, float scale, int window, float softCap) {
+        float[] rowLogSumExp = ctx.allocateFloatLocalArray(2 * ROWS);   // (2 buffers, 64 queries) f32, lse log2 e
+        float[] rowDelta = ctx.allocateFloatLocalArray(2 * ROWS);       // (2 buffers, 64 queries) f32
+        int[] rowStart = ctx.allocateIntLocalArray(2 * ROWS);           // first key each query sees
         float[] keyGradient = new float[4 * COLUMNS / 8];               // dK (16 keys, columns) f32
         float[] valueGradient = new float[4 * COLUMNS / 8];             // dV (16 keys, columns) f32
         float[] scores = new float[4 * STEP / 8];                       // S^T, then P^T (16 keys, 32 queries)
@@ -169,45 +176,65 @@ public final class FlashAttentionBackward {
         int warpKey = firstKey + 16 * warp;
         // Queries per step: 32, or 16 when 16 x columns x 2 accumulators already take 128 registers.
         int step = columns > 64 ? STEP / 2 : STEP;
+        int group = heads / kvHeads;
+        int queryTiles = queryTilesSeeing(sequenceStart, firstKey, lastKey, tokens, window);
+        int walk = group * queryTiles;                                   // (query head, query tile) pairs
         FlashAttention.loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         FlashAttention.loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
         WarpTiles.fill(keyGradient, 0f);
         WarpTiles.fill(valueGradient, 0f);
-        int group = heads / kvHeads;
-        for (int head = kvHead * group; head < kvHead * group + group; head++) {
-            for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey
-                    && (window == 0 || firstQuery - lastKey < window); firstQuery += ROWS) {
-                ctx.localBarrier(); // every warp is done with the previous Q and dOut
-                FlashAttention.loadRows(ctx, tileQ, q, firstQuery, tokens, heads * headDim, head * headDim, headDim,
-                        stride);
-                FlashAttention.loadRows(ctx, tileDOut, dOut, firstQuery, tokens, heads * headDim, head * headDim,
-                        headDim, stride);
-                loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, firstQuery,
-                        tokens, heads, head);
-                ctx.asyncWait(0);
-                ctx.localBarrier();
-                for (int first = 0; first < ROWS; first += step) { // a step of queries at a time
-                    rowProducts(ctx, scores, fragA, fragB, tileK, tileQ, stride, 16 * warp, first, step, headDim);
-                    rowProducts(ctx, scoreGradients, fragA, fragB, tileV, tileDOut, stride, 16 * warp, first, step,
-                            headDim);
-                    capScores(scores, capSlopes, step / 2, scale, softCap);
-                    for (int j = 0; j < step / 8; j++) {
-                        for (int e = 0; e < 4; e++) {
-                            int key = warpKey + WarpTiles.accRow(ctx, e);
-                            int r = first + 8 * j + WarpTiles.accCol(ctx, e);
-                            float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[r]);
-                            boolean seen = AttentionTiles.visible(rowStart[r], firstQuery + r, key, window);
-                            float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
-                            scores[4 * j + e] = p;
-                            scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[r]);
-                        }
-                    }
-                    slopeGradients(scoreGradients, capSlopes, step / 2, softCap);
-                    WarpTiles.accumulatorAsA(scores, fragP, step / 16, true);
-                    WarpTiles.accumulatorAsA(scoreGradients, fragDs, step / 16, true);
-                    accumulate(ctx, valueGradient, fragP, fragB, tileDOut, stride, first, step, firstColumn, columns);
-                    accumulate(ctx, keyGradient, fragDs, fragB, tileQ, stride, first, step, firstColumn, columns);
+        if (walk > 0) {
+            loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowStart, 0, q, dOut, logSumExp, delta,
+                    sequenceStart, kvHead * group, firstKey, tokens, heads, headDim, stride);
+        }
+        for (int w = 0; w < walk; w++) {
+            int head = kvHead * group + w / queryTiles;
+            int firstQuery = firstKey + w % queryTiles * ROWS;
+            int buffer = otherBuffer == 0 ? 0 : w % 2 * otherBuffer;     // this tile's Q and dOut
+            int rows = otherBuffer == 0 ? 0 : w % 2 * ROWS;              // and its row state
+            ctx.localBarrier(); // every warp is done with the previous tile (the other buffer, or this one)
+            if (otherBuffer == 0 && w > 0) {
+                loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowStart, 0, q, dOut, logSumExp, delta,
+                        sequenceStart, head, firstQuery, tokens, heads, headDim, stride);
+            }
+            if (otherBuffer != 0) {
+                if (w + 1 < walk) {
+                    int nextBuffer = otherBuffer - buffer;
+                    loadQueryTile(ctx, tileQ, tileDOut, nextBuffer, rowLogSumExp, rowDelta, rowStart, ROWS - rows, q,
+                            dOut, logSumExp, delta, sequenceStart, kvHead * group + (w + 1) / queryTiles,
+                            firstKey + (w + 1) % queryTiles * ROWS, tokens, heads, headDim, stride);
+                } else {
+                    ctx.asyncCommit(); // two empty groups keep the count of groups in flight the same
+                    ctx.asyncCommit();
                 }
+                ctx.asyncWait(2); // this tile's Q and dOut have landed; the next tile's may be in flight
+            } else {
+                ctx.asyncWait(0);
+            }
+            ctx.localBarrier();
+            for (int first = 0; first < ROWS; first += step) { // a step of queries at a time
+                rowProducts(ctx, scores, fragA, fragB, tileK, 0, tileQ, buffer, stride, 16 * warp, first, step,
+                        headDim);
+                rowProducts(ctx, scoreGradients, fragA, fragB, tileV, 0, tileDOut, buffer, stride, 16 * warp, first,
+                        step, headDim);
+                capScores(scores, capSlopes, step / 2, scale, softCap);
+                for (int j = 0; j < step / 8; j++) {
+                    for (int e = 0; e < 4; e++) {
+                        int key = warpKey + WarpTiles.accRow(ctx, e);
+                        int r = first + 8 * j + WarpTiles.accCol(ctx, e);
+                        float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[rows + r]);
+                        boolean seen = AttentionTiles.visible(rowStart[rows + r], firstQuery + r, key, window);
+                        float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
+                        scores[4 * j + e] = p;
+                        scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[rows + r]);
+                    }
+                }
+                slopeGradients(scoreGradients, capSlopes, step / 2, softCap);
+                WarpTiles.accumulatorAsA(scores, fragP, step / 16, true);
+                WarpTiles.accumulatorAsA(scoreGradients, fragDs, step / 16, true);
+                accumulate(ctx, valueGradient, fragP, fragB, tileDOut, buffer, stride, first, step, firstColumn,
+                        columns);
+                accumulate(ctx, keyGradient, fragDs, fragB, tileQ, buffer, stride, first, step, firstColumn, columns);
             }
         }
         int offset = kvHead * headDim + firstColumn;
@@ -215,8 +242,43 @@ public final class FlashAttentionBackward {
         storeRows(ctx, valueGradient, 1f, dV, warpKey, tokens, kvHeads * headDim, offset, columns);
     }
 
+    /**
+     * How many 64-row query tiles from {@code firstKey} see some key of [firstKey, lastKey]: the walk stops at the
+     * first tile that starts past the keys' sequence or beyond the window (both only grow along the walk).
+     */
+    private static int queryTilesSeeing(IntArray sequenceStart, int firstKey, int lastKey, int tokens, int window) {
+        int count = 0;
+        for (int firstQuery = firstKey; firstQuery < tokens && sequenceStart.get(firstQuery) <= lastKey
+                && (window == 0 || firstQuery - lastKey < window); firstQuery += ROWS) {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * One query tile of one head: Q and dOut rows into the tiles at {@code buffer} by cp.async (two groups) and
+     * the rows' log-sum-exp, delta and first key into the row arrays at {@code rows}.
+     */
+    private static void loadQueryTile(KernelContext ctx, short[] tileQ, short[] tileDOut, int buffer,
+                                      float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int rows, BFloat16Array q,
+                                      BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
+                                      IntArray sequenceStart, int head, int firstQuery, int tokens, int heads,
+                                      int headDim, int stride) {
+        FlashAttention.loadRows(ctx, tileQ, buffer, q, firstQuery, tokens, heads * headDim, head * headDim, headDim,
+                stride);
+        FlashAttention.loadRows(ctx, tileDOut, buffer, dOut, firstQuery, tokens, heads * headDim, head * headDim,
+                headDim, stride);
+        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, rows, firstQuery, tokens,
+                heads, head);
+    }
+
+    /**
+     * The dQ walk. {@code otherBuffer} is the offset of the second K and V tile (the next key tile's loads fly
+     * while this one computes, as in the forward), or 0: one of each (the Wide entry points).
+     */
     private static void queryTiles(KernelContext ctx, short[] tileQ, short[] tileDOut, short[] tileK, short[] tileV,
-                                   BFloat16Array q, BFloat16Array k, BFloat16Array v, BFloat16Array dOut,
+                                   int otherBuffer, BFloat16Array q, BFloat16Array k, BFloat16Array v,
+                                   BFloat16Array dOut,
                                    FloatArray logSumExp, FloatArray delta, IntArray sequenceStart, BFloat16Array dQ,
                                    int tokens, int heads, int kvHeads, int headDim, float scale, int window,
                                    float softCap) {
@@ -253,17 +315,38 @@ public final class FlashAttentionBackward {
         float topDelta = top < tokens ? delta.get((long) top * heads + head) : 0f;
         float bottomDelta = bottom < tokens ? delta.get((long) bottom * heads + head) : 0f;
         WarpTiles.fill(queryGradient, 0f);
-        for (int firstKey = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
-             firstKey <= lastQuery; firstKey += ROWS) {
-            ctx.localBarrier(); // every warp is done with the previous K and V
-            FlashAttention.loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim,
-                    stride);
-            FlashAttention.loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim,
-                    stride);
-            ctx.asyncWait(0);
+        int firstKeyOfAll = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
+        int kvStride = kvHeads * headDim;
+        FlashAttention.loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvStride, kvHead * headDim, headDim, stride);
+        FlashAttention.loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvStride, kvHead * headDim, headDim, stride);
+        int buffer = 0;
+        for (int firstKey = firstKeyOfAll; firstKey <= lastQuery; firstKey += ROWS) {
+            ctx.localBarrier(); // every warp is done with the previous K and V (the other buffer, or this one)
+            if (otherBuffer == 0) {
+                if (firstKey != firstKeyOfAll) {
+                    FlashAttention.loadRows(ctx, tileK, 0, k, firstKey, tokens, kvStride, kvHead * headDim, headDim,
+                            stride);
+                    FlashAttention.loadRows(ctx, tileV, 0, v, firstKey, tokens, kvStride, kvHead * headDim, headDim,
+                            stride);
+                }
+                ctx.asyncWait(0);
+            } else {
+                if (firstKey + ROWS <= lastQuery) {
+                    int next = otherBuffer - buffer;
+                    FlashAttention.loadRows(ctx, tileK, next, k, firstKey + ROWS, tokens, kvStride, kvHead * headDim,
+                            headDim, stride);
+                    FlashAttention.loadRows(ctx, tileV, next, v, firstKey + ROWS, tokens, kvStride, kvHead * headDim,
+                            headDim, stride);
+                } else {
+                    ctx.asyncCommit(); // two empty groups keep the count of groups in flight the same
+                    ctx.asyncCommit();
+                }
+                ctx.asyncWait(2); // this K and V have landed; the next ones may be in flight
+            }
             ctx.localBarrier();
-            rowProducts(ctx, scores, fragA, fragB, tileQ, tileK, stride, 16 * warp, 0, ROWS, headDim);
-            rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, tileV, stride, 16 * warp, 0, ROWS, headDim);
+            rowProducts(ctx, scores, fragA, fragB, tileQ, 0, tileK, buffer, stride, 16 * warp, 0, ROWS, headDim);
+            rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, 0, tileV, buffer, stride, 16 * warp, 0, ROWS,
+                    headDim);
             capScores(scores, capSlopes, ROWS / 2, scale, softCap);
             for (int j = 0; j < ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
@@ -278,7 +361,8 @@ public final class FlashAttentionBackward {
             }
             slopeGradients(scoreGradients, capSlopes, ROWS / 2, softCap);
             WarpTiles.accumulatorAsA(scoreGradients, fragDs, ROWS / 16, true);
-            accumulate(ctx, queryGradient, fragDs, fragB, tileK, stride, 0, ROWS, firstColumn, columns);
+            accumulate(ctx, queryGradient, fragDs, fragB, tileK, buffer, stride, 0, ROWS, firstColumn, columns);
+            buffer = otherBuffer - buffer;
         }
         storeRows(ctx, queryGradient, scale, dQ, warpQuery, tokens, heads * headDim, head * headDim + firstColumn,
                 columns);
@@ -325,12 +409,13 @@ public final class FlashAttentionBackward {
      * tiles are k-contiguous.
      */
     private static void rowProducts(KernelContext ctx, float[] acc, int[] fragA, int[] fragB, short[] tileA,
-                                    short[] tileB, int stride, int row0, int first, int width, int headDim) {
+                                    int baseA, short[] tileB, int baseB, int stride, int row0, int first, int width,
+                                    int headDim) {
         WarpTiles.fill(acc, 0f);
         for (int d = 0; d < headDim / 16; d++) {
-            WarpTiles.loadA(ctx, fragA, 0, tileA, 16 * d, stride, true, row0, 0);
+            WarpTiles.loadA(ctx, fragA, 0, tileA, baseA + 16 * d, stride, true, row0, 0);
             for (int j = 0; j < width / 16; j++) {
-                WarpTiles.loadB(ctx, fragB, 0, tileB, (first + 16 * j) * stride + 16 * d, stride, true, 0, 0);
+                WarpTiles.loadB(ctx, fragB, 0, tileB, baseB + (first + 16 * j) * stride + 16 * d, stride, true, 0, 0);
                 ctx.mmaBf16(acc, 8 * j, fragA, 0, fragB, 0);
                 ctx.mmaBf16(acc, 8 * j + 4, fragA, 0, fragB, 2);
             }
@@ -342,11 +427,11 @@ public final class FlashAttentionBackward {
      * columns firstColumn.. of tileB (k-major): dV += P^T dOut, dK += dS^T Q, dQ += dS K.
      */
     private static void accumulate(KernelContext ctx, float[] acc, int[] fragA, int[] fragB, short[] tileB,
-                                   int stride, int first, int width, int firstColumn, int columns) {
+                                   int baseB, int stride, int first, int width, int firstColumn, int columns) {
         for (int c = 0; c < width / 16; c++) {
             for (int d = 0; d < columns / 16; d++) {
-                WarpTiles.loadB(ctx, fragB, 0, tileB, (first + 16 * c) * stride + 16 * d, stride, false, firstColumn,
-                        0);
+                WarpTiles.loadB(ctx, fragB, 0, tileB, baseB + (first + 16 * c) * stride + 16 * d, stride, false,
+                        firstColumn, 0);
                 ctx.mmaBf16(acc, 8 * d, fragA, 4 * c, fragB, 0);
                 ctx.mmaBf16(acc, 8 * d + 4, fragA, 4 * c, fragB, 2);
             }
@@ -355,15 +440,15 @@ public final class FlashAttentionBackward {
 
     /** Each query row's log-sum-exp and delta of this head, and the first key it sees (rows past the end: none). */
     private static void loadRowState(KernelContext ctx, FloatArray logSumExp, FloatArray delta, IntArray sequenceStart,
-                                     float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int firstQuery,
+                                     float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int rows, int firstQuery,
                                      int tokens, int heads, int head) {
         int r = ctx.localIdx;
         if (r < ROWS) {
             int token = firstQuery + r;
             boolean present = token < tokens;
-            rowLogSumExp[r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
-            rowDelta[r] = present ? delta.get((long) token * heads + head) : 0f;
-            rowStart[r] = present ? sequenceStart.get(token) : token + 1;
+            rowLogSumExp[rows + r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
+            rowDelta[rows + r] = present ? delta.get((long) token * heads + head) : 0f;
+            rowStart[rows + r] = present ? sequenceStart.get(token) : token + 1;
         }
     }
 

@@ -91,8 +91,10 @@ public final class FlashAttention {
         // This lane's two rows: g and g + 8 of the warp's 16 (accumulator elements 0, 1 and 2, 3).
         int top = firstQuery + 16 * warp + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
-        int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
-        int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
+        // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
+        int topFirst = top < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(top), top, window) : top + 1;
+        int bottomFirst = bottom < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(bottom), bottom, window)
+                : bottom + 1;
         // Scores in log2 units: p = 2^(s - max). A soft-capped score is capped in natural units first (below).
         float scaleLog2 = softCap != 0f ? LOG2_E : scale * LOG2_E;
         float topMax = Float.NEGATIVE_INFINITY;
@@ -140,8 +142,7 @@ public final class FlashAttention {
                 for (int e = 0; e < 4; e++) {
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
                     boolean upper = e < 2;
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, window)
-                            : AttentionTiles.visible(bottomStart, bottom, key, window);
+                    boolean seen = upper ? key >= topFirst && key <= top : key >= bottomFirst && key <= bottom;
                     float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
                     scores[4 * j + e] = score;
                     if (upper) {

@@ -153,7 +153,7 @@ public final class FlashAttentionBackward {
                                       int kvHeads, int headDim, float scale, int window, float softCap) {
         float[] rowLogSumExp = ctx.allocateFloatLocalArray(2 * ROWS);   // (2 buffers, 64 queries) f32, lse log2 e
         float[] rowDelta = ctx.allocateFloatLocalArray(2 * ROWS);       // (2 buffers, 64 queries) f32
-        int[] rowStart = ctx.allocateIntLocalArray(2 * ROWS);           // first key each query sees
+        int[] rowFirst = ctx.allocateIntLocalArray(2 * ROWS);           // first key each query sees
         float[] keyGradient = new float[4 * COLUMNS / 8];               // dK (16 keys, columns) f32
         float[] valueGradient = new float[4 * COLUMNS / 8];             // dV (16 keys, columns) f32
         float[] scores = new float[4 * STEP / 8];                       // S^T, then P^T (16 keys, 32 queries)
@@ -184,8 +184,8 @@ public final class FlashAttentionBackward {
         WarpTiles.fill(keyGradient, 0f);
         WarpTiles.fill(valueGradient, 0f);
         if (walk > 0) {
-            loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowStart, 0, q, dOut, logSumExp, delta,
-                    sequenceStart, kvHead * group, firstKey, tokens, heads, headDim, stride);
+            loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowFirst, 0, q, dOut, logSumExp, delta,
+                    sequenceStart, kvHead * group, firstKey, tokens, heads, headDim, stride, window);
         }
         for (int w = 0; w < walk; w++) {
             int head = kvHead * group + w / queryTiles;
@@ -194,15 +194,15 @@ public final class FlashAttentionBackward {
             int rows = otherBuffer == 0 ? 0 : w % 2 * ROWS;              // and its row state
             ctx.localBarrier(); // every warp is done with the previous tile (the other buffer, or this one)
             if (otherBuffer == 0 && w > 0) {
-                loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowStart, 0, q, dOut, logSumExp, delta,
-                        sequenceStart, head, firstQuery, tokens, heads, headDim, stride);
+                loadQueryTile(ctx, tileQ, tileDOut, 0, rowLogSumExp, rowDelta, rowFirst, 0, q, dOut, logSumExp, delta,
+                        sequenceStart, head, firstQuery, tokens, heads, headDim, stride, window);
             }
             if (otherBuffer != 0) {
                 if (w + 1 < walk) {
                     int nextBuffer = otherBuffer - buffer;
-                    loadQueryTile(ctx, tileQ, tileDOut, nextBuffer, rowLogSumExp, rowDelta, rowStart, ROWS - rows, q,
+                    loadQueryTile(ctx, tileQ, tileDOut, nextBuffer, rowLogSumExp, rowDelta, rowFirst, ROWS - rows, q,
                             dOut, logSumExp, delta, sequenceStart, kvHead * group + (w + 1) / queryTiles,
-                            firstKey + (w + 1) % queryTiles * ROWS, tokens, heads, headDim, stride);
+                            firstKey + (w + 1) % queryTiles * ROWS, tokens, heads, headDim, stride, window);
                 } else {
                     ctx.asyncCommit(); // two empty groups keep the count of groups in flight the same
                     ctx.asyncCommit();
@@ -223,7 +223,7 @@ public final class FlashAttentionBackward {
                         int key = warpKey + WarpTiles.accRow(ctx, e);
                         int r = first + 8 * j + WarpTiles.accCol(ctx, e);
                         float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[rows + r]);
-                        boolean seen = AttentionTiles.visible(rowStart[rows + r], firstQuery + r, key, window);
+                        boolean seen = key >= rowFirst[rows + r] && key <= firstQuery + r;
                         float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                         scores[4 * j + e] = p;
                         scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[rows + r]);
@@ -260,16 +260,16 @@ public final class FlashAttentionBackward {
      * the rows' log-sum-exp, delta and first key into the row arrays at {@code rows}.
      */
     private static void loadQueryTile(KernelContext ctx, short[] tileQ, short[] tileDOut, int buffer,
-                                      float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int rows, BFloat16Array q,
+                                      float[] rowLogSumExp, float[] rowDelta, int[] rowFirst, int rows, BFloat16Array q,
                                       BFloat16Array dOut, FloatArray logSumExp, FloatArray delta,
                                       IntArray sequenceStart, int head, int firstQuery, int tokens, int heads,
-                                      int headDim, int stride) {
+                                      int headDim, int stride, int window) {
         FlashAttention.loadRows(ctx, tileQ, buffer, q, firstQuery, tokens, heads * headDim, head * headDim, headDim,
                 stride);
         FlashAttention.loadRows(ctx, tileDOut, buffer, dOut, firstQuery, tokens, heads * headDim, head * headDim,
                 headDim, stride);
-        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowStart, rows, firstQuery, tokens,
-                heads, head);
+        loadRowState(ctx, logSumExp, delta, sequenceStart, rowLogSumExp, rowDelta, rowFirst, rows, firstQuery, tokens,
+                heads, head, window);
     }
 
     /**
@@ -307,8 +307,10 @@ public final class FlashAttentionBackward {
         int warpQuery = firstQuery + 16 * warp;
         int top = warpQuery + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
-        int topStart = top < tokens ? sequenceStart.get(top) : top + 1;       // past the end: sees nothing
-        int bottomStart = bottom < tokens ? sequenceStart.get(bottom) : bottom + 1;
+        // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
+        int topFirst = top < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(top), top, window) : top + 1;
+        int bottomFirst = bottom < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(bottom), bottom, window)
+                : bottom + 1;
         float topLogSumExp = top < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) top * heads + head) : 0f;
         float bottomLogSumExp = bottom < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) bottom * heads + head)
                 : 0f;
@@ -352,8 +354,7 @@ public final class FlashAttentionBackward {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
                     int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
-                    boolean seen = upper ? AttentionTiles.visible(topStart, top, key, window)
-                            : AttentionTiles.visible(bottomStart, bottom, key, window);
+                    boolean seen = upper ? key >= topFirst && key <= top : key >= bottomFirst && key <= bottom;
                     float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], upper ? -topLogSumExp : -bottomLogSumExp);
                     float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
                     scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - (upper ? topDelta : bottomDelta));
@@ -438,17 +439,21 @@ public final class FlashAttentionBackward {
         }
     }
 
-    /** Each query row's log-sum-exp and delta of this head, and the first key it sees (rows past the end: none). */
+    /**
+     * Each query row's log-sum-exp and delta of this head, and the first key it sees (sequence start or window;
+     * rows past the end: none).
+     */
     private static void loadRowState(KernelContext ctx, FloatArray logSumExp, FloatArray delta, IntArray sequenceStart,
-                                     float[] rowLogSumExp, float[] rowDelta, int[] rowStart, int rows, int firstQuery,
-                                     int tokens, int heads, int head) {
+                                     float[] rowLogSumExp, float[] rowDelta, int[] rowFirst, int rows, int firstQuery,
+                                     int tokens, int heads, int head, int window) {
         int r = ctx.localIdx;
         if (r < ROWS) {
             int token = firstQuery + r;
             boolean present = token < tokens;
             rowLogSumExp[rows + r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
             rowDelta[rows + r] = present ? delta.get((long) token * heads + head) : 0f;
-            rowStart[rows + r] = present ? sequenceStart.get(token) : token + 1;
+            rowFirst[rows + r] = present ? AttentionTiles.firstSeenKey(sequenceStart.get(token), token, window)
+                    : token + 1;
         }
     }
 

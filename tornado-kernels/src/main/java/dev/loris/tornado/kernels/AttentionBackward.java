@@ -13,8 +13,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * dV = P^T dOut, dP = dOut V^T, dS = P * (dP - delta) with delta = rowsum(dOut * out), dQ = scale * dS K,
  * dK = scale * dS^T Q. A kv head's dK and dV sum over the query heads of its group.
  *
- * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 32 to 256 (128
- * suits GPUs), and global = {groups * L} with the group count from AttentionShape:
+ * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 1 to 256 (128
+ * suits GPUs, 1 the JVM), and global = {groups * L} with the group count from AttentionShape:
  * <ol>
  * <li>{@link #rowDots}: delta (tokens, heads) in f32, one work-group per token (shape.rowDotGroups()).
  * <li>{@link #keyValueGradients}: dK and dV, one work-group per (key tile, kv head) (shape.keyValueGroups();

@@ -3,18 +3,23 @@ package dev.loris.tornado.runtime.jvm;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.WorkItemHost;
 
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 
 /**
  * Runs one work-group with every work-item on its own virtual thread, so work-items can wait for each other
  * at barriers and simd operations (loops with barriers inside included). A work-item that throws is recorded
  * and aborts its group; the other work-items are released from their waits and unwind.
+ *
+ * <p>The fallback of {@link ContinuationGroups}, which runs a group on one thread at a fraction of the cost,
+ * for JVMs that do not export {@code jdk.internal.vm} to Loris (see {@link Continuations}).
  */
 final class CooperativeGroup implements WorkItemHost {
     private final Grid grid;
     private final long group;
     private final RunFailures failures;
-    private final GroupSync sync;
+    private final BlockingSync sync;
     private final LocalArrays localArrays = new LocalArrays();
     /** Per work-item count of local arrays allocated so far; each entry is touched by its own thread only. */
     private final int[] allocationCounts;
@@ -24,7 +29,8 @@ final class CooperativeGroup implements WorkItemHost {
         this.group = group;
         this.failures = failures;
         this.allocationCounts = new int[grid.groupSize()];
-        this.sync = new GroupSync(grid.groupSize(), "work-group " + grid.describeGroup(group), grid::describeLocal);
+        this.sync = new BlockingSync(grid);
+        sync.reset(group);
     }
 
     /** Runs every work-item of the group and returns when all have ended. */
@@ -75,5 +81,54 @@ final class CooperativeGroup implements WorkItemHost {
     @Override
     public long[] simdExchange(KernelContext item, String operation, long bits) {
         return sync.exchange(Grid.linearLocalId(item), operation, bits);
+    }
+
+    /** The group's state under one lock; a waiting work-item blocks its virtual thread on a condition. */
+    private static final class BlockingSync extends GroupSync {
+        private final ReentrantLock lock = new ReentrantLock();
+        /** One condition per rendezvous (by its index). */
+        private final Condition[] advanced;
+
+        BlockingSync(Grid grid) {
+            super(grid);
+            this.advanced = new Condition[pointCount()];
+            for (int i = 0; i < advanced.length; i++) {
+                advanced[i] = lock.newCondition();
+            }
+        }
+
+        @Override
+        protected void enter() {
+            lock.lock();
+        }
+
+        @Override
+        protected void exit() {
+            lock.unlock();
+        }
+
+        @Override
+        protected void suspend(Rendezvous point, long generation) {
+            try {
+                while (point.generation == generation && !aborted()) {
+                    advanced[point.index].await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abortEntered();
+            }
+        }
+
+        @Override
+        protected void released(Rendezvous point) {
+            advanced[point.index].signalAll();
+        }
+
+        @Override
+        protected void releasedAll() {
+            for (Condition condition : advanced) {
+                condition.signalAll();
+            }
+        }
     }
 }

@@ -1,10 +1,8 @@
 package dev.loris.tornado.runtime.jvm;
 
 import dev.loris.tornado.api.KernelContext;
-import dev.loris.tornado.api.WorkItemHost;
 
 import java.util.Arrays;
-import java.util.function.IntFunction;
 
 /**
  * Runs the work-groups of a cooperative kernel ({@link JvmKernelRunner.Mode#COOPERATIVE}) one after another on
@@ -19,37 +17,31 @@ import java.util.function.IntFunction;
  * are {@link GroupSync}'s, as with a virtual thread per work-item ({@link CooperativeGroup}): a work-item that
  * throws is recorded and aborts its group, and the group's waiting work-items are resumed to unwind.
  */
-final class ContinuationGroups implements WorkItemHost {
+final class ContinuationGroups extends CooperativeHost {
     private final Grid grid;
     private final JvmKernelRunner.KernelBody body;
     private final RunFailures failures;
-    private final YieldingSync sync;
-    private final LocalArrays localArrays = new LocalArrays();
     private final KernelContext[] items;
     private final Object[] continuations;
     /** Per work-item: whether it has ended in the current group (returned, failed or unwound). */
     private final boolean[] ended;
-    /** Per work-item count of local arrays allocated so far in the current group. */
-    private final int[] allocationCounts;
     private boolean groupFailed;
 
     ContinuationGroups(Grid grid, JvmKernelRunner.KernelBody body, RunFailures failures) {
+        super(new YieldingSync(grid));
         this.grid = grid;
         this.body = body;
         this.failures = failures;
         int size = grid.groupSize();
-        this.sync = new YieldingSync(grid);
         this.items = new KernelContext[size];
         this.continuations = new Object[size];
         this.ended = new boolean[size];
-        this.allocationCounts = new int[size];
     }
 
     /** Runs group {@code group}; returns false, with the failure recorded, when a work-item failed. */
     boolean run(long group) {
         sync.reset(group);
-        localArrays.clear();
-        Arrays.fill(allocationCounts, 0);
+        clearLocalArrays();
         Arrays.fill(ended, false);
         groupFailed = false;
         for (int linear = 0; linear < items.length; linear++) {
@@ -106,22 +98,6 @@ final class ContinuationGroups implements WorkItemHost {
             sync.abort();
         }
         ended[linear] = true;
-    }
-
-    @Override
-    public void barrier(KernelContext item, Barrier barrier) {
-        sync.barrier(Grid.linearLocalId(item), barrier);
-    }
-
-    @Override
-    public Object localArray(KernelContext item, String elementType, int size, IntFunction<?> factory) {
-        int ordinal = allocationCounts[Grid.linearLocalId(item)]++;
-        return localArrays.obtain(ordinal, elementType, size, factory);
-    }
-
-    @Override
-    public long[] simdExchange(KernelContext item, String operation, long bits) {
-        return sync.exchange(Grid.linearLocalId(item), operation, bits);
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.loris.tornado.api.WorkItemHost;
 
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntFunction;
 
 /**
  * Runs one work-group with every work-item on its own virtual thread, so work-items can wait for each other
@@ -15,21 +14,16 @@ import java.util.function.IntFunction;
  * <p>The fallback of {@link ContinuationGroups}, which runs a group on one thread at a fraction of the cost,
  * for JVMs that do not export {@code jdk.internal.vm} to Loris (see {@link Continuations}).
  */
-final class CooperativeGroup implements WorkItemHost {
+final class CooperativeGroup extends CooperativeHost {
     private final Grid grid;
     private final long group;
     private final RunFailures failures;
-    private final BlockingSync sync;
-    private final LocalArrays localArrays = new LocalArrays();
-    /** Per work-item count of local arrays allocated so far; each entry is touched by its own thread only. */
-    private final int[] allocationCounts;
 
     CooperativeGroup(Grid grid, long group, RunFailures failures) {
+        super(new BlockingSync(grid));
         this.grid = grid;
         this.group = group;
         this.failures = failures;
-        this.allocationCounts = new int[grid.groupSize()];
-        this.sync = new BlockingSync(grid);
         sync.reset(group);
     }
 
@@ -65,22 +59,6 @@ final class CooperativeGroup implements WorkItemHost {
             failures.record(item, failure);
             sync.abort();
         }
-    }
-
-    @Override
-    public void barrier(KernelContext item, Barrier barrier) {
-        sync.barrier(Grid.linearLocalId(item), barrier);
-    }
-
-    @Override
-    public Object localArray(KernelContext item, String elementType, int size, IntFunction<?> factory) {
-        int ordinal = allocationCounts[Grid.linearLocalId(item)]++;
-        return localArrays.obtain(ordinal, elementType, size, factory);
-    }
-
-    @Override
-    public long[] simdExchange(KernelContext item, String operation, long bits) {
-        return sync.exchange(Grid.linearLocalId(item), operation, bits);
     }
 
     /** The group's state under one lock; a waiting work-item blocks its virtual thread on a condition. */

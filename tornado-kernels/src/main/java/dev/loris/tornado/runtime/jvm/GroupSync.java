@@ -119,6 +119,10 @@ abstract class GroupSync {
     /** The group was aborted: every suspended work-item may go on (and will throw {@link Aborted}). */
     protected abstract void releasedAll();
 
+    final int groupSize() {
+        return size;
+    }
+
     /** How many rendezvous the group has: its barriers, then its warps (a {@link Rendezvous#index} is below). */
     final int pointCount() {
         return points.length;

@@ -156,6 +156,10 @@ class JvmKernelRunnerFailureTest {
                         if (ctx.globalIdx == 0) {
                             caller.interrupt();
                         }
+                        // 0.2 ms a group, so the caller finds its interrupt long before the groups run out
+                        for (long until = System.nanoTime() + 200_000; ctx.localIdx == 0 && System.nanoTime() < until; ) {
+                            Thread.onSpinWait();
+                        }
                     }, new long[] {64 * 1024}, new int[] {64}, mode, cooperation()));
                 } finally {
                     Thread.interrupted();

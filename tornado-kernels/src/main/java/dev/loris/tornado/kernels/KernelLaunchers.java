@@ -125,8 +125,8 @@ public final class KernelLaunchers {
         // Tests that ask the JVM for the tensor-core kernels check the devices' selection: decode as they do too.
         this.splitDecoding = !jvm || tensorCoreAttention;
         // On the JVM every barrier of a group of several work-items switches each of them (see the class
-        // comment): one work-item per row made the demo's LoRA steps several times faster than 4 or 32
-        // (demo/README.md), where GPUs want 256 and 128.
+        // comment): a row-dot launch took 108 ms in groups of 32 and about 1 ms in groups of one (docs/PERF.md),
+        // where GPUs want 256 and 128.
         this.reductionGroup = jvm ? 1 : 256;
         this.attentionGroup = jvm ? 1 : 128;
         this.decodeGroup = jvm ? 1 : AttentionDecode.GROUP;

@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . gpu/unpack.sh
 export JAVA_HOME="$ROOT/.jre" PATH="$ROOT/.jre/bin:$PATH" LD_PRELOAD="$ROOT/.jre/lib/libjsig.so"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
+OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED)
 CP=".device-bundle/test-classes:.device-bundle/classes"
 OUT="${OUT:-/tmp}"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv,noheader

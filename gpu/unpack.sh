@@ -8,7 +8,7 @@ if [ ! -x .jre/bin/java ] || [ .device-pack.tar.xz -nt .jre/bin/java ]; then
 fi
 # What every script runs Java with: the bundled JRE, Loris' JVM options and class path.
 export JAVA_HOME="$PWD/.jre" PATH="$PWD/.jre/bin:$PATH"
-OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED)
+OPTS=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED)
 CP=".device-bundle/classes:.device-bundle/lib/*"
 # The tokenizers' native library when the pack has it (TOKENIZER=1 gpu/bundle.sh).
 [ -d .device-bundle/djl ] && export DJL_CACHE_DIR="$PWD/.device-bundle/djl"

@@ -13,8 +13,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * dV = P^T dOut, dP = dOut V^T, dS = P * (dP - delta) with delta = rowsum(dOut * out), dQ = scale * dS K,
  * dK = scale * dS^T Q. A kv head's dK and dV sum over the query heads of its group.
  *
- * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 32 to 256 (128
- * suits GPUs), and global = {groups * L} with the group count from AttentionShape:
+ * <p>Three kernels, run in this order; every one takes local = {L}, L a power of two from 1 to 256 (128
+ * suits GPUs, 1 the JVM), and global = {groups * L} with the group count from AttentionShape:
  * <ol>
  * <li>{@link #rowDots}: delta (tokens, heads) in f32, one warp per (token, head) (shape.rowDotGroups).
  * <li>{@link #keyValueGradients}: dK and dV, one work-group per (key tile, kv head) (shape.keyValueGroups();
@@ -52,24 +52,31 @@ public final class AttentionBackward {
 
     /**
      * delta[row] = sum over d of out[row, d] * dOut[row, d] for every (token, head) row, one source for f32 and
-     * bf16 (FloatingPointArray); delta is f32. One warp per row: its lanes stride the row (coalesced reads) and
-     * sum by shuffles, so no barriers; any work-group size that is a multiple of 32 (shape.rowDotGroups).
+     * bf16 (FloatingPointArray); delta is f32. In groups of 32 or more, one warp per row: its lanes stride the row
+     * (coalesced reads) and sum by shuffles, so no barriers; in smaller groups (the JVM's groups of one) each
+     * work-item sums a row alone. Grid: shape.rowDotGroups(L) groups of L.
      */
     public static void rowDots(KernelContext ctx, FloatingPointArray out, FloatingPointArray dOut, FloatArray delta,
                                int rows, int headDim) {
-        int row = ctx.globalIdx / KernelContext.WARP_SIZE;
-        int lane = ctx.localIdx % KernelContext.WARP_SIZE;
+        int lanes = rowDotLanes(ctx.localGroupSizeX);
+        int row = ctx.globalIdx / lanes;
+        int lane = ctx.localIdx % lanes;
         float sum = 0f;
         if (row < rows) {
             long start = (long) row * headDim;
-            for (int d = lane; d < headDim; d += KernelContext.WARP_SIZE) {
+            for (int d = lane; d < headDim; d += lanes) {
                 sum += out.getFloat(start + d) * dOut.getFloat(start + d);
             }
         }
-        float total = ctx.simdSum(sum); // every lane takes part, rows past the end with 0
+        float total = lanes == 1 ? sum : ctx.simdSum(sum); // the whole warp takes part, rows past the end with 0
         if (lane == 0 && row < rows) {
             delta.set(row, total);
         }
+    }
+
+    /** Work-items per row of {@link #rowDots} in groups of {@code group}: a warp, or one below a warp's size. */
+    static int rowDotLanes(int group) {
+        return group < KernelContext.WARP_SIZE ? 1 : KernelContext.WARP_SIZE;
     }
 
     /** One source for f32 and bf16 Q, K, V, dOut, dK, dV (FloatingPointArray); f32 statistics. */

@@ -14,9 +14,10 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * sequence's cache a contiguous block of {@code capacity} rows of which the first {@code lengths[s]} are
  * valid (1 to capacity). Row-major throughout.
  *
- * <p>Grid: global = {seqs * heads * G}, local = {G}, G = {@link #GROUP} (one work-group per sequence and
- * query head). headDim at most {@link #MAX_HEAD_DIM}. Keys are taken in tiles of G: work-item j scores key j
- * of the tile (a dot product over headDim), the tile's max and sum come from block reductions, and the
+ * <p>Grid: global = {seqs * heads * G}, local = {G}, G a power of two up to {@link #GROUP} (one work-group per
+ * sequence and query head; GROUP suits GPUs, 1 the JVM, where a group of one work-item passes its barriers
+ * without switching). headDim at most {@link #MAX_HEAD_DIM}. Keys are taken in tiles of G: work-item j scores
+ * key j of the tile (a dot product over headDim), the tile's max and sum come from block reductions, and the
  * softmax runs online (running max and sum, rescaled per tile); for the weighted sum of values each
  * work-item owns output dimensions lid, lid + G, ... and reads value rows across the group, so those reads
  * coalesce. Decoding is memory-bound: this reads each cached key and value once.
@@ -44,10 +45,11 @@ public final class AttentionDecode {
         float[] probabilities = ctx.allocateFloatLocalArray(GROUP);
         float[] partial = ctx.allocateFloatLocalArray(GROUP);
         int lid = ctx.localIdx;
+        int group = ctx.localGroupSizeX;
         int seq = ctx.groupIdx / heads;
         int head = ctx.groupIdx - seq * heads;
         long queryRow = ((long) seq * heads + head) * headDim;
-        for (int d = lid; d < headDim; d += GROUP) {
+        for (int d = lid; d < headDim; d += group) {
             query[d] = q.getFloat(queryRow + d);
             accumulator[d] = 0f;
         }
@@ -58,7 +60,7 @@ public final class AttentionDecode {
         float runningMax = Float.NEGATIVE_INFINITY;
         float runningSum = 0f;
         // the query is the cache's last position: with a window it sees only the last `window` keys
-        for (int tile = window == 0 ? 0 : Math.max(0, length - window); tile < length; tile += GROUP) {
+        for (int tile = window == 0 ? 0 : Math.max(0, length - window); tile < length; tile += group) {
             int key = tile + lid;
             float score = Float.NEGATIVE_INFINITY;
             if (key < length) {
@@ -75,8 +77,8 @@ public final class AttentionDecode {
             float rescale = TornadoMath.exp(runningMax - newMax);
             runningSum = runningSum * rescale + BlockReductions.sum(ctx, partial, p);
             runningMax = newMax;
-            int keys = Math.min(GROUP, length - tile);
-            for (int d = lid; d < headDim; d += GROUP) {
+            int keys = Math.min(group, length - tile);
+            for (int d = lid; d < headDim; d += group) {
                 float acc = accumulator[d] * rescale;
                 long row = cacheBase + (long) tile * cacheRow + d;
                 for (int j = 0; j < keys; j++) {
@@ -86,7 +88,7 @@ public final class AttentionDecode {
             }
             ctx.localBarrier();
         }
-        for (int d = lid; d < headDim; d += GROUP) {
+        for (int d = lid; d < headDim; d += group) {
             out.setFloat(queryRow + d, accumulator[d] / runningSum);
         }
     }

@@ -12,8 +12,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * (AttentionBackward) needs to recompute the probabilities. Layout, masking and tile sizes: AttentionShape.
  * No (tokens x tokens) matrix is ever stored: scores live in local memory one (query tile x key tile) at a time.
  *
- * <p>Grid: global = {shape.forwardGroups() * L}, local = {L}, L a power of two from 32 to 256 (128 suits
- * GPUs). Work-group g takes query rows [R * (g / heads), R * (g / heads + 1)) of head g % heads, R =
+ * <p>Grid: global = {shape.forwardGroups() * L}, local = {L}, L a power of two from 1 to 256 (128 suits
+ * GPUs, 1 the JVM). Work-group g takes query rows [R * (g / heads), R * (g / heads + 1)) of head g % heads, R =
  * AttentionShape.forwardQueryRows(headDim), and walks key tiles of K = forwardKeyRows(headDim) rows from the
  * start of its first row's sequence to its last row. Per key tile: load K into local memory; every work-item
  * computes whole dot products of (query row, key) pairs; one work-item per row updates the row's running max

@@ -23,7 +23,8 @@ import java.util.Arrays;
  * multiple of 32 (64 and 128, the common sizes, give whole 128-byte rows).
  *
  * <p>Work-groups: every attention kernel takes a 1D grid of {@code groups * L} work-items with local size
- * {@code L}, L a power of two from 32 to 256 (128 is a good choice on GPUs); the group counts are below.
+ * {@code L}, L a power of two from 1 to 256 (128 is a good choice on GPUs, 1 on the JVM, where a lone
+ * work-item passes its barriers without switching); the group counts are below.
  */
 public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
     public static final int MAX_HEAD_DIM = 256;
@@ -90,9 +91,12 @@ public record AttentionShape(int tokens, int heads, int kvHeads, int headDim) {
         return tilesOf(forwardQueryRows(headDim)) * heads;
     }
 
-    /** Work-groups of {@code group} work-items for AttentionBackward.rowDots: one warp per (token, head). */
+    /**
+     * Work-groups of {@code group} work-items for AttentionBackward.rowDots: one warp per (token, head), or one
+     * work-item in groups smaller than a warp.
+     */
     public int rowDotGroups(int group) {
-        long items = (long) tokens * heads * 32;
+        long items = (long) tokens * heads * AttentionBackward.rowDotLanes(group);
         return Math.toIntExact((items + group - 1) / group);
     }
 

@@ -37,8 +37,11 @@ import java.util.Map;
  * log-sum-exp, so either backward follows either forward.
  *
  * <p>Shapes in the comments are (rows, cols) of row-major arrays; "f32" marks arrays that are f32 whatever the
- * element type of the others. Work-group sizes: 256 (reductions) and 128 (attention) on devices; 32 on the JVM,
- * where each work-item of a synchronising group is a virtual thread.
+ * element type of the others. Work-group sizes: 256 (reductions) and 128 (attention, decoding) on devices; 1 on
+ * the JVM, where a work-item of a larger group is a continuation switched at every barrier (about 0.1 us each,
+ * more than the arithmetic between barriers), while a lone work-item passes its barriers at once and the
+ * groups still spread over the cores. So generation on the JVM decodes with {@link AttentionDecode}'s one
+ * group per (sequence, head), not FlashDecoding's splits of 128 keys.
  */
 public final class KernelLaunchers {
     /** CUDA's limit on a grid's y extent; the embedding kernels stride over y, so any token count fits. */
@@ -48,8 +51,11 @@ public final class KernelLaunchers {
 
     private final Accelerator accelerator;
     private final DeviceStream stream;
+    /** Decoding through FlashDecoding's splits (see the class comment for why not on the JVM). */
+    private final boolean splitDecoding;
     private final int reductionGroup;
     private final int attentionGroup;
+    private final int decodeGroup;
     private final boolean tensorCoreAttention;
     private final List<Variant> variants = new ArrayList<>();
 
@@ -116,11 +122,14 @@ public final class KernelLaunchers {
         this.accelerator = accelerator;
         this.stream = accelerator.defaultStream();
         boolean jvm = accelerator.backend() == Accelerator.Backend.JVM;
-        // The JVM runs a group with barriers as one virtual thread per work-item, and the thread switches at each
-        // barrier cost more than the arithmetic: 4 work-items per row made a LoRA step of the demo's model 2x
-        // faster than 32 (demo/README.md), where GPUs want 256.
-        this.reductionGroup = jvm ? 4 : 256;
-        this.attentionGroup = jvm ? 32 : 128;
+        // Tests that ask the JVM for the tensor-core kernels check the devices' selection: decode as they do too.
+        this.splitDecoding = !jvm || tensorCoreAttention;
+        // On the JVM every barrier of a group of several work-items switches each of them (see the class
+        // comment): a row-dot launch took 108 ms in groups of 32 and about 1 ms in groups of one (docs/PERF.md),
+        // where GPUs want 256 and 128.
+        this.reductionGroup = jvm ? 1 : 256;
+        this.attentionGroup = jvm ? 1 : 128;
+        this.decodeGroup = jvm ? 1 : AttentionDecode.GROUP;
     }
 
     public Accelerator accelerator() {
@@ -424,7 +433,7 @@ public final class KernelLaunchers {
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, int seqs, int heads, int kvHeads, int headDim, int capacity,
                                 AttentionOptions options) {
-        int g = AttentionDecode.GROUP;
+        int g = decodeGroup;
         decode.get(q).set(1, q).set(2, kCache).set(3, vCache).set(4, lengths).set(5, out)
                 .set(6, heads).set(7, kvHeads).set(8, headDim).set(9, capacity)
                 .set(10, options.scale()).set(11, options.window()).set(12, options.softCap())
@@ -441,7 +450,7 @@ public final class KernelLaunchers {
      * As {@link #attentionDecode(DeviceArray, DeviceArray, DeviceArray, DeviceArray, DeviceArray, int, int, int,
      * int, int)}, split over the cache (FlashDecoding: many work-groups per sequence, each key and value read once
      * per kv head) with {@code partials} as scratch ({@link #decodePartialsLength} f32); the one-work-group
-     * kernel where FlashDecoding does not take the head arrangement.
+     * kernel where FlashDecoding does not take the head arrangement, and on the JVM (see the class comment).
      */
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
@@ -454,7 +463,7 @@ public final class KernelLaunchers {
     public void attentionDecode(DeviceArray q, DeviceArray kCache, DeviceArray vCache, DeviceArray lengths,
                                 DeviceArray out, DeviceArray partials, int seqs, int heads, int kvHeads, int headDim,
                                 int capacity, AttentionOptions options) {
-        if (options.masksOrCaps() || !FlashDecoding.supports(heads, kvHeads, headDim)) {
+        if (!splitDecoding || options.masksOrCaps() || !FlashDecoding.supports(heads, kvHeads, headDim)) {
             attentionDecode(q, kCache, vCache, lengths, out, seqs, heads, kvHeads, headDim, capacity, options);
             return;
         }

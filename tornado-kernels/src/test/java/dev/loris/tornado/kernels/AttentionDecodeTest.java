@@ -8,16 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Decode attention against the double reference, on several sequences whose caches hold from one key to
- * several tiles' worth, for grouped and ungrouped heads. Outputs are weighted means of values, so errors
+ * several tiles' worth, for grouped and ungrouped heads, with work-groups of 1 to GROUP work-items (GPUs launch
+ * GROUP, the JVM 1). Outputs are weighted means of values, so errors
  * are bounded against the largest value magnitude: f32 within 2e-5 of it, bf16 also within the output's
  * own rounding (2^-8 relative).
  */
 class AttentionDecodeTest {
     private static final int[][] HEADS = {{4, 2}, {2, 1}, {3, 3}, {8, 1}};
 
-    /** A random problem: seqs sequences, heads and kv heads, headDim, capacity, lengths, inputs. */
+    /** A random problem: seqs sequences, heads and kv heads, headDim, capacity, lengths, inputs, group size. */
     record Problem(int seqs, int heads, int kvHeads, int headDim, int capacity, int[] lengths,
-                           float[] q, float[] k, float[] v, float scale, int window, float softCap) {
+                           float[] q, float[] k, float[] v, float scale, int window, float softCap, int group) {
         static Problem draw(SuiteInputs in, boolean bf16) {
             int[] hk = HEADS[in.between(0, HEADS.length - 1)];
             int headDim = new int[] {32, 64, 128, 80}[in.between(0, 3)];
@@ -30,13 +31,14 @@ class AttentionDecodeTest {
             int qn = seqs * hk[0] * headDim;
             int cn = seqs * capacity * hk[1] * headDim;
             return new Problem(seqs, hk[0], hk[1], headDim, capacity, lengths, values(in, qn, bf16),
-                    values(in, cn, bf16), values(in, cn, bf16), (float) (1 / Math.sqrt(headDim)), 0, 0f);
+                    values(in, cn, bf16), values(in, cn, bf16), (float) (1 / Math.sqrt(headDim)), 0, 0f,
+                    in.random.nextBoolean() ? AttentionDecode.GROUP : 1 << in.between(0, 6));
         }
 
         /** With Gemma's options: a window of 1 to 150 keys (shorter than many caches) and a soft-cap of 4 to 30. */
         Problem withWindowAndSoftCap(SuiteInputs in) {
             return new Problem(seqs, heads, kvHeads, headDim, capacity, lengths, q, k, v, scale, in.between(1, 150),
-                    in.random.nextBoolean() ? 0f : 4f + 26f * in.random.nextFloat());
+                    in.random.nextBoolean() ? 0f : 4f + 26f * in.random.nextFloat(), group);
         }
 
         private static float[] values(SuiteInputs in, int n, boolean bf16) {
@@ -46,7 +48,7 @@ class AttentionDecodeTest {
         String describe() {
             return seqs + " sequences, heads " + heads + "/" + kvHeads + ", headDim " + headDim + ", capacity "
                     + capacity + ", lengths " + java.util.Arrays.toString(lengths) + ", window " + window
-                    + ", soft-cap " + softCap;
+                    + ", soft-cap " + softCap + ", group " + group;
         }
     }
 
@@ -71,7 +73,7 @@ class AttentionDecodeTest {
     private static void checkF32(SuiteInputs in, SuiteAccelerator backend, Problem p) {
         FloatArray out = SuiteInputs.poisonedFloats(p.q.length);
         backend.run(SuiteInputs.kernel(AttentionDecode.class, "decode"),
-                new int[] {p.seqs * p.heads * AttentionDecode.GROUP}, new int[] {AttentionDecode.GROUP},
+                new int[] {p.seqs * p.heads * p.group}, new int[] {p.group},
                 FloatArray.fromArray(p.q), FloatArray.fromArray(p.k), FloatArray.fromArray(p.v),
                 IntArray.fromArray(p.lengths), out, p.heads, p.kvHeads, p.headDim, p.capacity, p.scale,
                 p.window, p.softCap);
@@ -87,7 +89,7 @@ class AttentionDecodeTest {
     private static void checkBf16(SuiteInputs in, SuiteAccelerator backend, Problem p) {
         BFloat16Array out = SuiteInputs.poisonedBf16(p.q.length);
         backend.run(SuiteInputs.kernel(AttentionDecode.class, "decode"),
-                new int[] {p.seqs * p.heads * AttentionDecode.GROUP}, new int[] {AttentionDecode.GROUP},
+                new int[] {p.seqs * p.heads * p.group}, new int[] {p.group},
                 BFloat16Array.fromFloats(p.q), BFloat16Array.fromFloats(p.k), BFloat16Array.fromFloats(p.v),
                 IntArray.fromArray(p.lengths), out, p.heads, p.kvHeads, p.headDim, p.capacity, p.scale,
                 p.window, p.softCap);

@@ -13,10 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A random packed attention problem for the attention tests, and the tolerance they assert.
  *
  * <p>Problem: two to four sequences, each 1 to 12 tokens or 13 to 200 tokens at random (at most
- * {@value #MAX_TOKENS} in all, so the JVM backend, which runs every work-item on a virtual thread, finishes
+ * {@value #MAX_TOKENS} in all, so the JVM backend, which switches every work-item at every barrier, finishes
  * in seconds); heads / kvHeads one of (4, 4), (4, 2), (8, 1); Q and K uniform in [-2, 2) (scaled scores
  * of standard deviation about 1.3, so the softmax is neither flat nor one-hot), V and dOut in [-1, 1); bf16
- * problems draw bf16 values. A local size of 32, 64, 128 or 256; the scale 1 / sqrt(headDim) or another.
+ * problems draw bf16 values. A local size of 32, 64, 128 or 256 (as GPUs launch) or of 1 to 16 (the JVM
+ * launches 1); the scale 1 / sqrt(headDim) or another.
  * {@link #withWindowAndSoftCap} adds Gemma's options: a sliding window of 1 to 40 tokens (shorter than most
  * sequences) and a soft-cap of 4 to 30 (well within the scores' range, so tanh bends them).
  *
@@ -50,7 +51,7 @@ record AttentionProblem(AttentionShape shape, int[] sequenceStart, float[] q, fl
         int[] starts = AttentionShape.sequenceStarts(lengths.stream().mapToInt(Integer::intValue).toArray());
         return new AttentionProblem(shape, starts, values(in, qLength, 2f, bf16), values(in, kvLength, 2f, bf16),
                 values(in, kvLength, 1f, bf16), values(in, qLength, 1f, bf16), scale(in, shape),
-                32 << in.random.nextInt(4), bf16, 0, 0f);
+                in.random.nextBoolean() ? 32 << in.random.nextInt(4) : 1 << in.random.nextInt(5), bf16, 0, 0f);
     }
 
     /** This problem with a random sliding window and soft-cap (each sometimes off, never both). */

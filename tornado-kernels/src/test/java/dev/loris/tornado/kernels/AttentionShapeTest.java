@@ -57,6 +57,8 @@ class AttentionShapeTest {
         assertEquals(7 * 32, shape.queryGroups());
         assertEquals(800, shape.rowDotGroups(128)); // 3,200 rows, four warps (rows) per group of 128
         assertEquals(3200, shape.rowDotGroups(32));
+        assertEquals(3200, shape.rowDotGroups(1)); // one work-item per row below a warp
+        assertEquals(800, shape.rowDotGroups(4));
         assertEquals(0.08838834764831845, shape.defaultScale(), 1e-8);
     }
 }

@@ -127,6 +127,8 @@ public final class Optimizer implements AutoCloseable {
     private final DeviceArray partials;   // (groups) f32 sums of squares
     private final KernelLaunch update;
     private final KernelLaunch squares;
+    /** sumOfSquares' work-group size: GROUP on devices, 1 on the JVM (a lone work-item never switches at barriers). */
+    private final int squaresGroup;
     private long steps;
 
     /** An optimizer over all of {@code params} and {@code grads}. */
@@ -179,13 +181,14 @@ public final class Optimizer implements AutoCloseable {
         };
         this.update = acc.compile(OptimizerKernels.class, method, Map.of()).launcher();
         this.squares = acc.compile(OptimizerKernels.class, "sumOfSquares", Map.of()).launcher();
+        this.squaresGroup = acc.backend() == Accelerator.Backend.JVM ? 1 : OptimizerKernels.GROUP;
     }
 
     /** The L2 norm of this range's gradients (synchronises: the host adds the partial sums in double). */
     public double gradientNorm() {
         int groups = groups(n);
         squares.set(1, grads).set(2, offset).set(3, partials).set(4, n)
-                .launch((long) groups * OptimizerKernels.GROUP, OptimizerKernels.GROUP, acc.defaultStream());
+                .launch((long) groups * squaresGroup, squaresGroup, acc.defaultStream());
         FloatArray host = new FloatArray(groups);
         partials.copyTo(host);
         double sum = 0;

@@ -152,7 +152,8 @@ public final class OptimizerKernels {
 
     /**
      * Per work-group partial sums of squares of x[offset ..] (n) into partials (groups) f32, for the gradient's
-     * global norm; the host adds the partials in double. Grid: global = groups · {@link #GROUP}, local = GROUP.
+     * global norm; the host adds the partials in double. Grid: global = groups · L, local = L, L a power of two
+     * up to {@link #GROUP} (GROUP on devices; the JVM takes 1).
      */
     public static void sumOfSquares(KernelContext ctx, FloatArray x, long offset, FloatArray partials, long n) {
         float[] partial = ctx.allocateFloatLocalArray(GROUP);

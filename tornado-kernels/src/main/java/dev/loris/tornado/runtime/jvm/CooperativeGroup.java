@@ -3,28 +3,28 @@ package dev.loris.tornado.runtime.jvm;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.WorkItemHost;
 
-import java.util.function.IntFunction;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs one work-group with every work-item on its own virtual thread, so work-items can wait for each other
  * at barriers and simd operations (loops with barriers inside included). A work-item that throws is recorded
  * and aborts its group; the other work-items are released from their waits and unwind.
+ *
+ * <p>The fallback of {@link ContinuationGroups}, which runs a group on one thread at a fraction of the cost,
+ * for JVMs that do not export {@code jdk.internal.vm} to Loris (see {@link Continuations}).
  */
-final class CooperativeGroup implements WorkItemHost {
+final class CooperativeGroup extends CooperativeHost {
     private final Grid grid;
     private final long group;
     private final RunFailures failures;
-    private final GroupSync sync;
-    private final LocalArrays localArrays = new LocalArrays();
-    /** Per work-item count of local arrays allocated so far; each entry is touched by its own thread only. */
-    private final int[] allocationCounts;
 
     CooperativeGroup(Grid grid, long group, RunFailures failures) {
+        super(new BlockingSync(grid));
         this.grid = grid;
         this.group = group;
         this.failures = failures;
-        this.allocationCounts = new int[grid.groupSize()];
-        this.sync = new GroupSync(grid.groupSize(), "work-group " + grid.describeGroup(group), grid::describeLocal);
+        sync.reset(group);
     }
 
     /** Runs every work-item of the group and returns when all have ended. */
@@ -61,19 +61,52 @@ final class CooperativeGroup implements WorkItemHost {
         }
     }
 
-    @Override
-    public void barrier(KernelContext item, Barrier barrier) {
-        sync.barrier(Grid.linearLocalId(item), barrier);
-    }
+    /** The group's state under one lock; a waiting work-item blocks its virtual thread on a condition. */
+    private static final class BlockingSync extends GroupSync {
+        private final ReentrantLock lock = new ReentrantLock();
+        /** One condition per rendezvous (by its index). */
+        private final Condition[] advanced;
 
-    @Override
-    public Object localArray(KernelContext item, String elementType, int size, IntFunction<?> factory) {
-        int ordinal = allocationCounts[Grid.linearLocalId(item)]++;
-        return localArrays.obtain(ordinal, elementType, size, factory);
-    }
+        BlockingSync(Grid grid) {
+            super(grid);
+            this.advanced = new Condition[pointCount()];
+            for (int i = 0; i < advanced.length; i++) {
+                advanced[i] = lock.newCondition();
+            }
+        }
 
-    @Override
-    public long[] simdExchange(KernelContext item, String operation, long bits) {
-        return sync.exchange(Grid.linearLocalId(item), operation, bits);
+        @Override
+        protected void enter() {
+            lock.lock();
+        }
+
+        @Override
+        protected void exit() {
+            lock.unlock();
+        }
+
+        @Override
+        protected void suspend(Rendezvous point, long generation) {
+            try {
+                while (point.generation == generation && !aborted()) {
+                    advanced[point.index].await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abortEntered();
+            }
+        }
+
+        @Override
+        protected void released(Rendezvous point) {
+            advanced[point.index].signalAll();
+        }
+
+        @Override
+        protected void releasedAll() {
+            for (Condition condition : advanced) {
+                condition.signalAll();
+            }
+        }
     }
 }

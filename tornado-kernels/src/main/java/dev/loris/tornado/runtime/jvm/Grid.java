@@ -73,12 +73,17 @@ record Grid(int[] global, int[] local, int[] groups) {
 
     /** Fills the local and global ids of linear local id {@code linear}; the group must be placed already. */
     void placeItem(KernelContext item, int linear) {
-        item.localIdx = linear % local[0];
-        item.localIdy = linear / local[0] % local[1];
-        item.localIdz = linear / local[0] / local[1];
-        item.globalIdx = item.groupIdx * local[0] + item.localIdx;
-        item.globalIdy = item.groupIdy * local[1] + item.localIdy;
-        item.globalIdz = item.groupIdz * local[2] + item.localIdz;
+        placeItem(item, linear % local[0], linear / local[0] % local[1], linear / local[0] / local[1]);
+    }
+
+    /** Fills the local ids (x, y, z) and the global ids; the group must be placed already. */
+    void placeItem(KernelContext item, int x, int y, int z) {
+        item.localIdx = x;
+        item.localIdy = y;
+        item.localIdz = z;
+        item.globalIdx = item.groupIdx * local[0] + x;
+        item.globalIdy = item.groupIdy * local[1] + y;
+        item.globalIdz = item.groupIdz * local[2] + z;
     }
 
     /** The linear local id of a placed work-item (x fastest). */

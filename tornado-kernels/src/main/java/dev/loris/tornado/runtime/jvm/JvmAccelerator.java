@@ -91,8 +91,9 @@ public final class JvmAccelerator extends Accelerator {
         } catch (IllegalAccessException | RuntimeException e) {
             throw new IllegalStateException("cannot call kernel " + signature.kernelName + " reflectively", e);
         }
+        MethodHandle bodies = DirectKernelBodies.factory(kernel);
         return compiledKernel(kernel, constants, signature, "",
-                compiled -> new JvmKernelLaunch(compiled, handle, mode));
+                compiled -> new JvmKernelLaunch(compiled, handle, bodies, mode));
     }
 
     /** Whether any work-item may wait for another: a barrier, a local array, a simd exchange or a tile operation. */

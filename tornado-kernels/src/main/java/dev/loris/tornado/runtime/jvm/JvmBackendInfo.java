@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Describes the JVM backend: kernels run as plain Java over work-groups on the machine's cores, so it is
  * always available. The Vector API width matters for the CPU GEMM, so it is reported when the
- * jdk.incubator.vector module is present.
+ * jdk.incubator.vector module is present; so does a JVM that keeps its continuations from Loris (kernels with
+ * barriers then run on the slower fallback).
  */
 public final class JvmBackendInfo {
     private JvmBackendInfo() {
@@ -23,6 +24,9 @@ public final class JvmBackendInfo {
         facts.add(runtime.availableProcessors() + " cores");
         facts.add("heap up to " + Units.bytes(runtime.maxMemory()));
         facts.add(vectorApiFact());
+        if (!Continuations.AVAILABLE) {
+            facts.add("barriers on virtual threads, several times slower (" + Continuations.UNAVAILABLE_REASON + ")");
+        }
         String name = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.vendor") + ")";
         DeviceInfo jvm = new DeviceInfo("JVM", "", 0, name, "jvm", physicalMemory(), List.copyOf(facts));

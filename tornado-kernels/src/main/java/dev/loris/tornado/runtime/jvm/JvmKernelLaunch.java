@@ -14,21 +14,26 @@ import java.lang.invoke.MethodType;
 
 /**
  * Launches on the JVM: the kernel method with every argument bound but the KernelContext, run over the grid
- * by {@link JvmKernelRunner}. The bound handle is rebuilt only after an argument changed. Runs to completion
- * before returning (the stream is only checked for its accelerator). A division by zero the kernel throws
- * becomes the {@link DivisionByZeroException} devices raise, so callers handle one exception everywhere.
+ * by {@link JvmKernelRunner}. The bound body (a {@link DirectKernelBodies} instance, or else a method handle with
+ * the arguments inserted) is rebuilt only after an argument changed. Runs to completion before returning (the
+ * stream is only checked for its accelerator). A division by zero the kernel throws becomes the
+ * {@link DivisionByZeroException} devices raise, so callers handle one exception everywhere.
  */
 final class JvmKernelLaunch extends KernelLaunch {
     private static final MethodType BODY = MethodType.methodType(void.class, KernelContext.class);
 
     private final MethodHandle kernelHandle;
+    /** (Object[] arguments) -> KernelBody calling the kernel directly; null where none could be made. */
+    private final MethodHandle directBodies;
     private final JvmKernelRunner.Mode mode;
     private final Object[] arguments;
-    private MethodHandle body;
+    private JvmKernelRunner.KernelBody body;
 
-    JvmKernelLaunch(CompiledKernel kernel, MethodHandle kernelHandle, JvmKernelRunner.Mode mode) {
+    JvmKernelLaunch(CompiledKernel kernel, MethodHandle kernelHandle, MethodHandle directBodies,
+                    JvmKernelRunner.Mode mode) {
         super(kernel);
         this.kernelHandle = kernelHandle;
+        this.directBodies = directBodies;
         this.mode = mode;
         this.arguments = new Object[signature.parameterCount()];
     }
@@ -68,13 +73,12 @@ final class JvmKernelLaunch extends KernelLaunch {
     @Override
     protected void enqueue(int dims, long gx, long gy, long gz, int lx, int ly, int lz, DeviceStream stream) {
         if (body == null) {
-            body = bindAllButContext();
+            body = directBodies != null ? directBody() : handleBody(bindAllButContext());
         }
-        MethodHandle kernelBody = body;
         long[] global = dims == 1 ? new long[] {gx} : dims == 2 ? new long[] {gx, gy} : new long[] {gx, gy, gz};
         int[] local = dims == 1 ? new int[] {lx} : dims == 2 ? new int[] {lx, ly} : new int[] {lx, ly, lz};
         try {
-            JvmKernelRunner.run(ctx -> invoke(kernelBody, ctx), global, local, mode);
+            JvmKernelRunner.run(body, global, local, mode);
         } catch (KernelFailedException e) {
             if (e.getCause() instanceof ArithmeticException division && "/ by zero".equals(division.getMessage())
                     && division.getStackTrace().length > 0) {
@@ -101,6 +105,20 @@ final class JvmKernelLaunch extends KernelLaunch {
         }
         // Whatever is left are KernelContext parameters (normally one, possibly none): each gets the work-item's.
         return MethodHandles.permuteArguments(handle, BODY, new int[handle.type().parameterCount()]);
+    }
+
+    private JvmKernelRunner.KernelBody directBody() {
+        try {
+            return (JvmKernelRunner.KernelBody) directBodies.invokeExact(arguments.clone());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot bind the arguments of " + signature.kernelName, t);
+        }
+    }
+
+    private static JvmKernelRunner.KernelBody handleBody(MethodHandle bound) {
+        return ctx -> invoke(bound, ctx);
     }
 
     private static void invoke(MethodHandle body, KernelContext ctx) {

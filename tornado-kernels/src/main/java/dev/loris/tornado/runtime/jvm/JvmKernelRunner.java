@@ -2,8 +2,6 @@ package dev.loris.tornado.runtime.jvm;
 
 import dev.loris.tornado.api.KernelContext;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -11,11 +9,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * device compilers accept (barriers, local arrays, atomics and simd operations included), and checking the
  * rules devices leave undefined (see {@link dev.loris.tornado.api.KernelMisuseException}).
  *
- * <p>Work-groups run in parallel, one worker per core pulling group numbers from a shared counter; workers
- * are virtual threads (scheduled on the JDK's ForkJoinPool), so a worker waiting for its group's work-items
- * blocks no carrier. Within a group, {@link Mode#COOPERATIVE} gives every work-item a virtual thread so they
- * can wait for each other; {@link Mode#INDEPENDENT} runs them in a loop, far cheaper, for kernels whose
- * work-items never wait for each other.
+ * <p>Work-groups run in parallel: the calling thread and up to {@code cores - 1} pooled helper threads
+ * ({@link KernelWorkers}) pull group numbers from a shared counter. Within a group, {@link Mode#INDEPENDENT}
+ * runs the work-items in a loop ({@link SequentialGroups}), for kernels whose work-items never wait for each
+ * other; {@link Mode#COOPERATIVE} makes every work-item a continuation that a barrier suspends, the group run
+ * by one thread ({@link ContinuationGroups}), or, where the JVM does not give Loris its continuations
+ * ({@link Continuations#AVAILABLE}), a virtual thread per work-item ({@link CooperativeGroup}).
  *
  * <p>An exception in any work-item fails the whole run with a {@link KernelFailedException} naming the
  * work-item; its group's other work-items are released, groups not yet started never start, and groups
@@ -28,8 +27,18 @@ public final class JvmKernelRunner {
     public enum Mode {
         /** Work-items never wait for each other: no barriers, no simd operations. Run in a loop. */
         INDEPENDENT,
-        /** Work-items may synchronise (barriers, simd operations). Each runs on its own virtual thread. */
+        /** Work-items may synchronise (barriers, simd operations): each is a continuation (or virtual thread). */
         COOPERATIVE
+    }
+
+    /** What carries a cooperative work-item: the fast path, or the fallback (tests run both). */
+    enum Cooperation {
+        CONTINUATIONS, VIRTUAL_THREADS;
+
+        /** Continuations where this JVM exports them to Loris, else virtual threads. */
+        static Cooperation best() {
+            return Continuations.AVAILABLE ? CONTINUATIONS : VIRTUAL_THREADS;
+        }
     }
 
     /** A kernel call with its arguments bound: {@code ctx -> MyKernels.axpy(ctx, a, x, y)}. */
@@ -51,6 +60,11 @@ public final class JvmKernelRunner {
      * dimension; ids must fit an int.
      */
     public static void run(KernelBody body, long[] global, int[] local, Mode mode) {
+        run(body, global, local, mode, Cooperation.best());
+    }
+
+    /** As {@link #run(KernelBody, long[], int[], Mode)} with cooperative groups carried as {@code cooperation} says. */
+    static void run(KernelBody body, long[] global, int[] local, Mode mode, Cooperation cooperation) {
         Grid grid = Grid.of(global, local);
         long groupCount = grid.groupCount();
         if (groupCount == 0) {
@@ -58,50 +72,64 @@ public final class JvmKernelRunner {
         }
         RunFailures failures = new RunFailures();
         AtomicLong nextGroup = new AtomicLong();
-        int workers = (int) Math.min(groupCount, Runtime.getRuntime().availableProcessors());
-        List<Thread> threads = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            Runnable worker = mode == Mode.INDEPENDENT
-                    ? () -> runIndependent(body, grid, nextGroup, failures)
-                    : () -> runCooperative(body, grid, nextGroup, failures);
-            threads.add(Thread.ofVirtual().name("jvm-kernel-worker-" + w).start(worker));
-        }
-        joinAll(threads, failures);
+        Runnable worker = switch (mode) {
+            case INDEPENDENT -> () -> runIndependent(body, grid, nextGroup, failures);
+            case COOPERATIVE -> cooperation == Cooperation.CONTINUATIONS
+                    ? () -> runContinuations(body, grid, nextGroup, failures)
+                    : () -> runVirtualThreads(body, grid, nextGroup, failures);
+        };
+        KernelWorkers.run((int) Math.min(groupCount - 1, Integer.MAX_VALUE), worker);
         failures.throwIfAny();
     }
 
     private static void runIndependent(KernelBody body, Grid grid, AtomicLong nextGroup, RunFailures failures) {
         SequentialGroups groups = new SequentialGroups(grid);
         long group;
-        while (!failures.any() && (group = nextGroup.getAndIncrement()) < grid.groupCount()) {
+        while (goOn(failures) && (group = nextGroup.getAndIncrement()) < grid.groupCount()) {
             if (!groups.run(body, group, failures)) {
                 return;
             }
         }
     }
 
-    private static void runCooperative(KernelBody body, Grid grid, AtomicLong nextGroup, RunFailures failures) {
+    private static void runContinuations(KernelBody body, Grid grid, AtomicLong nextGroup, RunFailures failures) {
+        ContinuationGroups groups = null;
         long group;
-        while (!failures.any() && (group = nextGroup.getAndIncrement()) < grid.groupCount()) {
-            try {
-                new CooperativeGroup(grid, group, failures).run(body);
-            } catch (InterruptedException e) {
-                failures.record("work-group " + grid.describeGroup(group), e);
+        while (goOn(failures) && (group = nextGroup.getAndIncrement()) < grid.groupCount()) {
+            if (groups == null) {
+                groups = new ContinuationGroups(grid, body, failures);
+            }
+            if (!groups.run(group)) {
                 return;
             }
         }
     }
 
-    /** Waits for the workers; if the caller is interrupted, stops them (their groups abort) and fails. */
-    private static void joinAll(List<Thread> threads, RunFailures failures) {
-        try {
-            for (Thread thread : threads) {
-                thread.join();
+    private static void runVirtualThreads(KernelBody body, Grid grid, AtomicLong nextGroup, RunFailures failures) {
+        long group;
+        while (goOn(failures) && (group = nextGroup.getAndIncrement()) < grid.groupCount()) {
+            try {
+                new CooperativeGroup(grid, group, failures).run(body);
+            } catch (InterruptedException e) {
+                failures.record("the caller of JvmKernelRunner.run (interrupted)", e);
+                Thread.currentThread().interrupt();
+                return;
             }
-        } catch (InterruptedException e) {
-            failures.record("the caller of JvmKernelRunner.run (interrupted)", e);
-            threads.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Whether a worker should take another group: not after a failure, nor once its thread is interrupted (only
+     * the caller's can be), which fails the run; groups running elsewhere finish, the others never start.
+     */
+    private static boolean goOn(RunFailures failures) {
+        if (failures.any()) {
+            return false;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            failures.record("the caller of JvmKernelRunner.run (interrupted)", new InterruptedException());
+            return false;
+        }
+        return true;
     }
 }

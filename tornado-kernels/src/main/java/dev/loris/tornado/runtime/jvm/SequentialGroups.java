@@ -26,14 +26,20 @@ final class SequentialGroups implements WorkItemHost {
     boolean run(JvmKernelRunner.KernelBody body, long group, RunFailures failures) {
         localArrays.clear();
         grid.placeGroup(item, group);
-        for (int linear = 0, size = grid.groupSize(); linear < size; linear++) {
-            grid.placeItem(item, linear);
-            allocationCount = 0;
-            try {
-                body.run(item);
-            } catch (Throwable failure) {
-                failures.record(item, failure);
-                return false;
+        int[] local = grid.local();
+        // x fastest, as the linear local id counts; ids set directly (no division per work-item)
+        for (int z = 0; z < local[2]; z++) {
+            for (int y = 0; y < local[1]; y++) {
+                for (int x = 0; x < local[0]; x++) {
+                    grid.placeItem(item, x, y, z);
+                    allocationCount = 0;
+                    try {
+                        body.run(item);
+                    } catch (Throwable failure) {
+                        failures.record(item, failure);
+                        return false;
+                    }
+                }
             }
         }
         return true;

@@ -4,6 +4,7 @@ import dev.loris.LorisException;
 import dev.loris.tornado.api.KernelContext;
 import dev.loris.tornado.api.KernelMisuseException;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.runtime.jvm.JvmKernelRunner.Cooperation;
 import dev.loris.tornado.runtime.jvm.JvmKernelRunner.KernelBody;
 import dev.loris.tornado.runtime.jvm.JvmKernelRunner.Mode;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Failing kernels end the run with an error naming the work-item, and never hang: every run here is under
- * a timeout, and most leave other work-items waiting at a barrier when the failure happens.
+ * a timeout, and most leave other work-items waiting at a barrier when the failure happens. Cooperative groups
+ * run as continuations here ({@link JvmKernelRunnerFailureVirtualThreadsTest} runs every case on the fallback).
  */
 class JvmKernelRunnerFailureTest {
     private static final long SEED = System.nanoTime();
@@ -143,6 +145,33 @@ class JvmKernelRunnerFailureTest {
     }
 
     @Test
+    void interruptingTheCallerFailsTheRunAndStopsIt() {
+        for (Mode mode : Mode.values()) {
+            AtomicInteger started = new AtomicInteger();
+            KernelFailedException e = assertTimeoutPreemptively(LIMIT, () -> {
+                Thread caller = Thread.currentThread();
+                try {
+                    return assertThrows(KernelFailedException.class, () -> JvmKernelRunner.run(ctx -> {
+                        started.incrementAndGet();
+                        if (ctx.globalIdx == 0) {
+                            caller.interrupt();
+                        }
+                        // 0.2 ms a group, so the caller finds its interrupt long before the groups run out
+                        for (long until = System.nanoTime() + 200_000; ctx.localIdx == 0 && System.nanoTime() < until; ) {
+                            Thread.onSpinWait();
+                        }
+                    }, new long[] {64 * 1024}, new int[] {64}, mode, cooperation()));
+                } finally {
+                    Thread.interrupted();
+                }
+            }, "the run must end, not hang");
+            assertContains(e, "interrupted");
+            assertTrue(started.get() < 64 * 1024, mode + ": groups after the interrupt should not start, "
+                    + started.get() + " work-items did");
+        }
+    }
+
+    @Test
     void gridMustBeAMultipleOfTheGroup() {
         LorisException e = assertThrows(LorisException.class,
                 () -> JvmKernelRunner.run(ctx -> { }, new long[] {64, 1000}, new int[] {8, 256}));
@@ -161,9 +190,14 @@ class JvmKernelRunnerFailureTest {
         assertEquals(0, calls.get());
     }
 
-    private static KernelFailedException runExpectingFailure(KernelBody body, long[] global, int[] local, Mode mode) {
+    /** What carries a cooperative work-item in these cases. */
+    Cooperation cooperation() {
+        return Cooperation.CONTINUATIONS;
+    }
+
+    private KernelFailedException runExpectingFailure(KernelBody body, long[] global, int[] local, Mode mode) {
         return assertTimeoutPreemptively(LIMIT, () -> assertThrows(KernelFailedException.class,
-                () -> JvmKernelRunner.run(body, global, local, mode)), "the run must end, not hang");
+                () -> JvmKernelRunner.run(body, global, local, mode, cooperation())), "the run must end, not hang");
     }
 
     private static void assertContains(LorisException e, String expected) {

@@ -4,6 +4,8 @@ import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.IntArray;
 import dev.loris.tornado.examples.ExampleKernels;
 import dev.loris.tornado.kernels.RowReductions;
+import dev.loris.tornado.runtime.jvm.JvmKernelRunner.Cooperation;
+import dev.loris.tornado.runtime.jvm.JvmKernelRunner.KernelBody;
 import dev.loris.tornado.runtime.jvm.JvmKernelRunner.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,10 +19,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The example kernels on the JVM runner, against plain Java references; outputs are poisoned first. */
+/**
+ * The example kernels on the JVM runner, against plain Java references; outputs are poisoned first. Cooperative
+ * groups run as continuations here ({@link JvmKernelRunnerVirtualThreadsTest} runs every case on the fallback).
+ */
 class JvmKernelRunnerTest {
     private static final long SEED = System.nanoTime();
     private final Random random = new Random(SEED);
+
+    /** What carries a cooperative work-item in these cases. */
+    Cooperation cooperation() {
+        return Cooperation.CONTINUATIONS;
+    }
+
+    private void run(KernelBody body, long[] global, int[] local) {
+        run(body, global, local, Mode.COOPERATIVE);
+    }
+
+    private void run(KernelBody body, long[] global, int[] local, Mode mode) {
+        JvmKernelRunner.run(body, global, local, mode, cooperation());
+    }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
@@ -33,7 +51,7 @@ class JvmKernelRunnerTest {
         out.init(Float.NaN);
         float a = random.nextFloat() * 4 - 2;
         long global = (n + local - 1) / local * local;
-        JvmKernelRunner.run(ctx -> ExampleKernels.axpy(ctx, a, x, y, out, n), new long[] {global}, new int[] {local},
+        run(ctx -> ExampleKernels.axpy(ctx, a, x, y, out, n), new long[] {global}, new int[] {local},
                 mode);
         for (int i = 0; i < n; i++) {
             assertEquals(a * x.get(i) + y.get(i), out.get(i), "out[" + i + "], seed " + SEED);
@@ -48,7 +66,7 @@ class JvmKernelRunnerTest {
         FloatArray sums = new FloatArray(rows);
         sums.init(Float.NaN);
         int group = RowReductions.MAX_GROUP;
-        JvmKernelRunner.run(ctx -> RowReductions.rowSum(ctx, matrix, sums, cols),
+        run(ctx -> RowReductions.rowSum(ctx, matrix, sums, cols),
                 new long[] {(long) rows * group}, new int[] {group});
         for (int r = 0; r < rows; r++) {
             double exact = 0;
@@ -77,7 +95,7 @@ class JvmKernelRunnerTest {
         IntArray intDown = poisonedInts(global);
         IntArray intXor = poisonedInts(global);
         IntArray intSum = poisonedInts(global);
-        JvmKernelRunner.run(ctx -> ExampleKernels.warpOps(ctx, in, delta, mask, down, xor, intDown, intXor, sum, max,
+        run(ctx -> ExampleKernels.warpOps(ctx, in, delta, mask, down, xor, intDown, intXor, sum, max,
                 first, intSum, firstWarpSums), new long[] {global}, new int[] {128});
         String seed = ", delta " + delta + ", mask " + mask + ", seed " + SEED;
         for (int i = 0; i < global; i++) {
@@ -116,11 +134,11 @@ class JvmKernelRunnerTest {
         FloatArray viaButterfly = poisoned(global);
         FloatArray unused = poisoned(global);
         IntArray unusedInts = poisonedInts(global);
-        JvmKernelRunner.run(ctx -> ExampleKernels.warpOps(ctx, in, 1, 1, unused, unused, unusedInts, unusedInts,
+        run(ctx -> ExampleKernels.warpOps(ctx, in, 1, 1, unused, unused, unusedInts, unusedInts,
                 viaSimdSum, unused, unused, unusedInts, unused), new long[] {global}, new int[] {64});
-        JvmKernelRunner.run(ctx -> ExampleKernels.warpSumByShuffleDown(ctx, in, viaDown), new long[] {global},
+        run(ctx -> ExampleKernels.warpSumByShuffleDown(ctx, in, viaDown), new long[] {global},
                 new int[] {64});
-        JvmKernelRunner.run(ctx -> ExampleKernels.warpSumByButterfly(ctx, in, viaButterfly), new long[] {global},
+        run(ctx -> ExampleKernels.warpSumByButterfly(ctx, in, viaButterfly), new long[] {global},
                 new int[] {256});
         for (int i = 0; i < global; i++) {
             int bits = Float.floatToRawIntBits(viaSimdSum.get(i));
@@ -141,7 +159,7 @@ class JvmKernelRunnerTest {
         }
         IntArray bins = new IntArray(ExampleKernels.HISTOGRAM_BINS);
         int local = ExampleKernels.HISTOGRAM_GROUP;
-        JvmKernelRunner.run(ctx -> ExampleKernels.histogram(ctx, values, bins, n),
+        run(ctx -> ExampleKernels.histogram(ctx, values, bins, n),
                 new long[] {(long) (n + local - 1) / local * local}, new int[] {local});
         for (int b = 0; b < expected.length; b++) {
             assertEquals(expected[b], bins.get(b), "bin " + b + ", seed " + SEED);
@@ -153,7 +171,7 @@ class JvmKernelRunnerTest {
         int global = 1 << 18;
         int binCount = 1 + random.nextInt(4);
         IntArray bins = new IntArray(binCount);
-        JvmKernelRunner.run(ctx -> ExampleKernels.countModulo(ctx, bins, binCount), new long[] {global},
+        run(ctx -> ExampleKernels.countModulo(ctx, bins, binCount), new long[] {global},
                 new int[] {256}, Mode.INDEPENDENT);
         for (int b = 0; b < binCount; b++) {
             int expected = global / binCount + (b < global % binCount ? 1 : 0);
@@ -177,7 +195,7 @@ class JvmKernelRunnerTest {
         }
         FloatArray total = new FloatArray(1);
         FloatArray groupTotals = poisoned(global / local);
-        JvmKernelRunner.run(ctx -> ExampleKernels.tickets(ctx, counter, owners, weights, total, groupTotals),
+        run(ctx -> ExampleKernels.tickets(ctx, counter, owners, weights, total, groupTotals),
                 new long[] {global}, new int[] {local});
         assertEquals(global, counter.get(0));
         boolean[] seen = new boolean[global];
@@ -202,7 +220,7 @@ class JvmKernelRunnerTest {
         checkIds(new long[] {96}, new int[] {32}, mode);
     }
 
-    private static void checkIds(long[] global, int[] local, Mode mode) {
+    private void checkIds(long[] global, int[] local, Mode mode) {
         int[] g = {1, 1, 1};
         int[] l = {1, 1, 1};
         for (int d = 0; d < global.length; d++) {
@@ -210,7 +228,7 @@ class JvmKernelRunnerTest {
             l[d] = local[d];
         }
         IntArray ids = poisonedInts(15 * g[0] * g[1] * g[2]);
-        JvmKernelRunner.run(ctx -> ExampleKernels.recordIds(ctx, ids), global, local, mode);
+        run(ctx -> ExampleKernels.recordIds(ctx, ids), global, local, mode);
         for (int z = 0; z < g[2]; z++) {
             for (int y = 0; y < g[1]; y++) {
                 for (int x = 0; x < g[0]; x++) {

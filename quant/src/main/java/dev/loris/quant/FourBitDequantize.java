@@ -66,7 +66,7 @@ public final class FourBitDequantize {
         }
     }
 
-    private static float blockAbsmax(ByteArray absmaxCodes, FloatArray absmax, FloatArray nestedCode, float offset,
+    static float blockAbsmax(ByteArray absmaxCodes, FloatArray absmax, FloatArray nestedCode, float offset,
                                      long block, boolean nested) {
         if (nested) {
             float scaled = nestedCode.get(absmaxCodes.get(block) & 0xFF) * absmax.get(block >> 8);
@@ -75,7 +75,7 @@ public final class FourBitDequantize {
         return absmax.get(block);
     }
 
-    private static float codeValue(int code, boolean fp4) {
+    static float codeValue(int code, boolean fp4) {
         return fp4 ? FourBitType.FP4_CODE[code] : FourBitType.NF4_CODE[code];
     }
 

@@ -2,6 +2,7 @@ package dev.loris.quant;
 
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
+import dev.loris.tornado.api.types.arrays.LongArray;
 import dev.loris.tornado.api.types.arrays.ShortArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
@@ -27,6 +28,10 @@ public final class FourBitWeight implements QuantizedWeight {
     private final DeviceArray nestedCode;        // (256) f32 when nested, else a 1-float placeholder
     private final float offset;
     private Launches.Launcher launcher;
+    private KernelLaunch gemv;                   // FourBitGemv, compiled on first use
+    private DeviceArray packedLongs;             // packed seen as longs, for gemv
+    private DeviceArray lastX;
+    private DeviceArray lastXLongs;
     private boolean closed;
 
     private FourBitWeight(FourBitTensor layout, Accelerator accelerator, DeviceArray packed, DeviceArray absmaxCodes,
@@ -101,12 +106,50 @@ public final class FourBitWeight implements QuantizedWeight {
         launcher.run(outBf16, packedPath ? n / 4 : n, stream);
     }
 
+    /**
+     * Whether {@link #multiply} takes {@code rows} rows of x: a decoding step (at most FourBitGemv.MAX_ROWS) on
+     * CUDA, where reading the 4-bit weight once beats writing and reading its bf16 copy; a row length that is a
+     * multiple of 16. Elsewhere (and for prefill or training) the weight is dequantised for the GEMM.
+     */
+    public boolean multiplies(int rows) {
+        return rows >= 1 && rows <= FourBitGemv.MAX_ROWS && shape.length == 2 && shape[1] % 16 == 0
+                && accelerator.backend() == Accelerator.Backend.CUDA;
+    }
+
+    /** y (rows, out) bf16 = x (rows, in) bf16 · Wᵀ without a bf16 copy of W ({@link FourBitGemv}), on stream. */
+    public void multiply(DeviceArray x, int rows, DeviceArray y, DeviceStream stream) {
+        int out = Math.toIntExact(shape[0]);
+        int in = Math.toIntExact(shape[1]);
+        if (gemv == null) {
+            gemv = accelerator.compile(FourBitGemv.class, "multiplyBf16", Map.of(
+                    FourBitGemv.CONSTANT_BLOCK_SHIFT, Integer.numberOfTrailingZeros(blocksize),
+                    FourBitGemv.CONSTANT_NESTED, nested,
+                    FourBitGemv.CONSTANT_FP4, type == FourBitType.FP4)).launcher();
+            packedLongs = packed.view(LongArray.class);
+            gemv.set(1, packedLongs).set(2, absmaxCodes).set(3, absmax).set(4, nestedCode).set(5, offset)
+                    .set(9, in).set(10, out);
+        }
+        if (x != lastX) { // a view made once per input array: a decoding loop reuses its buffers
+            lastX = x;
+            lastXLongs = x.view(LongArray.class);
+        }
+        int local = 128;
+        long groups = (out + local / 32 - 1) / (local / 32);
+        gemv.set(6, lastXLongs).set(7, y).set(8, rows).launch(groups * local, local, stream);
+    }
+
     @Override
     public void close() {
         if (!closed) {
             closed = true;
             if (launcher != null) {
                 launcher.close();
+            }
+            if (packedLongs != null) {
+                packedLongs.close();
+            }
+            if (lastXLongs != null) {
+                lastXLongs.close();
             }
             packed.close();
             absmaxCodes.close();

@@ -13,7 +13,8 @@ import dev.loris.tornado.runtime.DeviceArray;
  * each product dequantises the weight into a bf16 scratch (out, in) shared by every quantised projection of
  * the model, then multiplies as {@link dev.loris.model.decoder.DenseProjection} does. Backward gives dx (and a
  * bias gradient if one trains); the quantised weight never trains. bf16 activations only: QLoRA computes in
- * bf16. (The fused dequantise-GEMM that never writes the bf16 weight is the tensor-core issue's.)
+ * bf16. A decoding step (a few rows) on CUDA multiplies a 4-bit weight in place instead ({@link FourBitGemv});
+ * the fused dequantise-GEMM for many rows is the tensor-core issue's.
  */
 public final class QuantizedProjection implements Projection {
     private final String name;
@@ -54,6 +55,10 @@ public final class QuantizedProjection implements Projection {
     @Override
     public void forward(Compute c, DeviceArray x, int tokens, DeviceArray y, Saved saved) {
         requireBf16(x);
+        if (bias == null && weight instanceof FourBitWeight fourBit && fourBit.multiplies(tokens)) {
+            fourBit.multiply(x, tokens, y, c.stream()); // a decoding step: the 4-bit weight read once, in place
+            return;
+        }
         DenseProjection.multiply(c, dequantized(c), bias, in, out, x, 0, tokens, y);
     }
 

@@ -17,7 +17,8 @@ import java.util.Locale;
 
 /**
  * The NF4 benchmark of issue 11: dequantisation of double-quantised NF4 (blocksize 64, QLoRA's setting) to bf16
- * for the linear weights of Llama-3.1-8B, against the device-to-device copy bandwidth of the same accelerator
+ * for the linear weights of Llama-3.1-8B, and the fused 4-bit GEMV of decoding steps (issue 13; CUDA only),
+ * against the device-to-device copy bandwidth of the same accelerator
  * (the issue's target: at least 80% of it on the H100). Bandwidth counts the bytes a dequantisation must move
  * once: packed codes n/2, absmax codes n/64, nested absmax and the 256-entry map, and the bf16 output 2n.
  * Also the host quantiser's time per weight (16 threads on the GPU machine), the load-time cost of
@@ -60,6 +61,33 @@ public final class QuantBench {
                 double ms = Timing.median(accelerator, stream, runs, () -> weight.dequantize(out, stream));
                 double gbs = bytes / ms / 1e6;
                 Timing.report(accelerator, name + " dequantise to bf16 (dequantizeBf16Packed)", ms, gbs, gbs / copy);
+                gemv(accelerator, stream, runs, shape, weight, copy);
+            }
+        }
+    }
+
+    /**
+     * The fused 4-bit GEMV (FourBitGemv, decoding steps) at 1, 4 and 8 rows: bandwidth on the bytes it must read
+     * once (packed codes, absmax codes and the nested absmax, x) and write (y); the issue's target is 80% of the
+     * copy bandwidth. Where the accelerator takes no fused GEMV (not CUDA) nothing is printed.
+     */
+    private static void gemv(Accelerator accelerator, DeviceStream stream, int runs, long[] shape, FourBitWeight weight,
+                             double copy) {
+        long out = shape[0];
+        long in = shape[1];
+        for (int rows : new int[] {1, 4, 8}) {
+            if (!weight.multiplies(rows)) {
+                return;
+            }
+            try (DeviceArray x = accelerator.allocate(BFloat16Array.class, rows * in);
+                 DeviceArray y = accelerator.allocate(BFloat16Array.class, rows * out)) {
+                x.fillBytes((byte) 0x3c); // any finite values: the work does not depend on them
+                double n = out * in;
+                double bytes = n / 2.0 + n / 64.0 + 4.0 * (n / 64.0 / 256.0) + 2.0 * rows * (in + out);
+                double ms = Timing.median(accelerator, stream, runs, () -> weight.multiply(x, rows, y, stream));
+                double gbs = bytes / ms / 1e6;
+                Timing.report(accelerator, "nf4 gemv bs64 (" + out + "," + in + ") x " + rows + " rows (FourBitGemv)",
+                        ms, gbs, gbs / copy);
             }
         }
     }

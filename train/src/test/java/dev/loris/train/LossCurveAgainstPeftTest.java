@@ -44,23 +44,9 @@ class LossCurveAgainstPeftTest {
     @ParameterizedTest(name = "LoRA {0} on {1}")
     @MethodSource("cases")
     void loraLossCurveTracksPeft(Precision precision, String spec) throws IOException {
-        Path folder = folder();
-        JsonNode data = new ObjectMapper().readTree(folder.resolve("batches.json").toFile());
         String name = precision == Precision.F32 ? "f32" : "bf16";
-        JsonNode theirs = new ObjectMapper().readTree(folder.resolve("torch-lora-" + name + ".json").toFile())
-                .get("losses");
-        JsonNode s = data.get("settings");
-        try (Accelerator acc = Accelerator.open(spec);
-             Decoder decoder = Decoder.open(folder.resolve("model"), acc, precision);
-             LoraAdapter adapter = LoraAdapter.load(decoder, folder.resolve("initial-adapter"));
-             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "peft-curve"),
-                     settings(s, s.get("lr").asDouble()))) {
-            double[] ours = new double[theirs.size()];
-            for (int step = 0; step < ours.length; step++) {
-                ours[step] = trainer.step(window(data.get("windows").get(step))).loss();
-            }
-            assertTracks(ours, theirs, precision == Precision.F32 ? 0.01 : 0.02, "LoRA " + name + " on " + spec);
-        }
+        loraTracks(folder(), precision, spec, "torch-lora-" + name + ".json", "peft-curve",
+                precision == Precision.F32 ? 0.01 : 0.02, "LoRA " + name + " on " + spec);
     }
 
     static Stream<Arguments> familyCases() {
@@ -84,19 +70,29 @@ class LossCurveAgainstPeftTest {
         Path folder = folder().resolve(family);
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(folder.resolve("torch-lora-f32.json")),
                 family + "'s curve is not recorded yet: FAMILIES=" + family + " gpu/peft_curve.sh on the GPU machine");
+        loraTracks(folder, Precision.F32, spec, "torch-lora-f32.json", "peft-curve-" + family, 0.01,
+                family + " LoRA f32 on " + spec);
+    }
+
+    /**
+     * LoRA from the folder's initial adapter on its model and batches, every step's loss within {@code tolerance}
+     * of the curve in {@code curveFile}.
+     */
+    private static void loraTracks(Path folder, Precision precision, String spec, String curveFile, String adapterName,
+                                   double tolerance, String what) throws IOException {
         JsonNode data = new ObjectMapper().readTree(folder.resolve("batches.json").toFile());
-        JsonNode theirs = new ObjectMapper().readTree(folder.resolve("torch-lora-f32.json").toFile()).get("losses");
+        JsonNode theirs = new ObjectMapper().readTree(folder.resolve(curveFile).toFile()).get("losses");
         JsonNode s = data.get("settings");
         try (Accelerator acc = Accelerator.open(spec);
-             Decoder decoder = Decoder.open(folder.resolve("model"), acc, Precision.F32);
+             Decoder decoder = Decoder.open(folder.resolve("model"), acc, precision);
              LoraAdapter adapter = LoraAdapter.load(decoder, folder.resolve("initial-adapter"));
-             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, "peft-curve-" + family),
+             Trainer trainer = new Trainer(decoder, new LoraParameters(adapter, adapterName),
                      settings(s, s.get("lr").asDouble()))) {
             double[] ours = new double[theirs.size()];
             for (int step = 0; step < ours.length; step++) {
                 ours[step] = trainer.step(window(data.get("windows").get(step))).loss();
             }
-            assertTracks(ours, theirs, 0.01, family + " LoRA f32 on " + spec);
+            assertTracks(ours, theirs, tolerance, what);
         }
     }
 

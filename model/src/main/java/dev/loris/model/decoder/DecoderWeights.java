@@ -73,7 +73,7 @@ public final class DecoderWeights implements AutoCloseable {
         if (tied || accelerator.sharesHostMemory()) {
             return false;
         }
-        hostEmbedding = new HostEmbedding(embedding, config.vocabSize(), config.hiddenSize());
+        hostEmbedding = new HostEmbedding(embedding, config.hiddenSize());
         owned.add(hostEmbedding);
         embedding.close();
         embedding = null;

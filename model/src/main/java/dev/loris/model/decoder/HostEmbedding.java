@@ -29,7 +29,6 @@ final class HostEmbedding implements AutoCloseable {
     private final Class<? extends TornadoNativeArray> type;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment table;   // (vocab, hidden) as stored on the device
-    private final int vocab;
     private final int hidden;
     private final long rowBytes;
     private final DeviceEvent copied;    // the last copy out of the staging buffer has read it
@@ -37,10 +36,9 @@ final class HostEmbedding implements AutoCloseable {
     private boolean copyPending;
 
     /** A host copy of {@code device} (vocab, hidden); the caller frees the device array afterwards. */
-    HostEmbedding(DeviceArray device, int vocab, int hidden) {
+    HostEmbedding(DeviceArray device, int hidden) {
         this.accelerator = device.accelerator();
         this.type = device.arrayType();
-        this.vocab = vocab;
         this.hidden = hidden;
         this.rowBytes = (long) hidden * device.elementBytes();
         try {
@@ -54,11 +52,10 @@ final class HostEmbedding implements AutoCloseable {
         this.copied = accelerator.createEvent();
     }
 
-    long bytes() {
-        return table.byteSize();
-    }
-
-    /** out (tokens, hidden) = the rows of ids, queued on {@code stream}. */
+    /**
+     * out (tokens, hidden) = the rows of ids, queued on {@code stream}. The ids are the vocabulary's: the passes
+     * check them as they take them in (Embedding.checkIds in PackedBatch and the Generator).
+     */
     void lookup(int[] ids, DeviceArray out, DeviceStream stream) {
         if (copyPending) {
             copied.synchronize();
@@ -72,12 +69,7 @@ final class HostEmbedding implements AutoCloseable {
         }
         MemorySegment rows = staging.array().getSegment();
         for (int t = 0; t < ids.length; t++) {
-            int id = ids[t];
-            if (id < 0 || id >= vocab) {
-                throw new LorisException("token id " + id + " at position " + t + " is outside the vocabulary of "
-                        + vocab, "the ids must come from this model's tokenizer");
-            }
-            MemorySegment.copy(table, id * rowBytes, rows, t * rowBytes, rowBytes);
+            MemorySegment.copy(table, ids[t] * rowBytes, rows, t * rowBytes, rowBytes);
         }
         out.copyFromAsync(ArrayTypes.wrap(type, rows.asSlice(0, bytes)), stream);
         copied.record(stream);

@@ -82,15 +82,11 @@ final class AttentionTiles {
     }
 
     /**
-     * The first key {@code query} sees: its sequence's start, or the window's when that is later. With it the mask
-     * of a tile kernel is two comparisons per score, {@code key >= firstSeen && key <= query}: the same as
-     * {@link #visible}, with the window's test done once per row.
+     * The first key query {@code firstQuery} sees, and so the first a tile of queries from it may see: its
+     * sequence's start, or the window's when that is later. Per row, the mask of a tile kernel is then two
+     * comparisons per score, {@code key >= first && key <= query}: {@link #visible} with the window's test done
+     * once per row.
      */
-    static int firstSeenKey(int sequenceStart, int query, int window) {
-        return window == 0 ? sequenceStart : Math.max(sequenceStart, query - window + 1);
-    }
-
-    /** The first key a tile of queries from {@code firstQuery} may see: its sequence's start, or the window's. */
     static int firstVisibleKey(int sequenceStart, int firstQuery, int window) {
         return window == 0 ? sequenceStart : Math.max(sequenceStart, firstQuery - window + 1);
     }

@@ -101,9 +101,11 @@ public final class CrossEntropy {
             writeGradient(logits, rowStart, c + 3 * step, raw3, lse, label, scale, softCap);
         }
         for (; c < vocab; c += step) {
-            float raw = target ? logits.getFloat(rowStart + c) : 0f;
-            float g = target ? gradient(capped(logits, raw, softCap), lse, c == label, scale) : 0f;
-            logits.setFloat(rowStart + c, softCap == 0f ? g : g * capDerivative(logits, raw, softCap));
+            if (target) {
+                writeGradient(logits, rowStart, c, logits.getFloat(rowStart + c), lse, label, scale, softCap);
+            } else {
+                logits.setFloat(rowStart + c, 0f); // an ignored row's gradient
+            }
         }
         if (ctx.localIdx == 0) {
             losses.set(firstRow + ctx.groupIdx, target ? lse - labelLogit : 0f);

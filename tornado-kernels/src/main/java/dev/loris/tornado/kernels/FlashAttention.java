@@ -92,19 +92,18 @@ public final class FlashAttention {
         int top = firstQuery + 16 * warp + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
         // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
-        int topFirst = top < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(top), top, window) : top + 1;
-        int bottomFirst = bottom < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(bottom), bottom, window)
+        int topFirst = top < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(top), top, window) : top + 1;
+        int bottomFirst = bottom < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(bottom), bottom, window)
                 : bottom + 1;
         // Scores in log2 units: p = 2^(s - max). A soft-capped score is capped in natural units first (below).
-        float scaleLog2 = softCap != 0f ? LOG2_E : scale * LOG2_E;
+        float scaleLog2 = scoreScale(scale, softCap);
         float topMax = Float.NEGATIVE_INFINITY;
         float bottomMax = Float.NEGATIVE_INFINITY;
         float topSum = 0f;
         float bottomSum = 0f;
         WarpTiles.fill(output, 0f);
         int firstKeyOfAll = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
-        loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-        loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        loadKeysAndValues(ctx, tileK, tileV, 0, k, v, firstKeyOfAll, tokens, kvHeads, kvHead, headDim, stride);
         int buffer = 0;
         for (int firstKey = firstKeyOfAll; firstKey <= lastQuery; firstKey += KEY_ROWS) {
             ctx.localBarrier(); // every warp is done with the other buffer (the previous K and V)
@@ -112,10 +111,8 @@ public final class FlashAttention {
             // empty groups keep the count of groups in flight the same.
             int next = TILE - buffer;
             if (firstKey + KEY_ROWS <= lastQuery) {
-                loadRows(ctx, tileK, next, k, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
-                        headDim, stride);
-                loadRows(ctx, tileV, next, v, firstKey + KEY_ROWS, tokens, kvHeads * headDim, kvHead * headDim,
-                        headDim, stride);
+                loadKeysAndValues(ctx, tileK, tileV, next, k, v, firstKey + KEY_ROWS, tokens, kvHeads, kvHead, headDim,
+                        stride);
             } else {
                 ctx.asyncCommit();
                 ctx.asyncCommit();
@@ -241,6 +238,22 @@ public final class FlashAttention {
             ctx.copyAsync(tiles, base + r * stride + d, source, at, present ? 8 : 0);
         }
         ctx.asyncCommit();
+    }
+
+    /**
+     * 64 key rows and 64 value rows of one kv head from {@code firstKey} into the tiles at {@code base}: two
+     * cp.async groups, K's then V's (the forward and the dQ kernel wait for them separately or together).
+     */
+    static void loadKeysAndValues(KernelContext ctx, short[] tileK, short[] tileV, int base, BFloat16Array k,
+                                  BFloat16Array v, int firstKey, int tokens, int kvHeads, int kvHead, int headDim,
+                                  int stride) {
+        loadRows(ctx, tileK, base, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        loadRows(ctx, tileV, base, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+    }
+
+    /** What multiplies a score s in the exponent (log2 units): scale log2 e, or log2 e for a capped score. */
+    static float scoreScale(float scale, float softCap) {
+        return softCap != 0f ? LOG2_E : scale * LOG2_E;
     }
 
     /** The maximum over the 4 lanes of a quad (the lanes holding one accumulator row). */

@@ -164,7 +164,7 @@ public final class FlashAttentionBackward {
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
-        float scaleLog2 = scoreScale(scale, softCap);                   // P = 2^(scaleLog2 s - lse log2 e)
+        float scaleLog2 = FlashAttention.scoreScale(scale, softCap);    // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -179,8 +179,8 @@ public final class FlashAttentionBackward {
         int group = heads / kvHeads;
         int queryTiles = queryTilesSeeing(sequenceStart, firstKey, lastKey, tokens, window);
         int walk = group * queryTiles;                                   // (query head, query tile) pairs
-        FlashAttention.loadRows(ctx, tileK, k, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
-        FlashAttention.loadRows(ctx, tileV, v, firstKey, tokens, kvHeads * headDim, kvHead * headDim, headDim, stride);
+        FlashAttention.loadKeysAndValues(ctx, tileK, tileV, 0, k, v, firstKey, tokens, kvHeads, kvHead, headDim,
+                stride);
         WarpTiles.fill(keyGradient, 0f);
         WarpTiles.fill(valueGradient, 0f);
         if (walk > 0) {
@@ -290,7 +290,7 @@ public final class FlashAttentionBackward {
         int[] fragA = new int[4];
         int[] fragB = new int[4];
         int stride = headDim + PAD;
-        float scaleLog2 = scoreScale(scale, softCap);                   // P = 2^(scaleLog2 s - lse log2 e)
+        float scaleLog2 = FlashAttention.scoreScale(scale, softCap);    // P = 2^(scaleLog2 s - lse log2 e)
         int columnBlocks = headDim > COLUMNS ? 2 : 1;
         int columns = headDim / columnBlocks;
         int warp = WarpTiles.warp(ctx);
@@ -308,8 +308,8 @@ public final class FlashAttentionBackward {
         int top = warpQuery + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
         // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
-        int topFirst = top < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(top), top, window) : top + 1;
-        int bottomFirst = bottom < tokens ? AttentionTiles.firstSeenKey(sequenceStart.get(bottom), bottom, window)
+        int topFirst = top < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(top), top, window) : top + 1;
+        int bottomFirst = bottom < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(bottom), bottom, window)
                 : bottom + 1;
         float topLogSumExp = top < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) top * heads + head) : 0f;
         float bottomLogSumExp = bottom < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) bottom * heads + head)
@@ -318,27 +318,22 @@ public final class FlashAttentionBackward {
         float bottomDelta = bottom < tokens ? delta.get((long) bottom * heads + head) : 0f;
         WarpTiles.fill(queryGradient, 0f);
         int firstKeyOfAll = AttentionTiles.firstVisibleKey(sequenceStart.get(firstQuery), firstQuery, window);
-        int kvStride = kvHeads * headDim;
-        FlashAttention.loadRows(ctx, tileK, 0, k, firstKeyOfAll, tokens, kvStride, kvHead * headDim, headDim, stride);
-        FlashAttention.loadRows(ctx, tileV, 0, v, firstKeyOfAll, tokens, kvStride, kvHead * headDim, headDim, stride);
+        FlashAttention.loadKeysAndValues(ctx, tileK, tileV, 0, k, v, firstKeyOfAll, tokens, kvHeads, kvHead, headDim,
+                stride);
         int buffer = 0;
         for (int firstKey = firstKeyOfAll; firstKey <= lastQuery; firstKey += ROWS) {
             ctx.localBarrier(); // every warp is done with the previous K and V (the other buffer, or this one)
             if (otherBuffer == 0) {
                 if (firstKey != firstKeyOfAll) {
-                    FlashAttention.loadRows(ctx, tileK, 0, k, firstKey, tokens, kvStride, kvHead * headDim, headDim,
-                            stride);
-                    FlashAttention.loadRows(ctx, tileV, 0, v, firstKey, tokens, kvStride, kvHead * headDim, headDim,
-                            stride);
+                    FlashAttention.loadKeysAndValues(ctx, tileK, tileV, 0, k, v, firstKey, tokens, kvHeads, kvHead,
+                            headDim, stride);
                 }
                 ctx.asyncWait(0);
             } else {
                 if (firstKey + ROWS <= lastQuery) {
                     int next = otherBuffer - buffer;
-                    FlashAttention.loadRows(ctx, tileK, next, k, firstKey + ROWS, tokens, kvStride, kvHead * headDim,
-                            headDim, stride);
-                    FlashAttention.loadRows(ctx, tileV, next, v, firstKey + ROWS, tokens, kvStride, kvHead * headDim,
-                            headDim, stride);
+                    FlashAttention.loadKeysAndValues(ctx, tileK, tileV, next, k, v, firstKey + ROWS, tokens, kvHeads,
+                            kvHead, headDim, stride);
                 } else {
                     ctx.asyncCommit(); // two empty groups keep the count of groups in flight the same
                     ctx.asyncCommit();
@@ -367,11 +362,6 @@ public final class FlashAttentionBackward {
         }
         storeRows(ctx, queryGradient, scale, dQ, warpQuery, tokens, heads * headDim, head * headDim + firstColumn,
                 columns);
-    }
-
-    /** What multiplies a score s in the exponent (log2 units): scale log2 e, or log2 e for a capped score. */
-    private static float scoreScale(float scale, float softCap) {
-        return softCap != 0f ? FlashAttention.LOG2_E : scale * FlashAttention.LOG2_E;
     }
 
     /**
@@ -452,7 +442,7 @@ public final class FlashAttentionBackward {
             boolean present = token < tokens;
             rowLogSumExp[rows + r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
             rowDelta[rows + r] = present ? delta.get((long) token * heads + head) : 0f;
-            rowFirst[rows + r] = present ? AttentionTiles.firstSeenKey(sequenceStart.get(token), token, window)
+            rowFirst[rows + r] = present ? AttentionTiles.firstVisibleKey(sequenceStart.get(token), token, window)
                     : token + 1;
         }
     }

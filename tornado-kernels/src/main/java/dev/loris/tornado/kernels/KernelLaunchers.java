@@ -305,7 +305,7 @@ public final class KernelLaunchers {
         attention(shape, AttentionOptions.defaults(shape.headDim()), q, k, v, sequenceStarts, out, logSumExp);
     }
 
-    /** As above with a scale, window and soft-cap of their own (Gemma); a window or cap runs the CUDA-core kernel. */
+    /** As above with a scale, window and soft-cap of their own (Gemma); a soft-cap runs the CUDA-core kernel. */
     public void attention(AttentionShape shape, AttentionOptions options, DeviceArray q, DeviceArray k, DeviceArray v,
                           DeviceArray sequenceStarts, DeviceArray out, DeviceArray logSumExp) {
         if (tensorCoreAttention(options, q) && FlashAttention.supports(shape.headDim())) {
@@ -356,7 +356,6 @@ public final class KernelLaunchers {
                 .launch((long) shape.queryGroups() * g, g, stream);
     }
 
-    /** FlashAttentionBackward's dK/dV and dQ kernels, after the row dots (delta) of {@link #attentionBackward}. */
     /**
      * Whether an attention call of these options on q's element type takes the tensor-core kernels: bf16, sm_80+,
      * windows included. Soft-capped scores (Gemma 2) stay on the CUDA-core kernels although FlashAttention computes
@@ -368,9 +367,9 @@ public final class KernelLaunchers {
         return tensorCoreAttention && options.softCap() == 0f && isBf16(q);
     }
 
+    /** FlashAttentionBackward's dK/dV and dQ kernels, after the row dots (delta) of {@link #attentionBackward}. */
     private void flashAttentionBackward(AttentionShape shape, AttentionOptions options, DeviceArray q, DeviceArray k,
-                                        DeviceArray v,
-                                        DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
+                                        DeviceArray v, DeviceArray dOut, DeviceArray logSumExp, DeviceArray delta,
                                         DeviceArray sequenceStarts, DeviceArray dQ, DeviceArray dK, DeviceArray dV) {
         int headDim = shape.headDim();
         boolean wide = FlashAttentionBackward.wide(headDim);

@@ -58,30 +58,36 @@ public final class RmsNormBackward {
         int c = ctx.localIdx;
         // Two columns loaded before either is used, for more bytes in flight per warp; the same order of sums.
         for (; c + step < cols; c += 2 * step) {
-            float g0 = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
+            float g0 = weighted(dX, dOut, weight, rowStart, c);
             float x0 = x.getFloat(rowStart + c);
-            float g1 = dX.round(dOut.getFloat(rowStart + c + step) * weight.getFloat(c + step));
+            float g1 = weighted(dX, dOut, weight, rowStart, c + step);
             float x1 = x.getFloat(rowStart + c + step);
             dot += g0 * x0;
             dot += g1 * x1;
         }
         for (; c < cols; c += step) {
-            dot += dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c)) * x.getFloat(rowStart + c);
+            dot += weighted(dX, dOut, weight, rowStart, c) * x.getFloat(rowStart + c);
         }
         float inv = inverseRms.get(ctx.groupIdx);
         float correction = meanCorrection(inv, BlockReductions.sum(ctx, partial, dot), cols);
         for (c = ctx.localIdx; c + step < cols; c += 2 * step) {
-            float g0 = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
+            float g0 = weighted(dX, dOut, weight, rowStart, c);
             float x0 = x.getFloat(rowStart + c);
-            float g1 = dX.round(dOut.getFloat(rowStart + c + step) * weight.getFloat(c + step));
+            float g1 = weighted(dX, dOut, weight, rowStart, c + step);
             float x1 = x.getFloat(rowStart + c + step);
             dX.setFloat(rowStart + c, inv * g0 - x0 * correction);
             dX.setFloat(rowStart + c + step, inv * g1 - x1 * correction);
         }
         for (; c < cols; c += step) {
-            float g = dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
+            float g = weighted(dX, dOut, weight, rowStart, c);
             dX.setFloat(rowStart + c, inv * g - x.getFloat(rowStart + c) * correction);
         }
+    }
+
+    /** g = dOut * w of column c, rounded to dX's element type (bf16's product, or f32's). */
+    private static float weighted(FloatingPointArray dX, FloatingPointArray dOut, FloatingPointArray weight,
+                                  long rowStart, int c) {
+        return dX.round(dOut.getFloat(rowStart + c) * weight.getFloat(c));
     }
 
     /** Per-column partial sums of dOut * h, h = round(x * inv) in x's element type. */

@@ -63,8 +63,6 @@ public abstract class Accelerator implements AutoCloseable {
                     return isHostOutOfMemory(failure);
                 }
             });
-    private long pinnedBytes;
-    private long peakPinnedBytes;
     /** The open launch profile, or null (always null unless {@link LaunchProfiler#ENABLED}). */
     private LaunchProfiler profiler;
 
@@ -234,26 +232,23 @@ public abstract class Accelerator implements AutoCloseable {
         PinnedHostArray array = new PinnedHostArray(this, type, length, memory);
         synchronized (this) {
             pinned.add(array);
-            pinnedBytes += bytes;
-            peakPinnedBytes = Math.max(peakPinnedBytes, pinnedBytes);
         }
         return array;
     }
 
-    /** Bytes of live {@link PinnedHostArray}s (host memory, not in {@link #memoryStats()}). */
-    public final synchronized long pinnedBytes() {
-        return pinnedBytes;
+    /** Bytes of live {@link PinnedHostArray}s (host memory, not in {@link #memoryStats()}): the cache's count. */
+    public final long pinnedBytes() {
+        return hostMemory.stats().currentBytes();
     }
 
     /** The highest {@link #pinnedBytes()} since opening or {@link #resetPeakStats()}. */
-    public final synchronized long peakPinnedBytes() {
-        return peakPinnedBytes;
+    public final long peakPinnedBytes() {
+        return hostMemory.stats().peakBytes();
     }
 
+    /** Forgets a closed pinned array (its memory goes back to the cache), so closing the accelerator skips it. */
     final synchronized void pinnedReleased(PinnedHostArray array) {
-        if (pinned.remove(array)) {
-            pinnedBytes -= array.byteSize();
-        }
+        pinned.remove(array);
     }
 
     /**
@@ -325,9 +320,7 @@ public abstract class Accelerator implements AutoCloseable {
     /** Starts the peak statistics again from the current values. */
     public final void resetPeakStats() {
         allocator().resetPeaks();
-        synchronized (this) {
-            peakPinnedBytes = pinnedBytes;
-        }
+        hostMemory.resetPeaks();
     }
 
     /** Whether {@code failure} is this device running out of memory (so a caller can say which knob to turn). */

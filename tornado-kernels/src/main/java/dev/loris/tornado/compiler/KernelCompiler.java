@@ -9,6 +9,7 @@ import dev.loris.tornado.compiler.opt.AddressLowering;
 import dev.loris.tornado.compiler.opt.AddressStrengthReduction;
 import dev.loris.tornado.compiler.opt.ConstantFolding;
 import dev.loris.tornado.compiler.opt.DivisionChecks;
+import dev.loris.tornado.compiler.opt.IfConversion;
 import dev.loris.tornado.compiler.opt.LoopInvariantMotion;
 import dev.loris.tornado.compiler.opt.LoopUnrolling;
 import dev.loris.tornado.compiler.opt.SsaCleanup;
@@ -66,8 +67,9 @@ public final class KernelCompiler {
 
     /**
      * Folding first (specialised constants collapse branches and loop bounds), then value numbering, then
-     * loop-invariant motion, repeated while something changes (a hoisted expression can become foldable or
-     * common with another). A few rounds reach the fixed point for kernels of our size.
+     * if-conversion (small pure branches become selects), then loop-invariant motion, repeated while something
+     * changes (a hoisted expression can become foldable or common with another). A few rounds reach the fixed
+     * point for kernels of our size.
      */
     static void optimise(Graph graph) {
         for (int round = 0; round < 4; round++) {
@@ -80,6 +82,10 @@ public final class KernelCompiler {
             while (LoopUnrolling.runOnce(graph)) {
                 SsaCleanup.run(graph);
                 ConstantFolding.run(graph);
+                SsaCleanup.run(graph);
+                changed = true;
+            }
+            if (IfConversion.run(graph)) {
                 SsaCleanup.run(graph);
                 changed = true;
             }

@@ -1,10 +1,12 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.tiles.WarpTiles;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.HalfFloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
 
 /**
  * Small tensor-core kernels for tests: one warp multiplies 16 x 16 blocks, so every fragment layout, both
@@ -79,6 +81,14 @@ public final class TileKernels {
         ctx.copyAsync(tileA, base + row * 16 + half, a, (long) row * k + slice * 16 + half, 8);
         ctx.copyAsync(tileB, base + row * 16 + half, b, (long) (slice * 16 + row) * 16 + half, 8);
         ctx.asyncCommit();
+    }
+
+    /** packed[i] = the bf16 pair (values[2 i], values[2 i + 1]), one work-item each. */
+    public static void packPairs(KernelContext ctx, FloatArray values, IntArray packed) {
+        int i = ctx.globalIdx;
+        if (i < packed.getSize()) {
+            packed.set(i, TornadoMath.packBfloat16(values.get(2 * i), values.get(2 * i + 1)));
+        }
     }
 
     /** The two 16 x 8 accumulator blocks into C row-major. */

@@ -1,8 +1,10 @@
 package dev.loris.tornado.kernels;
 
+import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.HalfFloatArray;
+import dev.loris.tornado.api.types.arrays.IntArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -44,6 +46,39 @@ class TileKernelsTest {
                                     + n + "]"));
                 }
             }
+        }
+    }
+
+    /**
+     * The accumulator-to-fragment conversion bit for bit: ties to even at every rounding position, overflow to
+     * infinity, signed zeros, subnormals, and NaNs of any sign and payload to 0x7FFF, plus random values.
+     */
+    @AcrossBackends
+    void packBfloat16MatchesJavaBitForBit(SuiteAccelerator backend) {
+        SuiteInputs in = new SuiteInputs();
+        float[] special = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
+                -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+                Float.intBitsToFloat(0xFFC00001), Float.intBitsToFloat(0x7F800001), Float.intBitsToFloat(0x3F808000),
+                Float.intBitsToFloat(0x3F818000), Float.intBitsToFloat(0x3F808001), Float.intBitsToFloat(0x7F7FFFFF),
+                Float.intBitsToFloat(0x00008000), Float.intBitsToFloat(0x80018000)};
+        int pairs = 512;
+        float[] values = in.floats(2 * pairs, 4f);
+        for (int i = 0; i < values.length; i += 3) {
+            values[i] = Float.intBitsToFloat(in.random.nextInt()); // any bits: NaNs, subnormals, huge values
+        }
+        System.arraycopy(special, 0, values, 0, special.length);
+        System.arraycopy(special, 0, values, 2 * pairs - special.length - 1, special.length);
+        IntArray packed = new IntArray(pairs);
+        packed.init(0x5A5A5A5A);
+        backend.run(SuiteInputs.kernel(TileKernels.class, "packPairs"), new int[] {pairs}, new int[] {64},
+                FloatArray.fromArray(values), packed);
+        for (int i = 0; i < pairs; i++) {
+            int expected = TornadoMath.packBfloat16(values[2 * i], values[2 * i + 1]);
+            int actual = packed.get(i);
+            assertEquals(expected, actual, in.at(backend, "pair " + i + " (" + Integer.toHexString(
+                    Float.floatToRawIntBits(values[2 * i])) + ", " + Integer.toHexString(Float.floatToRawIntBits(
+                    values[2 * i + 1])) + "): expected " + Integer.toHexString(expected) + ", got "
+                    + Integer.toHexString(actual)));
         }
     }
 

@@ -22,7 +22,7 @@ package dev.loris.tornado.api.math;
  * <tr><td>fma</td><td>exact</td><td>exact (fma.rn)</td><td>exact (spec)</td></tr>
  * <tr><td>min, max, abs, floor, ceil, clamp</td><td>exact</td><td>exact</td>
  *     <td>exact; fmin/fmax return the other operand when one is NaN</td></tr>
- * <tr><td>halfToFloat, floatToHalf, bfloat16ToFloat, floatToBfloat16, floatToIntBits, intBitsToFloat</td>
+ * <tr><td>halfToFloat, floatToHalf, bfloat16ToFloat, floatToBfloat16, packBfloat16, floatToIntBits, intBitsToFloat</td>
  *     <td>exact</td><td>exact</td><td>exact</td></tr>
  * <tr><td>exp, log, sin, cos, tanh, pow (float)</td>
  *     <td>computed in double by {@link Math} and rounded once: within 1 ulp, almost always correctly
@@ -250,6 +250,21 @@ public final class TornadoMath {
         }
         int roundingBias = 0x7FFF + ((bits >>> 16) & 1);
         return (short) ((bits + roundingBias) >>> 16);
+    }
+
+    /**
+     * Two floats rounded to bf16 (nearest, ties to even; overflow gives infinity) in one int, {@code low} in the
+     * low half: the A operand of a tensor-core product made from an accumulator (FlashAttention's P). Unlike
+     * {@link #floatToBfloat16}, a NaN becomes the canonical bf16 NaN 0x7FFF, on every backend: that is what the
+     * paired conversion of NVIDIA GPUs (one {@code cvt.rn.bf16x2.f32} for both values) gives, where keeping
+     * sign and payload costs seven instructions a value.
+     */
+    public static int packBfloat16(float low, float high) {
+        return (canonicalBfloat16(low) & 0xFFFF) | (canonicalBfloat16(high) << 16);
+    }
+
+    private static int canonicalBfloat16(float x) {
+        return Float.isNaN(x) ? 0x7FFF : floatToBfloat16(x);
     }
 
     /** The raw bits of {@code x} (NaN payloads kept, unlike Float.floatToIntBits). */

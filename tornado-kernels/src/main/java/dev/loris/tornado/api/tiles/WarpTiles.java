@@ -141,8 +141,9 @@ public final class WarpTiles {
      * block (i, j) and (i, j + 1) are A register 0 and 2 of the 16 x 16 block (i, j / 2); e = 2, 3 are 1 and 3.
      */
     public static int pack(float low, float high, boolean bf16) {
-        int lo = bf16 ? TornadoMath.floatToBfloat16(low) : Float.floatToFloat16(low);
-        int hi = bf16 ? TornadoMath.floatToBfloat16(high) : Float.floatToFloat16(high);
-        return (lo & 0xFFFF) | (hi << 16);
+        if (bf16) {
+            return TornadoMath.packBfloat16(low, high); // one instruction on PTX; NaN gives 0x7FFF
+        }
+        return (Float.floatToFloat16(low) & 0xFFFF) | (Float.floatToFloat16(high) << 16);
     }
 }

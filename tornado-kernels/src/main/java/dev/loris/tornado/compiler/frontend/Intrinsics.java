@@ -377,6 +377,8 @@ final class Intrinsics {
         method(TORNADO_MATH, "floatToHalf(F)S", (t, a) -> t.emit(Op.F32_TO_F16, Type.I32, a.get(0)));
         method(TORNADO_MATH, "bfloat16ToFloat(S)F", (t, a) -> t.emit(Op.BF16_TO_F32, Type.F32, a.get(0)));
         method(TORNADO_MATH, "floatToBfloat16(F)S", (t, a) -> t.emit(Op.F32_TO_BF16, Type.I32, a.get(0)));
+        method(TORNADO_MATH, "packBfloat16(FF)I",
+                (t, a) -> t.emit(Op.PACK_BF16X2, Type.I32, a.get(0), a.get(1)));
         method(TORNADO_MATH, "floatToIntBits(F)I", (t, a) -> t.emit(Op.BITCAST, Type.I32, a.get(0)));
         method(TORNADO_MATH, "intBitsToFloat(I)F", (t, a) -> t.emit(Op.BITCAST, Type.F32, a.get(0)));
     }

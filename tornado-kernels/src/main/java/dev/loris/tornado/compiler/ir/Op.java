@@ -27,6 +27,7 @@ public enum Op {
     BITCAST,        // same width reinterpretation: float <-> int, double <-> long
     SEXT8, SEXT16, ZEXT16, // (a) I32 -> I32: Java's i2b, i2s, i2c
     F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16, // bits held in an I32
+    PACK_BF16X2,    // (low F32, high F32) -> I32 of two bf16, round to nearest even, NaN -> 0x7FFF
 
     // Math intrinsics (see TornadoMath for accuracy per backend)
     SQRT, RSQRT, EXP, EXP2_APPROX, LOG, SIN, COS, TANH, POW, FMA, ABS, FLOOR, CEIL,

@@ -90,6 +90,7 @@ final class OpenClLowering {
         row(Op.F32_TO_F16, Type.I32, "loris_float_to_half({a})");
         row(Op.BF16_TO_F32, Type.F32, "as_float({a} << 16)");
         row(Op.F32_TO_BF16, Type.I32, "loris_float_to_bf16({a})");
+        row(Op.PACK_BF16X2, Type.I32, "loris_pack_bf16x2({a}, {b})");
     }
 
     /**

@@ -66,6 +66,14 @@ final class OpenClPrelude {
                     u += 0x7FFFu + ((u >> 16) & 1u);
                     return (int) (short) (u >> 16);
                 }""");
+        HELPERS.put("loris_pack_bf16x2", """
+                static inline int loris_pack_bf16x2(float low, float high) {
+                    uint l = as_uint(low);
+                    uint h = as_uint(high);
+                    l = isnan(low) ? 0x7FFFu : (l + 0x7FFFu + ((l >> 16) & 1u)) >> 16;
+                    h = isnan(high) ? 0x7FFFu : (h + 0x7FFFu + ((h >> 16) & 1u)) >> 16;
+                    return as_int(l | (h << 16));
+                }""");
         HELPERS.put("loris_atomic_add_global_f32", """
                 static inline float loris_atomic_add_global_f32(volatile __global float *p, float v) {
                     uint old = as_uint(*p);

@@ -35,7 +35,7 @@ final class ConstantEvaluator {
             case ZEXT16 -> (Integer) in.get(0) & 0xFFFF;
             // Left to the device, as the class comment says (and not to arithmetic(), whose operand types they
             // do not have: their bits are I32 on one side and F32 on the other).
-            case F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16 -> null;
+            case F16_TO_F32, F32_TO_F16, BF16_TO_F32, F32_TO_BF16, PACK_BF16X2 -> null;
             default -> arithmetic(op, type, in);
         };
     }

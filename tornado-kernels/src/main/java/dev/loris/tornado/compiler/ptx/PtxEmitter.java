@@ -247,14 +247,15 @@ public final class PtxEmitter {
         Block ifTrue = b.successors.get(0);
         Block ifFalse = b.successors.get(1);
         String predicate = regs.of(b.condition);
-        if (ifTrue.phis.isEmpty() && ifFalse.phis.isEmpty()) {
+        if (ifTrue.phis.isEmpty()) { // the false edge's copies (if any) run after the branch is not taken
             lowering.line("@" + predicate + " bra " + label(ifTrue) + ";");
+            copies(b, ifFalse);
             if (ifFalse != next) {
                 lowering.line("bra.uni " + label(ifFalse) + ";");
             }
             return;
         }
-        // A branch into a block with phis: each edge gets its own copies, so the true edge jumps to a pad.
+        // A true edge into a block with phis: each edge gets its own copies, so the true edge jumps to a pad.
         String pad = "$L__edge" + b.id;
         lowering.line("@" + predicate + " bra " + pad + ";");
         copies(b, ifFalse);

@@ -98,6 +98,9 @@ final class PtxLowering {
             case F16_TO_F32 -> new PtxJavaFloat(regs, this).halfToFloat(v);
             case F32_TO_F16 -> new PtxJavaFloat(regs, this).floatToHalf(v);
             case F32_TO_BF16 -> new PtxJavaFloat(regs, this).floatToBfloat16(v);
+            // One instruction for the pair: the high half is the first operand.
+            case PACK_BF16X2 -> line("cvt.rn.bf16x2.f32 " + regs.of(v) + ", " + regs.of(v.input(1)) + ", "
+                    + regs.of(v.input(0)) + ";");
             case BF16_TO_F32 -> bfloat16ToFloat(v);
             case ABS, NEG -> new PtxJavaFloat(regs, this).signBit(v, v.op == Op.NEG);
             case MIN, MAX -> new PtxJavaFloat(regs, this).doubleMinMax(v, v.op == Op.MIN);

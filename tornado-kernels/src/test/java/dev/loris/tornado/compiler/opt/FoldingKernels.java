@@ -89,4 +89,16 @@ final class FoldingKernels {
         }
         y.set(row * cols, acc);
     }
+
+    /**
+     * FlashAttention's mask in small: a short-circuit condition kept in a boolean, then a ternary on it. The
+     * ternary becomes a select; the short-circuit chain stays branches (see IfConversion).
+     */
+    static void maskedScores(KernelContext ctx, IntArray keys, FloatArray scores, int first, int last, float scale) {
+        int i = ctx.globalIdx;
+        int key = keys.get(i);
+        float raw = scores.get(i);
+        boolean seen = key >= first && key <= last;
+        scores.set(i, seen ? scale * raw : Float.NEGATIVE_INFINITY);
+    }
 }

@@ -72,6 +72,14 @@ class OptimisationTest {
     }
 
     @Test
+    void smallPureTernariesBecomeSelects() {
+        Graph graph = KernelCompiler.graph(kernel("maskedScores"), Map.of());
+        Value stored = values(graph, Op.STORE).getFirst().input(2);
+        assertEquals(Op.SELECT, stored.op, graph.dump());
+        assertTrue(values(graph, Op.PHI).stream().noneMatch(phi -> phi.type.isFloat()), graph.dump());
+    }
+
+    @Test
     void fullySpecialisedArithmeticLeavesOnlyConstantStores() {
         Graph graph = KernelCompiler.graph(kernel("arithmetic"), constants(new Random(1)));
         for (Block b : graph.blocks) {

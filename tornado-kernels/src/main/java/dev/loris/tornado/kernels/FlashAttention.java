@@ -95,7 +95,8 @@ public final class FlashAttention {
         int topFirst = top < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(top), top, window) : top + 1;
         int bottomFirst = bottom < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(bottom), bottom, window)
                 : bottom + 1;
-        // Scores in log2 units: p = 2^(s - max). A soft-capped score is capped in natural units first (below).
+        // Maxima in log2 units: p = 2^(s scaleLog2 - max). A soft-capped score is capped in natural units first
+        // (below), and scaleLog2 is then log2 e alone.
         float scaleLog2 = scoreScale(scale, softCap);
         float topMax = Float.NEGATIVE_INFINITY;
         float bottomMax = Float.NEGATIVE_INFINITY;
@@ -132,25 +133,21 @@ public final class FlashAttention {
                     scores[i] = AttentionTiles.softCap(scale * scores[i], softCap);
                 }
             }
-            // Scale and mask; each row's max over this tile, across its quad.
-            float topTileMax = topMax;
-            float bottomTileMax = bottomMax;
-            for (int j = 0; j < KEY_ROWS / 8; j++) {
-                for (int e = 0; e < 4; e++) {
-                    int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
-                    boolean upper = e < 2;
-                    boolean seen = upper ? key >= topFirst && key <= top : key >= bottomFirst && key <= bottom;
-                    float score = seen ? scaleLog2 * scores[4 * j + e] : Float.NEGATIVE_INFINITY;
-                    scores[4 * j + e] = score;
-                    if (upper) {
-                        topTileMax = Math.max(topTileMax, score);
-                    } else {
-                        bottomTileMax = Math.max(bottomTileMax, score);
-                    }
-                }
+            // The mask only where the tile is not wholly visible to this lane's two rows (the diagonal, a
+            // sequence's start, a window's edge): most tiles of a long sequence skip it.
+            if (firstKey < topFirst || firstKey < bottomFirst || firstKey + KEY_ROWS - 1 > top) {
+                mask(ctx, scores, firstKey, top, topFirst, bottomFirst);
             }
-            topTileMax = quadMax(ctx, topTileMax);
-            bottomTileMax = quadMax(ctx, bottomTileMax);
+            // Each row's max over this tile (raw scores: scaling by a positive factor keeps the order), across
+            // its quad, in log2 units.
+            float topRaw = Float.NEGATIVE_INFINITY;
+            float bottomRaw = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < KEY_ROWS / 8; j++) {
+                topRaw = Math.max(topRaw, Math.max(scores[4 * j], scores[4 * j + 1]));
+                bottomRaw = Math.max(bottomRaw, Math.max(scores[4 * j + 2], scores[4 * j + 3]));
+            }
+            float topTileMax = Math.max(topMax, scaleLog2 * quadMax(ctx, topRaw));
+            float bottomTileMax = Math.max(bottomMax, scaleLog2 * quadMax(ctx, bottomRaw));
             // A row that has seen no key yet keeps max = -inf; its base 0 makes every 2^(-inf - base) zero.
             float topBase = topTileMax == Float.NEGATIVE_INFINITY ? 0f : topTileMax;
             float bottomBase = bottomTileMax == Float.NEGATIVE_INFINITY ? 0f : bottomTileMax;
@@ -160,10 +157,12 @@ public final class FlashAttention {
             bottomMax = bottomTileMax;
             topSum *= topRescale;
             bottomSum *= bottomRescale;
+            // p = 2^(s scale log2 e - base): one fma and one ex2 a score (a masked -inf gives 0).
             for (int j = 0; j < KEY_ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
-                    float p = TornadoMath.exp2Approx(scores[4 * j + e] - (upper ? topBase : bottomBase));
+                    float p = TornadoMath.exp2Approx(Math.fma(scores[4 * j + e], scaleLog2,
+                            -(upper ? topBase : bottomBase)));
                     scores[4 * j + e] = p;
                     if (upper) {
                         topSum += p;
@@ -190,6 +189,22 @@ public final class FlashAttention {
         }
         finish(ctx, output, out, logSumExp, top, topMax, quadSum(ctx, topSum), bottomMax,
                 quadSum(ctx, bottomSum), tokens, heads, head, headDim);
+    }
+
+    /**
+     * Scores of keys a row may not see become -inf: each of this lane's two rows ({@code top} and top + 8) sees
+     * keys from its first visible key up to itself. The rows' first keys are their sequences' starts or their
+     * windows' (AttentionTiles.firstVisibleKey), and past the last token a row's first key lies beyond it.
+     */
+    private static void mask(KernelContext ctx, float[] scores, int firstKey, int top, int topFirst,
+                             int bottomFirst) {
+        for (int j = 0; j < KEY_ROWS / 8; j++) {
+            for (int e = 0; e < 4; e++) {
+                int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
+                boolean seen = e < 2 ? key >= topFirst && key <= top : key >= bottomFirst && key <= top + 8;
+                scores[4 * j + e] = seen ? scores[4 * j + e] : Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /** O divided by the row sums into bf16, and each row's log-sum-exp (from the quad's first lane). */

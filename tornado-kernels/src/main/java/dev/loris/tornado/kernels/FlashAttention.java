@@ -133,11 +133,7 @@ public final class FlashAttention {
                     scores[i] = AttentionTiles.softCap(scale * scores[i], softCap);
                 }
             }
-            // The mask only where the tile is not wholly visible to this lane's two rows (the diagonal, a
-            // sequence's start, a window's edge): most tiles of a long sequence skip it.
-            if (firstKey < topFirst || firstKey < bottomFirst || firstKey + KEY_ROWS - 1 > top) {
-                mask(ctx, scores, firstKey, top, topFirst, bottomFirst);
-            }
+            maskUnseen(ctx, scores, firstKey, top, topFirst, bottomFirst);
             // Each row's max over this tile (raw scores: scaling by a positive factor keeps the order), across
             // its quad, in log2 units.
             float topRaw = Float.NEGATIVE_INFINITY;
@@ -192,12 +188,17 @@ public final class FlashAttention {
     }
 
     /**
-     * Scores of keys a row may not see become -inf: each of this lane's two rows ({@code top} and top + 8) sees
-     * keys from its first visible key up to itself. The rows' first keys are their sequences' starts or their
-     * windows' (AttentionTiles.firstVisibleKey), and past the last token a row's first key lies beyond it.
+     * Scores (16 rows x 64 keys from {@code firstKey}, as accumulators) of keys a row may not see become -inf:
+     * each of this lane's two rows ({@code top} and top + 8) sees keys from its first visible key up to itself.
+     * The rows' first keys are their sequences' starts or their windows' (AttentionTiles.firstVisibleKey), and
+     * past the last token a row's first key lies beyond it. Only where the tile is not wholly visible to both
+     * rows (the diagonal, a sequence's start, a window's edge): most tiles of a long sequence skip the mask. The
+     * dQ kernel (FlashAttentionBackward) masks its scores the same way.
      */
-    private static void mask(KernelContext ctx, float[] scores, int firstKey, int top, int topFirst,
-                             int bottomFirst) {
+    static void maskUnseen(KernelContext ctx, float[] scores, int firstKey, int top, int topFirst, int bottomFirst) {
+        if (firstKey >= topFirst && firstKey >= bottomFirst && firstKey + KEY_ROWS - 1 <= top) {
+            return;
+        }
         for (int j = 0; j < KEY_ROWS / 8; j++) {
             for (int e = 0; e < 4; e++) {
                 int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);

@@ -218,13 +218,12 @@ public final class FlashAttentionBackward {
                 rowProducts(ctx, scoreGradients, fragA, fragB, tileV, 0, tileDOut, buffer, stride, 16 * warp, first,
                         step, headDim);
                 capScores(scores, capSlopes, step / 2, scale, softCap);
+                maskUnseenQueries(ctx, scores, warpKey, firstQuery, first, step, rowFirst, rows);
                 for (int j = 0; j < step / 8; j++) {
                     for (int e = 0; e < 4; e++) {
-                        int key = warpKey + WarpTiles.accRow(ctx, e);
                         int r = first + 8 * j + WarpTiles.accCol(ctx, e);
                         float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], -rowLogSumExp[rows + r]);
-                        boolean seen = key >= rowFirst[rows + r] && key <= firstQuery + r;
-                        float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
+                        float p = TornadoMath.exp2Approx(x); // a masked -inf gives 0
                         scores[4 * j + e] = p;
                         scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - rowDelta[rows + r]);
                     }
@@ -345,13 +344,12 @@ public final class FlashAttentionBackward {
             rowProducts(ctx, scoreGradients, fragA, fragB, tileDOut, 0, tileV, buffer, stride, 16 * warp, 0, ROWS,
                     headDim);
             capScores(scores, capSlopes, ROWS / 2, scale, softCap);
+            FlashAttention.maskUnseen(ctx, scores, firstKey, top, topFirst, bottomFirst);
             for (int j = 0; j < ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
                     boolean upper = e < 2;
-                    int key = firstKey + 8 * j + WarpTiles.accCol(ctx, e);
-                    boolean seen = upper ? key >= topFirst && key <= top : key >= bottomFirst && key <= bottom;
                     float x = TornadoMath.fma(scaleLog2, scores[4 * j + e], upper ? -topLogSumExp : -bottomLogSumExp);
-                    float p = TornadoMath.exp2Approx(seen ? x : Float.NEGATIVE_INFINITY);
+                    float p = TornadoMath.exp2Approx(x); // a masked -inf gives 0
                     scoreGradients[4 * j + e] = p * (scoreGradients[4 * j + e] - (upper ? topDelta : bottomDelta));
                 }
             }
@@ -362,6 +360,28 @@ public final class FlashAttentionBackward {
         }
         storeRows(ctx, queryGradient, scale, dQ, warpQuery, tokens, heads * headDim, head * headDim + firstColumn,
                 columns);
+    }
+
+    /**
+     * The dK/dV kernel's mask: scores S^T (this warp's 16 keys from {@code warpKey} x {@code step} queries from
+     * {@code firstQuery + first}) of a key its query may not see become -inf. Skipped when every query of the
+     * step sees every key of the warp: the keys end before the first query, and start at or after the last
+     * query's first visible key (first visible keys never decrease along a tile's queries: sequences are
+     * packed in order and windows slide forward; rows past the last token have one past themselves).
+     */
+    private static void maskUnseenQueries(KernelContext ctx, float[] scores, int warpKey, int firstQuery, int first,
+                                          int step, int[] rowFirst, int rows) {
+        if (warpKey + 15 <= firstQuery + first && warpKey >= rowFirst[rows + first + step - 1]) {
+            return;
+        }
+        for (int j = 0; j < step / 8; j++) {
+            for (int e = 0; e < 4; e++) {
+                int key = warpKey + WarpTiles.accRow(ctx, e);
+                int r = first + 8 * j + WarpTiles.accCol(ctx, e);
+                boolean seen = key >= rowFirst[rows + r] && key <= firstQuery + r;
+                scores[4 * j + e] = seen ? scores[4 * j + e] : Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /**

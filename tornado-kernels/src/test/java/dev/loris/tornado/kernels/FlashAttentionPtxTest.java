@@ -26,12 +26,11 @@ class FlashAttentionPtxTest {
         boolean wide = FlashAttentionBackward.wide(headDim);
         int tileBytes = 2 * (wide ? FlashAttentionBackward.WIDE_TILE : FlashAttentionBackward.TILE);
         // mma.sync in the text: dK/dV at head_dim 64 unrolls its two steps of 32 queries (S^T, dP^T: 64 each;
-        // dV, dK: 32 each per step); at 128 its four steps of 16 queries (64 each) unroll as well, within the
-        // unroller's size budget since P and dS pack to bf16 in one instruction a pair; at 256 one step stays a
-        // loop. dQ: S and dP (headDim / 2 each) and dQ += dS K (columns / 2) per key tile.
+        // dV, dK: 32 each per step); at 128 and 256 one step of 16 queries stays a loop. dQ: S and dP
+        // (headDim / 2 each) and dQ += dS K (columns / 2) per key tile.
         int keyValueProducts = switch (headDim) {
             case 64 -> 128;
-            case 128 -> 256;
+            case 128 -> 64;
             default -> 96;
         };
         int columns = headDim / FlashAttentionBackward.columnBlocks(headDim);

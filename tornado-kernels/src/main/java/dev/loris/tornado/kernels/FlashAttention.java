@@ -27,8 +27,9 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  *
  * <p>Limits: headDim a multiple of 16 up to {@link #MAX_HEAD_DIM} (128), a compile-time constant (it sizes
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
- * local = 128. Local memory: five tiles of 64 x (128 + 8) bf16 (Q, two K, two V), 85 KiB (dynamic shared
- * memory on CUDA; two work-groups fit an H100 or A100 SM).
+ * local = 128. Local memory: four tiles of 64 x (128 + 8) bf16 (two K, two V; Q passes through the second V
+ * buffer on its way to registers), 68 KiB (dynamic shared memory on CUDA; three work-groups fit an H100 SM's
+ * 228 KiB, where registers allow).
  *
  * <p>Rounding: S in f32 from exact bf16 products, softmax in f32 in base 2 (scores scaled by scale * log2 e,
  * p = 2^(s - max) by TornadoMath.exp2Approx, within about 2^-22 of relative error), P rounded to bf16 for P V (as
@@ -67,9 +68,10 @@ public final class FlashAttention {
     public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                    IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
                                    int heads, int kvHeads, int headDim, float scale, int window, float softCap) {
-        short[] tileQ = ctx.allocateShortLocalArray(TILE);              // (64 queries, headDim) bf16, padded rows
         short[] tileK = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
-        short[] tileV = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim)
+        short[] tileV = ctx.allocateShortLocalArray(2 * TILE);          // two buffers of (64 keys, headDim); Q's
+                                                                         // (64 queries, headDim) in the second
+                                                                         // until the first prefetch
         int[] fragQ = new int[4 * MAX_HEAD_DIM / 16];                   // the warp's 16 rows of Q, as A fragments
         int[] fragK = new int[4];                                        // two 16 x 8 blocks of K^T
         int[] fragV = new int[4];                                        // two 16 x 8 blocks of V
@@ -82,11 +84,13 @@ public final class FlashAttention {
         int kvHead = head / (heads / kvHeads);
         int firstQuery = ctx.groupIdx / heads * QUERY_ROWS;
         int lastQuery = Math.min(firstQuery + QUERY_ROWS, tokens) - 1;
-        loadRows(ctx, tileQ, q, firstQuery, tokens, heads * headDim, head * headDim, headDim, stride);
+        // Q passes through V's second buffer into registers; the loop's first barrier comes before the first
+        // prefetch overwrites it.
+        loadRows(ctx, tileV, TILE, q, firstQuery, tokens, heads * headDim, head * headDim, headDim, stride);
         ctx.asyncWait(0);
         ctx.localBarrier();
         for (int d = 0; d < headDim / 16; d++) {
-            WarpTiles.loadA(ctx, fragQ, 4 * d, tileQ, 0, stride, true, 16 * warp, 16 * d);
+            WarpTiles.loadA(ctx, fragQ, 4 * d, tileV, TILE, stride, true, 16 * warp, 16 * d);
         }
         // This lane's two rows: g and g + 8 of the warp's 16 (accumulator elements 0, 1 and 2, 3).
         int top = firstQuery + 16 * warp + WarpTiles.accRow(ctx, 0);

@@ -1,6 +1,7 @@
 package dev.loris.tornado.kernels;
 
 import dev.loris.tornado.api.KernelContext;
+import dev.loris.tornado.api.LaunchBounds;
 import dev.loris.tornado.api.math.TornadoMath;
 import dev.loris.tornado.api.tiles.WarpTiles;
 import dev.loris.tornado.api.types.arrays.BFloat16Array;
@@ -29,7 +30,8 @@ import dev.loris.tornado.api.types.arrays.IntArray;
  * the loops over fragments); {@link AttentionForward} serves the others. Grid: global = {@link #groups} * 128,
  * local = 128. Local memory: four tiles of 64 x (128 + 8) bf16 (two K, two V; Q passes through the second V
  * buffer on its way to registers), 68 KiB (dynamic shared memory on CUDA; three work-groups fit an H100 SM's
- * 228 KiB, where registers allow).
+ * 228 KiB) and {@code @LaunchBounds} asks ptxas for the registers of three (168 a thread, where it would use
+ * about 178 and spill nothing: it spills a few dozen bytes instead).
  *
  * <p>Rounding: S in f32 from exact bf16 products, softmax in f32 in base 2 (scores scaled by scale * log2 e,
  * p = 2^(s - max) by TornadoMath.exp2Approx, within about 2^-22 of relative error), P rounded to bf16 for P V (as
@@ -65,6 +67,7 @@ public final class FlashAttention {
         return headDim % 16 == 0 && headDim <= MAX_HEAD_DIM;
     }
 
+    @LaunchBounds(maxGroupSize = GROUP, minGroupsPerProcessor = 3)
     public static void forwardBf16(KernelContext ctx, BFloat16Array q, BFloat16Array k, BFloat16Array v,
                                    IntArray sequenceStart, BFloat16Array out, FloatArray logSumExp, int tokens,
                                    int heads, int kvHeads, int headDim, float scale, int window, float softCap) {

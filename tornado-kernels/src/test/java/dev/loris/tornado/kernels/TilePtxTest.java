@@ -10,6 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.reflect.Method;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +40,10 @@ class TilePtxTest {
         }
     }
 
-    /** The tensor-core attention forward for the fast head sizes: registers only, 68 KiB of dynamic shared memory. */
+    /**
+     * The tensor-core attention forward for the fast head sizes: 68 KiB of dynamic shared memory, launch bounds for
+     * three work-groups a multiprocessor (168 registers), within which ptxas may spill a little.
+     */
     @ParameterizedTest
     @ValueSource(ints = {64, 128})
     void flashAttentionAssemblesInRegisters(int headDim) {
@@ -48,9 +53,10 @@ class TilePtxTest {
             assertEquals(4 * FlashAttention.TILE * 2, PtxEmitter.dynamicSharedBytes(graph));
             String text = PtxEmitter.emit(graph, new PtxEmitter.Options(arch, false));
             assertEquals(headDim, count(text, "mma.sync.aligned.m16n8k16"), "S = Q K^T and O += P V: headDim / 2 each");
+            assertTrue(text.contains(".maxntid 128, 1, 1\n.minnctapersm 3\n{"), text.substring(0, 600));
             String output = Ptxas.assertAssembles(text, arch);
-            assertTrue(output.contains(" 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads"),
-                    arch + ":\n" + output);
+            Matcher spills = Pattern.compile("(\\d+) bytes spill stores").matcher(output);
+            assertTrue(!spills.find() || Integer.parseInt(spills.group(1)) <= 64, arch + ":\n" + output);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.loris.tornado.compiler.frontend;
 
+import dev.loris.tornado.api.LaunchBounds;
 import dev.loris.tornado.compiler.KernelCompileException;
 import dev.loris.tornado.compiler.ir.Block;
 import dev.loris.tornado.compiler.ir.Graph;
@@ -46,6 +47,11 @@ public final class KernelFrontend {
         BytecodeMethod method = BytecodeMethod.load(kernel.getDeclaringClass(), kernel.getName(), descriptor);
         Graph graph = new Graph(kernel.getName());
         graph.kernel = kernel.getDeclaringClass().getName() + "." + kernel.getName();
+        LaunchBounds bounds = kernel.getAnnotation(LaunchBounds.class);
+        if (bounds != null) {
+            graph.maxGroupSize = bounds.maxGroupSize();
+            graph.minGroupsPerProcessor = bounds.minGroupsPerProcessor();
+        }
         InlineContext inline = new InlineContext(kernel.getDeclaringClass().getClassLoader(), expandInJava);
         Block start = graph.newBlock();
         Frame frame = new Frame(method.maxLocals);

@@ -32,6 +32,9 @@ public final class Graph {
      * for these parameters instead, on every backend.
      */
     public final Set<Integer> intSizedLengths = new HashSet<>();
+    /** From the kernel's {@code @LaunchBounds}: the largest work-group and the groups wanted per processor (0: none). */
+    public int maxGroupSize;
+    public int minGroupsPerProcessor;
     private int nextValue;
     private int nextBlock;
 

@@ -82,12 +82,22 @@ public final class PtxEmitter {
             module.append(".extern .shared .align 16 .b8 ").append(DYNAMIC_SHARED).append("[];\n\n");
         }
         emitter.tables.forEach(t -> module.append(t).append('\n'));
-        module.append(".visible .entry ").append(entryName(graph.name)).append('(').append(emitter.parameters()).append(")\n{\n");
+        module.append(".visible .entry ").append(entryName(graph.name)).append('(').append(emitter.parameters()).append(")\n");
+        module.append(launchBounds(graph));
+        module.append("{\n");
         module.append(emitter.regs.declarations());
         emitter.sharedArrays.forEach(s -> module.append("    ").append(s).append('\n'));
         module.append(emitter.body);
         module.append("}\n");
         return module.toString();
+    }
+
+    /** The entry's {@code .maxntid} / {@code .minnctapersm} lines from {@code @LaunchBounds}, if any and not off. */
+    private static String launchBounds(Graph graph) {
+        if (graph.maxGroupSize == 0 || !Boolean.parseBoolean(System.getProperty("loris.launchBounds", "true"))) {
+            return "";
+        }
+        return ".maxntid " + graph.maxGroupSize + ", 1, 1\n.minnctapersm " + graph.minGroupsPerProcessor + "\n";
     }
 
     /**

@@ -19,12 +19,17 @@ JUNIT_PLATFORM=1.14.1
 # The jars the GPU runs load, by artifact name prefix (our own classes travel as classes/).
 DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- jackson-dataformat-yaml- snakeyaml- picocli- progressbar- jline- jfreechart- slf4j-nop-)
 
-# java.desktop: the loss curve PNG (JFreeChart, headless). Delete .jre to rebuild it after changing the list.
+# java.desktop: the loss curve PNG (JFreeChart, headless). JAVAC=1 adds jdk.compiler (~8 MB more in the pack),
+# which the differential conformance ring needs to compile its generated kernels. Delete .jre to rebuild it
+# after changing the list.
+MODULES=java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.sql
+if [ "${JAVAC:-0}" = 1 ]; then MODULES="$MODULES,jdk.compiler"; fi
 # Uncompressed modules and stripped native libraries: xz then packs the runtime to ~22 MB, where jlink's own
 # zip-9 leaves ~34 MB that xz cannot shrink (the tree and the archive must stay under the 64 MiB that travels).
-if [ ! -x .jre/bin/java ] || ! grep -q java.desktop .jre/release || grep -q jdk.jfr .jre/release || [ ! -f .jre/.zip0 ]; then
+if [ ! -x .jre/bin/java ] || ! grep -q java.desktop .jre/release \
+    || [ "$(grep -c jdk.compiler .jre/release)" != "$([ "${JAVAC:-0}" = 1 ] && echo 1 || echo 0)" ] || grep -q jdk.jfr .jre/release || [ ! -f .jre/.zip0 ]; then
   rm -rf .jre
-  "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.sql \
+  "$JDK/bin/jlink" --add-modules "$MODULES" \
     --strip-debug --no-man-pages --no-header-files --compress=zip-0 --output .jre
   find .jre -name '*.so' -exec strip --strip-unneeded {} \;
   rm -f .jre/lib/libawt_xawt.so .jre/lib/libsplashscreen.so  # headless: no X11 window, no splash screen

@@ -53,7 +53,9 @@ final class OpenClLowering {
             row(Op.MUL, t, "({a} * {b})");
             row(Op.DIV, t, "({a} / {b})");
             row(Op.NEG, t, "(-{a})");
-            row(Op.ABS, t, "fabs({a})");
+            // Clearing the sign bit, as Java does: NVIDIA's fabs of a NaN gives the canonical 0x7FFFFFFF.
+            row(Op.ABS, t, t == Type.F32 ? "as_float(as_uint({a}) & 0x7FFFFFFFu)"
+                    : "as_double(as_ulong({a}) & 0x7FFFFFFFFFFFFFFFul)");
             row(Op.SQRT, t, "sqrt({a})");
             row(Op.RSQRT, t, "rsqrt({a})");
             row(Op.EXP, t, "exp({a})");

@@ -143,14 +143,8 @@ public final class FlashAttention {
             maskUnseen(ctx, scores, firstKey, top, topFirst, bottomFirst);
             // Each row's max over this tile (raw scores: scaling by a positive factor keeps the order), across
             // its quad, in log2 units.
-            float topRaw = Float.NEGATIVE_INFINITY;
-            float bottomRaw = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < KEY_ROWS / 8; j++) {
-                topRaw = Math.max(topRaw, Math.max(scores[4 * j], scores[4 * j + 1]));
-                bottomRaw = Math.max(bottomRaw, Math.max(scores[4 * j + 2], scores[4 * j + 3]));
-            }
-            float topTileMax = Math.max(topMax, scaleLog2 * quadMax(ctx, topRaw));
-            float bottomTileMax = Math.max(bottomMax, scaleLog2 * quadMax(ctx, bottomRaw));
+            float topTileMax = Math.max(topMax, scaleLog2 * quadMax(ctx, rowMax(scores, 0)));
+            float bottomTileMax = Math.max(bottomMax, scaleLog2 * quadMax(ctx, rowMax(scores, 2)));
             // A row that has seen no key yet keeps max = -inf; its base 0 makes every 2^(-inf - base) zero.
             float topBase = topTileMax == Float.NEGATIVE_INFINITY ? 0f : topTileMax;
             float bottomBase = bottomTileMax == Float.NEGATIVE_INFINITY ? 0f : bottomTileMax;
@@ -158,22 +152,15 @@ public final class FlashAttention {
             float bottomRescale = TornadoMath.exp2Approx(bottomMax - bottomBase);
             topMax = topTileMax;
             bottomMax = bottomTileMax;
-            topSum *= topRescale;
-            bottomSum *= bottomRescale;
             // p = 2^(s scale log2 e - base): one fma and one ex2 a score (a masked -inf gives 0).
             for (int j = 0; j < KEY_ROWS / 8; j++) {
                 for (int e = 0; e < 4; e++) {
-                    boolean upper = e < 2;
-                    float p = TornadoMath.exp2Approx(Math.fma(scores[4 * j + e], scaleLog2,
-                            -(upper ? topBase : bottomBase)));
-                    scores[4 * j + e] = p;
-                    if (upper) {
-                        topSum += p;
-                    } else {
-                        bottomSum += p;
-                    }
+                    scores[4 * j + e] = TornadoMath.exp2Approx(Math.fma(scores[4 * j + e], scaleLog2,
+                            -(e < 2 ? topBase : bottomBase)));
                 }
             }
+            topSum = Math.fma(topSum, topRescale, rowSum(scores, 0));
+            bottomSum = Math.fma(bottomSum, bottomRescale, rowSum(scores, 2));
             for (int j = 0; j < 4 * MAX_HEAD_DIM / 8; j++) {
                 output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
             }
@@ -213,6 +200,29 @@ public final class FlashAttention {
                 scores[4 * j + e] = seen ? scores[4 * j + e] : Float.NEGATIVE_INFINITY;
             }
         }
+    }
+
+    /**
+     * The max of this lane's 16 scores of one row ({@code half} 0: the top row, elements 0 and 1 of each 8-key
+     * block; 2: the bottom row) as four chains of four, then two levels: a chain of 16 dependent max
+     * operations was what the forward's warps stalled on most (ncu: "wait", fixed-latency dependencies).
+     */
+    static float rowMax(float[] scores, int half) {
+        float[] partial = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.NEGATIVE_INFINITY};
+        for (int j = 0; j < KEY_ROWS / 8; j++) {
+            partial[j % 4] = Math.max(partial[j % 4], Math.max(scores[4 * j + half], scores[4 * j + half + 1]));
+        }
+        return Math.max(Math.max(partial[0], partial[1]), Math.max(partial[2], partial[3]));
+    }
+
+    /** The sum of this lane's 16 values of one row, as {@link #rowMax} takes the max: four chains, then a tree. */
+    static float rowSum(float[] values, int half) {
+        float[] partial = new float[4];
+        for (int j = 0; j < KEY_ROWS / 8; j++) {
+            partial[j % 4] += values[4 * j + half] + values[4 * j + half + 1];
+        }
+        return (partial[0] + partial[1]) + (partial[2] + partial[3]);
     }
 
     /** O divided by the row sums into bf16, and each row's log-sum-exp (from the quad's first lane). */

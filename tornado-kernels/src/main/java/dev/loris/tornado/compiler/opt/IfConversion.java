@@ -47,9 +47,10 @@ public final class IfConversion {
     }
 
     /**
-     * An empty block that only jumps on: its predecessors jump to its target themselves. Not a block that forwards a constant (javac's 0 or 1 of {@code a && b}): turning whole
-     * short-circuit chains into integer selects measured worse than ptxas' own predication of those branches
-     * (more instructions, and spills in the FlashAttention backward on sm_80), so those stay branches.
+     * An empty block that only jumps on: its predecessors jump to its target themselves. Not a block that
+     * forwards a constant (javac's 0 or 1 of {@code a && b}): turning whole short-circuit chains into integer
+     * selects measured worse than ptxas' own predication of those branches (more instructions, and spills in
+     * the FlashAttention backward on sm_80), so those stay branches.
      */
     private static boolean bypassForwarder(Graph graph, Block e) {
         if (e == graph.entry() || e.exit != Block.Exit.JUMP || !e.phis.isEmpty() || !e.values.isEmpty()) {

@@ -6,7 +6,6 @@ import dev.loris.tornado.api.types.arrays.BFloat16Array;
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
-import dev.loris.tornado.api.types.arrays.ShortArray;
 
 /**
  * Device dequantisation of bitsandbytes 4-bit weights to bf16, row-major as the weight was ((out, in) for a
@@ -46,23 +45,25 @@ public final class FourBitDequantize {
     }
 
     /**
-     * Four values per step for bandwidth: {@code packed} is the codes seen as a ShortArray (2 bytes = 4 codes)
-     * and {@code out} the bf16 output seen as a LongArray (4 values), both views of the same device memory
-     * ({@code DeviceArray.view}); consecutive work-items read consecutive shorts and write consecutive longs.
-     * {@code quads} = n / 4, so n must be a multiple of 4 (blocksizes are, so one absmax serves a step).
-     * Little-endian: short k holds byte 2k in its low 8 bits, long k element 4k in its low 16 bits.
+     * Sixteen values per step for bandwidth: {@code packed} is the codes seen as a LongArray (8 bytes, 16 codes)
+     * and {@code out} the bf16 output seen as a LongArray (4 values a long), both views of the same device
+     * memory; work-item k reads long k and writes longs 4k .. 4k + 3. {@code steps} = n / 16, so n must be a
+     * multiple of 16 (blocksizes, 32 and up, are: one absmax serves a step, so its one to three dependent loads
+     * are paid once per 16 values). Little-endian: long k holds byte 8k + b in bits 8b .. 8b + 7, and out long m
+     * element 4m in its low 16 bits. Pairs round through TornadoMath.packBfloat16, so a NaN (from a corrupt
+     * absmax) becomes 0x7FFF, what bitsandbytes' CUDA kernel stores too.
      */
-    public static void dequantizeBf16Packed(KernelContext ctx, ShortArray packed, ByteArray absmaxCodes,
+    public static void dequantizeBf16Packed(KernelContext ctx, LongArray packed, ByteArray absmaxCodes,
                                             FloatArray absmax, FloatArray nestedCode, float offset, LongArray out,
-                                            long quads, int blockShift, boolean nested, boolean fp4) {
-        for (long k = ctx.globalIdx; k < quads; k += ctx.globalGroupSizeX) {
-            int bits = packed.get(k) & 0xFFFF;
-            float scale = blockAbsmax(absmaxCodes, absmax, nestedCode, offset, (k << 2) >> blockShift, nested);
-            long v0 = bf16(codeValue((bits >> 4) & 15, fp4) * scale);
-            long v1 = bf16(codeValue(bits & 15, fp4) * scale);
-            long v2 = bf16(codeValue((bits >> 12) & 15, fp4) * scale);
-            long v3 = bf16(codeValue((bits >> 8) & 15, fp4) * scale);
-            out.set(k, v0 | v1 << 16 | v2 << 32 | v3 << 48);
+                                            long steps, int blockShift, boolean nested, boolean fp4) {
+        for (long k = ctx.globalIdx; k < steps; k += ctx.globalGroupSizeX) {
+            long bits = packed.get(k);
+            float scale = blockAbsmax(absmaxCodes, absmax, nestedCode, offset, (k << 4) >> blockShift, nested);
+            for (int q = 0; q < 4; q++) { // out long 4k + q: bytes 2q and 2q + 1, four values
+                long first = pairBf16((int) (bits >>> (16 * q)) & 0xFF, scale, fp4);
+                long second = pairBf16((int) (bits >>> (16 * q + 8)) & 0xFF, scale, fp4);
+                out.set(4 * k + q, first | second << 32);
+            }
         }
     }
 
@@ -79,7 +80,9 @@ public final class FourBitDequantize {
         return fp4 ? FourBitType.FP4_CODE[code] : FourBitType.NF4_CODE[code];
     }
 
-    private static long bf16(float value) {
-        return TornadoMath.floatToBfloat16(value) & 0xFFFFL;
+    /** One byte's two values (the first in its high nibble) as a bf16 pair, the first in the low half. */
+    private static long pairBf16(int twoCodes, float scale, boolean fp4) {
+        return TornadoMath.packBfloat16(codeValue(twoCodes >> 4, fp4) * scale, codeValue(twoCodes & 15, fp4) * scale)
+                & 0xFFFFFFFFL;
     }
 }

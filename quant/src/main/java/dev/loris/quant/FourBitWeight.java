@@ -3,7 +3,6 @@ package dev.loris.quant;
 import dev.loris.tornado.api.types.arrays.ByteArray;
 import dev.loris.tornado.api.types.arrays.FloatArray;
 import dev.loris.tornado.api.types.arrays.LongArray;
-import dev.loris.tornado.api.types.arrays.ShortArray;
 import dev.loris.tornado.runtime.Accelerator;
 import dev.loris.tornado.runtime.DeviceArray;
 import dev.loris.tornado.runtime.DeviceStream;
@@ -92,18 +91,18 @@ public final class FourBitWeight implements QuantizedWeight {
     public void dequantize(DeviceArray outBf16, DeviceStream stream) {
         long n = FourBitTensor.elementCount(shape);
         Launches.checkOutput(outBf16, accelerator, n, shape);
-        boolean packedPath = n % 4 == 0;
+        boolean packedPath = n % 16 == 0;
         if (launcher == null) {
             String kernel = packedPath ? "dequantizeBf16Packed" : "dequantizeBf16";
             KernelLaunch launch = accelerator.compile(FourBitDequantize.class, kernel, Map.of(
                     FourBitDequantize.CONSTANT_BLOCK_SHIFT, Integer.numberOfTrailingZeros(blocksize),
                     FourBitDequantize.CONSTANT_NESTED, nested,
                     FourBitDequantize.CONSTANT_FP4, type == FourBitType.FP4)).launcher();
-            launch.set(1, packedPath ? packed.view(ShortArray.class) : packed).set(2, absmaxCodes).set(3, absmax)
-                    .set(4, nestedCode).set(5, offset).set(7, packedPath ? n / 4 : n);
+            launch.set(1, packedPath ? packed.view(LongArray.class) : packed).set(2, absmaxCodes).set(3, absmax)
+                    .set(4, nestedCode).set(5, offset).set(7, packedPath ? n / 16 : n);
             launcher = new Launches.Launcher(launch, 6, packedPath);
         }
-        launcher.run(outBf16, packedPath ? n / 4 : n, stream);
+        launcher.run(outBf16, packedPath ? n / 16 : n, stream);
     }
 
     /**

@@ -35,8 +35,8 @@ final class Launches {
 
     /**
      * A weight's dequantisation launcher, its arguments set once: each call sets only the output, seen as a
-     * LongArray for the four-per-step kernels (a view made once per output array, so repeated calls into the
-     * same buffer allocate nothing).
+     * LongArray for the packed kernels (4-bit: sixteen values a step, 8-bit: four; a view made once per output
+     * array, so repeated calls into the same buffer allocate nothing).
      */
     static final class Launcher implements AutoCloseable {
         private final KernelLaunch launch;

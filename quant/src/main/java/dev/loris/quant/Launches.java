@@ -41,21 +41,21 @@ final class Launches {
     static final class Launcher implements AutoCloseable {
         private final KernelLaunch launch;
         private final int outParameter;
-        private final boolean fourPerStep;
+        private final boolean longOutput;
         private DeviceArray lastOut;
         private DeviceArray lastView;
 
-        Launcher(KernelLaunch launch, int outParameter, boolean fourPerStep) {
+        Launcher(KernelLaunch launch, int outParameter, boolean longOutput) {
             this.launch = launch;
             this.outParameter = outParameter;
-            this.fourPerStep = fourPerStep;
+            this.longOutput = longOutput;
         }
 
         /** Queues the kernel over {@code items} steps writing {@code out}. */
         void run(DeviceArray out, long items, DeviceStream stream) {
             if (out != lastOut) {
                 lastOut = out;
-                lastView = fourPerStep ? out.view(LongArray.class) : out;
+                lastView = longOutput ? out.view(LongArray.class) : out;
             }
             launch.set(outParameter, lastView).launch(global(items), LOCAL, stream);
         }

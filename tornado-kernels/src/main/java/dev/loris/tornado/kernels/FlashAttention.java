@@ -161,8 +161,12 @@ public final class FlashAttention {
             }
             topSum = Math.fma(topSum, topRescale, rowSum(scores, 0));
             bottomSum = Math.fma(bottomSum, bottomRescale, rowSum(scores, 2));
-            for (int j = 0; j < 4 * MAX_HEAD_DIM / 8; j++) {
-                output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
+            // Once the rows' maxima settle most tiles leave them unchanged: the factors are then exactly 1 and
+            // the headDim / 2 multiplications are skipped (a lane whose rows moved takes its warp through them).
+            if (topRescale != 1f || bottomRescale != 1f) {
+                for (int j = 0; j < 4 * headDim / 8; j++) {
+                    output[j] *= j % 4 < 2 ? topRescale : bottomRescale;
+                }
             }
             // P as A fragments: key blocks 2c and 2c + 1 of S are the 16 keys of A block c.
             WarpTiles.accumulatorAsA(scores, fragP, KEY_ROWS / 16, true);

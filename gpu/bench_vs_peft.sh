@@ -13,6 +13,9 @@
 # the time left is below what they need. The table is printed after each model and once more at the end;
 # everything (logs, results JSON, profiles) goes into $OUT/vs-peft.tar.gz and the summary into
 # $OUT/bench_vs_peft.txt.
+# Long context (parts long8b-lora / long8b-qlora, not in the default PARTS: a call of their own): Loris alone,
+# B = 1 with offload at LONG_SEQ tokens (200000 for bf16 LoRA, 400000 for QLoRA: the issue's targets; set
+# LONG_SEQ to override both), 1 warm-up + 1 timed step, reported as RESULT lines (no HF row to compare with).
 # Settings: PARTS (the order below), BUDGET, DATA (/tmp/loris-vs-peft: checkpoints are kept there and reused on
 # a warm machine), LR (1e-3), PROFILE_STEPS (2), STEPS (10), WARMUP (3); for a smoke test of the script without
 # the GPU: SHAPE_8B / SHAPE_1B (tiny), SEQ (64), LORIS_DEVICE (jvm), PARTS without the hf parts.
@@ -85,6 +88,20 @@ prepare() {
   tail -2 "$LOGS/$name.log"
 }
 
+# long NAME SHAPE SEQ [--nf4]: one row of SEQ tokens a step, offload, on inputs of its own (DATA/SHAPE-long-SEQ).
+long() {
+  local name=$1 dir="$DATA/$2" seq=$3
+  shift 3
+  local inputs="$dir-long-$seq" label="loris $([[ " $* " == *" --nf4 "* ]] && echo qlora-nf4 || echo lora-bf16) offload S=$seq"
+  if [ ! -f "$inputs/adapter/adapter_config.json" ]; then
+    python3 bench/vs_peft_inputs.py "$dir" "$inputs" --rows 1 --seq "$seq" --steps 2 > "$LOGS/$name-inputs.log" 2>&1 \
+      || { say "== $name: no inputs: $(tail -1 "$LOGS/$name-inputs.log")"; return; }
+  fi
+  run "$name" 120 400 "$label" "$dir" 1 java "${OPTS[@]}" -Xmx24g -cp "$CP" dev.loris.bench.TrainBench "$dir" \
+    "$inputs" --device "$LORIS_DEVICE" --batch 1 --checkpointing offload --warmup 1 --steps 1 --lr "$LR" \
+    --label "$label" --result "$LOGS/$name.json" "$@"
+}
+
 hf() {  # NAME SHAPE BATCH ADAPTERS [--checkpointing]
   local name=$1 dir="$DATA/$2" batch=$3 adapters=$4 extra=${5:-}
   local label="hf-peft ${adapters}-adapters${extra:+ checkpointing}"
@@ -109,7 +126,7 @@ loris() {  # NAME SHAPE BATCH MODE [--nf4] [--optim adamw8bit] [--profile N]
 table() {
   local files=()
   for part in $PARTS; do
-    case $part in make*) ;; *) [ -f "$LOGS/$part.json" ] && files+=("$LOGS/$part.json") ;; esac
+    case $part in make* | long*) ;; *) [ -f "$LOGS/$part.json" ] && files+=("$LOGS/$part.json") ;; esac
   done
   # 1B rows first, then 8B, each in PARTS order
   python3 bench/vs_peft_table.py $(printf '%s\n' "${files[@]}" | grep 1b) $(printf '%s\n' "${files[@]}" | grep 8b)
@@ -138,6 +155,8 @@ for part in $PARTS; do
     loris8b-qlora8) loris loris8b-qlora8 "$SHAPE_8B" 1 offload --nf4 --optim adamw8bit ;;
     loris1b-none) loris loris1b-none "$SHAPE_1B" 4 none --profile "$PROFILE_STEPS" ;;
     loris1b-offload) loris loris1b-offload "$SHAPE_1B" 4 offload ;;
+    long8b-lora) long long8b-lora "$SHAPE_8B" "${LONG_SEQ:-200000}" ;;
+    long8b-qlora) long long8b-qlora "$SHAPE_8B" "${LONG_SEQ:-400000}" --nf4 ;;
     *) say "== $part: unknown part (see PARTS in $0)" ;;
   esac
   case $part in hf1b-fp32 | loris8b-qlora) table | tee -a "$SUMMARY" ;; esac  # partial tables on the way

@@ -20,7 +20,8 @@ JUNIT_PLATFORM=1.14.1
 DEVICE_JARS=(jackson-core- jackson-databind- jackson-annotations- jackson-dataformat-yaml- snakeyaml- picocli- progressbar- jline- jfreechart- slf4j-nop-)
 
 # java.desktop: the loss curve PNG (JFreeChart, headless). JAVAC=1 adds jdk.compiler (~8 MB more in the pack),
-# which the differential conformance ring needs to compile its generated kernels. Delete .jre to rebuild it
+# which the differential conformance ring needs to compile its generated kernels (then `gpu/lighten.sh more`
+# before the call, so the tree and the pack fit the 64 MiB). Delete .jre to rebuild it
 # after changing the list.
 MODULES=java.base,java.desktop,java.logging,java.management,jdk.management,jdk.incubator.vector,java.xml,jdk.unsupported,java.sql
 if [ "${JAVAC:-0}" = 1 ]; then MODULES="$MODULES,jdk.compiler"; fi

@@ -69,7 +69,7 @@ final class AttentionTiles {
                                    int rows, int tokens) {
         for (int r = ctx.localIdx; r < rows; r += ctx.localGroupSizeX) {
             int token = firstToken + r;
-            rowStart[r] = token < tokens ? sequenceStart.get(token) : token + 1;
+            rowStart[r] = rowFirstKey(sequenceStart, token, tokens, 0);
         }
     }
 
@@ -89,6 +89,15 @@ final class AttentionTiles {
      */
     static int firstVisibleKey(int sequenceStart, int firstQuery, int window) {
         return window == 0 ? sequenceStart : Math.max(sequenceStart, firstQuery - window + 1);
+    }
+
+    /**
+     * The first key row {@code token} sees ({@link #firstVisibleKey} of its sequence's start), or token + 1 (no key
+     * at all) for a row past the last token: a mask then needs no separate bound, and first keys never decrease
+     * along the rows of a tile (the dK/dV kernel's mask skip relies on that).
+     */
+    static int rowFirstKey(IntArray sequenceStart, int token, int tokens, int window) {
+        return token < tokens ? firstVisibleKey(sequenceStart.get(token), token, window) : token + 1;
     }
 
     /** Gemma's logit soft-capping, cap * tanh(score / cap), in that order (HF's); the score itself when cap is 0. */

@@ -98,10 +98,8 @@ public final class FlashAttention {
         // This lane's two rows: g and g + 8 of the warp's 16 (accumulator elements 0, 1 and 2, 3).
         int top = firstQuery + 16 * warp + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
-        // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
-        int topFirst = top < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(top), top, window) : top + 1;
-        int bottomFirst = bottom < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(bottom), bottom, window)
-                : bottom + 1;
+        int topFirst = AttentionTiles.rowFirstKey(sequenceStart, top, tokens, window);
+        int bottomFirst = AttentionTiles.rowFirstKey(sequenceStart, bottom, tokens, window);
         // Maxima in log2 units: p = 2^(s scaleLog2 - max). A soft-capped score is capped in natural units first
         // (below), and scaleLog2 is then log2 e alone.
         float scaleLog2 = scoreScale(scale, softCap);

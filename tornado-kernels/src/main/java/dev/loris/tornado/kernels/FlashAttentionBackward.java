@@ -306,10 +306,8 @@ public final class FlashAttentionBackward {
         int warpQuery = firstQuery + 16 * warp;
         int top = warpQuery + WarpTiles.accRow(ctx, 0);
         int bottom = top + 8;
-        // Each row's first visible key (sequence start or window); past the end: none (first > the row itself).
-        int topFirst = top < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(top), top, window) : top + 1;
-        int bottomFirst = bottom < tokens ? AttentionTiles.firstVisibleKey(sequenceStart.get(bottom), bottom, window)
-                : bottom + 1;
+        int topFirst = AttentionTiles.rowFirstKey(sequenceStart, top, tokens, window);
+        int bottomFirst = AttentionTiles.rowFirstKey(sequenceStart, bottom, tokens, window);
         float topLogSumExp = top < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) top * heads + head) : 0f;
         float bottomLogSumExp = bottom < tokens ? FlashAttention.LOG2_E * logSumExp.get((long) bottom * heads + head)
                 : 0f;
@@ -462,8 +460,7 @@ public final class FlashAttentionBackward {
             boolean present = token < tokens;
             rowLogSumExp[rows + r] = present ? FlashAttention.LOG2_E * logSumExp.get((long) token * heads + head) : 0f;
             rowDelta[rows + r] = present ? delta.get((long) token * heads + head) : 0f;
-            rowFirst[rows + r] = present ? AttentionTiles.firstVisibleKey(sequenceStart.get(token), token, window)
-                    : token + 1;
+            rowFirst[rows + r] = AttentionTiles.rowFirstKey(sequenceStart, token, tokens, window);
         }
     }
 

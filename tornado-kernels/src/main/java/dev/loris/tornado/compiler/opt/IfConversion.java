@@ -67,7 +67,7 @@ public final class IfConversion {
         }
         int edge = join.predecessors.indexOf(e);
         List<Value> carried = join.phis.stream().map(phi -> phi.input(edge)).toList();
-        removeEdge(e, join);
+        SsaCleanup.removeEdge(e, join);
         for (Block p : List.copyOf(e.predecessors)) {
             p.successors.replaceAll(s -> s == e ? join : s);
             join.predecessors.add(p);
@@ -105,7 +105,7 @@ public final class IfConversion {
         Value condition = head.condition;
         for (Block arm : List.of(ifTrue, ifFalse)) {
             if (arm != join) {
-                hoist(arm, head);
+                SsaCleanup.moveValues(arm, head);
             }
         }
         int t = join.predecessors.indexOf(trueEdge);
@@ -115,14 +115,14 @@ public final class IfConversion {
                 .toList();
         for (Block arm : List.of(ifTrue, ifFalse)) {
             if (arm != join) {
-                removeEdge(arm, join);
+                SsaCleanup.removeEdge(arm, join);
                 arm.predecessors.clear();
                 arm.successors.clear();
                 graph.blocks.remove(arm);
             }
         }
         if (join.predecessors.contains(head)) { // a triangle's direct edge
-            removeEdge(head, join);
+            SsaCleanup.removeEdge(head, join);
         }
         head.exit = Block.Exit.JUMP;
         head.condition = null;
@@ -180,22 +180,5 @@ public final class IfConversion {
     /** Types both emitters select between (a predicate has no select in PTX; pointers stay branches). */
     private static boolean selectable(Type type) {
         return type == Type.I32 || type == Type.I64 || type == Type.F32 || type == Type.F64;
-    }
-
-    private static void hoist(Block arm, Block head) {
-        for (Value v : arm.values) {
-            v.block = head;
-        }
-        head.values.addAll(arm.values);
-        arm.values.clear();
-    }
-
-    /** Removes the edge pred -> succ and its phi inputs (once). */
-    private static void removeEdge(Block pred, Block succ) {
-        int i = succ.predecessors.indexOf(pred);
-        succ.predecessors.remove(i);
-        for (Value phi : succ.phis) {
-            phi.inputs.remove(i);
-        }
     }
 }

@@ -46,7 +46,7 @@ public final class SsaCleanup {
     }
 
     /** Removes every edge pred -> succ together with its phi inputs. */
-    private static void removeEdge(Block pred, Block succ) {
+    static void removeEdge(Block pred, Block succ) {
         for (int i = succ.predecessors.size() - 1; i >= 0; i--) {
             if (succ.predecessors.get(i) == pred) {
                 succ.predecessors.remove(i);
@@ -117,11 +117,7 @@ public final class SsaCleanup {
                 if (b == a || b == graph.entry() || b.predecessors.size() != 1 || !b.phis.isEmpty()) {
                     continue;
                 }
-                for (Value v : b.values) {
-                    v.block = a;
-                }
-                a.values.addAll(b.values);
-                b.values.clear();
+                moveValues(b, a);
                 a.exit = b.exit;
                 a.condition = b.condition;
                 a.successors.clear();
@@ -136,6 +132,15 @@ public final class SsaCleanup {
                 break;
             }
         }
+    }
+
+    /** Appends {@code from}'s values (not its phis) to the end of {@code to}'s, before its terminator. */
+    static void moveValues(Block from, Block to) {
+        for (Value v : from.values) {
+            v.block = to;
+        }
+        to.values.addAll(from.values);
+        from.values.clear();
     }
 
     public static void removeDeadValues(Graph graph) {
